@@ -1,0 +1,86 @@
+/* Replicated commands: what one Raft log entry asks the FSM to do, declared
+ * once, with the encoder/decoder and the apply result. Pure: no I/O, no
+ * raft/uv/leveldb headers beyond the store's request types.
+ *
+ * Wire format (format version COMMAND_FORMAT): u8 format, u8 type, then the
+ * fields of the type in declaration order (u64 little-endian integers,
+ * length-prefixed byte strings, nested txn ops), zero-padded to a multiple
+ * of 8 bytes (libraft 0.15 corrupts its log otherwise: shared/notes). */
+#ifndef ETCFS_COMMAND_H
+#define ETCFS_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/store.h"
+
+#define COMMAND_FORMAT 1
+
+enum command_type {
+    COMMAND_PUT = 1,
+    COMMAND_DELETE_RANGE = 2,
+    COMMAND_TXN = 3,
+    COMMAND_COMPACT = 4,
+    COMMAND_LEASE_GRANT = 5,
+    COMMAND_LEASE_REVOKE = 6,
+    COMMAND_META = 7
+};
+
+struct command
+{
+    int type; /* enum command_type */
+    union {
+        struct store_put_req put;
+        struct store_delete_req delete_range;
+        struct store_txn_req txn;
+        int64_t compact_revision;
+        struct
+        {
+            int64_t id;
+            int64_t ttl;
+        } lease_grant;
+        int64_t lease_revoke_id;
+        struct
+        {
+            const char *name; /* borrowed */
+            size_t name_len;
+            const char *value; /* borrowed; NULL + 0 deletes */
+            size_t value_len;
+        } meta;
+    };
+};
+
+/* What applying one command produced. Owned by whoever holds it; freed with
+ * commandResultFree(). */
+struct command_result
+{
+    int type;      /* enum command_type */
+    int status;    /* 0 or a request-level ETCFS_* code */
+    int64_t revision; /* store revision after the command (header) */
+    union {
+        struct store_put_resp put;
+        struct store_delete_resp delete_range;
+        struct store_txn_resp txn;
+    };
+};
+void commandResultFree(struct command_result *r);
+
+/* Encodes cmd into a new buffer from 'alloc' (raft_malloc for raft_apply),
+ * length a multiple of 8. cmd is borrowed. Returns 0 or ETCFS_NOMEM /
+ * ETCFS_INVALID. */
+int commandEncode(const struct command *cmd, void *(*alloc)(size_t),
+                  void **buf, size_t *len);
+
+/* A decoded command: cmd points into 'buf' (borrowed: keep buf alive while
+ * using it) and into arrays owned by the decoded struct. */
+struct command_decoded
+{
+    struct command cmd;
+    void *arena; /* owned: arrays for txn ops; freed by commandDecodedClear */
+};
+/* Decodes one command; malformed or unknown-version input -> ETCFS_CORRUPT,
+ * never a crash. */
+int commandDecode(const void *buf, size_t len, struct command_decoded *out);
+void commandDecodedClear(struct command_decoded *d);
+
+#endif /* ETCFS_COMMAND_H */

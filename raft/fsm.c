@@ -1,0 +1,271 @@
+/* The replicated state machine over the store (as dqlite src/fsm.c): apply
+ * decodes a command and writes it with the entry's index in one LevelDB
+ * batch; snapshots are version 3 (snapshot pins a LevelDB snapshot on the
+ * loop, snapshot_async encodes it on the pool, finalize frees); restore
+ * replaces the store unless it already holds that state.
+ *
+ * Restart without replay: raft_start restores the last snapshot and then
+ * re-applies the entries after it. The store knows the last index it
+ * applied, so both are skipped when the store is already past them: a
+ * restart costs the log tail since the store's last batch, not the history.
+ *
+ * Loop thread, except fsmSnapshotAsync (the pool). Apply is deterministic:
+ * no clock, no randomness, no local flags. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/log.h"
+#include "node_internal.h"
+
+/* The index of the entry being applied: libraft bumps last_applied after
+ * apply returns (src/replication.c applyCommand). */
+static uint64_t fsmCurrentIndex(struct node *n)
+{
+    return raft_last_applied(&n->raft) + 1;
+}
+
+/* The proposal waiting for this index, if this node proposed it. */
+static struct node_propose *fsmWaiter(struct node *n, uint64_t index)
+{
+    queue *head;
+    QUEUE_FOREACH(head, &n->proposals)
+    {
+        struct node_propose *req = QUEUE_DATA(head, struct node_propose, link);
+        if (req->index == index) {
+            return req;
+        }
+        if (req->index > index) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
+                           const struct command *cmd,
+                           struct command_result *res,
+                           struct store_events *events, char *errmsg)
+{
+    struct store *s = n->store;
+    int rv;
+    res->type = cmd->type;
+    switch (cmd->type) {
+        case COMMAND_PUT:
+            rv = storeApplyPut(s, index, term, &cmd->put, &res->put, events,
+                               &res->revision, errmsg);
+            break;
+        case COMMAND_DELETE_RANGE:
+            rv = storeApplyDeleteRange(s, index, term, &cmd->delete_range,
+                                       &res->delete_range, events,
+                                       &res->revision, errmsg);
+            break;
+        case COMMAND_TXN:
+            rv = storeApplyTxn(s, index, term, &cmd->txn, &res->txn, events,
+                               &res->revision, errmsg);
+            break;
+        case COMMAND_COMPACT:
+            rv = storeApplyCompact(s, index, term, cmd->compact_revision,
+                                   errmsg);
+            break;
+        case COMMAND_LEASE_GRANT:
+            rv = storeApplyLeaseGrant(s, index, term, cmd->lease_grant.id,
+                                      cmd->lease_grant.ttl, errmsg);
+            break;
+        case COMMAND_LEASE_REVOKE:
+            rv = storeApplyLeaseRevoke(s, index, term, cmd->lease_revoke_id,
+                                       events, &res->revision, errmsg);
+            break;
+        case COMMAND_META:
+            rv = storeApplyMeta(s, index, term, cmd->meta.name,
+                                cmd->meta.name_len, cmd->meta.value,
+                                cmd->meta.value_len, errmsg);
+            break;
+        default:
+            rv = storeApplyNoop(s, index, term, errmsg);
+            break;
+    }
+    if (res->revision == 0) {
+        res->revision = storeRevision(s);
+    }
+    return rv;
+}
+
+static bool fsmIsIoError(int rv)
+{
+    return rv == ETCFS_IO || rv == ETCFS_NOSPACE || rv == ETCFS_CORRUPT ||
+           rv == ETCFS_NOMEM;
+}
+
+static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
+                    void **result)
+{
+    struct node *n = fsm->data;
+    uint64_t index = fsmCurrentIndex(n);
+    uint64_t term = n->raft.current_term;
+    struct command_decoded dec;
+    struct command_result *res;
+    struct store_events events = {0};
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    int rv;
+
+    *result = NULL;
+    if (index <= storeAppliedIndex(n->store)) {
+        return 0; /* applied before a restart: the store already has it */
+    }
+    rv = commandDecode(buf->base, buf->len, &dec);
+    if (rv != 0) {
+        /* Not ours or from a newer format: record the position so the log
+         * stays in step, and say it loudly. */
+        errorf("entry %llu: undecodable command (%zu bytes), skipped",
+               (unsigned long long)index, buf->len);
+        rv = storeApplyNoop(n->store, index, term, errmsg);
+        return rv == 0 ? 0 : RAFT_IOERR;
+    }
+    res = calloc(1, sizeof *res);
+    if (res == NULL) {
+        commandDecodedClear(&dec);
+        return RAFT_NOMEM;
+    }
+    rv = fsmApplyCommand(n, index, term, &dec.cmd, res, &events, errmsg);
+    if (fsmIsIoError(rv)) {
+        /* Nothing was written: returning an error makes libraft retry this
+         * entry later (last_applied does not advance). */
+        errorf("apply entry %llu: %s", (unsigned long long)index, errmsg);
+        storeEventsClear(&events);
+        commandDecodedClear(&dec);
+        commandResultFree(res);
+        return RAFT_IOERR;
+    }
+    res->status = rv;
+    if (n->hooks.applied != NULL) {
+        n->hooks.applied(n->hooks.data, &dec.cmd, res, &events);
+    }
+    storeEventsClear(&events);
+    commandDecodedClear(&dec);
+    readOnApplied(n);
+    if (fsmWaiter(n, index) != NULL) {
+        *result = res; /* handed to proposeCb */
+    } else {
+        commandResultFree(res);
+    }
+    return 0;
+}
+
+/* snapshot: on the loop, pin the state; the buffer is filled by
+ * snapshot_async on the pool. */
+static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
+                       unsigned *n_bufs)
+{
+    struct node *n = fsm->data;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    int rv;
+    if (n->snap != NULL) {
+        return RAFT_BUSY;
+    }
+    rv = storeSnapshotTake(n->store, &n->snap, errmsg);
+    if (rv != 0) {
+        errorf("snapshot: %s", errmsg);
+        return RAFT_IOERR;
+    }
+    *bufs = raft_calloc(1, sizeof **bufs);
+    if (*bufs == NULL) {
+        storeSnapshotRelease(n->snap);
+        n->snap = NULL;
+        return RAFT_NOMEM;
+    }
+    *n_bufs = 1;
+    return 0;
+}
+
+static int fsmSnapshotAsync(struct raft_fsm *fsm, struct raft_buffer *bufs[],
+                            unsigned *n_bufs)
+{
+    struct node *n = fsm->data;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    void *base = NULL;
+    size_t len = 0;
+    int rv;
+    (void)n_bufs;
+    rv = storeSnapshotEncode(n->snap, raft_malloc, &base, &len, errmsg);
+    if (rv != 0) {
+        errorf("snapshot encode: %s", errmsg);
+        return RAFT_IOERR;
+    }
+    (*bufs)[0].base = base;
+    (*bufs)[0].len = len;
+    return 0;
+}
+
+static int fsmSnapshotFinalize(struct raft_fsm *fsm,
+                               struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    struct node *n = fsm->data;
+    unsigned i;
+    if (*bufs != NULL) {
+        for (i = 0; i < *n_bufs; i++) {
+            raft_free((*bufs)[i].base);
+        }
+        raft_free(*bufs);
+    }
+    *bufs = NULL;
+    *n_bufs = 0;
+    if (n->snap != NULL) {
+        storeSnapshotRelease(n->snap);
+        n->snap = NULL;
+    }
+    infof("raft snapshot taken at index %llu",
+          (unsigned long long)raft_last_applied(&n->raft));
+    return 0;
+}
+
+/* restore owns buf->base (libraft hands it over; shared/notes/libraft.md). */
+static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    struct node *n = fsm->data;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    uint64_t index = 0;
+    uint64_t term = 0;
+    int64_t revision = 0;
+    int64_t keys = 0;
+    int rv;
+
+    rv = storeSnapshotInfo(buf->base, buf->len, &index, &term, &revision,
+                           &keys, errmsg);
+    if (rv != 0) {
+        errorf("snapshot restore: %s", errmsg);
+        raft_free(buf->base);
+        return RAFT_CORRUPT;
+    }
+    if (index <= storeAppliedIndex(n->store)) {
+        infof("snapshot at index %llu: store already at %llu, kept",
+              (unsigned long long)index,
+              (unsigned long long)storeAppliedIndex(n->store));
+        raft_free(buf->base);
+        return 0;
+    }
+    rv = storeRestore(n->store, buf->base, buf->len, errmsg);
+    raft_free(buf->base);
+    if (rv != 0) {
+        errorf("snapshot restore: %s", errmsg);
+        return RAFT_IOERR;
+    }
+    infof("restored snapshot: index %llu, revision %lld, %lld keys",
+          (unsigned long long)index, (long long)revision, (long long)keys);
+    if (n->hooks.applied != NULL) {
+        n->hooks.applied(n->hooks.data, NULL, NULL, NULL);
+    }
+    readOnApplied(n);
+    return 0;
+}
+
+void fsmInit(struct raft_fsm *fsm, struct node *n)
+{
+    memset(fsm, 0, sizeof *fsm);
+    fsm->version = 3;
+    fsm->data = n;
+    fsm->apply = fsmApply;
+    fsm->snapshot = fsmSnapshot;
+    fsm->restore = fsmRestore;
+    fsm->snapshot_finalize = fsmSnapshotFinalize;
+    fsm->snapshot_async = fsmSnapshotAsync;
+}

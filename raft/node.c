@@ -1,0 +1,693 @@
+/* The Raft member: bootstrap (as canonical/raft example/server.c: transport,
+ * io, FSM, raft_init, bootstrap on a new dir, raft_start), proposals, the
+ * leadership watch, self-publication of name and client URLs, and close.
+ * Loop thread only. Linearizable reads live in read.c, membership changes
+ * in membership.c, the state machine in fsm.c. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../src/log.h"
+#include "node_internal.h"
+
+#define NODE__TICK_MS 20
+#define NODE__PUBLISH_RETRY_MS 1000
+
+uint64_t nodeNowMs(struct node *n)
+{
+    return uv_now(n->loop);
+}
+
+/* FNV-1a 64: stable member and cluster ids from URLs and the token. */
+static uint64_t fnv1a(uint64_t h, const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t nodeMemberIdFor(const char *peer_url, const char *token)
+{
+    uint64_t h = 14695981039346656037ULL;
+    h = fnv1a(h, peer_url, strlen(peer_url));
+    h = fnv1a(h, "\n", 1);
+    h = fnv1a(h, token, strlen(token));
+    return h != 0 ? h : 1;
+}
+
+static int cmpStr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+uint64_t nodeClusterIdFor(const char *const *peer_urls, unsigned n,
+                          const char *token)
+{
+    const char *sorted[64];
+    uint64_t h = 14695981039346656037ULL;
+    unsigned i;
+    if (n > 64) {
+        n = 64;
+    }
+    memcpy(sorted, peer_urls, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmpStr);
+    for (i = 0; i < n; i++) {
+        h = fnv1a(h, sorted[i], strlen(sorted[i]));
+        h = fnv1a(h, "\n", 1);
+    }
+    h = fnv1a(h, token, strlen(token));
+    return h != 0 ? h : 1;
+}
+
+static int raftToEtcfs(int rv)
+{
+    switch (rv) {
+        case 0:
+            return 0;
+        case RAFT_NOMEM:
+            return ETCFS_NOMEM;
+        case RAFT_NOTLEADER:
+            return ETCFS_NOTLEADER;
+        case RAFT_LEADERSHIPLOST:
+            return ETCFS_LEADER_CHANGED;
+        case RAFT_SHUTDOWN:
+        case RAFT_CANCELED:
+            return ETCFS_CANCELED;
+        case RAFT_NOSPACE:
+            return ETCFS_NOSPACE;
+        case RAFT_TOOBIG:
+            return ETCFS_TOO_LARGE;
+        case RAFT_CORRUPT:
+            return ETCFS_CORRUPT;
+        default:
+            return ETCFS_IO;
+    }
+}
+
+/* ---- Accessors. ---- */
+
+bool nodeIsLeader(struct node *n)
+{
+    return n->started && !n->closing && raft_state(&n->raft) == RAFT_LEADER;
+}
+
+bool nodeHasLeader(struct node *n)
+{
+    raft_id id = 0;
+    const char *address = NULL;
+    if (!n->started || n->closing) {
+        return false;
+    }
+    raft_leader(&n->raft, &id, &address);
+    return id != 0;
+}
+
+uint64_t nodeId(struct node *n)
+{
+    return n->cfg.id;
+}
+
+uint64_t nodeClusterId(struct node *n)
+{
+    return n->cluster_id;
+}
+
+uint64_t nodeTerm(struct node *n)
+{
+    return n->raft_inited ? n->raft.current_term : 0;
+}
+
+void nodeStatus(struct node *n, struct node_status *st)
+{
+    raft_id leader = 0;
+    const char *address = NULL;
+    unsigned i;
+    memset(st, 0, sizeof *st);
+    st->id = n->cfg.id;
+    st->cluster_id = n->cluster_id;
+    if (!n->raft_inited) {
+        return;
+    }
+    if (n->started) {
+        raft_leader(&n->raft, &leader, &address);
+        st->state = raft_state(&n->raft);
+    }
+    st->leader = leader;
+    st->term = n->raft.current_term;
+    st->commit_index = n->raft.commit_index;
+    st->applied_index = raft_last_applied(&n->raft);
+    st->last_index = raft_last_index(&n->raft);
+    for (i = 0; i < n->raft.configuration.n; i++) {
+        const struct raft_server *s = &n->raft.configuration.servers[i];
+        if (s->id == n->cfg.id) {
+            st->is_learner = s->role != RAFT_VOTER;
+        }
+    }
+}
+
+/* Parses the "member/<id>" metadata JSON: name and client URLs. */
+static void memberAttrs(struct node *n, uint64_t id, char *name,
+                        size_t name_size, char *urls, size_t urls_size)
+{
+    char meta[64];
+    char *value = NULL;
+    size_t len = 0;
+    json_t *root;
+    json_t *arr;
+    size_t i;
+    size_t off = 0;
+    name[0] = '\0';
+    urls[0] = '\0';
+    snprintf(meta, sizeof meta, "member/%016llx", (unsigned long long)id);
+    if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) != 0) {
+        return;
+    }
+    root = json_loadb(value, len, 0, NULL);
+    free(value);
+    if (root == NULL) {
+        return;
+    }
+    if (json_is_string(json_object_get(root, "name"))) {
+        snprintf(name, name_size, "%s",
+                 json_string_value(json_object_get(root, "name")));
+    }
+    arr = json_object_get(root, "clientURLs");
+    for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
+        const char *u = json_string_value(json_array_get(arr, i));
+        int w;
+        if (u == NULL) {
+            continue;
+        }
+        w = snprintf(urls + off, urls_size - off, "%s%s", off > 0 ? "," : "",
+                     u);
+        if (w < 0 || (size_t)w >= urls_size - off) {
+            break;
+        }
+        off += (size_t)w;
+    }
+    json_decref(root);
+}
+
+int nodeLeaderClientUrls(struct node *n, char *buf, size_t size)
+{
+    raft_id leader = 0;
+    const char *address = NULL;
+    char name[NODE_NAME_SIZE];
+    if (!n->started || n->closing) {
+        return ETCFS_NOLEADER;
+    }
+    raft_leader(&n->raft, &leader, &address);
+    if (leader == 0) {
+        return ETCFS_NOLEADER;
+    }
+    memberAttrs(n, leader, name, sizeof name, buf, size);
+    return buf[0] != '\0' ? 0 : ETCFS_NOLEADER;
+}
+
+int nodeMembers(struct node *n, struct node_member **members, size_t *count)
+{
+    const struct raft_configuration *conf = &n->raft.configuration;
+    struct node_member *out;
+    unsigned i;
+    out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);
+    if (out == NULL) {
+        return ETCFS_NOMEM;
+    }
+    for (i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        char meta[64];
+        char *value = NULL;
+        size_t len = 0;
+        out[i].id = s->id;
+        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
+                 s->address);
+        memberAttrs(n, s->id, out[i].name, sizeof out[i].name,
+                    out[i].client_urls, sizeof out[i].client_urls);
+        snprintf(meta, sizeof meta, "learner/%016llx",
+                 (unsigned long long)s->id);
+        if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) ==
+            0) {
+            out[i].is_learner = true;
+            free(value);
+        }
+    }
+    *members = out;
+    *count = conf->n;
+    return 0;
+}
+
+/* ---- Proposals. ---- */
+
+static void proposeCb(struct raft_apply *apply, int status, void *result)
+{
+    struct node_propose *req = apply->data;
+    int rv = raftToEtcfs(status);
+    QUEUE_REMOVE(&req->link);
+    if (rv != 0 && result != NULL) {
+        commandResultFree(result);
+        result = NULL;
+    }
+    if (rv == 0 && result == NULL) {
+        /* Applied before a restart (skipped): nothing to report but the
+         * position. Should not happen for a live proposal. */
+        rv = ETCFS_IO;
+    }
+    req->cb(req, rv, result);
+}
+
+int nodePropose(struct node *n, struct node_propose *req,
+                const struct command *cmd)
+{
+    struct raft_buffer buf;
+    void *base = NULL;
+    size_t len = 0;
+    int rv;
+    if (n->closing || !n->started) {
+        return ETCFS_SHUTDOWN;
+    }
+    if (raft_state(&n->raft) != RAFT_LEADER) {
+        return ETCFS_NOTLEADER;
+    }
+    rv = commandEncode(cmd, raft_malloc, &base, &len);
+    if (rv != 0) {
+        return rv;
+    }
+    buf.base = base;
+    buf.len = len;
+    req->node = n;
+    req->apply.data = req;
+    rv = raft_apply(&n->raft, &req->apply, &buf, 1, proposeCb);
+    if (rv != 0) {
+        raft_free(base);
+        return raftToEtcfs(rv);
+    }
+    req->index = req->apply.index;
+    QUEUE_PUSH(&n->proposals, &req->link);
+    return 0;
+}
+
+/* ---- Self publication: name and client URLs into "member/<id>". ---- */
+
+static char *publishJson(struct node *n, bool with_id)
+{
+    json_t *root = json_object();
+    json_t *urls = json_array();
+    json_t *peers = json_array();
+    char tmp[NODE_URL_SIZE];
+    char *tok;
+    char *save = NULL;
+    char id[32];
+    char *out;
+    snprintf(tmp, sizeof tmp, "%s", n->cfg.client_urls);
+    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        json_array_append_new(urls, json_string(tok));
+    }
+    json_array_append_new(peers, json_string(n->cfg.peer_url));
+    if (with_id) {
+        snprintf(id, sizeof id, "%llu", (unsigned long long)n->cfg.id);
+        json_object_set_new(root, "ID", json_string(id));
+    }
+    json_object_set_new(root, "name", json_string(n->cfg.name));
+    json_object_set_new(root, "clientURLs", urls);
+    json_object_set_new(root, "peerURLs", peers);
+    out = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return out;
+}
+
+/* True when the store already holds our current name and client URLs. */
+static bool publishDone(struct node *n)
+{
+    char name[NODE_NAME_SIZE];
+    char urls[NODE_URL_SIZE];
+    memberAttrs(n, n->cfg.id, name, sizeof name, urls, sizeof urls);
+    return strcmp(name, n->cfg.name) == 0 &&
+           strcmp(urls, n->cfg.client_urls) == 0;
+}
+
+static void publishProposeCb(struct node_propose *req, int status,
+                             struct command_result *result)
+{
+    struct node *n = req->data;
+    commandResultFree(result);
+    n->publish_inflight = false;
+    if (status != 0) {
+        debugf("publish: %s", etcfsStrerror(status));
+    }
+    free(req);
+}
+
+static void publishForwardCb(struct forward_req *req, int status)
+{
+    struct node *n = req->data;
+    n->publish_inflight = false;
+    if (status != 0 || req->http_status != 200) {
+        debugf("publish via leader: %s (http %d)", etcfsStrerror(status),
+               req->http_status);
+    }
+    forwardReqClear(req);
+}
+
+static void proposeMeta(struct node *n, const char *name, const char *value)
+{
+    struct node_propose *req = calloc(1, sizeof *req);
+    struct command cmd;
+    if (req == NULL) {
+        return;
+    }
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_META;
+    cmd.meta.name = name;
+    cmd.meta.name_len = strlen(name);
+    cmd.meta.value = value;
+    cmd.meta.value_len = value != NULL ? strlen(value) : 0;
+    req->data = n;
+    req->cb = publishProposeCb;
+    if (nodePropose(n, req, &cmd) != 0) {
+        free(req);
+        return;
+    }
+    n->publish_inflight = true;
+}
+
+void nodePublishSelf(struct node *n)
+{
+    uint64_t now = nodeNowMs(n);
+    char *json;
+    char meta[64];
+    if (n->publish_inflight || n->closing || !nodeHasLeader(n)) {
+        return;
+    }
+    if (n->published_at != 0 && now - n->published_at < NODE__PUBLISH_RETRY_MS) {
+        return;
+    }
+    if (publishDone(n)) {
+        n->published = true;
+        return;
+    }
+    n->published_at = now;
+    if (nodeIsLeader(n)) {
+        json = publishJson(n, false);
+        if (json == NULL) {
+            return;
+        }
+        snprintf(meta, sizeof meta, "member/%016llx",
+                 (unsigned long long)n->cfg.id);
+        proposeMeta(n, meta, json);
+        free(json);
+        return;
+    }
+    if (n->fwd == NULL) {
+        return;
+    }
+    json = publishJson(n, true);
+    if (json == NULL) {
+        return;
+    }
+    snprintf(n->publish_body, sizeof n->publish_body, "%s", json);
+    free(json);
+    memset(&n->publish_req, 0, sizeof n->publish_req);
+    n->publish_req.data = n;
+    n->publish_req.cb = publishForwardCb;
+    n->publish_req.path = "/etcfs/v1/publish";
+    n->publish_req.body = n->publish_body;
+    n->publish_req.body_len = strlen(n->publish_body);
+    if (forwardSend(n->fwd, &n->publish_req) == 0) {
+        n->publish_inflight = true;
+    }
+}
+
+/* The leader records the cluster id in the replicated metadata once, so
+ * members that join later learn it instead of computing their own. */
+static void clusterIdTick(struct node *n)
+{
+    char *value = NULL;
+    size_t len = 0;
+    char buf[32];
+    if (storeMetaGet(n->store, "cluster_id", 10, &value, &len, NULL) == 0) {
+        if (len < sizeof buf) {
+            memcpy(buf, value, len);
+            buf[len] = '\0';
+            n->cluster_id = strtoull(buf, NULL, 16);
+        }
+        free(value);
+        return;
+    }
+    if (nodeIsLeader(n) && !n->publish_inflight) {
+        snprintf(buf, sizeof buf, "%016llx",
+                 (unsigned long long)n->cluster_id);
+        proposeMeta(n, "cluster_id", buf);
+    }
+}
+
+/* ---- Leadership watch and periodic work. ---- */
+
+static void tickCb(uv_timer_t *timer)
+{
+    struct node *n = timer->data;
+    raft_id leader = 0;
+    const char *address = NULL;
+    bool is_leader;
+    if (n->closing) {
+        return;
+    }
+    raft_leader(&n->raft, &leader, &address);
+    is_leader = raft_state(&n->raft) == RAFT_LEADER;
+    if (leader != n->known_leader) {
+        infof("leader is now %016llx (term %llu)", (unsigned long long)leader,
+              (unsigned long long)n->raft.current_term);
+        n->known_leader = leader;
+        n->published = false;
+        n->published_at = 0;
+    }
+    if (is_leader != n->was_leader) {
+        n->was_leader = is_leader;
+        readOnLeadership(n);
+        if (n->hooks.leadership != NULL) {
+            n->hooks.leadership(n->hooks.data, is_leader);
+        }
+    }
+    if (!n->published) {
+        nodePublishSelf(n);
+    }
+    clusterIdTick(n);
+    membershipTick(n);
+    readTick(n, nodeNowMs(n));
+}
+
+/* ---- Init, start, close. ---- */
+
+static int mkdirP(const char *dir, char *errmsg)
+{
+    char tmp[4096];
+    char *p;
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (p = tmp + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+                etcfsErrmsgf(errmsg, "mkdir %s: %s", tmp, strerror(errno));
+                return ETCFS_IO;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+        etcfsErrmsgf(errmsg, "mkdir %s: %s", tmp, strerror(errno));
+        return ETCFS_IO;
+    }
+    return 0;
+}
+
+int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
+             const struct node_config *cfg, const struct node_hooks *hooks,
+             char *errmsg)
+{
+    struct node *n;
+    struct raft_configuration conf;
+    unsigned trailing;
+    unsigned i;
+    int rv;
+
+    n = calloc(1, sizeof *n);
+    if (n == NULL) {
+        etcfsErrmsgf(errmsg, "out of memory");
+        return ETCFS_NOMEM;
+    }
+    n->loop = loop;
+    n->store = store;
+    n->cfg = *cfg;
+    n->cfg.initial = NULL;
+    n->cfg.n_initial = 0;
+    n->hooks = *hooks;
+    n->cluster_id = cfg->cluster_id;
+    QUEUE_INIT(&n->proposals);
+    QUEUE_INIT(&n->reads_pending);
+    QUEUE_INIT(&n->reads_inflight);
+    QUEUE_INIT(&n->reads_waiting);
+    QUEUE_INIT(&n->changes);
+
+    rv = mkdirP(cfg->dir, errmsg);
+    if (rv != 0) {
+        goto err_after_alloc;
+    }
+    rv = raft_uv_tcp_init(&n->transport, loop);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "raft_uv_tcp_init(): %s", raft_strerror(rv));
+        rv = ETCFS_IO;
+        goto err_after_alloc;
+    }
+    if (cfg->bind_address[0] != '\0' &&
+        strcmp(cfg->bind_address, cfg->address) != 0) {
+        rv = raft_uv_tcp_set_bind_address(&n->transport, cfg->bind_address);
+        if (rv != 0) {
+            etcfsErrmsgf(errmsg, "peer listen address %s: %s",
+                         cfg->bind_address, raft_strerror(rv));
+            rv = ETCFS_INVALID;
+            goto err_after_transport_init;
+        }
+    }
+    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "raft_uv_init(%s): %s", cfg->dir,
+                     n->io.errmsg[0] != '\0' ? n->io.errmsg
+                                             : raft_strerror(rv));
+        rv = ETCFS_IO;
+        goto err_after_transport_init;
+    }
+    fsmInit(&n->fsm, n);
+    rv = raft_init(&n->raft, &n->io, &n->fsm, cfg->id, cfg->address);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "raft_init(): %s", raft_errmsg(&n->raft));
+        rv = ETCFS_IO;
+        goto err_after_io_init;
+    }
+    n->raft.data = n;
+    n->raft_inited = true;
+    raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_ms);
+    raft_set_election_timeout(&n->raft, cfg->election_ms);
+    raft_set_pre_vote(&n->raft, true);
+    raft_set_snapshot_threshold(&n->raft, (unsigned)cfg->snapshot_count);
+    trailing = (unsigned)(cfg->snapshot_count / 2);
+    if (trailing > 5000) {
+        trailing = 5000;
+    }
+    if (trailing < 8) {
+        trailing = 8;
+    }
+    raft_set_snapshot_trailing(&n->raft, trailing);
+
+    if (!cfg->join && cfg->n_initial > 0) {
+        raft_configuration_init(&conf);
+        for (i = 0; i < cfg->n_initial; i++) {
+            rv = raft_configuration_add(&conf, cfg->initial[i].id,
+                                        cfg->initial[i].address, RAFT_VOTER);
+            if (rv != 0) {
+                raft_configuration_close(&conf);
+                etcfsErrmsgf(errmsg, "initial cluster member %s: %s",
+                             cfg->initial[i].address, raft_strerror(rv));
+                rv = ETCFS_INVALID;
+                goto err_after_raft_init;
+            }
+        }
+        rv = raft_bootstrap(&n->raft, &conf);
+        raft_configuration_close(&conf);
+        if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
+            etcfsErrmsgf(errmsg, "raft_bootstrap(): %s", raft_strerror(rv));
+            rv = ETCFS_IO;
+            goto err_after_raft_init;
+        }
+    }
+
+    rv = uv_timer_init(loop, &n->tick);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "uv_timer_init(): %s", uv_strerror(rv));
+        rv = ETCFS_IO;
+        goto err_after_raft_init;
+    }
+    n->tick.data = n;
+    *out = n;
+    return 0;
+
+err_after_raft_init:
+    /* raft_init allocated only memory and io state; raft_close needs the
+     * loop to run, so the caller gets an error and the process exits. */
+    n->raft_inited = false;
+err_after_io_init:
+    raft_uv_close(&n->io);
+err_after_transport_init:
+    raft_uv_tcp_close(&n->transport);
+err_after_alloc:
+    free(n);
+    return rv;
+}
+
+void nodeSetForward(struct node *n, struct forward *fwd)
+{
+    n->fwd = fwd;
+}
+
+int nodeStart(struct node *n, char *errmsg)
+{
+    int rv = raft_start(&n->raft);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "raft_start(): %s",
+                     raft_errmsg(&n->raft)[0] != '\0' ? raft_errmsg(&n->raft)
+                                                      : raft_strerror(rv));
+        return rv == RAFT_CORRUPT ? ETCFS_CORRUPT : ETCFS_IO;
+    }
+    n->started = true;
+    rv = uv_timer_start(&n->tick, tickCb, NODE__TICK_MS, NODE__TICK_MS);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "uv_timer_start(): %s", uv_strerror(rv));
+        return ETCFS_IO;
+    }
+    return 0;
+}
+
+static void nodeMaybeFireCloseCb(struct node *n)
+{
+    if (n->close_pending > 0) {
+        return;
+    }
+    if (n->close_cb != NULL) {
+        n->close_cb(n, n->close_data);
+    }
+    free(n);
+}
+
+static void raftCloseCb(struct raft *r)
+{
+    struct node *n = r->data;
+    raft_uv_close(&n->io);
+    raft_uv_tcp_close(&n->transport);
+    n->close_pending--;
+    nodeMaybeFireCloseCb(n);
+}
+
+static void tickCloseCb(uv_handle_t *h)
+{
+    struct node *n = h->data;
+    n->close_pending--;
+    nodeMaybeFireCloseCb(n);
+}
+
+void nodeClose(struct node *n, node_close_cb cb, void *data)
+{
+    n->closing = true;
+    n->close_cb = cb;
+    n->close_data = data;
+    readCancelAll(n, ETCFS_CANCELED);
+    membershipCancelAll(n);
+    n->close_pending = 2;
+    uv_close((uv_handle_t *)&n->tick, tickCloseCb);
+    /* raft_close fails pending applies and barriers (their callbacks map
+     * to ETCFS_CANCELED), closes io and transport, then calls back. */
+    raft_close(&n->raft, raftCloseCb);
+}

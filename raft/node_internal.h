@@ -1,0 +1,83 @@
+/* The node's private state, shared by the files of raft/ only (node.c,
+ * fsm.c, read.c, membership.c). Loop thread only. */
+#ifndef ETCFS_NODE_INTERNAL_H
+#define ETCFS_NODE_INTERNAL_H
+
+#include <raft.h>
+#include <raft/uv.h>
+
+#include "../src/error.h"
+#include "forward.h"
+#include "node.h"
+
+struct store_snapshot;
+
+struct node
+{
+    uv_loop_t *loop;
+    struct store *store;
+    struct node_config cfg;
+    struct node_hooks hooks;
+    struct forward *fwd;
+
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft_fsm fsm;
+    struct raft raft;
+    bool raft_inited;
+    bool started;
+
+    uv_timer_t tick; /* leadership watch, publish, auto-promote, timeouts */
+    uint64_t known_leader;
+    bool was_leader;
+    uint64_t cluster_id; /* replicated "cluster_id" meta, else computed */
+    uint64_t published_at; /* ms of the last publish attempt */
+    bool published;
+
+    queue proposals; /* node_propose in flight, in index order */
+
+    /* Linearizable reads (read.c). */
+    queue reads_pending;  /* waiting for the next confirmation */
+    queue reads_inflight; /* covered by the confirmation in flight */
+    queue reads_waiting;  /* follower: confirmed, waiting for apply */
+    bool confirm_inflight;
+    struct raft_barrier barrier;
+    struct forward_req ri_req;
+    uint64_t confirm_started; /* ms */
+
+    /* Membership (membership.c). */
+    queue changes; /* node_change in flight */
+    bool promoting;
+    struct node_change auto_change;
+    struct forward_req publish_req;
+    bool publish_inflight;
+    char publish_body[1024];
+
+    /* FSM snapshot in progress (fsm.c). */
+    struct store_snapshot *snap;
+
+    /* Closing. */
+    bool closing;
+    node_close_cb close_cb;
+    void *close_data;
+    int close_pending;
+};
+
+/* fsm.c */
+void fsmInit(struct raft_fsm *fsm, struct node *n);
+
+/* read.c */
+void readOnApplied(struct node *n);
+void readOnLeadership(struct node *n);
+void readCancelAll(struct node *n, int status);
+void readTick(struct node *n, uint64_t now_ms);
+
+/* membership.c */
+void membershipTick(struct node *n);
+void membershipCancelAll(struct node *n);
+int membershipToEtcfs(int raft_rv);
+
+/* node.c */
+uint64_t nodeNowMs(struct node *n);
+
+#endif /* ETCFS_NODE_INTERNAL_H */

@@ -1,0 +1,81 @@
+/* etcfsd configuration: etcd's flag names, the same names from ETCFS_*
+ * environment variables and from --config-file KEY=value lines. Pure: parses
+ * and validates, opens no socket and touches no data dir.
+ *
+ * Precedence (lowest first): built-in defaults, --config-file, environment,
+ * command-line flags. A value given twice on the command line is an error
+ * (conflicting flags), as are unknown flags, unknown config-file keys and
+ * malformed numbers or URLs. */
+#ifndef ETCFS_CONFIG_H
+#define ETCFS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_URLS 8
+#define CONFIG_MAX_MEMBERS 16
+
+/* A parsed http://host:port URL. host is a numeric or DNS name, copied. */
+struct config_url
+{
+    char host[256];
+    unsigned port;
+    char text[300]; /* normalized "http://host:port" */
+};
+
+/* One --initial-cluster entry: name=peerurl. */
+struct config_member
+{
+    char name[64];
+    struct config_url peer;
+};
+
+enum config_cluster_state { CONFIG_CLUSTER_NEW = 0, CONFIG_CLUSTER_EXISTING = 1 };
+enum config_consistency { CONFIG_CONSISTENCY_LINEARIZABLE = 0, CONFIG_CONSISTENCY_LOCAL = 1 };
+
+struct config
+{
+    char name[64];         /* --name, default "default" */
+    char data_dir[4096];   /* --data-dir, default "<name>.etcfs" */
+    struct config_url listen_client[CONFIG_MAX_URLS]; /* --listen-client-urls */
+    unsigned n_listen_client;
+    struct config_url advertise_client[CONFIG_MAX_URLS]; /* --advertise-client-urls */
+    unsigned n_advertise_client;
+    struct config_url listen_peer;    /* --listen-peer-urls (first URL used) */
+    struct config_url advertise_peer; /* --initial-advertise-peer-urls */
+    struct config_member initial_cluster[CONFIG_MAX_MEMBERS]; /* --initial-cluster */
+    unsigned n_initial_cluster; /* default: name=advertise_peer */
+    int initial_cluster_state;  /* --initial-cluster-state new|existing */
+    char initial_cluster_token[256]; /* --initial-cluster-token, default "etcd-cluster" */
+    unsigned heartbeat_interval_ms;  /* --heartbeat-interval, default 100 */
+    unsigned election_timeout_ms;    /* --election-timeout, default 1000 */
+    uint64_t snapshot_count;         /* --snapshot-count, default 10000 */
+    char mount[4096];                /* --mount, "" = no mount */
+    char mount_prefix[1024];         /* --mount-prefix, default "/" */
+    int mount_consistency;           /* --mount-consistency */
+    uint64_t max_request_bytes;      /* --max-request-bytes, default 1572864 */
+    uint64_t quota_backend_bytes;    /* --quota-backend-bytes, default 2 GiB */
+    unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
+    char log_level[16];              /* --log-level debug|info|warn|error */
+    bool help;                       /* --help was given */
+    bool version;                    /* --version was given */
+};
+
+/* Fills cfg from defaults, then the config file named by --config-file or
+ * ETCFS_CONFIG_FILE (if any), then ETCFS_* variables of envp, then argv.
+ * argv/envp are borrowed. Returns 0 or ETCFS_INVALID with a message such as
+ * "unknown flag --foo" or "--heartbeat-interval: not a number: x" in
+ * errmsg (ETCFS_ERRMSG_SIZE). */
+int configParse(struct config *cfg, int argc, char *const argv[],
+                char *const envp[], char *errmsg);
+
+/* Parses "http://host:port" (scheme optional, default port 2379 for bare
+ * "host") into url. Returns 0 or ETCFS_INVALID. */
+int configParseUrl(const char *text, struct config_url *url, char *errmsg);
+
+/* Writes the usage text (every flag, its env name and default). */
+void configUsage(FILE *f);
+
+#endif /* ETCFS_CONFIG_H */

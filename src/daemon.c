@@ -1,0 +1,471 @@
+/* Wiring and lifecycle of etcfsd. Opens the store, checks the data dir
+ * belongs to this member, starts the Raft node, the lease table, the watch
+ * hub, the forwarder and the API, tells systemd READY=1 once the member
+ * serves (it knows a leader and caught up with the commit index it saw at
+ * start), and on SIGTERM/SIGINT closes api, forward, hub, lessor, node and
+ * store in that order, each after the previous one drained. Loop thread. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../raft/forward.h"
+#include "../raft/node.h"
+#include "api.h"
+#include "error.h"
+#include "lease.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "watch.h"
+
+#define DAEMON__READY_POLL_MS 20
+
+struct daemon
+{
+    uv_loop_t loop;
+    const struct config *cfg;
+    char store_dir[4200];
+    char raft_dir[4200];
+    struct store *store;
+    struct node *node;
+    struct forward *fwd;
+    struct lessor *lessor;
+    struct watch_hub *hub;
+    struct api *api;
+    struct metrics metrics;
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    uv_timer_t ready_timer;
+    bool ready;
+    bool stopping;
+    int exit_code;
+};
+
+/* ---- hooks from the node ---- */
+
+static void appliedHook(void *data, const struct command *cmd,
+                        const struct command_result *res,
+                        const struct store_events *events)
+{
+    struct daemon *d = data;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    METRICS_INC(&d->metrics, proposals_applied_total);
+    if (cmd == NULL) {
+        /* a snapshot replaced the whole state */
+        METRICS_INC(&d->metrics, snapshots_restored_total);
+        if (lessorLoad(d->lessor, errmsg) != 0) {
+            errorf("reload leases after restore: %s", errmsg);
+        }
+        watchHubReset(d->hub);
+        return;
+    }
+    if (res->status == 0) {
+        switch (cmd->type) {
+            case COMMAND_LEASE_GRANT:
+                lessorGranted(d->lessor, cmd->lease_grant.id,
+                              cmd->lease_grant.ttl);
+                break;
+            case COMMAND_LEASE_REVOKE:
+                lessorRevoked(d->lessor, cmd->lease_revoke_id);
+                break;
+            default:
+                break;
+        }
+    }
+    if (events != NULL && events->n_events > 0) {
+        watchHubNotify(d->hub, events, res->revision);
+    }
+}
+
+static void leadershipHook(void *data, bool leader)
+{
+    struct daemon *d = data;
+    METRICS_INC(&d->metrics, leader_changes_seen_total);
+    if (leader) {
+        infof("became leader");
+        lessorPromote(d->lessor);
+    } else {
+        lessorDemote(d->lessor);
+    }
+}
+
+/* ---- lease expiry -> revoke proposal ---- */
+
+static void revokeCb(struct node_propose *req, int status,
+                     struct command_result *result)
+{
+    struct daemon *d = req->data;
+    if (status == 0 && result != NULL && result->status == 0) {
+        METRICS_INC(&d->metrics, leases_expired_total);
+    }
+    commandResultFree(result);
+    free(req);
+}
+
+static void revokeLease(void *data, int64_t id)
+{
+    struct daemon *d = data;
+    struct node_propose *req = calloc(1, sizeof *req);
+    struct command cmd;
+    if (req == NULL) {
+        return;
+    }
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_LEASE_REVOKE;
+    cmd.lease_revoke_id = id;
+    req->data = d;
+    req->cb = revokeCb;
+    if (nodePropose(d->node, req, &cmd) != 0) {
+        free(req); /* retried by the lessor after its retry delay */
+    }
+}
+
+/* ---- data dir identity ---- */
+
+static int mkdirOne(const char *dir, char *errmsg)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        etcfsErrmsgf(errmsg, "create %s: %s", dir, strerror(errno));
+        return ETCFS_IO;
+    }
+    return 0;
+}
+
+/* <data-dir>/member records which member and cluster token the dir belongs
+ * to; a dir of another member or cluster is refused instead of silently
+ * joining the wrong history. */
+static int checkIdentity(struct daemon *d, uint64_t id, char *errmsg)
+{
+    const struct config *cfg = d->cfg;
+    char path[4200];
+    char line[512];
+    char want[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/member", cfg->data_dir);
+    snprintf(want, sizeof want, "%016llx %s %s", (unsigned long long)id,
+             cfg->name, cfg->initial_cluster_token);
+    f = fopen(path, "r");
+    if (f != NULL) {
+        if (fgets(line, sizeof line, f) == NULL) {
+            line[0] = '\0';
+        }
+        fclose(f);
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, want, 16) != 0) {
+            etcfsErrmsgf(errmsg,
+                         "data dir %s belongs to another member or cluster "
+                         "(%s), not to member %016llx of cluster token %s: "
+                         "use the right --data-dir, or a fresh one",
+                         cfg->data_dir, line, (unsigned long long)id,
+                         cfg->initial_cluster_token);
+            return ETCFS_INVALID;
+        }
+        return 0;
+    }
+    f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", want) < 0 || fflush(f) != 0 ||
+        fsync(fileno(f)) != 0) {
+        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
+        if (f != NULL) {
+            fclose(f);
+        }
+        return ETCFS_IO;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* ---- readiness ---- */
+
+static void readyCb(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    struct node_status st;
+    if (d->ready || d->stopping) {
+        return;
+    }
+    nodeStatus(d->node, &st);
+    if (st.leader == 0 || st.applied_index < st.commit_index) {
+        return;
+    }
+    d->ready = true;
+    (void)uv_timer_stop(t); /* cannot fail */
+    infof("ready to serve client requests (member %016llx, leader %016llx)",
+          (unsigned long long)st.id, (unsigned long long)st.leader);
+    /* sd_notify is a no-op (0) outside systemd */
+    if (sd_notify(0, "READY=1\nSTATUS=serving") < 0) {
+        warnf("sd_notify READY failed");
+    }
+}
+
+/* ---- close chain: api -> forward -> hub -> lessor -> node -> store ---- */
+
+static void closeStep(struct daemon *d);
+
+static void apiClosedCb(struct api *a, void *data)
+{
+    struct daemon *d = data;
+    (void)a;
+    d->api = NULL;
+    closeStep(d);
+}
+
+static void forwardClosedCb(struct forward *f, void *data)
+{
+    struct daemon *d = data;
+    (void)f;
+    d->fwd = NULL;
+    closeStep(d);
+}
+
+static void hubClosedCb(struct watch_hub *h, void *data)
+{
+    struct daemon *d = data;
+    (void)h;
+    d->hub = NULL;
+    closeStep(d);
+}
+
+static void lessorClosedCb(struct lessor *l, void *data)
+{
+    struct daemon *d = data;
+    (void)l;
+    d->lessor = NULL;
+    closeStep(d);
+}
+
+static void nodeClosedCb(struct node *n, void *data)
+{
+    struct daemon *d = data;
+    (void)n;
+    d->node = NULL;
+    closeStep(d);
+}
+
+static void handleCloseCb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void closeStep(struct daemon *d)
+{
+    if (d->api != NULL) {
+        apiClose(d->api, apiClosedCb, d);
+        return;
+    }
+    if (d->node != NULL && d->fwd != NULL) {
+        /* the node uses the forwarder until it is closed: close it first */
+        nodeClose(d->node, nodeClosedCb, d);
+        return;
+    }
+    if (d->fwd != NULL) {
+        forwardClose(d->fwd, forwardClosedCb, d);
+        return;
+    }
+    if (d->hub != NULL) {
+        watchHubClose(d->hub, hubClosedCb, d);
+        return;
+    }
+    if (d->lessor != NULL) {
+        lessorClose(d->lessor, lessorClosedCb, d);
+        return;
+    }
+    if (d->node != NULL) {
+        nodeClose(d->node, nodeClosedCb, d);
+        return;
+    }
+    if (d->store != NULL) {
+        storeClose(d->store);
+        d->store = NULL;
+    }
+    uv_close((uv_handle_t *)&d->sigterm, handleCloseCb);
+    uv_close((uv_handle_t *)&d->sigint, handleCloseCb);
+    uv_close((uv_handle_t *)&d->ready_timer, handleCloseCb);
+    infof("stopped");
+}
+
+static void signalCb(uv_signal_t *s, int signum)
+{
+    struct daemon *d = s->data;
+    if (d->stopping) {
+        return;
+    }
+    infof("received signal %d, shutting down", signum);
+    d->stopping = true;
+    if (sd_notify(0, "STOPPING=1") < 0) {
+        warnf("sd_notify STOPPING failed");
+    }
+    closeStep(d);
+}
+
+/* ---- start ---- */
+
+static void joinUrls(const struct config_url *urls, unsigned n, char *out,
+                     size_t size)
+{
+    unsigned i;
+    size_t off = 0;
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        int w = snprintf(out + off, size - off, "%s%s", i > 0 ? "," : "",
+                         urls[i].text);
+        if (w < 0 || (size_t)w >= size - off) {
+            break;
+        }
+        off += (size_t)w;
+    }
+}
+
+static int daemonStart(struct daemon *d, char *errmsg)
+{
+    const struct config *cfg = d->cfg;
+    struct node_config nc;
+    struct node_peer peers[CONFIG_MAX_MEMBERS];
+    const char *peer_urls[CONFIG_MAX_MEMBERS];
+    struct node_hooks hooks;
+    struct store_options sopts;
+    struct api_deps deps;
+    unsigned i;
+    int rv;
+
+    memset(&nc, 0, sizeof nc);
+    nc.id = nodeMemberIdFor(cfg->advertise_peer.text,
+                            cfg->initial_cluster_token);
+    for (i = 0; i < cfg->n_initial_cluster; i++) {
+        const struct config_member *m = &cfg->initial_cluster[i];
+        peers[i].id = nodeMemberIdFor(m->peer.text, cfg->initial_cluster_token);
+        snprintf(peers[i].address, sizeof peers[i].address, "%s:%u",
+                 m->peer.host, m->peer.port);
+        peer_urls[i] = m->peer.text;
+    }
+    nc.cluster_id = nodeClusterIdFor(peer_urls, cfg->n_initial_cluster,
+                                     cfg->initial_cluster_token);
+    snprintf(nc.name, sizeof nc.name, "%s", cfg->name);
+    snprintf(nc.address, sizeof nc.address, "%s:%u", cfg->advertise_peer.host,
+             cfg->advertise_peer.port);
+    snprintf(nc.bind_address, sizeof nc.bind_address, "%s:%u",
+             cfg->listen_peer.host, cfg->listen_peer.port);
+    snprintf(nc.peer_url, sizeof nc.peer_url, "%s", cfg->advertise_peer.text);
+    joinUrls(cfg->advertise_client, cfg->n_advertise_client, nc.client_urls,
+             sizeof nc.client_urls);
+    snprintf(nc.token, sizeof nc.token, "%s", cfg->initial_cluster_token);
+    nc.initial = peers;
+    nc.n_initial = cfg->n_initial_cluster;
+    nc.join = cfg->initial_cluster_state == CONFIG_CLUSTER_EXISTING;
+    nc.heartbeat_ms = cfg->heartbeat_interval_ms;
+    nc.election_ms = cfg->election_timeout_ms;
+    nc.snapshot_count = cfg->snapshot_count;
+
+    rv = mkdirOne(cfg->data_dir, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    rv = checkIdentity(d, nc.id, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    snprintf(d->store_dir, sizeof d->store_dir, "%s/store", cfg->data_dir);
+    snprintf(d->raft_dir, sizeof d->raft_dir, "%s/raft", cfg->data_dir);
+    snprintf(nc.dir, sizeof nc.dir, "%s", d->raft_dir);
+
+    memset(&sopts, 0, sizeof sopts);
+    sopts.max_txn_ops = cfg->max_txn_ops;
+    rv = storeOpen(d->store_dir, &sopts, &d->store, errmsg);
+    if (rv != 0) {
+        etcfsErrmsgWrapf(errmsg, "open store %s", d->store_dir);
+        return rv;
+    }
+    /* etcd's minimum lease TTL: 3/2 election timeout, rounded up */
+    rv = lessorInit(&d->lessor, &d->loop, d->store,
+                    (int64_t)((cfg->election_timeout_ms * 3 / 2 + 999) / 1000),
+                    revokeLease, d, errmsg);
+    if (rv != 0) {
+        etcfsErrmsgWrapf(errmsg, "load leases");
+        return rv;
+    }
+    rv = watchHubInit(&d->hub, &d->loop, d->store, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    hooks.data = d;
+    hooks.applied = appliedHook;
+    hooks.leadership = leadershipHook;
+    rv = nodeInit(&d->node, &d->loop, d->store, &nc, &hooks, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    rv = forwardInit(&d->fwd, &d->loop, d->node, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    nodeSetForward(d->node, d->fwd);
+    rv = nodeStart(d->node, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    memset(&deps, 0, sizeof deps);
+    deps.loop = &d->loop;
+    deps.store = d->store;
+    deps.node = d->node;
+    deps.forward = d->fwd;
+    deps.lessor = d->lessor;
+    deps.hub = d->hub;
+    deps.metrics = &d->metrics;
+    deps.config = cfg;
+    rv = apiInit(&d->api, &deps, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    infof("member %016llx (%s) started: peer %s, client %s, data %s",
+          (unsigned long long)nc.id, cfg->name, nc.peer_url, nc.client_urls,
+          cfg->data_dir);
+    return 0;
+}
+
+int daemonRun(const struct config *cfg, char *errmsg)
+{
+    static struct daemon d; /* one per process; reached only through &d */
+    int rv;
+
+    memset(&d, 0, sizeof d);
+    d.cfg = cfg;
+    rv = uv_loop_init(&d.loop);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "uv_loop_init(): %s", uv_strerror(rv));
+        return 1;
+    }
+    uv_signal_init(&d.loop, &d.sigterm);
+    uv_signal_init(&d.loop, &d.sigint);
+    uv_timer_init(&d.loop, &d.ready_timer);
+    d.sigterm.data = &d;
+    d.sigint.data = &d;
+    d.ready_timer.data = &d;
+    uv_signal_start(&d.sigterm, signalCb, SIGTERM);
+    uv_signal_start(&d.sigint, signalCb, SIGINT);
+
+    rv = daemonStart(&d, errmsg);
+    if (rv != 0) {
+        /* Nothing was served yet: exit without the orderly close (the
+         * store is closed so LevelDB releases its lock cleanly). */
+        if (d.store != NULL && d.node == NULL) {
+            storeClose(d.store);
+        }
+        return 1;
+    }
+    uv_timer_start(&d.ready_timer, readyCb, DAEMON__READY_POLL_MS,
+                   DAEMON__READY_POLL_MS);
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    rv = uv_loop_close(&d.loop);
+    if (rv != 0) {
+        warnf("loop closed with handles still open: %s", uv_strerror(rv));
+    }
+    return d.exit_code;
+}
