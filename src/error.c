@@ -79,5 +79,10 @@ void etcfsErrmsgWrapf(char *errmsg, const char *fmt, ...)
     va_end(ap);
     memcpy(old, errmsg, sizeof old);
     old[sizeof old - 1] = '\0';
-    snprintf(errmsg, ETCFS_ERRMSG_SIZE, "%s: %s", prefix, old);
+    {
+        char joined[2 * ETCFS_ERRMSG_SIZE + 2];
+        snprintf(joined, sizeof joined, "%s: %s", prefix, old);
+        memcpy(errmsg, joined, ETCFS_ERRMSG_SIZE - 1);
+        errmsg[ETCFS_ERRMSG_SIZE - 1] = '\0';
+    }
 }
