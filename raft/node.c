@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <limits.h>
+
+#include "../src/lib/fs.h"
 
 #include "../src/log.h"
 #include "node_internal.h"
@@ -485,21 +487,10 @@ static void tickCb(uv_timer_t *timer)
 
 static int mkdirP(const char *dir, char *errmsg)
 {
-    char tmp[4096];
-    char *p;
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (p = tmp + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-                etcfsErrmsgf(errmsg, "mkdir %s: %s", tmp, strerror(errno));
-                return ETCFS_IO;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-        etcfsErrmsgf(errmsg, "mkdir %s: %s", tmp, strerror(errno));
+    char failed[PATH_MAX] = "";
+    int rv = fsMkdirAll(dir, 0700, failed);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "mkdir %s: %s", failed, strerror(-rv));
         return ETCFS_IO;
     }
     return 0;

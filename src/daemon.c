@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "api.h"
 #include "error.h"
 #include "lease.h"
+#include "lib/fs.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -130,10 +132,12 @@ static void revokeLease(void *data, int64_t id)
 
 /* ---- data dir identity ---- */
 
-static int mkdirOne(const char *dir, char *errmsg)
+static int mkdirAll(const char *dir, char *errmsg)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        etcfsErrmsgf(errmsg, "create %s: %s", dir, strerror(errno));
+    char failed[PATH_MAX] = "";
+    int rv = fsMkdirAll(dir, 0700, failed);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "create %s: %s", failed, strerror(-rv));
         return ETCFS_IO;
     }
     return 0;
@@ -364,7 +368,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.election_ms = cfg->election_timeout_ms;
     nc.snapshot_count = cfg->snapshot_count;
 
-    rv = mkdirOne(cfg->data_dir, errmsg);
+    rv = mkdirAll(cfg->data_dir, errmsg);
     if (rv != 0) {
         return rv;
     }
