@@ -151,13 +151,17 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     return 0;
 }
 
-/* snapshot: on the loop, pin the state; the buffer is filled by
- * snapshot_async on the pool. */
+/* snapshot: on the loop, pin a LevelDB snapshot and serialize it. Debian's
+ * libraft 0.15 raft_uv has no async_work (io version 1), so raft refuses a
+ * version-3 FSM with snapshot_async: the encode runs here, on the loop,
+ * once every --snapshot-count entries (a known pause, see ARCHITECTURE). */
 static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
                        unsigned *n_bufs)
 {
     struct node *n = fsm->data;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    void *base = NULL;
+    size_t len = 0;
     int rv;
     if (n->snap != NULL) {
         return RAFT_BUSY;
@@ -173,26 +177,21 @@ static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
         n->snap = NULL;
         return RAFT_NOMEM;
     }
-    *n_bufs = 1;
-    return 0;
-}
-
-static int fsmSnapshotAsync(struct raft_fsm *fsm, struct raft_buffer *bufs[],
-                            unsigned *n_bufs)
-{
-    struct node *n = fsm->data;
-    char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    void *base = NULL;
-    size_t len = 0;
-    int rv;
-    (void)n_bufs;
     rv = storeSnapshotEncode(n->snap, raft_malloc, &base, &len, errmsg);
     if (rv != 0) {
         errorf("snapshot encode: %s", errmsg);
+        if (base != NULL) {
+            raft_free(base); /* store.h: a buffer may come back on error */
+        }
+        raft_free(*bufs);
+        *bufs = NULL;
+        storeSnapshotRelease(n->snap);
+        n->snap = NULL;
         return RAFT_IOERR;
     }
     (*bufs)[0].base = base;
     (*bufs)[0].len = len;
+    *n_bufs = 1;
     return 0;
 }
 
@@ -261,11 +260,10 @@ static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
 void fsmInit(struct raft_fsm *fsm, struct node *n)
 {
     memset(fsm, 0, sizeof *fsm);
-    fsm->version = 3;
+    fsm->version = 2;
     fsm->data = n;
     fsm->apply = fsmApply;
     fsm->snapshot = fsmSnapshot;
     fsm->restore = fsmRestore;
     fsm->snapshot_finalize = fsmSnapshotFinalize;
-    fsm->snapshot_async = fsmSnapshotAsync;
 }

@@ -1,0 +1,454 @@
+/* Follower -> leader HTTP forwarding (forward.h): a small pool of keep-alive
+ * connections to the leader's client URL, one request per connection at a
+ * time, responses parsed by http-parser. Every forwarded request carries
+ * "X-Etcfs-Forwarded: 1" so the receiver never forwards it again. Loop
+ * thread only; addresses must be IP literals or "localhost" (no blocking
+ * name resolution on the loop). */
+#include "forward.h"
+
+#include <http_parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/error.h"
+#include "../src/log.h"
+#include "node.h"
+
+#define FORWARD__MAX_IDLE 16
+#define FORWARD__DEFAULT_TIMEOUT_MS 5000
+#define FORWARD__MAX_RESPONSE (64u << 20)
+
+struct forward_conn
+{
+    struct forward *f;
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_write_t write;
+    uv_timer_t timer;
+    http_parser parser;
+    char address[NODE_URL_SIZE]; /* "host:port" */
+    struct forward_req *req;     /* in flight, or NULL when idle */
+    char *out;                   /* request bytes being written */
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    bool done;        /* response complete */
+    bool keep_alive;
+    bool connected;
+    bool closing;
+    bool idle;
+    unsigned handles; /* open uv handles */
+    queue link;       /* f->idle or f->busy */
+};
+
+struct forward
+{
+    uv_loop_t *loop;
+    struct node *node;
+    queue idle;
+    queue busy;
+    unsigned n_idle;
+    unsigned n_conns;
+    bool closing;
+    forward_close_cb close_cb;
+    void *close_data;
+};
+
+static void connClose(struct forward_conn *c);
+static void forwardMaybeFireCloseCb(struct forward *f);
+
+void forwardReqClear(struct forward_req *req)
+{
+    free(req->resp_body);
+    req->resp_body = NULL;
+    req->resp_len = 0;
+}
+
+int forwardInit(struct forward **out, uv_loop_t *loop, struct node *node,
+                char *errmsg)
+{
+    struct forward *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        etcfsErrmsgf(errmsg, "forward: out of memory");
+        return ETCFS_NOMEM;
+    }
+    f->loop = loop;
+    f->node = node;
+    QUEUE_INIT(&f->idle);
+    QUEUE_INIT(&f->busy);
+    *out = f;
+    return 0;
+}
+
+/* Ends the request in flight on c with status (0: response ready). */
+static void reqDone(struct forward_conn *c, int status)
+{
+    struct forward_req *req = c->req;
+    if (req == NULL) {
+        return;
+    }
+    c->req = NULL;
+    req->conn = NULL;
+    (void)uv_timer_stop(&c->timer);
+    if (status == 0) {
+        req->resp_body = c->body;
+        req->resp_len = c->body_len;
+        c->body = NULL;
+        c->body_len = 0;
+        c->body_cap = 0;
+    }
+    req->cb(req, status);
+}
+
+/* ---- response parsing ---- */
+
+static int onBody(http_parser *p, const char *at, size_t len)
+{
+    struct forward_conn *c = p->data;
+    if (c->body_len + len > FORWARD__MAX_RESPONSE) {
+        return -1;
+    }
+    if (c->body_len + len + 1 > c->body_cap) {
+        size_t cap = c->body_cap == 0 ? 1024 : c->body_cap;
+        char *b;
+        while (cap < c->body_len + len + 1) {
+            cap *= 2;
+        }
+        b = realloc(c->body, cap);
+        if (b == NULL) {
+            return -1;
+        }
+        c->body = b;
+        c->body_cap = cap;
+    }
+    memcpy(c->body + c->body_len, at, len);
+    c->body_len += len;
+    c->body[c->body_len] = '\0';
+    return 0;
+}
+
+static int onMessageComplete(http_parser *p)
+{
+    struct forward_conn *c = p->data;
+    c->done = true;
+    c->keep_alive = http_should_keep_alive(p) != 0;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings forwardParserSettings = {
+    .on_body = onBody,
+    .on_message_complete = onMessageComplete,
+};
+
+static void connIdle(struct forward_conn *c)
+{
+    struct forward *f = c->f;
+    QUEUE_REMOVE(&c->link);
+    if (f->closing || !c->keep_alive || f->n_idle >= FORWARD__MAX_IDLE) {
+        QUEUE_PUSH(&f->busy, &c->link); /* connClose removes it */
+        connClose(c);
+        return;
+    }
+    QUEUE_PUSH(&f->idle, &c->link);
+    c->idle = true;
+    f->n_idle++;
+}
+
+static void allocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    buf->base = malloc(suggested);
+    buf->len = buf->base != NULL ? suggested : 0;
+}
+
+static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct forward_conn *c = s->data;
+    if (nread < 0) {
+        free(buf->base);
+        reqDone(c, ETCFS_PROTO);
+        connClose(c);
+        return;
+    }
+    if (nread > 0) {
+        if (c->req == NULL) {
+            /* bytes on an idle connection: the peer misbehaves */
+            free(buf->base);
+            connClose(c);
+            return;
+        }
+        (void)http_parser_execute(&c->parser, &forwardParserSettings,
+                                  buf->base, (size_t)nread);
+        if (c->done) {
+            c->req->http_status = (int)c->parser.status_code;
+            reqDone(c, 0);
+            connIdle(c);
+        } else if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
+            reqDone(c, ETCFS_PROTO);
+            connClose(c);
+        }
+    }
+    free(buf->base);
+}
+
+/* ---- sending ---- */
+
+static void writeCb(uv_write_t *w, int status)
+{
+    struct forward_conn *c = w->data;
+    free(c->out);
+    c->out = NULL;
+    if (status != 0 && !c->closing) {
+        reqDone(c, ETCFS_NOLEADER);
+        connClose(c);
+    }
+}
+
+static int connSend(struct forward_conn *c)
+{
+    struct forward_req *req = c->req;
+    uv_buf_t buf;
+    int n;
+    http_parser_init(&c->parser, HTTP_RESPONSE);
+    c->parser.data = c;
+    c->done = false;
+    c->body_len = 0;
+    n = asprintf(&c->out,
+                 "POST %s HTTP/1.1\r\nHost: %s\r\n"
+                 "Content-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nX-Etcfs-Forwarded: 1\r\n\r\n",
+                 req->path, c->address, req->body_len);
+    if (n < 0) {
+        c->out = NULL;
+        return ETCFS_NOMEM;
+    }
+    {
+        char *all = realloc(c->out, (size_t)n + req->body_len);
+        if (all == NULL) {
+            return ETCFS_NOMEM;
+        }
+        memcpy(all + n, req->body, req->body_len);
+        c->out = all;
+    }
+    buf = uv_buf_init(c->out, (unsigned)((size_t)n + req->body_len));
+    c->write.data = c;
+    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &buf, 1, writeCb) != 0) {
+        free(c->out);
+        c->out = NULL;
+        return ETCFS_NOLEADER;
+    }
+    return 0;
+}
+
+static void connectCb(uv_connect_t *cr, int status)
+{
+    struct forward_conn *c = cr->data;
+    int rv;
+    if (c->closing) {
+        return;
+    }
+    if (status != 0) {
+        debugf("forward: connect %s: %s", c->address, uv_strerror(status));
+        reqDone(c, ETCFS_NOLEADER);
+        connClose(c);
+        return;
+    }
+    c->connected = true;
+    (void)uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&c->tcp, allocCb, readCb) != 0) {
+        reqDone(c, ETCFS_NOLEADER);
+        connClose(c);
+        return;
+    }
+    rv = connSend(c);
+    if (rv != 0) {
+        reqDone(c, rv);
+        connClose(c);
+    }
+}
+
+static void timeoutCb(uv_timer_t *t)
+{
+    struct forward_conn *c = t->data;
+    reqDone(c, ETCFS_TIMEOUT);
+    connClose(c);
+}
+
+static void handleClosedCb(uv_handle_t *h)
+{
+    struct forward_conn *c = h->data;
+    struct forward *f = c->f;
+    if (--c->handles > 0) {
+        return;
+    }
+    free(c->out);
+    free(c->body);
+    free(c);
+    f->n_conns--;
+    forwardMaybeFireCloseCb(f);
+}
+
+static void connClose(struct forward_conn *c)
+{
+    if (c->closing) {
+        return;
+    }
+    c->closing = true;
+    if (c->idle) {
+        c->idle = false;
+        c->f->n_idle--;
+    }
+    reqDone(c, ETCFS_CANCELED);
+    QUEUE_REMOVE(&c->link);
+    uv_close((uv_handle_t *)&c->tcp, handleClosedCb);
+    uv_close((uv_handle_t *)&c->timer, handleClosedCb);
+}
+
+/* "http://host:port[,...]" -> first "host:port" and a sockaddr. */
+static int leaderAddress(struct forward *f, char *address, size_t size,
+                         struct sockaddr_storage *sa)
+{
+    char urls[NODE_URL_SIZE];
+    char host[NODE_URL_SIZE];
+    const char *p;
+    const char *colon;
+    size_t hlen;
+    int port;
+    if (nodeLeaderClientUrls(f->node, urls, sizeof urls) != 0) {
+        return ETCFS_NOLEADER;
+    }
+    urls[strcspn(urls, ",")] = '\0';
+    p = strstr(urls, "://");
+    p = p != NULL ? p + 3 : urls;
+    snprintf(address, size, "%s", p);
+    address[strcspn(address, "/")] = '\0';
+    colon = strrchr(address, ':');
+    if (colon == NULL) {
+        return ETCFS_NOLEADER;
+    }
+    hlen = (size_t)(colon - address);
+    if (hlen >= sizeof host) {
+        return ETCFS_NOLEADER;
+    }
+    memcpy(host, address, hlen);
+    host[hlen] = '\0';
+    port = atoi(colon + 1);
+    if (host[0] == '[') {
+        host[hlen - 1] = '\0';
+        return uv_ip6_addr(host + 1, port, (struct sockaddr_in6 *)sa) == 0
+                   ? 0
+                   : ETCFS_NOLEADER;
+    }
+    if (strcmp(host, "localhost") == 0) {
+        snprintf(host, sizeof host, "127.0.0.1");
+    }
+    return uv_ip4_addr(host, port, (struct sockaddr_in *)sa) == 0
+               ? 0
+               : ETCFS_NOLEADER;
+}
+
+int forwardSend(struct forward *f, struct forward_req *req)
+{
+    char address[NODE_URL_SIZE];
+    struct sockaddr_storage sa;
+    struct forward_conn *c = NULL;
+    queue *q;
+    int rv;
+    if (f->closing) {
+        return ETCFS_SHUTDOWN;
+    }
+    rv = leaderAddress(f, address, sizeof address, &sa);
+    if (rv != 0) {
+        return rv;
+    }
+    req->http_status = 0;
+    req->resp_body = NULL;
+    req->resp_len = 0;
+    QUEUE_FOREACH(q, &f->idle)
+    {
+        struct forward_conn *i = QUEUE_DATA(q, struct forward_conn, link);
+        if (strcmp(i->address, address) == 0) {
+            c = i;
+            break;
+        }
+    }
+    if (c != NULL) {
+        QUEUE_REMOVE(&c->link);
+        c->idle = false;
+        f->n_idle--;
+        QUEUE_PUSH(&f->busy, &c->link);
+        c->req = req;
+        req->conn = c;
+        rv = connSend(c);
+        if (rv != 0) {
+            c->req = NULL;
+            req->conn = NULL;
+            connClose(c);
+            return rv;
+        }
+    } else {
+        c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            return ETCFS_NOMEM;
+        }
+        c->f = f;
+        snprintf(c->address, sizeof c->address, "%s", address);
+        if (uv_tcp_init(f->loop, &c->tcp) != 0) {
+            free(c);
+            return ETCFS_NOMEM;
+        }
+        (void)uv_timer_init(f->loop, &c->timer); /* cannot fail */
+        c->tcp.data = c;
+        c->timer.data = c;
+        c->handles = 2;
+        f->n_conns++;
+        QUEUE_PUSH(&f->busy, &c->link);
+        c->req = req;
+        req->conn = c;
+        c->connect.data = c;
+        rv = uv_tcp_connect(&c->connect, &c->tcp, (struct sockaddr *)&sa,
+                            connectCb);
+        if (rv != 0) {
+            c->req = NULL;
+            req->conn = NULL;
+            connClose(c);
+            return ETCFS_NOLEADER;
+        }
+    }
+    (void)uv_timer_start(&c->timer, timeoutCb,
+                         req->timeout_ms != 0 ? req->timeout_ms
+                                              : FORWARD__DEFAULT_TIMEOUT_MS,
+                         0);
+    return 0;
+}
+
+static void forwardMaybeFireCloseCb(struct forward *f)
+{
+    if (!f->closing || f->n_conns > 0) {
+        return;
+    }
+    if (f->close_cb != NULL) {
+        f->close_cb(f, f->close_data);
+    }
+    free(f);
+}
+
+void forwardClose(struct forward *f, forward_close_cb cb, void *data)
+{
+    f->closing = true;
+    f->close_cb = cb;
+    f->close_data = data;
+    while (!QUEUE_IS_EMPTY(&f->idle)) {
+        struct forward_conn *c =
+            QUEUE_DATA(QUEUE_HEAD(&f->idle), struct forward_conn, link);
+        connClose(c);
+    }
+    while (!QUEUE_IS_EMPTY(&f->busy)) {
+        struct forward_conn *c =
+            QUEUE_DATA(QUEUE_HEAD(&f->busy), struct forward_conn, link);
+        connClose(c);
+    }
+    forwardMaybeFireCloseCb(f);
+}

@@ -1,0 +1,138 @@
+/* Inside the client API: the HTTP request object every handler gets, the
+ * reply/stream primitives of api.c and the handler entry points of
+ * api_kv.c, api_lease.c and api_cluster.c. Loop thread only. */
+#ifndef ETCFS_API_INTERNAL_H
+#define ETCFS_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../raft/forward.h"
+#include "../raft/node.h"
+#include "api.h"
+#include "codec.h"
+#include "lib/queue.h"
+#include "watch.h"
+
+struct api_conn;
+struct api_req;
+
+struct api
+{
+    struct api_deps deps;
+    uv_tcp_t listeners[CONFIG_MAX_URLS];
+    unsigned n_listeners;
+    unsigned n_listeners_open;
+    queue conns;
+    unsigned n_conns_open;
+    unsigned n_reqs; /* requests not yet finished (orphans included) */
+    bool closing;
+    bool close_fired;
+    api_close_cb close_cb;
+    void *close_data;
+};
+
+/* The handler's result builder after a proposal was applied. */
+typedef void (*api_applied_fn)(struct api_req *req,
+                               const struct command_result *res);
+/* A read may now be served (linearizable gate passed). */
+typedef void (*api_read_fn)(struct api_req *req);
+/* A stream ends: the client went away or the server closes. The handler
+ * releases what it holds; the api frees req afterwards. */
+typedef void (*api_stream_end_fn)(struct api_req *req);
+
+struct api_req
+{
+    struct api *api;
+    struct api_conn *conn; /* NULL once the client went away */
+    char path[256];        /* normalized, e.g. "/v3/kv/put" */
+    const char *route;     /* after the root: "kv/put" */
+    char *raw;             /* request body as received (owned) */
+    size_t raw_len;
+    json_t *body;          /* parsed body (owned; {} for an empty body) */
+    bool forwarded;        /* came from a follower: do not forward again */
+    struct arena arena;    /* decoded request fields */
+    /* async operations (one at a time per request) */
+    struct node_propose propose;
+    struct node_read read;
+    struct forward_req fwd;
+    struct node_change change;
+    api_applied_fn applied;
+    api_read_fn read_fn;
+    /* streams */
+    bool streaming;
+    api_stream_end_fn stream_end;
+    void *ctx; /* handler state */
+    uint64_t u64; /* handler scratch */
+    queue link; /* api_conn.reqs is not needed: one request per conn */
+};
+
+/* Replies with 200 and body (the reference is stolen) plus a response
+ * header when with_header; finishes req. */
+void apiReply(struct api_req *req, json_t *body, int64_t revision);
+/* Replies raw bytes with status (forwarded answers); finishes req. */
+void apiReplyRaw(struct api_req *req, int status, const char *content_type,
+                 const char *body, size_t len);
+/* Error reply {"error","code","message"} from the error table; msg NULL
+ * = the table's text. Finishes req. */
+void apiReplyError(struct api_req *req, int code, const char *msg);
+/* Header of this member at revision (0 = current store revision). */
+json_t *apiHeader(struct api *a, int64_t revision);
+
+/* Starts a chunked 200 stream; end is called once when it ends. */
+void apiStreamBegin(struct api_req *req, api_stream_end_fn end);
+/* Sends {"result": obj} + "\n" as one chunk (obj stolen). Returns 0 or
+ * ETCFS_CANCELED when the client is gone / too slow (the stream is then
+ * being torn down: end will be called). */
+int apiStreamSend(struct api_req *req, json_t *obj);
+/* Sends an error object {"error": {...}} as the gateway does in streams. */
+int apiStreamSendError(struct api_req *req, int code, const char *msg);
+/* Bytes queued for the client and not yet written. */
+size_t apiStreamQueued(struct api_req *req);
+/* Ends the stream from the server side (closes the connection). */
+void apiStreamClose(struct api_req *req);
+
+/* Proposes cmd on the leader (then calls applied with the result, or
+ * replies the error), or forwards the raw request to the leader when this
+ * member is a follower. */
+void apiPropose(struct api_req *req, const struct command *cmd,
+                api_applied_fn applied);
+/* Forwards the raw request to the leader and relays its answer. */
+void apiForward(struct api_req *req);
+/* Runs fn now (serializable) or after a linearizable read gate. */
+void apiRead(struct api_req *req, bool serializable, api_read_fn fn);
+
+/* Handlers (route already matched). */
+void apiKvRange(struct api_req *req);
+void apiKvPut(struct api_req *req);
+void apiKvDeleteRange(struct api_req *req);
+void apiKvTxn(struct api_req *req);
+void apiKvCompaction(struct api_req *req);
+void apiWatch(struct api_req *req);
+void apiLeaseGrant(struct api_req *req);
+void apiLeaseRevoke(struct api_req *req);
+void apiLeaseKeepAlive(struct api_req *req);
+void apiLeaseTimeToLive(struct api_req *req);
+void apiLeaseLeases(struct api_req *req);
+void apiInternalKeepAlive(struct api_req *req);
+void apiMemberList(struct api_req *req);
+void apiMemberAdd(struct api_req *req);
+void apiMemberRemove(struct api_req *req);
+void apiMemberUpdate(struct api_req *req);
+void apiMemberPromote(struct api_req *req);
+void apiStatus(struct api_req *req);
+void apiSnapshot(struct api_req *req);
+void apiAlarm(struct api_req *req);
+void apiDefragment(struct api_req *req);
+void apiMoveLeader(struct api_req *req);
+void apiHealth(struct api_req *req);
+void apiVersion(struct api_req *req);
+void apiMetrics(struct api_req *req);
+void apiInternalReadIndex(struct api_req *req);
+void apiInternalPublish(struct api_req *req);
+
+#define API_VERSION_ETCD "3.4.0"
+
+#endif /* ETCFS_API_INTERNAL_H */
