@@ -365,9 +365,14 @@ static void forwardCb(struct forward_req *fr, int status)
         apiReplyError(req, status, NULL);
         return;
     }
-    apiReplyRaw(req, fr->http_status, "application/json", fr->resp_body,
-                fr->resp_len);
-    forwardReqClear(fr);
+    {
+        /* the reply frees req (and fr with it): take the body first */
+        char *body = fr->resp_body;
+        size_t len = fr->resp_len;
+        fr->resp_body = NULL;
+        apiReplyRaw(req, fr->http_status, "application/json", body, len);
+        free(body);
+    }
 }
 
 void apiForward(struct api_req *req)
