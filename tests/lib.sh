@@ -1,0 +1,153 @@
+# Shared helpers of the integration tests (bash). Each test file sources
+# this, starts its own members on its own 127.0.0.1 ports under $T_DIR, and
+# calls finish at the end; run by scripts/test. Every wait has a deadline;
+# every process started is stopped by PID on exit.
+set -u
+
+T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ETCFSD=${ETCFSD:-$T_TOP/build/etcfsd}
+ETCFSCTL=${ETCFSCTL:-$T_TOP/build/etcfsctl}
+T_NAME=$(basename "$0" .sh)
+T_DIR=$(mktemp -d "/tmp/etcfs-test-$T_NAME.XXXXXX")
+T_PASS=0
+T_FAIL=0
+declare -A T_PIDS=()
+declare -A T_CPORT=()
+declare -A T_PPORT=()
+
+pass() { echo "ok - $T_NAME: $1"; T_PASS=$((T_PASS + 1)); }
+fail() { echo "not ok - $T_NAME: $1"; T_FAIL=$((T_FAIL + 1)); }
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+    if [ "$2" == "$3" ]; then
+        pass "$1"
+    else
+        fail "$1"
+        echo "#   expected: $(printf '%q' "$2")"
+        echo "#   actual:   $(printf '%q' "$3")"
+    fi
+}
+
+# expect_match NAME REGEX ACTUAL
+expect_match() {
+    if [[ "$3" =~ $2 ]]; then
+        pass "$1"
+    else
+        fail "$1"
+        echo "#   expected to match: $2"
+        echo "#   actual: $(printf '%q' "${3:0:400}")"
+    fi
+}
+
+b64() { printf '%s' "$1" | base64 -w0; }
+unb64() { printf '%s' "$1" | base64 -d; }
+
+# api PORT PATH JSON: POST to a member, prints the body.
+api() { curl -s -m 10 -X POST "http://127.0.0.1:$1$2" -d "$3"; }
+# api_status PORT PATH JSON: prints the HTTP status code.
+api_status() { curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$1$2" -d "$3"; }
+# jget JSON PATH: a jq-less field reader: python-free, uses grep on compact JSON.
+jfield() { printf '%s' "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n1 | sed 's/.*:"\(.*\)"/\1/'; }
+
+put() { api "$1" /v3/kv/put "{\"key\":\"$(b64 "$2")\",\"value\":\"$(b64 "$3")\"}"; }
+# getv PORT KEY [serializable]: prints the value (empty when missing)
+getv() {
+    local ser=${3:-false}
+    local r
+    r=$(api "$1" /v3/kv/range "{\"key\":\"$(b64 "$2")\",\"serializable\":$ser}")
+    unb64 "$(printf '%s' "$r" | grep -o '"value":"[^"]*"' | head -n1 | sed 's/"value":"\(.*\)"/\1/')"
+}
+revision() { jfield "$(api "$1" /v3/kv/range '{"key":"AA==","serializable":true}')" revision; }
+
+# node_start N [extra flags...]: member nN with client port 4N379, peer
+# 4N380 (N = 1..9), in the cluster named by $T_CLUSTER (default: nodes
+# listed in $T_MEMBERS, e.g. "1 2 3").
+node_ports() { T_CPORT[$1]=$((40000 + $1 * 1000 + 379)); T_PPORT[$1]=$((40000 + $1 * 1000 + 380)); }
+initial_cluster() {
+    local ic="" n
+    for n in ${T_MEMBERS:-1}; do
+        node_ports "$n"
+        ic="$ic${ic:+,}n$n=http://127.0.0.1:${T_PPORT[$n]}"
+    done
+    echo "$ic"
+}
+node_start() {
+    local n=$1
+    shift
+    node_ports "$n"
+    "$ETCFSD" --name "n$n" --data-dir "$T_DIR/n$n.etcfs" \
+        --listen-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \
+        --advertise-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \
+        --listen-peer-urls "http://127.0.0.1:${T_PPORT[$n]}" \
+        --initial-advertise-peer-urls "http://127.0.0.1:${T_PPORT[$n]}" \
+        --initial-cluster "${T_CLUSTER:-$(initial_cluster)}" \
+        --initial-cluster-token "t-$T_NAME" \
+        --heartbeat-interval 50 --election-timeout 500 "$@" \
+        >>"$T_DIR/n$n.log" 2>&1 &
+    T_PIDS[$n]=$!
+}
+node_kill9() { kill -9 "${T_PIDS[$1]}" 2>/dev/null; wait "${T_PIDS[$1]}" 2>/dev/null; unset "T_PIDS[$1]"; }
+node_stop() {
+    local pid=${T_PIDS[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    local i
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    unset "T_PIDS[$1]"
+}
+# wait_until SECONDS CMD...: polls CMD every 50 ms until it succeeds.
+wait_until() {
+    local deadline=$((SECONDS + $1)) 
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.05
+    done
+    return 0
+}
+healthy() { curl -sf -m 2 "http://127.0.0.1:$1/health" | grep -q true; }
+# leader_of PORT: member id (decimal) of the leader as the member sees it.
+leader_of() { jfield "$(api "$1" /v3/maintenance/status '{}')" leader; }
+member_id() { jfield "$(api "$1" /v3/maintenance/status '{}')" member_id; }
+# leader_node: the N of the current leader among started nodes.
+leader_node() {
+    local n
+    for n in "${!T_PIDS[@]}"; do
+        local st
+        st=$(api "${T_CPORT[$n]}" /v3/maintenance/status '{}')
+        if [ -n "$(jfield "$st" leader)" ] && [ "$(jfield "$st" leader)" == "$(jfield "$st" member_id)" ]; then
+            echo "$n"
+            return 0
+        fi
+    done
+    return 1
+}
+
+cleanup() {
+    local n
+    for n in "${!T_PIDS[@]}"; do
+        kill -9 "${T_PIDS[$n]}" 2>/dev/null
+    done
+    wait 2>/dev/null
+    if [ "$T_FAIL" = 0 ] && [ -z "${T_KEEP:-}" ]; then
+        rm -rf "$T_DIR"
+    else
+        echo "# logs kept in $T_DIR"
+    fi
+}
+trap cleanup EXIT
+
+finish() {
+    echo "RESULT $T_PASS $T_FAIL"
+    [ "$T_FAIL" = 0 ]
+}
