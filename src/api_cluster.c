@@ -72,9 +72,17 @@ static json_t *membersJson(struct api *a, uint64_t id)
     return o;
 }
 
-void apiMemberList(struct api_req *req)
+static void memberListServe(struct api_req *req)
 {
     apiReply(req, membersJson(req->api, 0), 0);
+}
+
+void apiMemberList(struct api_req *req)
+{
+    bool linearizable = false;
+    /* etcd 3.4 serves it locally; "linearizable": true (3.5) waits */
+    (void)codecBool(req->body, "linearizable", &linearizable, NULL);
+    apiRead(req, !linearizable, memberListServe);
 }
 
 static void changeCb(struct node_change *c, int status)

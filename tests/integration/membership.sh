@@ -1,0 +1,93 @@
+#!/bin/bash
+# Membership at runtime: a learner added after the log was compacted
+# catches up by snapshot install, is promoted; a voter added directly joins
+# and votes; removed members stop counting for quorum.
+source "$(dirname "$0")/../lib.sh"
+
+T_MEMBERS="1 2 3"
+for n in 1 2 3; do node_start $n --snapshot-count 100; done
+for n in 1 2 3; do
+    wait_until 20 healthy ${T_CPORT[$n]} || { fail "member n$n healthy"; finish; exit 1; }
+done
+P=${T_CPORT[1]}
+
+# 400 writes in one curl process: enough for 4 snapshots and log truncation
+args=()
+for i in $(seq 400); do
+    [ $i -gt 1 ] && args+=(--next)
+    args+=(-s -o /dev/null -X POST "http://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 "/m/$i")\",\"value\":\"$(b64 "v$i")\"}")
+done
+curl "${args[@]}"
+expect_eq "400 writes applied" "v400" "$(getv $P /m/400)"
+check "the log was compacted (a raft snapshot exists)" bash -c "ls '$T_DIR/n1.etcfs/raft' | grep -q '^snapshot-'"
+
+# ---- learner ----
+node_ports 4
+r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"],\"isLearner\":true}")
+expect_match "member add --learner" '"member":\{"ID":"[0-9]+","peerURLs":\["http://127.0.0.1:44380"\],"isLearner":true\}' "$r"
+id4=$(printf '%s' "$r" | grep -o '"member":{"ID":"[0-9]*"' | grep -o '[0-9][0-9]*')
+r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"]}")
+expect_match "adding the same peer URL again fails" 'Peer URLs already exists' "$r"
+T_CLUSTER="$(T_MEMBERS="1 2 3 4" initial_cluster)" node_start 4 --initial-cluster-state existing --snapshot-count 100
+wait_until 20 test "$(getv ${T_CPORT[4]} /m/400 true)" = v400
+expect_eq "the learner caught up" "v400" "$(getv ${T_CPORT[4]} /m/400 true)"
+check "the learner caught up by snapshot install" grep -q "restored snapshot" "$T_DIR/n4.log"
+r=$(api ${T_CPORT[4]} /v3/maintenance/status '{}')
+expect_match "the learner reports isLearner" '"isLearner":true' "$r"
+put ${T_CPORT[4]} /via-learner yes >/dev/null
+expect_eq "a write through the learner is forwarded" "yes" "$(getv $P /via-learner)"
+expect_eq "linearizable read on the learner" "yes" "$(getv ${T_CPORT[4]} /via-learner)"
+ok=no
+for _ in $(seq 100); do
+    r=$(api $P /v3/cluster/member/promote "{\"ID\":\"$id4\"}")
+    if printf '%s' "$r" | grep -q '"members"'; then ok=yes; break; fi
+    sleep 0.1
+done
+expect_eq "the learner is promoted" "yes" "$ok"
+r=$(api $P /v3/cluster/member/list '{"linearizable":true}')
+expect_eq "no learner left in the member list" "" "$(printf '%s' "$r" | grep -o '"isLearner":true')"
+r=$(api $P /v3/cluster/member/promote "{\"ID\":\"$id4\"}")
+expect_match "promoting a voter fails" 'can only promote a learner member' "$r"
+
+# ---- voter added directly ----
+node_ports 5
+r=$(api ${T_CPORT[2]} /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[5]}\"]}")
+expect_match "member add (voter) through a follower" '"member":\{"ID":"[0-9]+"' "$r"
+id5=$(printf '%s' "$r" | grep -o '"member":{"ID":"[0-9]*"' | grep -o '[0-9][0-9]*')
+T_CLUSTER="$(T_MEMBERS="1 2 3 4 5" initial_cluster)" node_start 5 --initial-cluster-state existing --snapshot-count 100
+wait_until 20 test "$(getv ${T_CPORT[5]} /via-learner true)" = yes
+expect_eq "the new voter caught up" "yes" "$(getv ${T_CPORT[5]} /via-learner true)"
+wait_until 20 healthy ${T_CPORT[5]}
+expect_eq "5 members listed" "5" "$(api $P /v3/cluster/member/list '{}' | grep -o '"peerURLs"' | wc -l)"
+wait_until 10 test "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)" = 0
+expect_eq "the new voter is not a learner" "0" "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)"
+check "the new member published its name" bash -c "curl -s -X POST http://127.0.0.1:$P/v3/cluster/member/list -d '{}' | grep -q '\"name\":\"n5\"'"
+
+# ---- remove: 5 voters -> 2 voters (n1, n2); then only n1 + n2 run ----
+for n in 3 4 5; do
+    id=$(member_id ${T_CPORT[$n]})
+    ok=no
+    for _ in $(seq 50); do
+        port=${T_CPORT[1]}
+        [ -z "${T_PIDS[1]:-}" ] && port=${T_CPORT[2]}
+        r=$(api $port /v3/cluster/member/remove "{\"ID\":\"$id\"}")
+        if printf '%s' "$r" | grep -q '"members"'; then ok=yes; break; fi
+        sleep 0.2
+    done
+    expect_eq "member n$n removed" "yes" "$ok"
+    node_stop $n
+done
+r=$(api $P /v3/cluster/member/list '{}')
+expect_eq "2 members left" "2" "$(printf '%s' "$r" | grep -o '"peerURLs"' | wc -l)"
+r=$(api $P /v3/cluster/member/remove '{"ID":"12345"}')
+expect_match "removing an unknown member fails" 'member not found' "$r"
+# with n3..n5 stopped, n1 + n2 are a quorum only if the removed ones no
+# longer count (otherwise 2 of 5)
+wait_until 15 healthy $P
+r=$(put ${T_CPORT[2]} /after-remove ok)
+expect_match "writes succeed with the 2 remaining voters" '"revision"' "$r"
+expect_eq "and read back" "ok" "$(getv $P /after-remove)"
+node_stop 2
+r=$(curl -s -m 4 -X POST "http://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 /noquorum)\",\"value\":\"$(b64 x)\"}")
+expect_match "without quorum (1 of 2) a write fails" '"error"|^$' "$r"
+finish
