@@ -187,6 +187,111 @@ static int checkIdentity(struct daemon *d, uint64_t id, char *errmsg)
     return 0;
 }
 
+/* ---- snapshot restore import ----
+ * `etcfsctl snapshot restore` leaves <data-dir>/restore.snap in a new data
+ * dir. On the first start the store takes that state, forgets the old
+ * cluster's membership and id, and sets its applied index to 0 so the new
+ * Raft log (bootstrapped from --initial-cluster) applies from the start. */
+
+struct daemon_names
+{
+    char names[64][128];
+    unsigned n;
+};
+
+static void collectMetaCb(void *data, const char *name, size_t name_len,
+                          const char *value, size_t value_len)
+{
+    struct daemon_names *c = data;
+    (void)value;
+    (void)value_len;
+    if (c->n < 64 && name_len < sizeof c->names[0]) {
+        memcpy(c->names[c->n], name, name_len);
+        c->names[c->n][name_len] = '\0';
+        c->n++;
+    }
+}
+
+static int importRestore(struct daemon *d, char *errmsg)
+{
+    char path[4300];
+    char done[4400];
+    static const char *const prefixes[] = {"member/", "learner/"};
+    struct daemon_names names;
+    FILE *f;
+    long size;
+    char *buf;
+    unsigned i;
+    unsigned j;
+    int rv;
+    snprintf(path, sizeof path, "%s/restore.snap", d->cfg->data_dir);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    if (storeAppliedIndex(d->store) != 0) {
+        fclose(f);
+        etcfsErrmsgf(errmsg,
+                     "%s: the data dir already holds a store; restore into "
+                     "a new --data-dir",
+                     path);
+        return ETCFS_INVALID;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        etcfsErrmsgf(errmsg, "%s: unreadable", path);
+        return ETCFS_IO;
+    }
+    buf = malloc((size_t)size);
+    if (buf == NULL) {
+        fclose(f);
+        etcfsErrmsgf(errmsg, "%s: out of memory", path);
+        return ETCFS_NOMEM;
+    }
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        fclose(f);
+        etcfsErrmsgf(errmsg, "%s: short read", path);
+        return ETCFS_IO;
+    }
+    fclose(f);
+    rv = storeRestore(d->store, buf, (size_t)size, errmsg);
+    free(buf);
+    if (rv != 0) {
+        etcfsErrmsgWrapf(errmsg, "restore %s", path);
+        return rv;
+    }
+    for (i = 0; i < 2; i++) {
+        names.n = 0;
+        rv = storeMetaScan(d->store, prefixes[i], strlen(prefixes[i]),
+                           collectMetaCb, &names, errmsg);
+        for (j = 0; rv == 0 && j < names.n; j++) {
+            rv = storeApplyMeta(d->store, 0, 0, names.names[j],
+                                strlen(names.names[j]), NULL, 0, errmsg);
+        }
+        if (rv != 0) {
+            return rv;
+        }
+    }
+    rv = storeApplyMeta(d->store, 0, 0, "cluster_id", 10, NULL, 0, errmsg);
+    if (rv == 0) {
+        rv = storeApplyNoop(d->store, 0, 0, errmsg);
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    snprintf(done, sizeof done, "%s.imported", path);
+    if (rename(path, done) != 0) {
+        etcfsErrmsgf(errmsg, "rename %s: %s", path, strerror(errno));
+        return ETCFS_IO;
+    }
+    infof("restored the keyspace from %s: revision %lld, %lld keys",
+          path, (long long)storeRevision(d->store),
+          (long long)storeKeyCount(d->store));
+    return 0;
+}
+
 /* ---- readiness ---- */
 
 static void readyCb(uv_timer_t *t)
@@ -328,6 +433,16 @@ static void joinUrls(const struct config_url *urls, unsigned n, char *out,
     }
 }
 
+/* "host:port", with brackets around an IPv6 literal. */
+static void hostPort(char *buf, size_t size, const char *host, unsigned port)
+{
+    if (strchr(host, ':') != NULL) {
+        snprintf(buf, size, "[%s]:%u", host, port);
+    } else {
+        snprintf(buf, size, "%s:%u", host, port);
+    }
+}
+
 static int daemonStart(struct daemon *d, char *errmsg)
 {
     const struct config *cfg = d->cfg;
@@ -346,17 +461,17 @@ static int daemonStart(struct daemon *d, char *errmsg)
     for (i = 0; i < cfg->n_initial_cluster; i++) {
         const struct config_member *m = &cfg->initial_cluster[i];
         peers[i].id = nodeMemberIdFor(m->peer.text, cfg->initial_cluster_token);
-        snprintf(peers[i].address, sizeof peers[i].address, "%s:%u",
-                 m->peer.host, m->peer.port);
+        hostPort(peers[i].address, sizeof peers[i].address, m->peer.host,
+                 m->peer.port);
         peer_urls[i] = m->peer.text;
     }
     nc.cluster_id = nodeClusterIdFor(peer_urls, cfg->n_initial_cluster,
                                      cfg->initial_cluster_token);
     snprintf(nc.name, sizeof nc.name, "%s", cfg->name);
-    snprintf(nc.address, sizeof nc.address, "%s:%u", cfg->advertise_peer.host,
+    hostPort(nc.address, sizeof nc.address, cfg->advertise_peer.host,
              cfg->advertise_peer.port);
-    snprintf(nc.bind_address, sizeof nc.bind_address, "%s:%u",
-             cfg->listen_peer.host, cfg->listen_peer.port);
+    hostPort(nc.bind_address, sizeof nc.bind_address, cfg->listen_peer.host,
+             cfg->listen_peer.port);
     snprintf(nc.peer_url, sizeof nc.peer_url, "%s", cfg->advertise_peer.text);
     joinUrls(cfg->advertise_client, cfg->n_advertise_client, nc.client_urls,
              sizeof nc.client_urls);
@@ -378,13 +493,17 @@ static int daemonStart(struct daemon *d, char *errmsg)
     }
     snprintf(d->store_dir, sizeof d->store_dir, "%s/store", cfg->data_dir);
     snprintf(d->raft_dir, sizeof d->raft_dir, "%s/raft", cfg->data_dir);
-    snprintf(nc.dir, sizeof nc.dir, "%s", d->raft_dir);
+    snprintf(nc.dir, sizeof nc.dir, "%.4000s", d->raft_dir);
 
     memset(&sopts, 0, sizeof sopts);
     sopts.max_txn_ops = cfg->max_txn_ops;
     rv = storeOpen(d->store_dir, &sopts, &d->store, errmsg);
     if (rv != 0) {
         etcfsErrmsgWrapf(errmsg, "open store %s", d->store_dir);
+        return rv;
+    }
+    rv = importRestore(d, errmsg);
+    if (rv != 0) {
         return rv;
     }
     /* etcd's minimum lease TTL: 3/2 election timeout, rounded up */
