@@ -187,7 +187,7 @@ static void assignCb(struct raft_change *c, int status)
         return;
     }
     if (req->step == STEP_STANDBY) {
-        if (req->learner) {
+        if (req->learner && !req->updating) {
             req->step = STEP_META;
             rv = proposeLearnerFlag(n, req, req->id, true);
             if (rv != 0) {
@@ -306,7 +306,16 @@ static void removeCb(struct raft_change *c, int status)
         return;
     }
     if (n->closing || !nodeIsLeader(n)) {
-        changeDone(req, 0);
+        changeDone(req, req->updating ? ETCFS_LEADER_CHANGED : 0);
+        return;
+    }
+    if (req->updating) {
+        /* member update, step 2: back with the new address, same id */
+        req->step = STEP_ADD;
+        rv = raft_add(&n->raft, &req->change, req->id, req->address, addCb);
+        if (rv != 0) {
+            changeDone(req, membershipToEtcfs(rv));
+        }
         return;
     }
     req->step = STEP_META;
@@ -345,6 +354,8 @@ int nodeMemberUpdate(struct node *n, struct node_change *req, uint64_t id,
                      const char *peer_url)
 {
     char address[NODE_URL_SIZE];
+    unsigned i;
+    int rv;
     if (!nodeIsLeader(n)) {
         return ETCFS_NOTLEADER;
     }
@@ -354,7 +365,31 @@ int nodeMemberUpdate(struct node *n, struct node_change *req, uint64_t id,
     if (peerAddress(peer_url, address, sizeof address) != 0) {
         return ETCFS_INVALID;
     }
-    return ETCFS_NOT_IMPLEMENTED;
+    for (i = 0; i < n->raft.configuration.n; i++) {
+        const struct raft_server *s = &n->raft.configuration.servers[i];
+        if (s->id != id && strcmp(s->address, address) == 0) {
+            return ETCFS_PEERURL_EXISTS;
+        }
+    }
+    if (id == n->cfg.id) {
+        return ETCFS_MEMBER_IS_LEADER;
+    }
+    /* libraft cannot change an address in place: remove the member and
+     * add it back with the same id. A voter comes back as a standby and is
+     * promoted again by membershipTick once it caught up; a learner keeps
+     * its learner flag. */
+    req->node = n;
+    req->id = id;
+    req->updating = true;
+    snprintf(req->address, sizeof req->address, "%s", address);
+    req->step = STEP_REMOVE;
+    req->change.data = req;
+    rv = raft_remove(&n->raft, &req->change, id, removeCb);
+    if (rv != 0) {
+        return membershipToEtcfs(rv);
+    }
+    QUEUE_PUSH(&n->changes, &req->link);
+    return 0;
 }
 
 /* ---- transfer ---- */

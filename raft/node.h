@@ -174,6 +174,8 @@ struct node_change
     queue link;
     int step;
     bool learner;
+    bool updating;                /* member update: remove, then re-add */
+    char address[NODE_URL_SIZE];  /* member update: the new address */
 };
 /* members: malloc'd array the caller frees. */
 int nodeMembers(struct node *n, struct node_member **members, size_t *count);

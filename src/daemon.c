@@ -145,16 +145,21 @@ static int mkdirAll(const char *dir, char *errmsg)
 
 /* <data-dir>/member records which member and cluster token the dir belongs
  * to; a dir of another member or cluster is refused instead of silently
- * joining the wrong history. */
-static int checkIdentity(struct daemon *d, uint64_t id, char *errmsg)
+ * joining the wrong history. The id recorded there wins over the one
+ * derived from the peer URL, so a member keeps its id across `member
+ * update` (new peer URL). */
+static int checkIdentity(struct daemon *d, uint64_t *id, char *errmsg)
 {
     const struct config *cfg = d->cfg;
     char path[4200];
     char line[512];
     char want[512];
+    char name[128];
+    char token[300];
+    unsigned long long file_id;
     FILE *f;
     snprintf(path, sizeof path, "%s/member", cfg->data_dir);
-    snprintf(want, sizeof want, "%016llx %s %s", (unsigned long long)id,
+    snprintf(want, sizeof want, "%016llx %s %s", (unsigned long long)*id,
              cfg->name, cfg->initial_cluster_token);
     f = fopen(path, "r");
     if (f != NULL) {
@@ -163,15 +168,18 @@ static int checkIdentity(struct daemon *d, uint64_t id, char *errmsg)
         }
         fclose(f);
         line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, want, 16) != 0) {
+        if (sscanf(line, "%16llx %127s %299s", &file_id, name, token) != 3 ||
+            strcmp(name, cfg->name) != 0 ||
+            strcmp(token, cfg->initial_cluster_token) != 0) {
             etcfsErrmsgf(errmsg,
                          "data dir %s belongs to another member or cluster "
-                         "(%s), not to member %016llx of cluster token %s: "
+                         "(%s), not to member %s of cluster token %s: "
                          "use the right --data-dir, or a fresh one",
-                         cfg->data_dir, line, (unsigned long long)id,
+                         cfg->data_dir, line, cfg->name,
                          cfg->initial_cluster_token);
             return ETCFS_INVALID;
         }
+        *id = (uint64_t)file_id;
         return 0;
     }
     f = fopen(path, "w");
@@ -487,7 +495,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     if (rv != 0) {
         return rv;
     }
-    rv = checkIdentity(d, nc.id, errmsg);
+    rv = checkIdentity(d, &nc.id, errmsg);
     if (rv != 0) {
         return rv;
     }

@@ -92,6 +92,12 @@
     X(ETCFS_CANTCHANGE,                                                        \
       "etcdserver: a membership change is already in progress", EBUSY, 503,    \
       GRPC_UNAVAILABLE)                                                        \
+    X(ETCFS_MEMBER_IS_LEADER,                                                  \
+      "etcdserver: cannot change the leader's peer URLs; move the leader "    \
+      "first",                                                                 \
+      EBUSY, 400, GRPC_FAILED_PRECONDITION)                                    \
+    X(ETCFS_KEY_NOTFOUND, "etcdserver: key not found", ENOENT, 400,           \
+      GRPC_INVALID_ARGUMENT)                                                   \
     X(ETCFS_NOT_IMPLEMENTED, "not implemented", ENOSYS, 501,                   \
       GRPC_UNIMPLEMENTED)                                                      \
     X(ETCFS_BAD_PATH, "Not Found", ENOENT, 404, GRPC_UNIMPLEMENTED)            \

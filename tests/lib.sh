@@ -83,6 +83,7 @@ node_start() {
     local n=$1
     shift
     node_ports "$n"
+    [ -n "${T_PEER_PORT:-}" ] && T_PPORT[$n]=$T_PEER_PORT
     "$ETCFSD" --name "n$n" --data-dir "$T_DIR/n$n.etcfs" \
         --listen-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \
         --advertise-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \

@@ -63,6 +63,29 @@ wait_until 10 test "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c is
 expect_eq "the new voter is not a learner" "0" "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)"
 check "the new member published its name" bash -c "curl -s -X POST http://127.0.0.1:$P/v3/cluster/member/list -d '{}' | grep -q '\"name\":\"n5\"'"
 
+# ---- update: n5 moves to another peer port, keeps its id and data ----
+node_stop 5
+r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:45390\"]}")
+expect_match "member update" '"members"' "$r"
+expect_match "member list shows the new peer URL" '"peerURLs":\["http://127.0.0.1:45390"\]' "$(api $P /v3/cluster/member/list '{}')"
+c5="$(T_MEMBERS="1 2 3 4" initial_cluster),n5=http://127.0.0.1:45390"
+T_PEER_PORT=45390 T_CLUSTER="$c5" node_start 5 --initial-cluster-state existing --snapshot-count 100
+put $P /after-update yes >/dev/null
+wait_until 20 test "$(getv ${T_CPORT[5]} /after-update true)" = yes
+expect_eq "the updated member catches up on its new peer URL" "yes" "$(getv ${T_CPORT[5]} /after-update true)"
+expect_eq "it kept its member id" "$id5" "$(member_id ${T_CPORT[5]})"
+wait_until 20 test "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)" = 0
+r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[1]}\"]}")
+expect_match "update to another member's peer URL fails" 'Peer URLs already exists' "$r"
+
+# ---- a data dir of another member is refused ----
+"$ETCFSD" --name intruder --data-dir "$T_DIR/n1.etcfs" --listen-client-urls http://127.0.0.1:49379 \
+    --listen-peer-urls http://127.0.0.1:49380 --initial-advertise-peer-urls http://127.0.0.1:49380 \
+    --initial-cluster intruder=http://127.0.0.1:49380 >"$T_DIR/intruder.log" 2>&1
+rc=$?
+check "starting on another member's data dir fails" test "$rc" != 0
+check "with a clear message" grep -q "belongs to another member or cluster" "$T_DIR/intruder.log"
+
 # ---- remove: 5 voters -> 2 voters (n1, n2); then only n1 + n2 run ----
 for n in 3 4 5; do
     id=$(member_id ${T_CPORT[$n]})
