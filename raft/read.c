@@ -59,7 +59,10 @@ static void barrierCb(struct raft_barrier *b, int status)
         readFailQueue(&n->reads_inflight, status == RAFT_NOTLEADER ||
                                                   status == RAFT_LEADERSHIPLOST
                                               ? ETCFS_LEADER_CHANGED
-                                              : ETCFS_CANCELED);
+                                          : status == RAFT_CANCELED ||
+                                                  status == RAFT_SHUTDOWN
+                                              ? ETCFS_CANCELED
+                                              : ETCFS_TIMEOUT);
     } else {
         /* The barrier entry is applied, so everything before it is too. */
         readConfirmed(n, raft_last_applied(&n->raft));
