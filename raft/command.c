@@ -77,6 +77,16 @@ static void codecI64(struct codec *c, int64_t *v)
     *v = (int64_t)u;
 }
 
+static void codecU32(struct codec *c, uint32_t *v)
+{
+    uint64_t u = *v;
+    codecU64(c, &u);
+    if (c->mode == CODEC_DECODE && c->err == 0 && u > UINT32_MAX) {
+        c->err = ETCFS_CORRUPT;
+    }
+    *v = (uint32_t)u;
+}
+
 static void codecU8(struct codec *c, uint8_t *v)
 {
     codecRaw(c, v, 1);
@@ -178,6 +188,10 @@ static void codecPut(struct codec *c, struct store_put_req *p)
     codecBool(c, &p->prev_kv);
     codecBool(c, &p->ignore_value);
     codecBool(c, &p->ignore_lease);
+    codecU32(c, &p->attr.mode);
+    codecU32(c, &p->attr.uid);
+    codecU32(c, &p->attr.gid);
+    codecI64(c, &p->attr.mtime_ns);
 }
 
 static void codecDelete(struct codec *c, struct store_delete_req *d)

@@ -4,6 +4,7 @@
  * unless serializable. Loop thread only. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_internal.h"
 #include "error.h"
@@ -14,6 +15,30 @@
 static size_t maxBytes(struct api_req *req)
 {
     return (size_t)req->api->deps.config->max_request_bytes;
+}
+
+/* The leader stamps each put with its wall clock (st_mtime for the mount):
+ * chosen once, before the entry enters the log, so every member stores the
+ * same time. */
+static int64_t nowNs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void stampTxn(struct store_txn_req *t, int64_t now)
+{
+    size_t i;
+    for (i = 0; i < t->n_success + t->n_failure; i++) {
+        struct store_op *op = i < t->n_success ? &t->success[i]
+                                               : &t->failure[i - t->n_success];
+        if (op->type == STORE_OP_PUT && op->put.attr.mtime_ns == 0) {
+            op->put.attr.mtime_ns = now;
+        } else if (op->type == STORE_OP_TXN) {
+            stampTxn(op->txn, now);
+        }
+    }
 }
 
 static void replyDecodeError(struct api_req *req, int rv, const char *errmsg)
@@ -76,6 +101,7 @@ void apiKvPut(struct api_req *req)
         replyDecodeError(req, rv, errmsg);
         return;
     }
+    cmd.put.attr.mtime_ns = nowNs();
     apiPropose(req, &cmd, putApplied);
 }
 
@@ -134,6 +160,7 @@ void apiKvTxn(struct api_req *req)
         apiReplyError(req, ETCFS_TOO_MANY_OPS, NULL);
         return;
     }
+    stampTxn(&cmd.txn, nowNs());
     /* read-only txns go through the log too: one code path, linearizable */
     apiPropose(req, &cmd, txnApplied);
 }

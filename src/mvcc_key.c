@@ -180,37 +180,69 @@ int mvccKeyMeta(struct buf *b, const char *name, size_t len)
 
 /* ---- records ---- */
 
-int mvccRecordEncode(struct buf *b, const struct mvcc_record *r)
+static bool recordHasAttr(const struct mvcc_record *r)
 {
-    bufReset(b);
-    if (bufReserve(b, MVCC_RECORD_HEADER + r->value_len) != 0) {
-        return -1;
-    }
-    /* Cannot fail after the reserve. */
-    (void)bufAppendByte(b, r->tombstone ? MVCC_RECORD_TOMBSTONE : 0);
+    return r->attr.mode != 0 || r->attr.uid != 0 || r->attr.gid != 0 ||
+           r->attr.mtime_ns != 0;
+}
+
+/* flags, create, version, lease, [attr], value; b has room. */
+static void recordAppend(struct buf *b, const struct mvcc_record *r)
+{
+    bool attr = recordHasAttr(r);
+    (void)bufAppendByte(b, (r->tombstone ? MVCC_RECORD_TOMBSTONE : 0) |
+                               (attr ? MVCC_RECORD_ATTR : 0));
     (void)bufAppendU64(b, (uint64_t)r->create_revision);
     (void)bufAppendU64(b, (uint64_t)r->version);
     (void)bufAppendU64(b, (uint64_t)r->lease);
+    if (attr) {
+        (void)bufAppendU32(b, r->attr.mode);
+        (void)bufAppendU32(b, r->attr.uid);
+        (void)bufAppendU32(b, r->attr.gid);
+        (void)bufAppendU64(b, (uint64_t)r->attr.mtime_ns);
+    }
     (void)bufAppend(b, r->value, r->value_len);
+}
+
+int mvccRecordEncode(struct buf *b, const struct mvcc_record *r)
+{
+    bufReset(b);
+    if (bufReserve(b, MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN +
+                          r->value_len) != 0) {
+        return -1;
+    }
+    recordAppend(b, r); /* cannot fail after the reserve */
     return 0;
 }
 
 int mvccRecordDecode(const char *data, size_t len, struct mvcc_record *r)
 {
     unsigned char flags;
+    size_t off = MVCC_RECORD_HEADER;
     if (len < MVCC_RECORD_HEADER) {
         return -2;
     }
     flags = (unsigned char)data[0];
-    if ((flags & ~MVCC_RECORD_TOMBSTONE) != 0) {
+    if ((flags & ~(MVCC_RECORD_TOMBSTONE | MVCC_RECORD_ATTR)) != 0) {
         return -2;
     }
     r->tombstone = (flags & MVCC_RECORD_TOMBSTONE) != 0;
     r->create_revision = (int64_t)bufGetU64(data + 1);
     r->version = (int64_t)bufGetU64(data + 9);
     r->lease = (int64_t)bufGetU64(data + 17);
-    r->value = data + MVCC_RECORD_HEADER;
-    r->value_len = len - MVCC_RECORD_HEADER;
+    memset(&r->attr, 0, sizeof r->attr);
+    if ((flags & MVCC_RECORD_ATTR) != 0) {
+        if (len < MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN) {
+            return -2;
+        }
+        r->attr.mode = bufGetU32(data + off);
+        r->attr.uid = bufGetU32(data + off + 4);
+        r->attr.gid = bufGetU32(data + off + 8);
+        r->attr.mtime_ns = (int64_t)bufGetU64(data + off + 12);
+        off += MVCC_RECORD_ATTR_LEN;
+    }
+    r->value = data + off;
+    r->value_len = len - off;
     return 0;
 }
 
@@ -218,17 +250,14 @@ int mvccLatestEncode(struct buf *b, int64_t rev, int64_t sub,
                      const struct mvcc_record *r)
 {
     bufReset(b);
-    if (bufReserve(b, 16 + MVCC_RECORD_HEADER + r->value_len) != 0) {
+    if (bufReserve(b, 16 + MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN +
+                          r->value_len) != 0) {
         return -1;
     }
     /* Cannot fail after the reserve. */
     (void)bufAppendU64(b, (uint64_t)rev);
     (void)bufAppendU64(b, (uint64_t)sub);
-    (void)bufAppendByte(b, r->tombstone ? MVCC_RECORD_TOMBSTONE : 0);
-    (void)bufAppendU64(b, (uint64_t)r->create_revision);
-    (void)bufAppendU64(b, (uint64_t)r->version);
-    (void)bufAppendU64(b, (uint64_t)r->lease);
-    (void)bufAppend(b, r->value, r->value_len);
+    recordAppend(b, r);
     return 0;
 }
 

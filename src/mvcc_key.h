@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "store.h"
 
 #define MVCC_KEY_ATTACH 'a'
 #define MVCC_KEY_INDEX 'i'
@@ -40,6 +41,8 @@
 /* Record header: flags(1) create(8) version(8) lease(8). */
 #define MVCC_RECORD_HEADER 25
 #define MVCC_RECORD_TOMBSTONE 0x01
+#define MVCC_RECORD_ATTR 0x02 /* 20 bytes of store_attr follow the lease */
+#define MVCC_RECORD_ATTR_LEN 20
 
 /* ---- key escaping ----
  * esc(k): every 0x00 byte becomes 0x00 0xFF, other bytes are kept, and the
@@ -96,6 +99,7 @@ struct mvcc_record
     int64_t create_revision;
     int64_t version;
     int64_t lease;
+    struct store_attr attr; /* all zero = none (not encoded) */
     const char *value;
     size_t value_len;
 };

@@ -228,6 +228,7 @@ static int storeKvFill(struct store_kv *kv, const char *key, size_t key_len,
     kv->mod_revision = mod_revision;
     kv->version = rec->version;
     kv->lease = rec->lease;
+    kv->attr = rec->attr;
     return 0;
 }
 
@@ -1528,6 +1529,15 @@ static int applyPut(struct store_apply *a, const struct store_put_req *p,
     rec.lease = p->ignore_lease ? prev.lease : p->lease;
     rec.create_revision = found ? prev.create_revision : applyNewRev(a);
     rec.version = found ? prev.version + 1 : 1;
+    rec.attr = p->attr;
+    if (p->attr.mode == 0 && found) {
+        rec.attr.mode = prev.attr.mode;
+        rec.attr.uid = prev.attr.uid;
+        rec.attr.gid = prev.attr.gid;
+    }
+    if (p->attr.mtime_ns == 0 && found) {
+        rec.attr.mtime_ns = prev.attr.mtime_ns;
+    }
 
     kv.key = (char *)p->key;
     kv.key_len = p->key_len;
@@ -1537,6 +1547,7 @@ static int applyPut(struct store_apply *a, const struct store_put_req *p,
     kv.mod_revision = applyNewRev(a);
     kv.version = rec.version;
     kv.lease = rec.lease;
+    kv.attr = rec.attr;
 
     rv = applyWriteVersion(a, p->key, p->key_len, &rec);
     if (rv == 0 && found && prev.lease != 0 && prev.lease != rec.lease) {

@@ -21,6 +21,17 @@
 
 struct store;
 
+/* File metadata kept with each version of a key for the mount (fuse/):
+ * not part of etcd's KeyValue and never shown by the API. mode 0 means
+ * "not set" (a key written through the API: the mount shows defaults). */
+struct store_attr
+{
+    uint32_t mode; /* S_IFREG/S_IFDIR/S_IFLNK | permission bits, or 0 */
+    uint32_t uid;
+    uint32_t gid;
+    int64_t mtime_ns; /* wall clock of the write, stamped by the leader */
+};
+
 /* One key-value pair as etcd's mvccpb.KeyValue. key and value are malloc'd
  * and owned by the struct (value is NULL when keys_only); freed by
  * storeKvClear(). */
@@ -34,6 +45,7 @@ struct store_kv
     int64_t mod_revision;
     int64_t version;
     int64_t lease;
+    struct store_attr attr;
 };
 
 void storeKvClear(struct store_kv *kv);
@@ -94,6 +106,9 @@ struct store_put_req
     bool prev_kv;
     bool ignore_value; /* keep the current value (key must exist) */
     bool ignore_lease; /* keep the current lease (key must exist) */
+    /* attr.mode 0 keeps the previous mode/uid/gid (API puts); mtime_ns 0
+     * keeps the previous mtime. */
+    struct store_attr attr;
 };
 
 struct store_put_resp

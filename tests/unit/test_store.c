@@ -1564,10 +1564,75 @@ static void testConcurrentReads(void **state)
 
 #define T(NAME) cmocka_unit_test_setup_teardown(NAME, setUp, tearDown)
 
+
+/* File metadata for the mount: stored per version, kept by API puts (mode
+ * 0), replaced by puts that carry it, and seen in events and history. */
+static void testAttrs(void **state)
+{
+    struct fixture *f = *state;
+    struct store_put_req req;
+    struct store_events ev;
+    struct store_kv kv;
+    int64_t next = 0;
+    memset(&req, 0, sizeof req);
+    req.key = "/etc/hosts";
+    req.key_len = 10;
+    req.value = "127.0.0.1 localhost\n";
+    req.value_len = 20;
+    req.attr.mode = 0100600;
+    req.attr.uid = 1000;
+    req.attr.gid = 100;
+    req.attr.mtime_ns = 1700000000123456789LL;
+    memset(&ev, 0, sizeof ev);
+    assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, &ev, NULL,
+                                   f->errmsg), 0);
+    assert_int_equal(ev.n_events, 1);
+    assert_int_equal(ev.events[0].kv.attr.mode, 0100600);
+    storeEventsClear(&ev);
+    assert_true(getAt(f, "/etc/hosts", 0, &kv));
+    assert_int_equal(kv.attr.mode, 0100600);
+    assert_int_equal(kv.attr.uid, 1000);
+    assert_int_equal(kv.attr.gid, 100);
+    assert_true(kv.attr.mtime_ns == 1700000000123456789LL);
+    storeKvClear(&kv);
+    /* an API put (mode 0) keeps mode/uid/gid and sets the new mtime */
+    memset(&req.attr, 0, sizeof req.attr);
+    req.attr.mtime_ns = 1800000000000000000LL;
+    req.value = "x";
+    req.value_len = 1;
+    assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, NULL, NULL,
+                                   f->errmsg), 0);
+    assert_true(getAt(f, "/etc/hosts", 0, &kv));
+    assert_int_equal(kv.attr.mode, 0100600);
+    assert_int_equal(kv.attr.uid, 1000);
+    assert_true(kv.attr.mtime_ns == 1800000000000000000LL);
+    ASSERT_VALUE(&kv, "x");
+    storeKvClear(&kv);
+    /* the older version keeps its own metadata */
+    assert_true(getAt(f, "/etc/hosts", 2, &kv));
+    assert_true(kv.attr.mtime_ns == 1700000000123456789LL);
+    storeKvClear(&kv);
+    /* history carries it too, and survives a reopen */
+    fixtureReopen(f);
+    memset(&ev, 0, sizeof ev);
+    assert_int_equal(storeHistory(f->s, 2, 0, "/etc/hosts", 10, NULL, 0, false,
+                                  100, &ev, &next, f->errmsg), 0);
+    assert_int_equal(ev.n_events, 2);
+    assert_int_equal(ev.events[1].kv.attr.uid, 1000);
+    assert_true(ev.events[1].kv.attr.mtime_ns == 1800000000000000000LL);
+    storeEventsClear(&ev);
+    /* a key without metadata reads back all zero */
+    put(f, "/plain", "v");
+    assert_true(getAt(f, "/plain", 0, &kv));
+    assert_int_equal(kv.attr.mode, 0);
+    assert_true(kv.attr.mtime_ns == 0);
+    storeKvClear(&kv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(testEmpty),           T(testPutRevisions),
+        T(testEmpty),           T(testAttrs), T(testPutRevisions),
         T(testPastReads),       T(testFutureRevision),
         T(testRangeBounds),     T(testRangeLimit),
         T(testRangeSortFilter), T(testManyVersions),
