@@ -284,6 +284,7 @@ static void commandFields(struct codec *c, struct command *cmd)
     }
     codecInt(c, &cmd->type);
     codecRaw(c, pad, sizeof pad);
+    codecU64(c, &cmd->origin);
     switch (cmd->type) {
         case COMMAND_PUT:
             codecPut(c, &cmd->put);

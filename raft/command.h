@@ -29,6 +29,10 @@ enum command_type {
 struct command
 {
     int type; /* enum command_type */
+    /* Who proposed it: 0 for the API, a mount's id for a change made
+     * through that mount (its syscall already raised the local inotify
+     * events, so that mount does not replay it). */
+    uint64_t origin;
     union {
         struct store_put_req put;
         struct store_delete_req delete_range;
