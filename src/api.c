@@ -534,6 +534,7 @@ static const struct api_route apiInternalRoutes[] = {
     {"readindex", apiInternalReadIndex},
     {"publish", apiInternalPublish},
     {"keepalive", apiInternalKeepAlive},
+    {"propose", apiInternalPropose},
 };
 
 static void routeRequest(struct api_req *req, int method)
@@ -637,6 +638,8 @@ static void connDispatch(struct api_conn *c)
     if (method == HTTP_POST) {
         if (req->raw_len == 0) {
             req->body = json_object();
+        } else if (strcmp(req->path, "/etcfs/v1/propose") == 0) {
+            req->body = json_object(); /* binary command, not JSON */
         } else if (strcmp(req->path, "/v3/watch") == 0 ||
                    strcmp(req->path, "/v3beta/watch") == 0 ||
                    strcmp(req->path, "/v3/lease/keepalive") == 0 ||

@@ -566,3 +566,53 @@ void apiInternalPublish(struct api_req *req)
     apiPropose(req, &cmd, publishApplied);
     free(value);
 }
+
+/* A follower's mount proposes a binary command (raft/command.h) through the
+ * leader: POST /etcfs/v1/propose, answered {"status", "revision",
+ * "succeeded"} once applied here. */
+static void proposeApplied(struct api_req *req,
+                           const struct command_result *res)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_integer(res->status));
+    json_object_set_new(o, "revision", codecI64(res->revision));
+    if (res->type == COMMAND_TXN && res->txn.succeeded) {
+        json_object_set_new(o, "succeeded", json_true());
+    }
+    apiReply(req, o, -1);
+}
+
+static void proposeCbRaw(struct node_propose *p, int status,
+                         struct command_result *res)
+{
+    struct api_req *req = p->data;
+    if (status != 0) {
+        apiReplyError(req, status, NULL);
+        return;
+    }
+    proposeApplied(req, res); /* request-level errors travel as "status" */
+    commandResultFree(res);
+}
+
+void apiInternalPropose(struct api_req *req)
+{
+    struct command_decoded dec;
+    int rv;
+    if (!nodeIsLeader(req->api->deps.node)) {
+        apiReplyError(req, ETCFS_NOTLEADER, NULL);
+        return;
+    }
+    if (req->raw == NULL ||
+        commandDecode(req->raw, req->raw_len, &dec) != 0) {
+        apiReplyError(req, ETCFS_BADJSON, "propose: malformed command");
+        return;
+    }
+    memset(&req->propose, 0, sizeof req->propose);
+    req->propose.data = req;
+    req->propose.cb = proposeCbRaw;
+    rv = nodePropose(req->api->deps.node, &req->propose, &dec.cmd);
+    commandDecodedClear(&dec);
+    if (rv != 0) {
+        apiReplyError(req, rv, NULL);
+    }
+}

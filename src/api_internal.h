@@ -132,6 +132,7 @@ void apiVersion(struct api_req *req);
 void apiMetrics(struct api_req *req);
 void apiInternalReadIndex(struct api_req *req);
 void apiInternalPublish(struct api_req *req);
+void apiInternalPropose(struct api_req *req);
 
 #define API_VERSION_ETCD "3.4.0"
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "../fuse/mount.h"
 #include "../raft/forward.h"
 #include "../raft/node.h"
 #include "api.h"
@@ -42,6 +43,7 @@ struct daemon
     struct lessor *lessor;
     struct watch_hub *hub;
     struct api *api;
+    struct mount *mount;
     struct metrics metrics;
     uv_signal_t sigterm;
     uv_signal_t sigint;
@@ -84,6 +86,9 @@ static void appliedHook(void *data, const struct command *cmd,
     }
     if (events != NULL && events->n_events > 0) {
         watchHubNotify(d->hub, events, res->revision);
+    }
+    if (d->mount != NULL) {
+        mountApplied(d->mount, cmd, res, events);
     }
 }
 
@@ -300,6 +305,9 @@ static int importRestore(struct daemon *d, char *errmsg)
     return 0;
 }
 
+
+static void closeStep(struct daemon *d);
+
 /* ---- readiness ---- */
 
 static void readyCb(uv_timer_t *t)
@@ -315,6 +323,25 @@ static void readyCb(uv_timer_t *t)
     }
     d->ready = true;
     (void)uv_timer_stop(t); /* cannot fail */
+    if (d->cfg->mount[0] != '\0') {
+        char errmsg[ETCFS_ERRMSG_SIZE] = "";
+        struct mount_deps md;
+        memset(&md, 0, sizeof md);
+        md.loop = &d->loop;
+        md.store = d->store;
+        md.node = d->node;
+        md.forward = d->fwd;
+        md.lessor = d->lessor;
+        md.metrics = &d->metrics;
+        md.config = d->cfg;
+        if (mountStart(&d->mount, &md, errmsg) != 0) {
+            errorf("%s", errmsg);
+            d->exit_code = 1;
+            d->stopping = true;
+            closeStep(d);
+            return;
+        }
+    }
     infof("ready to serve client requests (member %016llx, leader %016llx)",
           (unsigned long long)st.id, (unsigned long long)st.leader);
     /* sd_notify is a no-op (0) outside systemd */
@@ -324,8 +351,6 @@ static void readyCb(uv_timer_t *t)
 }
 
 /* ---- close chain: api -> forward -> hub -> lessor -> node -> store ---- */
-
-static void closeStep(struct daemon *d);
 
 static void apiClosedCb(struct api *a, void *data)
 {
@@ -372,8 +397,20 @@ static void handleCloseCb(uv_handle_t *h)
     (void)h;
 }
 
+static void mountClosedCb(struct mount *m, void *data)
+{
+    struct daemon *d = data;
+    (void)m;
+    d->mount = NULL;
+    closeStep(d);
+}
+
 static void closeStep(struct daemon *d)
 {
+    if (d->mount != NULL) {
+        mountClose(d->mount, mountClosedCb, d);
+        return;
+    }
     if (d->api != NULL) {
         apiClose(d->api, apiClosedCb, d);
         return;
@@ -491,6 +528,12 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.election_ms = cfg->election_timeout_ms;
     nc.snapshot_count = cfg->snapshot_count;
 
+    if (cfg->mount[0] != '\0') {
+        rv = mountCheck(cfg->mount, errmsg);
+        if (rv != 0) {
+            return rv;
+        }
+    }
     rv = mkdirAll(cfg->data_dir, errmsg);
     if (rv != 0) {
         return rv;
