@@ -343,15 +343,18 @@ static int fsResolve(struct mount *m, const char *rel, size_t len,
     char key[MOUNT_REL_MAX + 1200];
     int n;
     int rv;
+    /* The overlays apply to the replay thread too: its create must find
+     * the name absent (or O_EXCL fails and no IN_CREATE is raised), its
+     * unlink must find the ghost. */
+    (void)replay;
     memset(t, 0, sizeof *t);
     if (!shadowed) {
-        if (overlayGhost(m, rel, len, true, &t->ghost_st) && !replay) {
+        if (overlayGhost(m, rel, len, true, &t->ghost_st)) {
             t->kind = FS_DIR;
             t->ghost = true;
             return 0;
         }
-        if (fsDirExists(m, rel, len) &&
-            (replay || !overlayHidden(m, rel, len, true))) {
+        if (fsDirExists(m, rel, len) && !overlayHidden(m, rel, len, true)) {
             t->kind = FS_DIR;
             n = mountKey(m, rel, len, true, key, sizeof key);
             if (n > 0 && len > 0 &&
@@ -365,7 +368,7 @@ static int fsResolve(struct mount *m, const char *rel, size_t len,
     if (n < 0) {
         return ENAMETOOLONG;
     }
-    if (overlayGhost(m, rel, len, false, &t->ghost_st) && !replay) {
+    if (overlayGhost(m, rel, len, false, &t->ghost_st)) {
         t->kind = FS_FILE;
         t->ghost = true;
         return 0;
@@ -376,7 +379,7 @@ static int fsResolve(struct mount *m, const char *rel, size_t len,
         return -rv;
     }
     if (rv == 1 && len > 0) {
-        if (!replay && overlayHidden(m, rel, len, false)) {
+        if (overlayHidden(m, rel, len, false)) {
             storeKvClear(&t->kv);
             return 0;
         }
