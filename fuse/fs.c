@@ -40,6 +40,7 @@ struct fs_handle
     size_t cap;
     bool dirty;
     bool written; /* data or size changed through this handle */
+    bool failed;  /* a write was refused (EFBIG): the handle never commits */
     bool mtime_set; /* an explicit mtime (utimensat) since the last write */
     bool append;
     bool replay;
@@ -1222,6 +1223,9 @@ static int handleCommit(struct mount *m, struct fs_handle *h)
     struct mount_result res;
     int n;
     int rv;
+    if (h->failed) {
+        return EFBIG; /* a write was refused: never commit a partial value */
+    }
     if (!h->dirty || h->replay) {
         return 0;
     }
@@ -1524,6 +1528,7 @@ static void fsWrite(fuse_req_t req, fuse_ino_t ino, const char *buf,
     }
     rv = handleReserve(m, h, (size_t)off + size + 1);
     if (rv != 0) {
+        h->failed = true;
         fuse_reply_err(req, rv);
         return;
     }
@@ -1545,14 +1550,11 @@ static void fsFlush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct mount *m = fsMount(req);
     struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
     (void)ino;
-    if (!h->written) {
-        /* Every close() of a descriptor flushes, and a shell redirection
-         * closes its first descriptor (after dup2) before writing a byte:
-         * committing the bare O_TRUNC or create there would publish an
-         * empty intermediate version. Such a handle commits at release. */
-        fuse_reply_err(req, 0);
-        return;
-    }
+    /* Every close() flushes, also the first close of a shell redirection
+     * (after dup2, before any write): a `>` onto an existing file can
+     * publish the truncated value first, as on a local filesystem. The
+     * commit cannot wait for release: release is asynchronous to close(),
+     * and a read after close() returned must see the write. */
     fuse_reply_err(req, handleCommit(m, h));
 }
 
@@ -1572,7 +1574,7 @@ static void fsRelease(fuse_req_t req, fuse_ino_t ino,
     struct mount *m = fsMount(req);
     struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
     (void)ino;
-    if (h->dirty && !h->replay && handleCommit(m, h) != 0) {
+    if (h->dirty && !h->replay && !h->failed && handleCommit(m, h) != 0) {
         warnf("mount: %s: changes lost at release (flush failed)", h->rel);
     }
     if (!h->exists && !h->replay) {

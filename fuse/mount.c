@@ -71,11 +71,11 @@ int mountCheck(const char *dir, char *errmsg)
     }
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            closedir(d);
             etcfsErrmsgf(errmsg,
                          "mount point %s is not empty (found %s): use an "
                          "empty directory",
                          dir, e->d_name);
+            closedir(d);
             return ETCFS_INVALID;
         }
     }

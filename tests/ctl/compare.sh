@@ -1,0 +1,509 @@
+#!/bin/bash
+# Compares etcfsctl with the reference etcdctl 3.4, byte for byte.
+#
+# Starts a reference etcd (127.0.0.1:12379 client, :12380 peer) in a
+# temporary directory, runs the case list below with etcdctl, then restarts a
+# fresh etcd (same name, URLs and token, so the same member and cluster ids
+# and the same revisions) and runs the same list with etcfsctl ($ETCFSCTL,
+# default /tmp/etcfsctl). For every case stdout, stderr and the exit code
+# must match after normalization: values that legitimately vary between two
+# runs (lease ids, ids of members added at run time, took= durations,
+# remaining TTLs) become placeholders numbered in order of appearance,
+# etcd's client log lines ({"level":...}) and cobra's usage dumps are
+# dropped, and "etcdctl" reads "etcfsctl". A few self-checks against fixed
+# expected output cover what etcd cannot serve (etcfs snapshot files,
+# version). Prints "N passed, M failed" last; exits 1 on any failure.
+# Only the etcd it started is stopped (by PID), on any exit.
+set -u
+
+ETCFSCTL=${ETCFSCTL:-/tmp/etcfsctl}
+ETCDCTL=${ETCDCTL:-etcdctl}
+ETCD=${ETCD:-etcd}
+EP=127.0.0.1:12379
+DEAD=127.0.0.1:12399
+export ETCDCTL_API=3
+unset ETCDCTL_ENDPOINTS ETCFSCTL_ENDPOINTS ETCDCTL_WRITE_OUT ETCFSCTL_WRITE_OUT \
+    ETCDCTL_WATCH_KEY ETCDCTL_WATCH_RANGE_END
+
+WORK=$(mktemp -d /tmp/ctlcompare.XXXXXX)
+ETCD_PID=
+VERBOSE=${VERBOSE:-0}
+
+cleanup()
+{
+    if [ -n "$ETCD_PID" ]; then
+        kill "$ETCD_PID" 2>/dev/null
+        wait "$ETCD_PID" 2>/dev/null
+        ETCD_PID=
+    fi
+    if [ "${KEEP:-0}" != 1 ]; then
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_etcd()
+{
+    local dir=$1
+    "$ETCD" --name ref --data-dir "$dir" \
+        --listen-client-urls http://127.0.0.1:12379 --advertise-client-urls http://127.0.0.1:12379 \
+        --listen-peer-urls http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 \
+        --initial-cluster ref=http://127.0.0.1:12380 >"$dir.log" 2>&1 &
+    ETCD_PID=$!
+    for _ in $(seq 1 100); do
+        if curl -s -m 1 http://$EP/health 2>/dev/null | grep -q '"health":"true"'; then
+            return 0
+        fi
+        if ! kill -0 "$ETCD_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    echo "compare.sh: reference etcd did not start (see $dir.log)" >&2
+    KEEP=1
+    exit 1
+}
+
+stop_etcd()
+{
+    kill "$ETCD_PID" 2>/dev/null
+    wait "$ETCD_PID" 2>/dev/null
+    ETCD_PID=
+}
+
+# ---- the cases -------------------------------------------------------------
+# t NAME FLAGS COMMAND: COMMAND is eval'ed in the runner's shell with $CTL
+# (the tool with --endpoints) and $BIN (the bare tool); $T is a per-phase
+# scratch directory. FLAGS: "-" or a comma list of
+#   ttl     normalize TTL values (remaining time varies)
+#   squeeze collapse runs of blanks and dashes (tables with durations)
+#   norc    do not compare the exit code
+NAMES=()
+FLAGSV=()
+CMDS=()
+t()
+{
+    NAMES+=("$1")
+    FLAGSV+=("$2")
+    CMDS+=("$3")
+}
+
+# -- put / get / del
+t put - '$CTL put foo bar'
+t put-empty-value - '$CTL put empty ""'
+t get - '$CTL get foo'
+t get-json - '$CTL get foo -w json'
+t get-fields - '$CTL get foo -w fields'
+t get-value-only - '$CTL get foo --print-value-only'
+t get-value-only-json - '$CTL get foo -w json --print-value-only'
+t put-prev-kv - '$CTL put foo baz --prev-kv'
+t put-prev-kv-json - '$CTL put foo qux --prev-kv -w json'
+t put-prev-kv-fields - '$CTL put foo quux --prev-kv -w fields'
+t put-ignore-value - '$CTL put foo --ignore-value'
+t put-ignore-value-2args - '$CTL put foo x --ignore-value'
+t put-keys - 'for i in 1 2 3 4 5; do $CTL put k$i v$((6 - i)) || break; done'
+t put-ks - '$CTL put ka va && $CTL put kb vb && $CTL put k2 v2again'
+t get-prefix - '$CTL get k --prefix'
+t get-prefix-limit-json - '$CTL get k --prefix --limit 2 -w json'
+t get-prefix-limit-fields - '$CTL get k --prefix --limit=2 -w fields'
+t get-keys-only - '$CTL get k --prefix --keys-only'
+t get-range - '$CTL get k1 k4'
+t get-from-key - '$CTL get k3 --from-key'
+t get-all-sorted - '$CTL get "" --prefix --sort-by=VALUE --order=DESCEND'
+t get-sort-modify - '$CTL get k --prefix --sort-by=modify --order=descend'
+t get-sort-version - '$CTL get k --prefix --sort-by=VERSION'
+t get-sort-create - '$CTL get k --prefix --sort-by=CREATE --order=DESCEND -w json'
+t get-order-ascend - '$CTL get k --prefix --order=ASCEND --sort-by=KEY'
+t get-rev - '$CTL get k --prefix --rev 4'
+t get-future-rev - '$CTL get foo --rev 99999'
+t get-serializable - '$CTL get k --prefix --consistency=s'
+t get-bad-consistency - '$CTL get foo --consistency=x'
+t get-bad-order - '$CTL get foo --order=sideways'
+t get-bad-sort - '$CTL get foo --sort-by=size'
+t get-prefix-fromkey - '$CTL get k --prefix --from-key'
+t get-prefix-2args - '$CTL get k1 k2 --prefix'
+t get-noargs - '$CTL get'
+t get-table - '$CTL get foo -w table'
+t get-bad-format - '$CTL get foo -w yaml'
+t get-hex - '$CTL get foo --hex'
+t get-missing - '$CTL get nosuchkey'
+t get-missing-json - '$CTL get nosuchkey -w json'
+t get-from-empty-json - '$CTL get "" --from-key -w json'
+t put-stdin - 'printf stdinvalue | $CTL put sk && $CTL get sk'
+t put-stdin-multiline - 'printf "line1\nline2\n" | $CTL put ml && $CTL get ml -w json'
+t put-dashdash - '$CTL put -- dash -v && $CTL get dash'
+t put-no-value - '$CTL put lonely'
+t put-bad-lease - '$CTL put k v --lease=zz'
+t put-missing-lease - '$CTL put k v --lease=1234'
+t put-special - '$CTL put "sp ace" "q\"<>&\\" && $CTL get "sp ace" -w json && $CTL get "sp ace" -w fields'
+t put-unicode - '$CTL put ключ значение && $CTL get ключ && $CTL get ключ -w json && $CTL get ключ -w fields'
+t put-newline-fields - '$CTL put nl "$(printf "a\tb\001c")" && $CTL get nl -w fields && $CTL get nl --hex'
+t del - '$CTL del foo'
+t del-missing - '$CTL del foo'
+t del-range - '$CTL del k1 k3'
+t del-prefix-prev - '$CTL del k --prefix --prev-kv'
+t del-json - '$CTL put d1 x && $CTL del d1 --prev-kv -w json'
+t del-fields - '$CTL put d1 x && $CTL del d --prefix --prev-kv -w fields'
+t del-noargs - '$CTL del'
+t del-3args - '$CTL del a b c'
+t del-prefix-fromkey - '$CTL del a --prefix --from-key'
+t del-from-key - '$CTL put zz1 a && $CTL put zz2 b && $CTL del zz1 --from-key'
+
+# -- txn
+t txn-success - 'printf "mod(\"sk\") > \"0\"\nvalue(\"sk\") = \"stdinvalue\"\nversion(\"sk\") = \"1\"\ncreate(\"sk\") != \"0\"\n\nput t1 one\nget sk\ndel nothing\nget k --prefix\n\nput t2 two\n\n" | $CTL txn'
+t txn-failure - 'printf "value(\"sk\") = \"other\"\n\nput t1 one\n\nput t2 two --prev-kv\nget t --prefix\n\n" | $CTL txn'
+t txn-json - 'printf "mod(\"sk\") > \"0\"\n\nput t1 uno --prev-kv\nget sk\ndel t2 --prev-kv\n\n\n" | $CTL txn -w json'
+t txn-fields - 'printf "c(\"sk\") > \"0\"\n\nput t3 tres\nget sk\ndel t1\n\n\n" | $CTL txn -w fields'
+t txn-interactive - 'printf "ver(\"sk\") < \"5\"\n\nget sk\n\nput never x\n\n" | $CTL txn -i'
+t txn-empty - 'printf "\n\n\n" | $CTL txn -w json'
+t txn-quoted - 'printf "val(\"sk\") = \"stdinvalue\"\n\nput \"t q\" \"a b\\\\tc\"\nget \"t q\"\n\n\n" | $CTL txn'
+t txn-eof - 'printf "mod(\"sk\") > \"0\"\n\n" | $CTL txn'
+t txn-no-newline - 'printf "\n\nput a b" | $CTL txn'
+t txn-bad-target - 'printf "xx(\"k1\") > \"0\"\n\n\n" | $CTL txn'
+t txn-bad-value - 'printf "mod(\"k1\") > \"a\"\n\n\n" | $CTL txn'
+t txn-malformed - 'printf "mod(\"k1\")\n\n\n" | $CTL txn'
+t txn-no-paren - 'printf "mod\n\n\n" | $CTL txn'
+t txn-bad-op - 'printf "\nfoo k\n\n" | $CTL txn'
+t txn-short-op - 'printf "\nput\n\n" | $CTL txn'
+t txn-put-no-value - 'printf "\nput k\n\n" | $CTL txn'
+t txn-op-bad-flag - 'printf "\nget k --bogus\n\n" | $CTL txn'
+t txn-args - '$CTL txn extra </dev/null'
+t txn-duplicate - 'printf "\nput dup 1\ndel dup\n\n\n" | $CTL txn'
+
+# -- compaction (revision 20 exists by now)
+t compaction - '$CTL compaction 5'
+t compaction-again - '$CTL compaction 5'
+t compaction-physical - '$CTL compaction 6 --physical'
+t compaction-future - '$CTL compaction 100000'
+t compaction-bad - '$CTL compaction abc'
+t compaction-noargs - '$CTL compaction'
+t get-compacted - '$CTL get k --prefix --rev 3'
+
+# -- watch
+t watch-simple - '$CTL watch wk > $T/w1.out 2>&1 & WP=$!; sleep 1; $CTL put wk a >/dev/null; $CTL put wk2 b >/dev/null; $CTL del wk >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w1.out; true'
+t watch-prefix-prevkv - '$CTL watch wp --prefix --prev-kv > $T/w2.out 2>&1 & WP=$!; sleep 1; $CTL put wp1 a >/dev/null; $CTL put wp1 b >/dev/null; $CTL del wp1 >/dev/null; $CTL put other x >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w2.out; true'
+t watch-json - '$CTL watch wj -w json > $T/w3.out 2>&1 & WP=$!; sleep 1; $CTL put wj a >/dev/null; $CTL del wj >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w3.out; true'
+t watch-fields - '$CTL watch wf --prev-kv -w fields > $T/w4.out 2>&1 & WP=$!; sleep 1; $CTL put wf a >/dev/null; $CTL put wf b >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w4.out; true'
+t watch-range-rev - 'R=$($CTL put wr1 x -w json | sed "s/.*\"revision\":\([0-9]*\).*/\1/"); $CTL put wr2 y >/dev/null; $CTL put wr3 z >/dev/null; $CTL watch wr1 wr3 --rev $R > $T/w5.out 2>&1 & WP=$!; sleep 1; kill -INT $WP; wait $WP; cat $T/w5.out; true'
+t watch-compacted - '$CTL watch k1 --rev 2'
+t watch-compacted-json - '$CTL watch k1 --rev 2 -w json'
+t watch-exec - '$CTL watch wx -- sh -c "echo \$ETCD_WATCH_EVENT_TYPE \$ETCD_WATCH_KEY \$ETCD_WATCH_VALUE" > $T/w6.out 2>&1 & WP=$!; sleep 1; $CTL put wx "v 1" >/dev/null; $CTL del wx >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w6.out; true'
+t watch-interactive - '{ echo "watch wi"; echo "bogus"; echo "watch"; echo "watch wi2 --prefix"; sleep 2; } | $CTL watch -i > $T/w7.out 2>&1 & WP=$!; sleep 1; $CTL put wi a >/dev/null; $CTL put wi2x b >/dev/null; wait $WP; echo rc=$?; cat $T/w7.out'
+t watch-noargs - '$CTL watch'
+t watch-prefix-range - '$CTL watch a b --prefix'
+t watch-separator - '$CTL watch a --'
+t watch-env-conflict - 'ETCDCTL_WATCH_KEY=x $CTL watch a'
+t watch-env-range-only - 'ETCDCTL_WATCH_RANGE_END=x $CTL watch'
+
+# -- lease
+t lease-grant - 'L1=$($CTL lease grant 600 | awk "{print \$2}"); echo $L1; $CTL lease grant 600 >/dev/null'
+t lease-grant-json - 'L2J=$($CTL lease grant 500 -w json); echo "$L2J"; L2=$(printf "%016x" $(echo "$L2J" | sed "s/.*\"ID\":\([0-9]*\).*/\1/"))'
+t lease-grant-fields - '$CTL lease grant 400 -w fields'
+t lease-grant-bad - '$CTL lease grant abc'
+t lease-grant-noargs - '$CTL lease grant'
+t lease-attach - '$CTL put lk1 v --lease=$L1 && $CTL put lk2 v --lease=$L1 && $CTL get lk1 -w json'
+t lease-ttl ttl '$CTL lease timetolive $L1'
+t lease-ttl-keys ttl '$CTL lease timetolive $L1 --keys'
+t lease-ttl-json ttl '$CTL lease timetolive $L1 --keys -w json; $CTL lease timetolive $L2 -w json'
+t lease-ttl-fields ttl '$CTL lease timetolive $L1 --keys -w fields'
+t lease-ttl-expired - '$CTL lease timetolive 1234; $CTL lease timetolive 1234 -w json'
+t lease-ttl-bad - '$CTL lease timetolive xyz'
+t lease-ttl-noargs - '$CTL lease timetolive'
+t lease-list - '$CTL lease list'
+t lease-list-json - '$CTL lease list -w json'
+t lease-list-fields - '$CTL lease list -w fields'
+t lease-keepalive-once - '$CTL lease keep-alive --once $L1'
+t lease-keepalive-once-json - '$CTL lease keep-alive --once $L1 -w json'
+t lease-keepalive-once-missing - '$CTL lease keep-alive --once 1234'
+t lease-keepalive norc '$CTL lease keep-alive $L1 > $T/ka.out 2>&1 & KP=$!; sleep 1.5; kill -INT $KP; wait $KP; cat $T/ka.out'
+t lease-keepalive-noargs - '$CTL lease keep-alive'
+t lease-revoke - '$CTL lease revoke $L1'
+t lease-revoke-json - '$CTL lease revoke $L2 -w json'
+t lease-revoke-again - '$CTL lease revoke $L1'
+t lease-revoke-bad - '$CTL lease revoke zz'
+t lease-keys-gone - '$CTL get lk --prefix'
+t lease-keepalive-revoked - '$CTL lease keep-alive $L1'
+t lease-list-after - '$CTL lease list'
+
+# -- member
+t member-list - '$CTL member list'
+t member-list-table - '$CTL member list -w table'
+t member-list-json - '$CTL member list -w json'
+t member-list-fields - '$CTL member list -w fields'
+t member-add-learner - 'M2=$($CTL member add n2 --learner --peer-urls=http://127.0.0.1:22380,http://127.0.0.1:22381 | tee /dev/stderr | awk "/^Member/{print \$2}") 2>&1'
+t member-list-unstarted - '$CTL member list && $CTL member list -w table'
+t member-add-json - 'M3J=$($CTL member add n3 --learner --peer-urls=http://127.0.0.1:23380 -w json); echo "$M3J"'
+t member-add-voter - '$CTL member add n4 --peer-urls=http://127.0.0.1:24380'
+t member-add-noname - '$CTL member add --peer-urls=http://127.0.0.1:24380'
+t member-add-nourls - '$CTL member add n4'
+t member-add-toomany - '$CTL member add n4 http://127.0.0.1:24380'
+t member-add-dup - '$CTL member add n5 --learner --peer-urls=http://127.0.0.1:22380'
+t member-update - '$CTL member update $M2 --peer-urls=http://127.0.0.1:22390'
+t member-update-nourls - '$CTL member update $M2'
+t member-promote - '$CTL member promote $M2'
+t member-remove - '$CTL member remove $M2'
+t member-remove-again - '$CTL member remove $M2'
+t member-remove-bad - '$CTL member remove zz'
+t member-remove-noargs - '$CTL member remove'
+t member-remove-rest - 'for id in $($CTL member list | awk -F", " "\$3 != \"ref\" {print \$1}"); do $CTL member remove $id -w json; done'
+
+# -- endpoint
+t endpoint-status - '$CTL endpoint status'
+t endpoint-status-table - '$CTL endpoint status -w table'
+t endpoint-status-json - '$CTL endpoint status -w json'
+t endpoint-status-fields - '$CTL endpoint status -w fields'
+t endpoint-status-cluster - '$CTL endpoint status --cluster -w table'
+t endpoint-status-dead - '$BIN --endpoints $EP,$DEAD --command-timeout=1s endpoint status'
+t endpoint-status-dead-table - '$BIN --endpoints $DEAD --command-timeout=1s endpoint status -w table'
+t endpoint-health - '$CTL endpoint health'
+t endpoint-health-json - '$CTL endpoint health -w json'
+t endpoint-health-table squeeze '$CTL endpoint health -w table --cluster'
+t endpoint-health-fields - '$CTL endpoint health -w fields'
+t endpoint-health-dead - '$BIN --endpoints $DEAD --command-timeout=1s endpoint health'
+t endpoint-health-dead-json - '$BIN --endpoints $DEAD --command-timeout=1s endpoint health -w json'
+
+# -- move-leader
+t move-leader - 'ID=$($CTL member list | cut -d, -f1); $CTL move-leader $ID; $CTL move-leader $ID -w json'
+t move-leader-bad-target - '$CTL move-leader 12'
+t move-leader-bad-id - '$CTL move-leader zz'
+t move-leader-noargs - '$CTL move-leader'
+
+# -- snapshot
+t snapshot-save - '$CTL snapshot save $T/snap.db && test -s $T/snap.db && ls $T'
+t snapshot-save-noargs - '$CTL snapshot save'
+t snapshot-save-baddir - '$CTL snapshot save $T/nodir/snap.db'
+t snapshot-save-multi - '$BIN --endpoints $EP,$EP snapshot save $T/x.db'
+t snapshot-status-noargs - '$CTL snapshot status'
+t snapshot-restore-noargs - '$CTL snapshot restore'
+
+# -- global flags, parsing, connection handling
+t unknown-command - '$CTL frobnicate'
+t unknown-flag - '$CTL get foo --bogus'
+t unknown-shorthand - '$CTL -x get foo'
+t flag-needs-arg - '$CTL get foo --limit'
+t flag-needs-arg-short - '$CTL get foo -w'
+t flag-bad-int - '$CTL get foo --limit=abc'
+t flag-bad-bool - '$CTL get foo --prefix=maybe'
+t flag-bad-duration - '$CTL get foo --dial-timeout=soon'
+t flags-before-command - '$BIN -w json --endpoints=$EP get k4'
+t flags-short-forms - '$BIN --endpoints $EP -wjson get k4 && $BIN --endpoints $EP -w=fields get k4'
+t prefix-matching - '$CTL ge k4'
+t endpoint-url-form - '$BIN --endpoints http://$EP/ get k4'
+t env-endpoints - 'ETCDCTL_ENDPOINTS=$EP $BIN get k4'
+t dead-then-alive - '$BIN --endpoints $DEAD,$EP get k4'
+t dead-only - '$BIN --endpoints $DEAD --command-timeout=1s get k4'
+t empty-endpoints - '$BIN --endpoints "" get k4'
+
+NCASES=${#NAMES[@]}
+
+# ---- running ----------------------------------------------------------------
+
+run_phase()
+{
+    local bin=$1 dir=$2
+    mkdir -p "$dir/out"
+    start_etcd "$dir/etcd"
+    BIN=$bin
+    CTL="$bin --endpoints $EP"
+    T="$dir/scratch"
+    mkdir -p "$T"
+    for ((i = 0; i < NCASES; i++)); do
+        eval "${CMDS[$i]}" >"$dir/out/$i.out" 2>"$dir/out/$i.err" </dev/null
+        echo $? >"$dir/out/$i.rc"
+    done
+    stop_etcd
+}
+
+# Replaces ids by placeholders numbered in order of first appearance over a
+# whole phase: lowercase hex tokens of 12-16 digits with a letter (lease and
+# member ids) and decimal tokens of 17+ digits (the same ids in JSON).
+normalize_phase()
+{
+    local dir=$1
+    local files=()
+    for ((i = 0; i < NCASES; i++)); do
+        files+=("$dir/out/$i.out" "$dir/out/$i.err")
+    done
+    awk '
+    function alnum(c) { return c ~ /[0-9A-Za-z]/ }
+    FNR == 1 { if (out != "") close(out); out = FILENAME ".norm"; printf "" > out }
+    {
+        line = $0; res = ""
+        while (match(line, /[0-9a-f]+/)) {
+            tok = substr(line, RSTART, RLENGTH)
+            pre = substr(line, 1, RSTART - 1)
+            before = RSTART > 1 ? substr(line, RSTART - 1, 1) : ""
+            after = substr(line, RSTART + RLENGTH, 1)
+            rep = tok
+            if (!alnum(before) && !alnum(after)) {
+                if (length(tok) >= 12 && length(tok) <= 16 && tok ~ /[a-f]/) {
+                    if (!(tok in hex)) hex[tok] = "<ID" (++nhex) ">"
+                    rep = hex[tok]
+                } else if (length(tok) >= 17 && tok !~ /[a-f]/) {
+                    if (!(tok in dec)) dec[tok] = "<NUM" (++ndec) ">"
+                    rep = dec[tok]
+                }
+            }
+            res = res pre rep
+            line = substr(line, RSTART + RLENGTH)
+        }
+        print res line > out
+    }' "${files[@]}"
+}
+
+# Per-case cleanup of one file (after id normalization).
+clean()
+{
+    local file=$1 flags=$2 kind=$3
+    sed -E \
+        -e 's/took = [0-9][0-9.]*(ns|µs|ms|s|m[0-9.]*s)/took = <DUR>/g' \
+        -e 's/"took":"[^"]*"/"took":"<DUR>"/g' \
+        -e 's/"Took" : .*/"Took" : <DUR>/' \
+        -e 's/etcdctl/etcfsctl/g' \
+        "$file" |
+        if [ "$kind" = err ]; then
+            grep -v -e '^{"level"' -e "^Run 'etcfsctl --help' for usage." -e '^$' | uniq
+        else
+            cat
+        fi |
+        if [[ ",$flags," == *,ttl,* ]]; then
+            sed -E -e 's/remaining\([0-9]+s\)/remaining(<N>s)/g' -e 's/"ttl":[0-9]+/"ttl":<N>/g' \
+                -e 's/"TTL" : [0-9]+/"TTL" : <N>/g'
+        else
+            cat
+        fi |
+        if [[ ",$flags," == *,squeeze,* ]]; then
+            sed -E -e 's/[0-9][0-9.]*(ns|µs|ms|s)/<DUR>/g' -e 's/ +/ /g' -e 's/-+/-/g'
+        else
+            cat
+        fi
+}
+
+PASS=0
+FAIL=0
+FAILED=()
+
+compare_phases()
+{
+    local a=$1 b=$2
+    for ((i = 0; i < NCASES; i++)); do
+        local name=${NAMES[$i]} flags=${FLAGSV[$i]} ok=1
+        # cobra prints the usage on stdout for flag errors; etcfsctl does not
+        if head -n1 "$a/out/$i.out.norm" | grep -q -e '^NAME:' -e '^Usage:'; then
+            : >"$a/out/$i.out.norm"
+        fi
+        clean "$a/out/$i.out.norm" "$flags" out >"$a/out/$i.o"
+        clean "$b/out/$i.out.norm" "$flags" out >"$b/out/$i.o"
+        clean "$a/out/$i.err.norm" "$flags" err >"$a/out/$i.e"
+        clean "$b/out/$i.err.norm" "$flags" err >"$b/out/$i.e"
+        cmp -s "$a/out/$i.o" "$b/out/$i.o" || ok=0
+        cmp -s "$a/out/$i.e" "$b/out/$i.e" || ok=0
+        if [[ ",$flags," != *,norc,* ]] && ! cmp -s "$a/out/$i.rc" "$b/out/$i.rc"; then
+            ok=0
+        fi
+        if [ $ok = 1 ]; then
+            PASS=$((PASS + 1))
+            [ "$VERBOSE" = 1 ] && echo "ok   $name"
+        else
+            FAIL=$((FAIL + 1))
+            FAILED+=("$name")
+            echo "FAIL $name: ${CMDS[$i]}"
+            echo "  exit code: etcdctl $(cat "$a/out/$i.rc"), etcfsctl $(cat "$b/out/$i.rc")"
+            diff "$a/out/$i.o" "$b/out/$i.o" | sed 's/^/  stdout /' | head -20
+            diff "$a/out/$i.e" "$b/out/$i.e" | sed 's/^/  stderr /' | head -20
+        fi
+    done
+}
+
+# ---- self-checks (fixed expectations) -----------------------------------------
+
+expect()
+{
+    local name=$1 want_rc=$2 want=$3
+    shift 3
+    local got rc
+    got=$("$@" 2>&1)
+    rc=$?
+    if [ "$got" = "$want" ] && [ "$rc" = "$want_rc" ]; then
+        PASS=$((PASS + 1))
+        [ "$VERBOSE" = 1 ] && echo "ok   $name"
+    else
+        FAIL=$((FAIL + 1))
+        FAILED+=("$name")
+        echo "FAIL $name: $*"
+        echo "  want (rc $want_rc): $want"
+        echo "  got  (rc $rc): $got"
+    fi
+}
+
+# Writes an etcfs snapshot header (+ payload) to $1: revision $2, keys $3.
+make_snapshot()
+{
+    local file=$1 rev=$2 keys=$3
+    le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"; done; }
+    {
+        printf 'ETCFSNAP'
+        printf '\x01\x00\x00\x00'
+        le64 1234
+        le64 7
+        le64 "$rev"
+        le64 "$keys"
+        printf 'payload'
+    } >"$file"
+}
+
+self_checks()
+{
+    local d=$WORK/self
+    mkdir -p "$d"
+    make_snapshot "$d/s.snap" 42 17
+    local crc size
+    crc=$(python3 -c 'import sys,zlib; print("%x" % zlib.crc32(open(sys.argv[1],"rb").read()))' "$d/s.snap" 2>/dev/null)
+    size=$(stat -c %s "$d/s.snap")
+    if [ -n "$crc" ]; then
+        expect snapshot-status 0 "$crc, 42, 17, $size B" "$ETCFSCTL" snapshot status "$d/s.snap"
+    fi
+    expect snapshot-status-json 0 "{\"hash\":$((16#${crc:-0})),\"revision\":42,\"totalKey\":17,\"totalSize\":$size}" \
+        "$ETCFSCTL" snapshot status "$d/s.snap" -w json
+    expect snapshot-status-table 0 "+----------+----------+------------+------------+
+|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |
++----------+----------+------------+------------+
+| $(printf %8s "$crc") |       42 |         17 |       $size B |
++----------+----------+------------+------------+" "$ETCFSCTL" snapshot status "$d/s.snap" -w table
+    printf 'not a snapshot at all, no sir' >"$d/bad.snap"
+    expect snapshot-status-bad 1 "Error: snapshot file has an unknown format" "$ETCFSCTL" snapshot status "$d/bad.snap"
+    expect snapshot-status-missing 1 "Error: open $d/none: no such file or directory" "$ETCFSCTL" snapshot status "$d/none"
+    expect snapshot-restore 0 "" "$ETCFSCTL" snapshot restore "$d/s.snap" --data-dir "$d/r1" --name m1 \
+        --initial-cluster m1=http://127.0.0.1:2380,m2=http://127.0.0.2:2380 --initial-cluster-token tok \
+        --initial-advertise-peer-urls http://127.0.0.1:2380
+    expect snapshot-restore-conf 0 "name=m1
+initial-cluster=m1=http://127.0.0.1:2380,m2=http://127.0.0.2:2380
+initial-cluster-token=tok
+initial-advertise-peer-urls=http://127.0.0.1:2380" cat "$d/r1/restore.conf"
+    expect snapshot-restore-copy 0 "" cmp "$d/s.snap" "$d/r1/restore.snap"
+    expect snapshot-restore-exists 1 "Error: data-dir \"$d/r1\" exists" "$ETCFSCTL" snapshot restore "$d/s.snap" --data-dir "$d/r1"
+    expect snapshot-restore-badsnap 1 "Error: snapshot file has an unknown format" "$ETCFSCTL" snapshot restore "$d/bad.snap" --data-dir "$d/r2"
+    expect snapshot-restore-noname 1 "Error: couldn't find local name \"x\" in the initial cluster configuration" \
+        "$ETCFSCTL" snapshot restore "$d/s.snap" --data-dir "$d/r3" --name x
+    expect version 0 "etcfsctl version: 0.1.0
+API version: 3.4" "$ETCFSCTL" version
+    expect version-flag 0 "etcfsctl version: 0.1.0
+API version: 3.4" "$ETCFSCTL" --version
+}
+
+if [ ! -x "$ETCFSCTL" ]; then
+    echo "compare.sh: $ETCFSCTL not found (build it first)" >&2
+    exit 1
+fi
+run_phase "$ETCDCTL" "$WORK/ref"
+run_phase "$ETCFSCTL" "$WORK/ctl"
+normalize_phase "$WORK/ref"
+normalize_phase "$WORK/ctl"
+compare_phases "$WORK/ref" "$WORK/ctl"
+self_checks
+if [ $FAIL -gt 0 ]; then
+    echo "failed: ${FAILED[*]}"
+fi
+echo "$PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
