@@ -1311,7 +1311,8 @@ static void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     if (!replay) {
         rv = mountOpReadGate(m);
         if (rv != 0 && !writing) {
-            fuse_reply_err(req, etcfsErrno(rv));
+            /* linearizable and no quorum to confirm with: EIO, not stale */
+            fuse_reply_err(req, EIO);
             return;
         }
     }

@@ -95,7 +95,10 @@ node_start() {
         >>"$T_DIR/n$n.log" 2>&1 &
     T_PIDS[$n]=$!
 }
-node_kill9() { kill -9 "${T_PIDS[$1]}" 2>/dev/null; wait "${T_PIDS[$1]}" 2>/dev/null; unset "T_PIDS[$1]"; }
+node_kill9() {
+    { kill -9 "${T_PIDS[$1]}" && wait "${T_PIDS[$1]}"; } 2>/dev/null
+    unset "T_PIDS[$1]"
+}
 node_stop() {
     local pid=${T_PIDS[$1]:-}
     [ -n "$pid" ] || return 0
