@@ -10,6 +10,8 @@
  * Key <-> name rules: fuse/path.h. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ struct fs_handle
     bool append;
     bool replay;
     bool exists; /* the key existed at open */
+    atomic_int readers; /* fsRead replies in progress */
     int64_t lease;
     struct store_attr attr;
 };
@@ -1317,8 +1320,8 @@ static void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
     }
     rv = fsResolve(m, rel, len, true, replay, true, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
+    if (rv == 0 && (t.kind == FS_NONE || (t.ghost && !replay))) {
+        rv = ENOENT; /* a ghost is deleted already: only its replay sees it */
     }
     if (rv != 0) {
         targetClear(&t);
@@ -1506,7 +1509,12 @@ static void fsRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     if (size > h->len - (size_t)off) {
         size = h->len - (size_t)off;
     }
+    /* The reply completes the READ inside writev(), and the kernel may
+     * send RELEASE at once; another thread must not free the buffer
+     * before writev() returned (fsRelease waits for 'readers'). */
+    atomic_fetch_add(&h->readers, 1);
     fuse_reply_buf(req, h->buf + off, size);
+    atomic_fetch_sub(&h->readers, 1);
 }
 
 static void fsWrite(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -1580,6 +1588,9 @@ static void fsRelease(fuse_req_t req, fuse_ino_t ino,
     }
     if (!h->exists && !h->replay) {
         pendingRemove(m, h->rel, h->rel_len);
+    }
+    while (atomic_load(&h->readers) > 0) {
+        sched_yield();
     }
     free(h->buf);
     free(h);

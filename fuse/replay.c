@@ -343,7 +343,12 @@ void replayEnqueue(struct mount *m, const struct command *cmd,
                     it->rel2_len = len2;
                     mountStatFile(m, 0, &ev->prev_kv, &st);
                     overlayAdd(m, rel, len, false, true, &st);
-                    overlayAdd(m, rel2, len2, false, false, NULL);
+                    if (!pe->has_prev) {
+                        /* a new name stays hidden until the rename replay;
+                         * an existing target stays visible (with its new
+                         * value at once: readers never miss the file) */
+                        overlayAdd(m, rel2, len2, false, false, NULL);
+                    }
                     push(m, it);
                     queueEmptyParents(m, rel, len, revision);
                     goto next;

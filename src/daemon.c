@@ -310,6 +310,29 @@ static void closeStep(struct daemon *d);
 
 /* ---- readiness ---- */
 
+static int startMount(struct daemon *d)
+{
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    struct mount_deps md;
+    memset(&md, 0, sizeof md);
+    md.loop = &d->loop;
+    md.store = d->store;
+    md.node = d->node;
+    md.forward = d->fwd;
+    md.lessor = d->lessor;
+    md.metrics = &d->metrics;
+    md.config = d->cfg;
+    if (mountStart(&d->mount, &md, errmsg) != 0) {
+        errorf("%s", errmsg);
+        d->mount = NULL;
+        d->exit_code = 1;
+        d->stopping = true;
+        closeStep(d);
+        return -1;
+    }
+    return 0;
+}
+
 static void readyCb(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -318,30 +341,20 @@ static void readyCb(uv_timer_t *t)
         return;
     }
     nodeStatus(d->node, &st);
+    if (d->mount == NULL && d->cfg->mount[0] != '\0' &&
+        (d->cfg->mount_consistency == CONFIG_CONSISTENCY_LOCAL ||
+         (st.leader != 0 && st.applied_index >= st.commit_index))) {
+        /* linearizable mounts wait until the member serves; a local one
+         * shows the local state at once (no quorum needed to read) */
+        if (startMount(d) != 0) {
+            return;
+        }
+    }
     if (st.leader == 0 || st.applied_index < st.commit_index) {
         return;
     }
     d->ready = true;
     (void)uv_timer_stop(t); /* cannot fail */
-    if (d->cfg->mount[0] != '\0') {
-        char errmsg[ETCFS_ERRMSG_SIZE] = "";
-        struct mount_deps md;
-        memset(&md, 0, sizeof md);
-        md.loop = &d->loop;
-        md.store = d->store;
-        md.node = d->node;
-        md.forward = d->fwd;
-        md.lessor = d->lessor;
-        md.metrics = &d->metrics;
-        md.config = d->cfg;
-        if (mountStart(&d->mount, &md, errmsg) != 0) {
-            errorf("%s", errmsg);
-            d->exit_code = 1;
-            d->stopping = true;
-            closeStep(d);
-            return;
-        }
-    }
     infof("ready to serve client requests (member %016llx, leader %016llx)",
           (unsigned long long)st.id, (unsigned long long)st.leader);
     /* sd_notify is a no-op (0) outside systemd */

@@ -102,7 +102,7 @@ t put-prev-kv-json - '$CTL put foo qux --prev-kv -w json'
 t put-prev-kv-fields - '$CTL put foo quux --prev-kv -w fields'
 t put-ignore-value - '$CTL put foo --ignore-value'
 t put-ignore-value-2args - '$CTL put foo x --ignore-value'
-t put-keys - 'for i in 1 2 3 4 5; do $CTL put k$i v$((6 - i)) || break; done'
+t put-keys - 'for n in 1 2 3 4 5; do $CTL put k$n v$((6 - n)) || break; done'
 t put-ks - '$CTL put ka va && $CTL put kb vb && $CTL put k2 v2again'
 t get-prefix - '$CTL get k --prefix'
 t get-prefix-limit-json - '$CTL get k --prefix --limit 2 -w json'
@@ -246,7 +246,7 @@ t member-remove - '$CTL member remove $M2'
 t member-remove-again - '$CTL member remove $M2'
 t member-remove-bad - '$CTL member remove zz'
 t member-remove-noargs - '$CTL member remove'
-t member-remove-rest - 'for id in $($CTL member list | awk -F", " "\$3 != \"ref\" {print \$1}"); do $CTL member remove $id -w json; done'
+t member-remove-rest - 'for mid in $($CTL member list | awk -F", " "\$3 != \"ref\" {print \$1}"); do $CTL member remove $mid -w json; done'
 
 # -- endpoint
 t endpoint-status - '$CTL endpoint status'
@@ -308,9 +308,9 @@ run_phase()
     CTL="$bin --endpoints $EP"
     T="$dir/scratch"
     mkdir -p "$T"
-    for ((i = 0; i < NCASES; i++)); do
-        eval "${CMDS[$i]}" >"$dir/out/$i.out" 2>"$dir/out/$i.err" </dev/null
-        echo $? >"$dir/out/$i.rc"
+    for ((CASE_I = 0; CASE_I < NCASES; CASE_I++)); do
+        eval "${CMDS[$CASE_I]}" >"$dir/out/$CASE_I.out" 2>"$dir/out/$CASE_I.err" </dev/null
+        echo $? >"$dir/out/$CASE_I.rc"
     done
     stop_etcd
 }
