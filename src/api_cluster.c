@@ -79,10 +79,12 @@ static void memberListServe(struct api_req *req)
 
 void apiMemberList(struct api_req *req)
 {
-    bool linearizable = false;
-    /* etcd 3.4 serves it locally; "linearizable": true (3.5) waits */
-    (void)codecBool(req->body, "linearizable", &linearizable, NULL);
-    apiRead(req, !linearizable, memberListServe);
+    bool serializable = false;
+    /* etcd 3.4 serves it from local state, which can lag a membership
+     * change just acknowledged elsewhere; etcfs confirms with the leader
+     * first (one shared read barrier) unless "serializable": true */
+    (void)codecBool(req->body, "serializable", &serializable, NULL);
+    apiRead(req, serializable, memberListServe);
 }
 
 static void changeCb(struct node_change *c, int status)
