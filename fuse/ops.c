@@ -16,6 +16,7 @@
 #include "../src/error.h"
 #include "../src/lease.h"
 #include "../src/log.h"
+#include "../src/quota.h"
 #include "mount_internal.h"
 
 #define MOUNT__OP_TIMEOUT_MS 5000
@@ -205,6 +206,11 @@ static void runOp(struct bridge_call *c)
             return;
         case OP_PROPOSE:
             op->cmd->origin = m->origin;
+            if (nodeIsLeader(node) &&
+                quotaExceeded(m->deps.config, m->deps.store, op->cmd)) {
+                rv = ETCFS_NOSPACE;
+                break;
+            }
             if (nodeIsLeader(node)) {
                 op->propose.data = op;
                 op->propose.cb = proposeCb;

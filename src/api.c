@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/statvfs.h>
 
 #include "api_internal.h"
 #include "error.h"
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
+#include "quota.h"
 #include "store.h"
 
 #define API__READ_SIZE 65536
@@ -415,29 +415,6 @@ static void proposeCb(struct node_propose *p, int status,
     commandResultFree(res);
 }
 
-/* etcd's NOSPACE alarm, decided before a write enters the log: the store
- * over --quota-backend-bytes, or the data dir's file system too full to
- * take the entry twice (Raft log + store) with a margin. Deletes, revokes
- * and compactions stay allowed: they are how an operator frees space. */
-static bool apiOutOfSpace(struct api *a, const struct command *cmd)
-{
-    const struct config *cfg = a->deps.config;
-    struct statvfs vfs;
-    uint64_t reserve = 2 * cfg->max_request_bytes + (8u << 20);
-    if (cmd->type != COMMAND_PUT && cmd->type != COMMAND_TXN &&
-        cmd->type != COMMAND_LEASE_GRANT) {
-        return false;
-    }
-    if ((uint64_t)storeDbSize(a->deps.store) > cfg->quota_backend_bytes) {
-        return true;
-    }
-    if (statvfs(cfg->data_dir, &vfs) == 0 &&
-        (uint64_t)vfs.f_bavail * vfs.f_frsize < reserve) {
-        return true;
-    }
-    return false;
-}
-
 void apiPropose(struct api_req *req, const struct command *cmd,
                 api_applied_fn applied)
 {
@@ -446,7 +423,7 @@ void apiPropose(struct api_req *req, const struct command *cmd,
         apiForward(req);
         return;
     }
-    if (apiOutOfSpace(req->api, cmd)) {
+    if (quotaExceeded(req->api->deps.config, req->api->deps.store, cmd)) {
         apiReplyError(req, ETCFS_NOSPACE, NULL);
         return;
     }

@@ -13,6 +13,7 @@
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
+#include "quota.h"
 #include "store.h"
 
 #define API__SNAP_CHUNK (32u << 10)
@@ -607,6 +608,12 @@ void apiInternalPropose(struct api_req *req)
     if (req->raw == NULL ||
         commandDecode(req->raw, req->raw_len, &dec) != 0) {
         apiReplyError(req, ETCFS_BADJSON, "propose: malformed command");
+        return;
+    }
+    if (quotaExceeded(req->api->deps.config, req->api->deps.store,
+                      &dec.cmd)) {
+        commandDecodedClear(&dec);
+        apiReplyError(req, ETCFS_NOSPACE, NULL);
         return;
     }
     memset(&req->propose, 0, sizeof req->propose);
