@@ -63,6 +63,19 @@ T_PIDS[1]=$!
 wait_until 15 healthy ${T_CPORT[1]}
 expect_match "ETCFS_* variables applied" '"name":"fromenv"' "$(api ${T_CPORT[1]} /v3/cluster/member/list '{}')"
 node_stop 1
+# systemd Type=notify: READY=1 once it serves, STOPPING=1 on SIGTERM
+NL=${NOTIFY_LISTEN:-$T_TOP/build/tests/notify_listen}
+"$NL" 4 "$ETCFSD" --name notify --data-dir "$T_DIR/notify.etcfs" \
+    --listen-client-urls http://127.0.0.1:${T_CPORT[1]} --advertise-client-urls http://127.0.0.1:${T_CPORT[1]} \
+    --listen-peer-urls http://127.0.0.1:${T_PPORT[1]} --initial-advertise-peer-urls http://127.0.0.1:${T_PPORT[1]} \
+    --initial-cluster notify=http://127.0.0.1:${T_PPORT[1]} >"$T_DIR/notify.out" 2>"$T_DIR/notify.err" &
+nlp=$!
+wait_until 10 grep -q '^READY=1' "$T_DIR/notify.out"
+check "sd_notify READY=1 is sent" grep -q '^READY=1' "$T_DIR/notify.out"
+check "and the member serves when it is" healthy ${T_CPORT[1]}
+wait $nlp
+check "sd_notify STOPPING=1 on SIGTERM" grep -q '^STOPPING=1' "$T_DIR/notify.out"
+
 # a busy client port is reported, not crashed on
 nc_pid=""
 "$ETCFSD" --name busy --data-dir "$T_DIR/busy1" --listen-client-urls http://127.0.0.1:${T_CPORT[1]} \
