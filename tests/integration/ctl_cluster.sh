@@ -127,7 +127,7 @@ out=$(ctlf snapshot save "$T_DIR/backup.snap")
 expect_eq "snapshot save" "Snapshot saved at $T_DIR/backup.snap" "$out"
 out=$(ctl -w table snapshot status "$T_DIR/backup.snap")
 expect_match "snapshot status -w table" 'HASH.*REVISION.*TOTAL KEYS.*TOTAL SIZE' "$out"
-rev=$(revision ${T_CPORT[1]})
+rev=$("$ETCFSCTL" snapshot status "$T_DIR/backup.snap" | cut -d, -f2 | tr -d ' ')
 "$ETCFSCTL" snapshot restore "$T_DIR/backup.snap" --data-dir "$T_DIR/n9.etcfs" --name n9 \
     --initial-cluster "n9=http://127.0.0.1:49380" --initial-advertise-peer-urls http://127.0.0.1:49380 >/dev/null 2>&1
 check "snapshot restore writes a new data dir" test -f "$T_DIR/n9.etcfs/restore.snap"
@@ -136,7 +136,7 @@ check "restore into an existing data dir is refused" test $rc != 0
 T_CLUSTER="n9=http://127.0.0.1:49380" node_start 9
 wait_until 20 healthy 49379
 expect_eq "the restored member has the data" "2" "$("$ETCFSCTL" --endpoints 127.0.0.1:49379 get /snap/b --print-value-only)"
-expect_eq "at the same revision" "$rev" "$(revision 49379)"
+expect_eq "at the snapshot's revision" "$rev" "$(revision 49379)"
 expect_eq "as a one-member cluster" "1" "$("$ETCFSCTL" --endpoints 127.0.0.1:49379 member list | wc -l)"
 node_stop 9
 
