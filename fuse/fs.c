@@ -1954,6 +1954,9 @@ static void fsGetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
         fuse_reply_err(req, ENODATA);
         return;
     }
+    if (!mountIsReplay(m, req)) {
+        (void)mountOpReadGate(m); /* revisions and leases are reads too */
+    }
     rv = xattrTarget(m, ino, &t, rel, &len);
     if (rv != 0) {
         fuse_reply_err(req, rv);
@@ -1997,7 +2000,11 @@ static void fsListxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     char list[256];
     size_t used = 0;
     unsigned i;
-    int rv = xattrTarget(m, ino, &t, rel, &len);
+    int rv;
+    if (!mountIsReplay(m, req)) {
+        (void)mountOpReadGate(m);
+    }
+    rv = xattrTarget(m, ino, &t, rel, &len);
     if (rv == ENODATA) {
         replyXattr(req, size, "", 0);
         return;
