@@ -280,6 +280,21 @@ static void queueEmptyParents(struct mount *m, const char *rel, size_t len,
     }
 }
 
+/* Whether this mount already shows a file at rel: a local create not yet
+ * committed, or an inode the kernel looked up. */
+static bool localName(struct mount *m, const char *rel, size_t len)
+{
+    struct pending_create *p;
+    bool found;
+    pthread_mutex_lock(&m->mu);
+    found = inodeFindRel(&m->inodes, rel, len, false) != NULL;
+    for (p = m->creates; !found && p != NULL; p = p->next) {
+        found = p->rel_len == len && memcmp(p->rel, rel, len) == 0;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return found;
+}
+
 static bool sameValue(const struct store_kv *a, const struct store_kv *b)
 {
     return a->value_len == b->value_len &&
@@ -402,6 +417,16 @@ void replayEnqueue(struct mount *m, const struct command *cmd,
             if (it != NULL) {
                 it->mode = ev->kv.attr.mode != 0 ? (ev->kv.attr.mode & 07777)
                                                  : 0755;
+                push(m, it);
+            }
+            continue;
+        }
+        if (!ev->has_prev && localName(m, rel, len)) {
+            /* created here meanwhile (a local create racing the remote
+             * one): the kernel knows the name, so this is a change */
+            it = item(REPLAY_MODIFY, rel, len);
+            if (it != NULL) {
+                it->size = (off_t)ev->kv.value_len;
                 push(m, it);
             }
             continue;
