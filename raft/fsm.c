@@ -143,6 +143,9 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     storeEventsClear(&events);
     commandDecodedClear(&dec);
     readOnApplied(n);
+    if (raft_state(&n->raft) == RAFT_LEADER) {
+        nodeNudgeArm(n);
+    }
     if (fsmWaiter(n, index) != NULL) {
         *result = res; /* handed to proposeCb */
     } else {

@@ -450,6 +450,48 @@ static void clusterIdTick(struct node *n)
 
 /* ---- Leadership watch and periodic work. ---- */
 
+/* ---- Commit propagation (see node_internal.h). ---- */
+
+static void nudgeBarrierCb(struct raft_barrier *b, int status)
+{
+    struct node *n = b->data;
+    (void)status;
+    n->nudge_inflight = false;
+}
+
+static void nudgeMaybe(struct node *n)
+{
+    if (n->closing || n->nudge_inflight ||
+        raft_state(&n->raft) != RAFT_LEADER ||
+        n->raft.commit_index <= n->nudged_commit ||
+        raft_last_index(&n->raft) > n->raft.commit_index) {
+        /* entries still in flight carry the commit index themselves */
+        return;
+    }
+    n->nudged_commit = n->raft.commit_index;
+    n->nudge.data = n;
+    if (raft_barrier(&n->raft, &n->nudge, nudgeBarrierCb) == 0) {
+        n->nudge_inflight = true;
+    }
+}
+
+static void nudgeTimerCb(uv_timer_t *t)
+{
+    struct node *n = t->data;
+    n->nudge_armed = false;
+    nudgeMaybe(n);
+}
+
+void nodeNudgeArm(struct node *n)
+{
+    if (n->nudge_armed || n->closing || n->raft.configuration.n < 2) {
+        return;
+    }
+    n->nudge_armed = true;
+    /* after this loop iteration: never re-enter raft from its callback */
+    (void)uv_timer_start(&n->nudge_timer, nudgeTimerCb, 0, 0);
+}
+
 static void tickCb(uv_timer_t *timer)
 {
     struct node *n = timer->data;
@@ -474,6 +516,9 @@ static void tickCb(uv_timer_t *timer)
         if (n->hooks.leadership != NULL) {
             n->hooks.leadership(n->hooks.data, is_leader);
         }
+    }
+    if (is_leader) {
+        nudgeMaybe(n); /* a commit no append carried (e.g. behind a read) */
     }
     if (!n->published) {
         nodePublishSelf(n);
@@ -603,6 +648,8 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         goto err_after_raft_init;
     }
     n->tick.data = n;
+    (void)uv_timer_init(loop, &n->nudge_timer); /* cannot fail after tick */
+    n->nudge_timer.data = n;
     *out = n;
     return 0;
 
@@ -676,8 +723,9 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     n->close_data = data;
     readCancelAll(n, ETCFS_CANCELED);
     membershipCancelAll(n);
-    n->close_pending = 2;
+    n->close_pending = 3;
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
+    uv_close((uv_handle_t *)&n->nudge_timer, tickCloseCb);
     /* raft_close fails pending applies and barriers (their callbacks map
      * to ETCFS_CANCELED), closes io and transport, then calls back. */
     raft_close(&n->raft, raftCloseCb);

@@ -53,6 +53,16 @@ struct node
     bool publish_inflight;
     char publish_body[1024];
 
+    /* Commit propagation (node.c): libraft tells followers about a new
+     * commit index only with the next append or heartbeat; when the leader
+     * goes idle with a commit the followers have not heard of, a barrier
+     * entry carries it to them at once (etcd broadcasts it the same way). */
+    uv_timer_t nudge_timer;
+    bool nudge_armed;
+    bool nudge_inflight;
+    struct raft_barrier nudge;
+    raft_index nudged_commit;
+
     /* FSM snapshot in progress (fsm.c). */
     struct store_snapshot *snap;
 
@@ -65,6 +75,9 @@ struct node
 
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
+
+/* node.c: a command was applied on the leader. */
+void nodeNudgeArm(struct node *n);
 
 /* read.c */
 void readOnApplied(struct node *n);
