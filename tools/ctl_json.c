@@ -87,9 +87,15 @@ json_t *ctlJsonParse(const char *text, size_t len)
 
 static json_t *ctlJField(const json_t *obj, const char *key)
 {
-    if (obj == NULL || !json_is_object(obj))
+    if (obj == NULL || json_is_null(obj))
     {
         return NULL;
+    }
+    if (!json_is_object(obj))
+    {
+        char what[128];
+        snprintf(what, sizeof(what), "an object holding \"%s\" expected", key);
+        ctlFatalResponse(what);
     }
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v))

@@ -88,8 +88,13 @@ static json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin)
         else if (allowStdin)
         {
             value = ctlReadAllStdin(&valueLen);
+            if (valueLen == 0)
+            {
+                free(value);
+                value = NULL;
+            }
         }
-        if (value == NULL || valueLen == 0)
+        if (value == NULL)
         {
             ctlFatal(CTL_EXIT_BAD_ARGS,
                      "put command needs 1 argument and input from stdin or 2 arguments");

@@ -31,7 +31,10 @@ struct ctl_watch
     bool prev_kv;
     char **exec; /* NULL-terminated, or NULL */
     bool canceled;
-    bool got_line; /* since the last (re)connect */
+    bool got_created;  /* since the last (re)connect */
+    bool ever_created; /* the watch ran at some point */
+    int64_t lost_at;   /* when the last healthy stream ended (ns) */
+    char last_error[512]; /* error line of the last stream, if any */
     size_t quick_fails;
 };
 
@@ -169,29 +172,22 @@ static void ctlWatchDisplay(const struct ctl_watch *w, const json_t *res)
     {
         ctlBufPuts(&b, "{\"Header\":");
         ctlJsonEmit(&b, ctlJObj(res, "header"), &ctlSchemaHeader);
-        ctlBufPuts(&b, ",\"Events\":");
-        if (n == 0)
+        /* clientv3 always makes the Events slice: [] rather than null */
+        ctlBufPuts(&b, ",\"Events\":[");
+        for (size_t i = 0; i < n; i++)
         {
-            ctlBufPuts(&b, "null");
-        }
-        else
-        {
-            ctlBufPutc(&b, '[');
-            for (size_t i = 0; i < n; i++)
+            if (i > 0)
             {
-                if (i > 0)
-                {
-                    ctlBufPutc(&b, ',');
-                }
-                json_t *ev = json_array_get(events, i);
-                if (!json_is_object(ev))
-                {
-                    ctlFatalResponse("events");
-                }
-                ctlJsonEmit(&b, ev, &ctlSchemaEvent);
+                ctlBufPutc(&b, ',');
             }
-            ctlBufPutc(&b, ']');
+            json_t *ev = json_array_get(events, i);
+            if (!json_is_object(ev))
+            {
+                ctlFatalResponse("events");
+            }
+            ctlJsonEmit(&b, ev, &ctlSchemaEvent);
         }
+        ctlBufPutc(&b, ']');
         ctlBufPrintf(&b, ",\"CompactRevision\":%lld,\"Canceled\":%s,\"Created\":false}\n",
                      (long long)ctlJI64(res, "compact_revision"),
                      ctlJBool(res, "canceled") ? "true" : "false");
@@ -228,14 +224,13 @@ static int ctlWatchLine(void *ud, const char *line, size_t len)
     {
         ctlFatalResponse("malformed watch response");
     }
-    w->got_line = true;
     json_t *err = ctlJObj(j, "error");
     if (err != NULL)
     {
+        /* the gateway lost its stream (e.g. "transport is closing"): end
+         * this stream; ctlWatchFinished resumes or gives up */
         const char *msg = ctlJStr(err, "message");
-        fflush(stdout);
-        fprintf(stderr, "watch was canceled (%s)\n", msg[0] ? msg : "unknown error");
-        w->canceled = true;
+        snprintf(w->last_error, sizeof(w->last_error), "%s", msg[0] ? msg : "stream error");
         json_decref(j);
         return 1;
     }
@@ -267,6 +262,7 @@ static int ctlWatchLine(void *ud, const char *line, size_t len)
     if (created)
     {
         w->quick_fails = 0;
+        w->got_created = true;
         if (w->next_rev == 0)
         {
             w->next_rev = ctlJI64(hdr, "revision") + 1;
@@ -306,7 +302,8 @@ static void ctlWatchStart(struct ctl_streams *ms, struct ctl_watch *w, size_t fi
     w->stream.ud = w;
     w->stream.first_endpoint = firstEndpoint;
     w->stream.timeout_ms = 0;
-    w->got_line = false;
+    w->got_created = false;
+    w->last_error[0] = '\0';
     ctlStreamsAdd(ms, &w->stream);
 }
 
@@ -318,44 +315,79 @@ static void ctlSleepMs(int ms)
     }
 }
 
+/* Ends one watch: fatal for a plain watch, a message for watch -i. */
+static int ctlWatchGiveUp(bool interactive, int code, const char *msg)
+{
+    if (!interactive)
+    {
+        ctlFatal(code, "%s", msg);
+    }
+    fflush(stdout);
+    fprintf(stderr, "watch was canceled (%s)\n", msg);
+    return 0;
+}
+
 /* Handles a finished stream. Returns 0 when the watch is over for good
- * (canceled), 1 when it was restarted; exits on fatal errors. */
+ * (canceled, refused, or no endpoint answers any more), 1 when it was
+ * restarted; a plain watch exits instead of returning 0. A watch that never
+ * got going fails fast; one that ran is resumed (from the revision after the
+ * last event) on the next endpoints for up to max(--command-timeout, 2s). */
 static int ctlWatchFinished(struct ctl_streams *ms, struct ctl_watch *w, bool interactive)
 {
     struct ctl_stream *s = &w->stream;
     if (w->canceled)
     {
-        if (!interactive)
+        /* "watch was canceled (<reason>)" is already out */
+        if (interactive)
         {
-            ctlFatal(CTL_EXIT_INTERRUPTED, "watch is canceled by the server");
-        }
-        return 0;
-    }
-    if (s->error[0] != '\0' && s->connected && s->status != 200 && s->status != 0)
-    {
-        /* the server refused the watch */
-        if (!interactive)
-        {
-            ctlFatal(CTL_EXIT_ERROR, "%s", s->error);
-        }
-        fflush(stdout);
-        fprintf(stderr, "watch was canceled (%s)\n", s->error);
-        return 0;
-    }
-    if (!w->got_line)
-    {
-        w->quick_fails++;
-    }
-    if (w->quick_fails > w->o->endpoint_count)
-    {
-        if (!s->connected && strcmp(s->error, "context deadline exceeded") == 0)
-        {
-            ctlFatal(CTL_EXIT_ERROR, "context deadline exceeded");
+            return 0;
         }
         ctlFatal(CTL_EXIT_INTERRUPTED, "watch is canceled by the server");
     }
-    /* the stream ended: resume from the next revision on the next endpoint */
-    if (w->got_line || w->quick_fails > 1)
+    if (s->error[0] != '\0' && s->connected && s->status != 200 && s->status != 0)
+    {
+        /* the server refused the watch: final unless the watch ran before
+         * (then it is a node going down or up) */
+        if (!w->ever_created)
+        {
+            return ctlWatchGiveUp(interactive, CTL_EXIT_ERROR, s->error);
+        }
+        snprintf(w->last_error, sizeof(w->last_error), "%s", s->error);
+    }
+    int64_t now = ctlNowNs();
+    if (w->got_created)
+    {
+        w->ever_created = true;
+        w->lost_at = now;
+    }
+    if (!w->ever_created)
+    {
+        if (++w->quick_fails > w->o->endpoint_count)
+        {
+            if (w->last_error[0] != '\0')
+            {
+                return ctlWatchGiveUp(interactive, CTL_EXIT_ERROR, w->last_error);
+            }
+            if (!s->connected)
+            {
+                return ctlWatchGiveUp(interactive, CTL_EXIT_ERROR, "context deadline exceeded");
+            }
+            return ctlWatchGiveUp(interactive, CTL_EXIT_INTERRUPTED,
+                                  "watch is canceled by the server");
+        }
+    }
+    else
+    {
+        int64_t limit = w->o->command_timeout_ms > 2000 ? w->o->command_timeout_ms : 2000;
+        if (now - w->lost_at > limit * 1000000LL)
+        {
+            return ctlWatchGiveUp(interactive, CTL_EXIT_ERROR,
+                                  w->last_error[0] ? w->last_error : "context deadline exceeded");
+        }
+    }
+    /* resume on the next endpoint: at once after a healthy stream, else after
+     * a short pause */
+    if (!w->got_created)
     {
         ctlSleepMs(200);
     }

@@ -25,6 +25,13 @@ export ETCDCTL_API=3
 unset ETCDCTL_ENDPOINTS ETCFSCTL_ENDPOINTS ETCDCTL_WRITE_OUT ETCFSCTL_WRITE_OUT \
     ETCDCTL_WATCH_KEY ETCDCTL_WATCH_RANGE_END
 
+# One run at a time: the reference etcd always uses the same ports.
+exec 9>/tmp/etcfsctl-compare.lock
+if ! flock -w 900 9; then
+    echo "compare.sh: another run holds /tmp/etcfsctl-compare.lock" >&2
+    exit 1
+fi
+
 WORK=$(mktemp -d /tmp/ctlcompare.XXXXXX)
 ETCD_PID=
 VERBOSE=${VERBOSE:-0}
@@ -46,6 +53,10 @@ trap 'exit 130' INT TERM
 start_etcd()
 {
     local dir=$1
+    if curl -s -m 1 http://$EP/health >/dev/null 2>&1; then
+        echo "compare.sh: something already listens on $EP; stop it first" >&2
+        exit 1
+    fi
     "$ETCD" --name ref --data-dir "$dir" \
         --listen-client-urls http://127.0.0.1:12379 --advertise-client-urls http://127.0.0.1:12379 \
         --listen-peer-urls http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 \
@@ -78,6 +89,10 @@ stop_etcd()
 # scratch directory. FLAGS: "-" or a comma list of
 #   ttl     normalize TTL values (remaining time varies)
 #   squeeze collapse runs of blanks and dashes (tables with durations)
+#   db      normalize database sizes and raft indexes (bolt's file size and
+#           etcd's internal proposals depend on timing)
+#   sort    sort lines and ETCD_INITIAL_CLUSTER entries (etcd lists members
+#           in random order)
 #   norc    do not compare the exit code
 NAMES=()
 FLAGSV=()
@@ -127,6 +142,9 @@ t get-noargs - '$CTL get'
 t get-table - '$CTL get foo -w table'
 t get-bad-format - '$CTL get foo -w yaml'
 t get-hex - '$CTL get foo --hex'
+t put-hex-prev - '$CTL put foo hexed --prev-kv --hex'
+t get-keys-only-json - '$CTL get k --prefix --keys-only -w json'
+t put-ignore-lease - '$CTL put foo again --ignore-lease'
 t get-missing - '$CTL get nosuchkey'
 t get-missing-json - '$CTL get nosuchkey -w json'
 t get-from-empty-json - '$CTL get "" --from-key -w json'
@@ -181,14 +199,14 @@ t compaction-noargs - '$CTL compaction'
 t get-compacted - '$CTL get k --prefix --rev 3'
 
 # -- watch
-t watch-simple - '$CTL watch wk > $T/w1.out 2>&1 & WP=$!; sleep 1; $CTL put wk a >/dev/null; $CTL put wk2 b >/dev/null; $CTL del wk >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w1.out; true'
-t watch-prefix-prevkv - '$CTL watch wp --prefix --prev-kv > $T/w2.out 2>&1 & WP=$!; sleep 1; $CTL put wp1 a >/dev/null; $CTL put wp1 b >/dev/null; $CTL del wp1 >/dev/null; $CTL put other x >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w2.out; true'
-t watch-json - '$CTL watch wj -w json > $T/w3.out 2>&1 & WP=$!; sleep 1; $CTL put wj a >/dev/null; $CTL del wj >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w3.out; true'
-t watch-fields - '$CTL watch wf --prev-kv -w fields > $T/w4.out 2>&1 & WP=$!; sleep 1; $CTL put wf a >/dev/null; $CTL put wf b >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w4.out; true'
-t watch-range-rev - 'R=$($CTL put wr1 x -w json | sed "s/.*\"revision\":\([0-9]*\).*/\1/"); $CTL put wr2 y >/dev/null; $CTL put wr3 z >/dev/null; $CTL watch wr1 wr3 --rev $R > $T/w5.out 2>&1 & WP=$!; sleep 1; kill -INT $WP; wait $WP; cat $T/w5.out; true'
+t watch-simple - '$CTL watch wk > $T/w1.out 2>&1 & WP=$!; sleep 1; $CTL put wk a >/dev/null; $CTL put wk2 b >/dev/null; $CTL del wk >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/w1.out; true'
+t watch-prefix-prevkv - '$CTL watch wp --prefix --prev-kv > $T/w2.out 2>&1 & WP=$!; sleep 1; $CTL put wp1 a >/dev/null; $CTL put wp1 b >/dev/null; $CTL del wp1 >/dev/null; $CTL put other x >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/w2.out; true'
+t watch-json - '$CTL watch wj -w json > $T/w3.out 2>&1 & WP=$!; sleep 1; $CTL put wj a >/dev/null; $CTL del wj >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/w3.out; true'
+t watch-fields - '$CTL watch wf --prev-kv -w fields > $T/w4.out 2>&1 & WP=$!; sleep 1; $CTL put wf a >/dev/null; $CTL put wf b >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/w4.out; true'
+t watch-range-rev - 'R=$($CTL put wr1 x -w json | sed "s/.*\"revision\":\([0-9]*\).*/\1/"); $CTL put wr2 y >/dev/null; $CTL put wr3 z >/dev/null; $CTL watch wr1 wr3 --rev $R > $T/w5.out 2>&1 & WP=$!; sleep 1; kill -TERM $WP; wait $WP; cat $T/w5.out; true'
 t watch-compacted - '$CTL watch k1 --rev 2'
 t watch-compacted-json - '$CTL watch k1 --rev 2 -w json'
-t watch-exec - '$CTL watch wx -- sh -c "echo \$ETCD_WATCH_EVENT_TYPE \$ETCD_WATCH_KEY \$ETCD_WATCH_VALUE" > $T/w6.out 2>&1 & WP=$!; sleep 1; $CTL put wx "v 1" >/dev/null; $CTL del wx >/dev/null; sleep 0.7; kill -INT $WP; wait $WP; cat $T/w6.out; true'
+t watch-exec - '$CTL watch wx -- sh -c "echo \$ETCD_WATCH_EVENT_TYPE \$ETCD_WATCH_KEY \$ETCD_WATCH_VALUE" > $T/w6.out 2>&1 & WP=$!; sleep 1; $CTL put wx "v 1" >/dev/null; $CTL del wx >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/w6.out; true'
 t watch-interactive - '{ echo "watch wi"; echo "bogus"; echo "watch"; echo "watch wi2 --prefix"; sleep 2; } | $CTL watch -i > $T/w7.out 2>&1 & WP=$!; sleep 1; $CTL put wi a >/dev/null; $CTL put wi2x b >/dev/null; wait $WP; echo rc=$?; cat $T/w7.out'
 t watch-noargs - '$CTL watch'
 t watch-prefix-range - '$CTL watch a b --prefix'
@@ -202,7 +220,7 @@ t lease-grant-json - 'L2J=$($CTL lease grant 500 -w json); echo "$L2J"; L2=$(pri
 t lease-grant-fields - '$CTL lease grant 400 -w fields'
 t lease-grant-bad - '$CTL lease grant abc'
 t lease-grant-noargs - '$CTL lease grant'
-t lease-attach - '$CTL put lk1 v --lease=$L1 && $CTL put lk2 v --lease=$L1 && $CTL get lk1 -w json'
+t lease-attach - '$CTL put lk1 v --lease=$L1 && $CTL get lk1 -w json'
 t lease-ttl ttl '$CTL lease timetolive $L1'
 t lease-ttl-keys ttl '$CTL lease timetolive $L1 --keys'
 t lease-ttl-json ttl '$CTL lease timetolive $L1 --keys -w json; $CTL lease timetolive $L2 -w json'
@@ -216,7 +234,7 @@ t lease-list-fields - '$CTL lease list -w fields'
 t lease-keepalive-once - '$CTL lease keep-alive --once $L1'
 t lease-keepalive-once-json - '$CTL lease keep-alive --once $L1 -w json'
 t lease-keepalive-once-missing - '$CTL lease keep-alive --once 1234'
-t lease-keepalive norc '$CTL lease keep-alive $L1 > $T/ka.out 2>&1 & KP=$!; sleep 1.5; kill -INT $KP; wait $KP; cat $T/ka.out'
+t lease-keepalive norc '$CTL lease keep-alive $L1 > $T/ka.out 2>&1 & KP=$!; sleep 1.5; kill -TERM $KP; wait $KP; cat $T/ka.out'
 t lease-keepalive-noargs - '$CTL lease keep-alive'
 t lease-revoke - '$CTL lease revoke $L1'
 t lease-revoke-json - '$CTL lease revoke $L2 -w json'
@@ -231,10 +249,9 @@ t member-list - '$CTL member list'
 t member-list-table - '$CTL member list -w table'
 t member-list-json - '$CTL member list -w json'
 t member-list-fields - '$CTL member list -w fields'
-t member-add-learner - 'M2=$($CTL member add n2 --learner --peer-urls=http://127.0.0.1:22380,http://127.0.0.1:22381 | tee /dev/stderr | awk "/^Member/{print \$2}") 2>&1'
-t member-list-unstarted - '$CTL member list && $CTL member list -w table'
-t member-add-json - 'M3J=$($CTL member add n3 --learner --peer-urls=http://127.0.0.1:23380 -w json); echo "$M3J"'
-t member-add-voter - '$CTL member add n4 --peer-urls=http://127.0.0.1:24380'
+t member-add-learner sort 'M2=$($CTL member add n2 --learner --peer-urls=http://127.0.0.1:22380,http://127.0.0.1:22381 | tee /dev/stderr | awk "/^Member/{print \$2}") 2>&1'
+t member-list-unstarted sort '$CTL member list && $CTL member list -w table'
+t member-add-json - 'M3J=$($CTL member add n3 --learner --peer-urls=http://127.0.0.1:23380 -w json); echo "$M3J" | sed "s/\"members\":\[.*\]/\"members\":[...]/"'
 t member-add-noname - '$CTL member add --peer-urls=http://127.0.0.1:24380'
 t member-add-nourls - '$CTL member add n4'
 t member-add-toomany - '$CTL member add n4 http://127.0.0.1:24380'
@@ -249,12 +266,12 @@ t member-remove-noargs - '$CTL member remove'
 t member-remove-rest - 'for mid in $($CTL member list | awk -F", " "\$3 != \"ref\" {print \$1}"); do $CTL member remove $mid -w json; done'
 
 # -- endpoint
-t endpoint-status - '$CTL endpoint status'
-t endpoint-status-table - '$CTL endpoint status -w table'
-t endpoint-status-json - '$CTL endpoint status -w json'
-t endpoint-status-fields - '$CTL endpoint status -w fields'
-t endpoint-status-cluster - '$CTL endpoint status --cluster -w table'
-t endpoint-status-dead - '$BIN --endpoints $EP,$DEAD --command-timeout=1s endpoint status'
+t endpoint-status db '$CTL endpoint status'
+t endpoint-status-table db '$CTL endpoint status -w table'
+t endpoint-status-json db '$CTL endpoint status -w json'
+t endpoint-status-fields db '$CTL endpoint status -w fields'
+t endpoint-status-cluster db '$CTL endpoint status --cluster -w table'
+t endpoint-status-dead db '$BIN --endpoints $EP,$DEAD --command-timeout=1s endpoint status'
 t endpoint-status-dead-table - '$BIN --endpoints $DEAD --command-timeout=1s endpoint status -w table'
 t endpoint-health - '$CTL endpoint health'
 t endpoint-health-json - '$CTL endpoint health -w json'
@@ -280,7 +297,7 @@ t snapshot-restore-noargs - '$CTL snapshot restore'
 # -- global flags, parsing, connection handling
 t unknown-command - '$CTL frobnicate'
 t unknown-flag - '$CTL get foo --bogus'
-t unknown-shorthand - '$CTL -x get foo'
+t unknown-shorthand - '$CTL get foo -x'
 t flag-needs-arg - '$CTL get foo --limit'
 t flag-needs-arg-short - '$CTL get foo -w'
 t flag-bad-int - '$CTL get foo --limit=abc'
@@ -295,6 +312,9 @@ t dead-then-alive - '$BIN --endpoints $DEAD,$EP get k4'
 t dead-only - '$BIN --endpoints $DEAD --command-timeout=1s get k4'
 t empty-endpoints - '$BIN --endpoints "" get k4'
 
+# -- last: a watch survives a restart of its server
+t watch-server-restart - '$CTL watch wrs > $T/w8.out 2>&1 & WP=$!; sleep 1; $CTL put wrs a >/dev/null; stop_etcd; start_etcd "$PHASE_DIR/etcd"; $CTL put wrs b >/dev/null; sleep 2; kill -TERM $WP; wait $WP; cat $T/w8.out; true'
+
 NCASES=${#NAMES[@]}
 
 # ---- running ----------------------------------------------------------------
@@ -305,12 +325,16 @@ run_phase()
     mkdir -p "$dir/out"
     start_etcd "$dir/etcd"
     BIN=$bin
+    PHASE_DIR=$dir
     CTL="$bin --endpoints $EP"
-    T="$dir/scratch"
+    T="$WORK/scratch"
+    rm -rf "$T"
     mkdir -p "$T"
     for ((CASE_I = 0; CASE_I < NCASES; CASE_I++)); do
+        CASE_T0=$(date +%s%N)
         eval "${CMDS[$CASE_I]}" >"$dir/out/$CASE_I.out" 2>"$dir/out/$CASE_I.err" </dev/null
         echo $? >"$dir/out/$CASE_I.rc"
+        echo "$((($(date +%s%N) - CASE_T0) / 1000000)) ${NAMES[$CASE_I]}" >>"$dir/times"
     done
     stop_etcd
 }
@@ -324,10 +348,13 @@ normalize_phase()
     local files=()
     for ((i = 0; i < NCASES; i++)); do
         files+=("$dir/out/$i.out" "$dir/out/$i.err")
+        : >"$dir/out/$i.out.norm"
+        : >"$dir/out/$i.err.norm"
     done
     awk '
     function alnum(c) { return c ~ /[0-9A-Za-z]/ }
     FNR == 1 { if (out != "") close(out); out = FILENAME ".norm"; printf "" > out }
+    /^\{"level":/ { next }
     {
         line = $0; res = ""
         while (match(line, /[0-9a-f]+/)) {
@@ -361,15 +388,32 @@ clean()
         -e 's/"took":"[^"]*"/"took":"<DUR>"/g' \
         -e 's/"Took" : .*/"Took" : <DUR>/' \
         -e 's/etcdctl/etcfsctl/g' \
+        -e 's/(Member|[Ll]eadership transferred from|to) +<ID/\1 <ID/g' \
         "$file" |
         if [ "$kind" = err ]; then
-            grep -v -e '^{"level"' -e "^Run 'etcfsctl --help' for usage." -e '^$' | uniq
+            grep -v -e '^{"level"' -e "^Run 'etcfsctl --help' for usage." -e '^$' \
+                -e '^Usage:' -e '^Flags:' -e '^Global Flags:' -e '^[[:space:]]' | uniq
         else
             cat
         fi |
         if [[ ",$flags," == *,ttl,* ]]; then
             sed -E -e 's/remaining\([0-9]+s\)/remaining(<N>s)/g' -e 's/"ttl":[0-9]+/"ttl":<N>/g' \
                 -e 's/"TTL" : [0-9]+/"TTL" : <N>/g'
+        else
+            cat
+        fi |
+        if [[ ",$flags," == *,sort,* ]]; then
+            sort_members
+        else
+            cat
+        fi |
+        if [[ ",$flags," == *,db,* ]]; then
+            sed -E -e 's/"(dbSize|dbSizeInUse)":[0-9]+/"\1":<N>/g' -e 's/"DBSize" : [0-9]+/"DBSize" : <N>/' \
+                -e 's/(, |\| +)[0-9.]+ (B|kB|MB|GB)( |,)/\1<SIZE>\3/g' -e 's/ +/ /g' -e 's/-+/-/g' \
+                -e 's/"(raftIndex|raftAppliedIndex)":[0-9]+/"\1":<N>/g' \
+                -e 's/"(RaftIndex|RaftAppliedIndex)" : [0-9]+/"\1" : <N>/' \
+                -e 's/(true|false), (true|false), ([0-9]+), [0-9]+, [0-9]+,/\1, \2, \3, <N>, <N>,/' \
+                -e 's/\| (true|false) \| (true|false) \| ([0-9]+) \| [0-9]+ \| [0-9]+ \|/| \1 | \2 | \3 | <N> | <N> |/'
         else
             cat
         fi |
@@ -383,6 +427,19 @@ clean()
 PASS=0
 FAIL=0
 FAILED=()
+
+sort_members()
+{
+    local line inner
+    while IFS= read -r line; do
+        if [[ $line == ETCD_INITIAL_CLUSTER=\"*\" ]]; then
+            inner=${line#*\"}
+            inner=${inner%\"}
+            line="ETCD_INITIAL_CLUSTER=\"$(tr ',' '\n' <<<"$inner" | sort | paste -sd, -)\""
+        fi
+        printf '%s\n' "$line"
+    done | sed -E -e 's/ +/ /g' -e 's/-+/-/g' | LC_ALL=C sort
+}
 
 compare_phases()
 {
@@ -437,40 +494,44 @@ expect()
     fi
 }
 
-# Writes an etcfs snapshot header (+ payload) to $1: revision $2, keys $3.
+# Writes an etcfs snapshot to $1 (src/store.c's format, big-endian:
+# "ETCFSNP1", u32 1, u64 applied index, term, revision $2, compacted
+# revision, key count $3, records, CRC-32 of everything before it).
 make_snapshot()
 {
-    local file=$1 rev=$2 keys=$3
-    le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"; done; }
-    {
-        printf 'ETCFSNAP'
-        printf '\x01\x00\x00\x00'
-        le64 1234
-        le64 7
-        le64 "$rev"
-        le64 "$keys"
-        printf 'payload'
-    } >"$file"
+    python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys, zlib
+path, rev, keys = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+body = b"ETCFSNP1" + struct.pack(">IQQqqq", 1, 1234, 7, rev, 3, keys)
+for k, v in ((b"kfoo", b"vbar"), (b"kbaz", b"vqux")):
+    body += struct.pack(">II", len(k), len(v)) + k + v
+open(path, "wb").write(body + struct.pack(">I", zlib.crc32(body)))
+PY
 }
 
 self_checks()
 {
     local d=$WORK/self
     mkdir -p "$d"
-    make_snapshot "$d/s.snap" 42 17
-    local crc size
-    crc=$(python3 -c 'import sys,zlib; print("%x" % zlib.crc32(open(sys.argv[1],"rb").read()))' "$d/s.snap" 2>/dev/null)
-    size=$(stat -c %s "$d/s.snap")
-    if [ -n "$crc" ]; then
-        expect snapshot-status 0 "$crc, 42, 17, $size B" "$ETCFSCTL" snapshot status "$d/s.snap"
+    if ! make_snapshot "$d/s.snap" 42 17 2>/dev/null; then
+        echo "compare.sh: python3 missing, snapshot self-checks skipped" >&2
+        return
     fi
-    expect snapshot-status-json 0 "{\"hash\":$((16#${crc:-0})),\"revision\":42,\"totalKey\":17,\"totalSize\":$size}" \
+    local crc size
+    crc=$(python3 -c 'import sys,zlib; print("%x" % zlib.crc32(open(sys.argv[1],"rb").read()))' "$d/s.snap")
+    size=$(stat -c %s "$d/s.snap")
+    expect snapshot-status 0 "$crc, 42, 17, $size B" "$ETCFSCTL" snapshot status "$d/s.snap"
+    expect snapshot-status-json 0 "{\"hash\":$((16#$crc)),\"revision\":42,\"totalKey\":17,\"totalSize\":$size}" \
         "$ETCFSCTL" snapshot status "$d/s.snap" -w json
     expect snapshot-status-table 0 "+----------+----------+------------+------------+
 |   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |
 +----------+----------+------------+------------+
-| $(printf %8s "$crc") |       42 |         17 |       $size B |
+| $(printf %8s "$crc") |       42 |         17 | $(printf %10s "$size B") |
 +----------+----------+------------+------------+" "$ETCFSCTL" snapshot status "$d/s.snap" -w table
+    expect snapshot-status-fields 0 "\"Hash\" : $((16#$crc))
+\"Revision\" : 42
+\"Keys\" : 17
+\"Size\" : $size" "$ETCFSCTL" snapshot status "$d/s.snap" -w fields
     printf 'not a snapshot at all, no sir' >"$d/bad.snap"
     expect snapshot-status-bad 1 "Error: snapshot file has an unknown format" "$ETCFSCTL" snapshot status "$d/bad.snap"
     expect snapshot-status-missing 1 "Error: open $d/none: no such file or directory" "$ETCFSCTL" snapshot status "$d/none"
