@@ -461,17 +461,19 @@ static void nudgeBarrierCb(struct raft_barrier *b, int status)
 
 static void nudgeMaybe(struct node *n)
 {
-    if (n->closing || n->nudge_inflight ||
+    if (n->closing || n->nudge_inflight || n->raft.configuration.n < 2 ||
         raft_state(&n->raft) != RAFT_LEADER ||
         n->raft.commit_index <= n->nudged_commit ||
         raft_last_index(&n->raft) > n->raft.commit_index) {
         /* entries still in flight carry the commit index themselves */
         return;
     }
-    n->nudged_commit = n->raft.commit_index;
     n->nudge.data = n;
     if (raft_barrier(&n->raft, &n->nudge, nudgeBarrierCb) == 0) {
         n->nudge_inflight = true;
+        /* the barrier's own commit needs no propagation: never nudge for
+         * it (that would append barriers forever) */
+        n->nudged_commit = raft_last_index(&n->raft);
     }
 }
 
