@@ -693,20 +693,45 @@ int nodeStart(struct node *n, char *errmsg)
 
 static void nodeMaybeFireCloseCb(struct node *n)
 {
-    if (n->close_pending > 0) {
+    if (n->close_pending > 0 || n->close_fired) {
         return;
     }
+    n->close_fired = true;
     if (n->close_cb != NULL) {
         n->close_cb(n, n->close_data);
     }
+    /* freed by nodeDestroy once the loop has drained (see raftCloseCb) */
+}
+
+void nodeDestroy(struct node *n)
+{
+    if (n == NULL) {
+        return;
+    }
+    raft_uv_close(&n->io);
+    raft_uv_tcp_close(&n->transport);
     free(n);
 }
 
+/* libraft 0.15 can fire its io close callback twice: uvMaybeFireCloseCb
+ * runs again when the open segment's writer finishes closing after the
+ * rest (uv_append.c uvAliveSegmentWriterCloseCb), and ioCloseCb then frees
+ * the address, log and configuration a second time and calls us again. So
+ * the first call disarms what the second would free again, and the node,
+ * its raft_uv and its transport stay allocated until the loop has drained
+ * (nodeDestroy). Seen as a SIGSEGV at shutdown after large entries. */
 static void raftCloseCb(struct raft *r)
 {
     struct node *n = r->data;
-    raft_uv_close(&n->io);
-    raft_uv_tcp_close(&n->transport);
+    r->close_cb = NULL;
+    r->address = NULL;
+    memset(&r->log, 0, sizeof r->log);
+    r->configuration.servers = NULL;
+    r->configuration.n = 0;
+    if (n->raft_closed) {
+        return;
+    }
+    n->raft_closed = true;
     n->close_pending--;
     nodeMaybeFireCloseCb(n);
 }

@@ -102,8 +102,11 @@ void nodeSetForward(struct node *n, struct forward *fwd);
 
 typedef void (*node_close_cb)(struct node *n, void *data);
 /* Cancels pending requests (ETCFS_CANCELED), closes raft and its I/O, then
- * calls cb; the node is freed after cb returns. */
+ * calls cb. The memory stays allocated: call nodeDestroy() after uv_run()
+ * returned (libraft 0.15 may still touch it from late close callbacks). */
 void nodeClose(struct node *n, node_close_cb cb, void *data);
+/* Frees a closed node; the loop must have drained. */
+void nodeDestroy(struct node *n);
 
 bool nodeIsLeader(struct node *n);
 bool nodeHasLeader(struct node *n);

@@ -68,6 +68,8 @@ struct node
 
     /* Closing. */
     bool closing;
+    bool close_fired;
+    bool raft_closed;
     node_close_cb close_cb;
     void *close_data;
     int close_pending;

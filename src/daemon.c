@@ -39,6 +39,7 @@ struct daemon
     char raft_dir[4200];
     struct store *store;
     struct node *node;
+    struct node *closed_node;
     struct forward *fwd;
     struct lessor *lessor;
     struct watch_hub *hub;
@@ -400,7 +401,7 @@ static void lessorClosedCb(struct lessor *l, void *data)
 static void nodeClosedCb(struct node *n, void *data)
 {
     struct daemon *d = data;
-    (void)n;
+    d->closed_node = n; /* freed once the loop has drained (node.h) */
     d->node = NULL;
     closeStep(d);
 }
@@ -650,6 +651,7 @@ int daemonRun(const struct config *cfg, char *errmsg)
     uv_timer_start(&d.ready_timer, readyCb, DAEMON__READY_POLL_MS,
                    DAEMON__READY_POLL_MS);
     uv_run(&d.loop, UV_RUN_DEFAULT);
+    nodeDestroy(d.closed_node);
     rv = uv_loop_close(&d.loop);
     if (rv != 0) {
         warnf("loop closed with handles still open: %s", uv_strerror(rv));
