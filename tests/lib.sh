@@ -48,6 +48,23 @@ expect_match() {
 }
 
 b64() { printf '%s' "$1" | base64 -w0; }
+# b64v VAR STRING: base64 of an ASCII string into VAR without forking (for
+# tight loops; plain b64 for binary data).
+B64_CHARS=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
+b64v() {
+    local _s=$2 _o="" _i _n=${#2} _a _b _c _v
+    for ((_i = 0; _i < _n; _i += 3)); do
+        printf -v _a '%d' "'${_s:_i:1}"
+        _b=0; _c=0
+        ((_i + 1 < _n)) && printf -v _b '%d' "'${_s:_i+1:1}"
+        ((_i + 2 < _n)) && printf -v _c '%d' "'${_s:_i+2:1}"
+        _v=$(((_a << 16) | (_b << 8) | _c))
+        _o+=${B64_CHARS:$(((_v >> 18) & 63)):1}${B64_CHARS:$(((_v >> 12) & 63)):1}
+        if ((_i + 1 < _n)); then _o+=${B64_CHARS:$(((_v >> 6) & 63)):1}; else _o+="="; fi
+        if ((_i + 2 < _n)); then _o+=${B64_CHARS:$((_v & 63)):1}; else _o+="="; fi
+    done
+    printf -v "$1" '%s' "$_o"
+}
 unb64() { printf '%s' "$1" | base64 -d; }
 
 # api PORT PATH JSON: POST to a member, prints the body.
@@ -99,15 +116,22 @@ node_kill9() {
     { kill -9 "${T_PIDS[$1]}" && wait "${T_PIDS[$1]}"; } 2>/dev/null
     unset "T_PIDS[$1]"
 }
+# node_stop N: SIGTERM, then the member must exit cleanly (status 0)
+# within 5 s; a crash or a hang at shutdown is a failure.
 node_stop() {
     local pid=${T_PIDS[$1]:-}
+    local rc
     [ -n "$pid" ] || return 0
     kill "$pid" 2>/dev/null
     local i
     for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$pid" 2>/dev/null
+    { kill -9 "$pid" && sleep 0.1; } 2>/dev/null
     wait "$pid" 2>/dev/null
+    rc=$?
     unset "T_PIDS[$1]"
+    if [ "$rc" != 0 ]; then
+        fail "n$1 stops cleanly on SIGTERM (exit status $rc)"
+    fi
 }
 # wait_until SECONDS CMD...: polls CMD every 50 ms until it succeeds.
 wait_until() {

@@ -20,23 +20,39 @@ r=$(api $FP /v3/kv/put "{\"key\":\"$(b64 /f)\",\"value\":\"$(b64 v)\"}")
 expect_match "write through a follower returns the leader's header" '"revision":"[0-9]+"' "$r"
 expect_eq "members agree on the member list" "3" "$(api $FP /v3/cluster/member/list '{}' | grep -o '"peerURLs"' | wc -l)"
 
-# 1000 rounds: write via a follower, then read linearizably on all three,
-# each round one curl process (4 requests over kept-alive connections).
+# 1000 rounds: write via a follower, then read linearizably on all three.
+# curl runs its requests in order, so one curl process serves 10 rounds
+# (40 requests over kept-alive connections); each round's unique value
+# must come back from all three members.
 bad=0
 badmsg=""
-for i in $(seq 1000); do
-    k=$(b64 "/loop/$((i % 50))")
-    v=$(b64 "value-$i")
-    out=$(curl -s -m 10 \
-        -X POST "http://127.0.0.1:$FP/v3/kv/put" -d "{\"key\":\"$k\",\"value\":\"$v\"}" --next \
-        -X POST "http://127.0.0.1:${T_CPORT[1]}/v3/kv/range" -d "{\"key\":\"$k\"}" --next \
-        -X POST "http://127.0.0.1:${T_CPORT[2]}/v3/kv/range" -d "{\"key\":\"$k\"}" --next \
-        -X POST "http://127.0.0.1:${T_CPORT[3]}/v3/kv/range" -d "{\"key\":\"$k\"}")
-    n=$(printf '%s' "$out" | grep -o "\"value\":\"$v\"" | wc -l)
-    if [ "$n" != 3 ]; then
-        bad=$((bad + 1))
-        [ -z "$badmsg" ] && badmsg="round $i: $out"
-    fi
+for batch in $(seq 0 99); do
+    args=()
+    for j in $(seq 1 10); do
+        i=$((batch * 10 + j))
+        b64v k "/loop/$((i % 50))"
+        b64v v "value-$i"
+        [ ${#args[@]} -gt 0 ] && args+=(--next)
+        args+=(-X POST "http://127.0.0.1:$FP/v3/kv/put" -d "{\"key\":\"$k\",\"value\":\"$v\"}")
+        for n in 1 2 3; do
+            args+=(--next -X POST "http://127.0.0.1:${T_CPORT[$n]}/v3/kv/range" -d "{\"key\":\"$k\"}")
+        done
+    done
+    out=$(curl -s -m 30 "${args[@]}")
+    for j in $(seq 1 10); do
+        i=$((batch * 10 + j))
+        b64v v "value-$i"
+        n=0
+        rest=$out
+        while [[ "$rest" == *"\"value\":\"$v\""* ]]; do
+            rest=${rest#*"\"value\":\"$v\""}
+            n=$((n + 1))
+        done
+        if [ "$n" != 3 ]; then
+            bad=$((bad + 1))
+            [ -z "$badmsg" ] && badmsg="round $i: value seen $n times of 3"
+        fi
+    done
 done
 expect_eq "1000 follower writes each read back linearizably from all 3 members" "0" "$bad"
 [ -n "$badmsg" ] && echo "#   first failure: ${badmsg:0:600}"
