@@ -810,6 +810,7 @@ static void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
+    (void)overlayTake(m, rel, len, true, false); /* as in fsCreate */
     rv = fsResolve(m, rel, len, false, false, false, &t);
     if (rv == 0 && t.kind == FS_DIR) {
         rv = EEXIST;
@@ -1421,6 +1422,10 @@ static void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
+    /* A remote create of this name waiting for its replay: this local
+     * create raises the event itself, so the name is visible from now on
+     * (the replay then finds it and does nothing). */
+    (void)overlayTake(m, rel, len, false, false);
     rv = fsResolve(m, rel, len, shadowed, false, false, &t);
     if (rv == 0 && t.kind == FS_DIR) {
         rv = EISDIR;

@@ -179,6 +179,7 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
     args.argv = argv;
     args.allocated = 0;
     m->se = fuse_session_new(&args, &mountFsOps, sizeof mountFsOps, m);
+    fuse_opt_free_args(&args); /* libfuse may have copied our argv */
     if (m->se == NULL) {
         etcfsErrmsgf(errmsg, "mount %s: fuse_session_new failed", m->dir);
         goto err_timer;
