@@ -1372,6 +1372,9 @@ static void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     targetClear(&t);
     fi->fh = (uint64_t)(uintptr_t)h;
+    if (!writing) {
+        fi->noflush = 1; /* nothing to commit: spare close() a round trip */
+    }
     fuse_reply_open(req, fi);
 }
 

@@ -22,7 +22,7 @@
 #include "../src/log.h"
 #include "mount_internal.h"
 
-#define MOUNT__TIMER_MS 50
+#define MOUNT__TIMER_MS 10 /* leadership view refresh and op timeouts */
 
 int mountCheck(const char *dir, char *errmsg)
 {

@@ -154,6 +154,9 @@ wait_until 5 test "$(cat "$M1/q")" = kept
 node_stop 2
 node_stop 3
 wait_until 10 bash -c "[ -z \"\$(curl -s -m 1 -X POST http://127.0.0.1:${T_CPORT[1]}/v3/maintenance/status -d '{}' | grep -o '\"leader\"')\" ]"
+# the member knows it has no leader: opens for writing fail from now on
+# (an O_APPEND open that writes nothing commits nothing)
+wait_until 2 bash -c "! ( exec 3>>'$M1/q' ) 2>/dev/null"
 out=$(echo lost 2>&1 >"$M1/q")
 expect_match "without a quorum echo > file fails: Read-only file system" 'Read-only file system' "$out"
 r=$(api ${T_CPORT[1]} /v3/kv/range "{\"key\":\"$(b64 /q)\",\"serializable\":true}")
