@@ -54,6 +54,7 @@
 #include <dirent.h>
 #include <leveldb/c.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,8 @@ struct store
     size_t max_txn_ops;
     _Atomic int64_t revision;
     _Atomic int64_t compact_rev;
+    _Atomic int64_t db_size;    /* storeDbSize cache ... */
+    _Atomic int64_t db_size_at; /* ... and when it was measured (ms) */
     _Atomic int64_t key_count;
     _Atomic uint64_t applied_index;
     _Atomic uint64_t applied_term;
@@ -1196,11 +1199,23 @@ int64_t storeKeyCount(struct store *s)
     return atomic_load(&s->key_count);
 }
 
+/* The size on disk, measured at most once a second (it lists the
+ * directory: too slow for every put's quota check). */
 int64_t storeDbSize(struct store *s)
 {
-    DIR *dir = opendir(s->path);
+    struct timespec ts;
+    int64_t now;
+    int64_t at;
+    DIR *dir;
     struct dirent *e;
     int64_t total = 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    at = atomic_load(&s->db_size_at);
+    if (at != 0 && now - at < 1000) {
+        return atomic_load(&s->db_size);
+    }
+    dir = opendir(s->path);
     if (dir == NULL) {
         return 0;
     }
@@ -1212,6 +1227,8 @@ int64_t storeDbSize(struct store *s)
         }
     }
     closedir(dir);
+    atomic_store(&s->db_size, total);
+    atomic_store(&s->db_size_at, now);
     return total;
 }
 
