@@ -599,6 +599,9 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         rv = ETCFS_IO;
         goto err_after_transport_init;
     }
+    /* The snapshot is the whole store and is encoded on the loop (fsm.c):
+     * LZ4 on top of that is CPU the loop cannot spare; disk is cheaper. */
+    (void)raft_uv_set_snapshot_compression(&n->io, false);
     fsmInit(&n->fsm, n);
     rv = raft_init(&n->raft, &n->io, &n->fsm, cfg->id, cfg->address);
     if (rv != 0) {

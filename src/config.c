@@ -50,7 +50,7 @@
     X(ELECTION_TIMEOUT, "election-timeout", true, true, "Member", "1000",      \
       "Time (in milliseconds) for an election to timeout: at least 5 times\n"  \
       "    --heartbeat-interval, at most 50000.")                              \
-    X(SNAPSHOT_COUNT, "snapshot-count", true, true, "Member", "10000",         \
+    X(SNAPSHOT_COUNT, "snapshot-count", true, true, "Member", "100000",        \
       "Number of committed transactions to trigger a snapshot to disk.")       \
     X(MAX_REQUEST_BYTES, "max-request-bytes", true, true, "Member",            \
       "1572864",                                                               \
@@ -833,7 +833,7 @@ static void configDefaults(struct config *cfg)
              "etcd-cluster");
     cfg->heartbeat_interval_ms = 100;
     cfg->election_timeout_ms = 1000;
-    cfg->snapshot_count = 10000;
+    cfg->snapshot_count = 100000; /* etcd 3.4's default */
     snprintf(cfg->mount_prefix, sizeof cfg->mount_prefix, "/");
     cfg->mount_consistency = CONFIG_CONSISTENCY_LINEARIZABLE;
     cfg->max_request_bytes = 1572864;

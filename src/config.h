@@ -51,7 +51,7 @@ struct config
     char initial_cluster_token[256]; /* --initial-cluster-token, default "etcd-cluster" */
     unsigned heartbeat_interval_ms;  /* --heartbeat-interval, default 100 */
     unsigned election_timeout_ms;    /* --election-timeout, default 1000 */
-    uint64_t snapshot_count;         /* --snapshot-count, default 10000 */
+    uint64_t snapshot_count;         /* --snapshot-count, default 100000 (etcd) */
     char mount[4096];                /* --mount, "" = no mount */
     char mount_prefix[1024];         /* --mount-prefix, default "/" */
     int mount_consistency;           /* --mount-consistency */

@@ -145,7 +145,7 @@ static void testDefaults(void **state)
     assert_string_equal(c->initial_cluster_token, "etcd-cluster");
     assert_int_equal(c->heartbeat_interval_ms, 100);
     assert_int_equal(c->election_timeout_ms, 1000);
-    assert_int_equal(c->snapshot_count, 10000);
+    assert_int_equal(c->snapshot_count, 100000);
     assert_string_equal(c->mount, "");
     assert_string_equal(c->mount_prefix, "/");
     assert_int_equal(c->mount_consistency, CONFIG_CONSISTENCY_LINEARIZABLE);
@@ -856,7 +856,7 @@ static void testUsage(void **state)
         "--initial-cluster-token 'etcd-cluster'", "ETCFS_INITIAL_CLUSTER_TOKEN",
         "--heartbeat-interval 100", "ETCFS_HEARTBEAT_INTERVAL",
         "--election-timeout 1000", "ETCFS_ELECTION_TIMEOUT",
-        "--snapshot-count 10000", "ETCFS_SNAPSHOT_COUNT", "--mount ''",
+        "--snapshot-count 100000", "ETCFS_SNAPSHOT_COUNT", "--mount ''",
         "ETCFS_MOUNT\n", "--mount-prefix '/'", "ETCFS_MOUNT_PREFIX",
         "--mount-consistency 'linearizable'", "ETCFS_MOUNT_CONSISTENCY",
         "--max-request-bytes 1572864", "ETCFS_MAX_REQUEST_BYTES",
