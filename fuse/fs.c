@@ -290,6 +290,15 @@ static int fsChildRel(struct mount *m, fuse_ino_t parent, const char *name,
     return 0;
 }
 
+/* The relative path for a new entry named name under parent: like
+ * fsChildRel, but a name no key can produce is EINVAL, not ENOENT. */
+static int fsNewChildRel(struct mount *m, fuse_ino_t parent, const char *name,
+                         char *rel, size_t *len, bool *shadowed)
+{
+    int rv = fsChildRel(m, parent, name, rel, len, shadowed);
+    return rv == ENOENT ? EINVAL : rv;
+}
+
 static struct pending_create *pendingFind(struct mount *m, const char *rel,
                                           size_t len)
 {
@@ -788,10 +797,7 @@ static void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct fs_target t;
     struct command cmd;
     int n;
-    int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
-    if (rv == ENOENT) {
-        rv = EINVAL; /* a name no key can produce */
-    }
+    int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv == 0 && shadowed) {
         rv = EINVAL;
     }
@@ -1083,10 +1089,7 @@ static void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
     int rv;
     rv = fsChildRel(m, parent, name, from, &flen, &fsh);
     if (rv == 0) {
-        rv = fsChildRel(m, newparent, newname, to, &tlen, &tsh);
-        if (rv == ENOENT) {
-            rv = EINVAL;
-        }
+        rv = fsNewChildRel(m, newparent, newname, to, &tlen, &tsh);
     }
     if (rv != 0) {
         fuse_reply_err(req, rv);
@@ -1378,6 +1381,23 @@ static void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fuse_reply_open(req, fi);
 }
 
+/* The replay thread's create of a remote entry: the change is applied
+ * already, so make the name visible and resolve it. 0 or an errno. */
+static int fsSurfaceReplay(struct mount *m, const char *rel, size_t len,
+                           struct fs_target *t)
+{
+    int rv;
+    (void)overlayTake(m, rel, len, false, false);
+    rv = fsResolve(m, rel, len, true, true, false, t);
+    if (rv == 0 && t->kind == FS_NONE) {
+        rv = ENOENT;
+    }
+    if (rv != 0) {
+        targetClear(t);
+    }
+    return rv;
+}
+
 static void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
                      mode_t mode, struct fuse_file_info *fi)
 {
@@ -1388,21 +1408,16 @@ static void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct fs_target t;
     struct fs_handle *h;
     struct inode *in;
-    int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
-    if (rv == ENOENT) {
-        rv = EINVAL;
-    }
+    int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
     if (mountIsReplay(m, req)) {
         /* a remote create surfacing: make it visible, propose nothing */
-        (void)overlayTake(m, rel, len, false, false);
-        rv = fsResolve(m, rel, len, true, true, false, &t);
-        if (rv != 0 || t.kind == FS_NONE) {
-            targetClear(&t);
-            fuse_reply_err(req, rv != 0 ? rv : ENOENT);
+        rv = fsSurfaceReplay(m, rel, len, &t);
+        if (rv != 0) {
+            fuse_reply_err(req, rv);
             return;
         }
         h = handleNew(rel, len, 0);
@@ -1780,20 +1795,15 @@ static void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     struct fs_target t;
     struct command cmd;
     int n;
-    int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
-    if (rv == ENOENT) {
-        rv = EINVAL;
-    }
+    int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
     if (mountIsReplay(m, req)) {
-        (void)overlayTake(m, rel, len, false, false);
-        rv = fsResolve(m, rel, len, true, true, false, &t);
-        if (rv != 0 || t.kind == FS_NONE) {
-            targetClear(&t);
-            fuse_reply_err(req, rv != 0 ? rv : ENOENT);
+        rv = fsSurfaceReplay(m, rel, len, &t);
+        if (rv != 0) {
+            fuse_reply_err(req, rv);
             return;
         }
         replyEntry(req, m, rel, len, &t, NULL);
