@@ -123,6 +123,31 @@ static size_t prefixEnd(const char *p, size_t len, char *out)
     return 0;
 }
 
+int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
+                     int64_t limit, int64_t revision,
+                     struct store_range_resp *resp)
+{
+    char end[MOUNT_REL_MAX + 1200];
+    struct store_range_req r;
+    memset(&r, 0, sizeof r);
+    memset(resp, 0, sizeof *resp);
+    if (key_len > sizeof end) {
+        return ETCFS_KEY_TOO_LONG;
+    }
+    r.key = key_len > 0 ? key : "\0";
+    r.key_len = key_len > 0 ? key_len : 1;
+    r.range_end = end;
+    r.range_end_len = prefixEnd(key, key_len, end);
+    if (r.range_end_len == 0) {
+        r.range_end = "\0"; /* no end: every key from key */
+        r.range_end_len = 1;
+    }
+    r.limit = limit;
+    r.revision = revision;
+    r.keys_only = true;
+    return storeRange(m->deps.store, &r, resp, NULL);
+}
+
 /* The key's current state; 1 found, 0 not, <0 -errno. */
 static int fsGetKv(struct mount *m, const char *key, size_t len, bool values,
                    struct store_kv *kv)
@@ -154,8 +179,6 @@ static int fsGetKv(struct mount *m, const char *key, size_t len, bool values,
 static bool fsDirExists(struct mount *m, const char *rel, size_t len)
 {
     char key[MOUNT_REL_MAX + 1200];
-    char end[MOUNT_REL_MAX + 1200];
-    struct store_range_req r;
     struct store_range_resp resp;
     int n;
     bool found;
@@ -163,22 +186,7 @@ static bool fsDirExists(struct mount *m, const char *rel, size_t len)
         return true;
     }
     n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n < 0) {
-        return false;
-    }
-    memset(&r, 0, sizeof r);
-    memset(&resp, 0, sizeof resp);
-    r.key = key;
-    r.key_len = (size_t)n;
-    r.range_end = end;
-    r.range_end_len = prefixEnd(key, (size_t)n, end);
-    if (r.range_end_len == 0) {
-        r.range_end = "\0";
-        r.range_end_len = 1;
-    }
-    r.limit = 1;
-    r.keys_only = true;
-    if (storeRange(m->deps.store, &r, &resp, NULL) != 0) {
+    if (n < 0 || mountPrefixRange(m, key, (size_t)n, 1, 0, &resp) != 0) {
         return false;
     }
     found = resp.n_kvs > 0;
@@ -639,10 +647,8 @@ static void fsOpendir(fuse_req_t req, fuse_ino_t ino,
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
     char key[MOUNT_REL_MAX + 1200];
-    char end[MOUNT_REL_MAX + 1200];
     size_t len;
     bool isdir;
-    struct store_range_req r;
     struct store_range_resp resp;
     struct fs_dir *d;
     size_t cap = 0;
@@ -664,22 +670,7 @@ static void fsOpendir(fuse_req_t req, fuse_ino_t ino,
         fuse_reply_err(req, n < 0 ? ENAMETOOLONG : ENOMEM);
         return;
     }
-    memset(&r, 0, sizeof r);
-    memset(&resp, 0, sizeof resp);
-    r.key = key;
-    r.key_len = (size_t)n;
-    r.range_end = end;
-    r.range_end_len = prefixEnd(key, (size_t)n, end);
-    if (r.range_end_len == 0) {
-        r.range_end = "\0";
-        r.range_end_len = 1;
-    }
-    if (r.key_len == 0) {
-        r.key = "\0";
-        r.key_len = 1;
-    }
-    r.keys_only = true;
-    rv = storeRange(m->deps.store, &r, &resp, NULL);
+    rv = mountPrefixRange(m, key, (size_t)n, 0, 0, &resp);
     if (rv != 0) {
         free(d);
         fuse_reply_err(req, etcfsErrno(rv));
@@ -911,10 +902,8 @@ static void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
     char key[MOUNT_REL_MAX + 1200];
-    char end[MOUNT_REL_MAX + 1200];
     size_t len;
     bool shadowed = false;
-    struct store_range_req r;
     struct store_range_resp resp;
     int n;
     int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
@@ -940,15 +929,7 @@ static void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, ENAMETOOLONG);
         return;
     }
-    memset(&r, 0, sizeof r);
-    memset(&resp, 0, sizeof resp);
-    r.key = key;
-    r.key_len = (size_t)n;
-    r.range_end = end;
-    r.range_end_len = prefixEnd(key, (size_t)n, end);
-    r.limit = 2;
-    r.keys_only = true;
-    rv = storeRange(m->deps.store, &r, &resp, NULL);
+    rv = mountPrefixRange(m, key, (size_t)n, 2, 0, &resp);
     if (rv != 0) {
         fuse_reply_err(req, etcfsErrno(rv));
         return;
@@ -1129,19 +1110,10 @@ static void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         if (rv == 0 && ft.kind == FS_DIR && tt.kind == FS_DIR) {
             /* the destination must be empty (only its marker) */
             char key[MOUNT_REL_MAX + 1200];
-            char end[MOUNT_REL_MAX + 1200];
-            struct store_range_req r;
             struct store_range_resp resp;
             int n = mountKey(m, to, tlen, true, key, sizeof key);
-            memset(&r, 0, sizeof r);
-            memset(&resp, 0, sizeof resp);
-            r.key = key;
-            r.key_len = (size_t)n;
-            r.range_end = end;
-            r.range_end_len = prefixEnd(key, (size_t)n, end);
-            r.limit = 2;
-            r.keys_only = true;
-            if (storeRange(m->deps.store, &r, &resp, NULL) == 0) {
+            if (n >= 0 &&
+                mountPrefixRange(m, key, (size_t)n, 2, 0, &resp) == 0) {
                 if (resp.n_kvs > 1 ||
                     (resp.n_kvs == 1 && resp.kvs[0].key_len != (size_t)n)) {
                     rv = ENOTEMPTY;

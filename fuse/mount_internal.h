@@ -150,6 +150,11 @@ extern const struct fuse_lowlevel_ops mountFsOps;
 /* Key bytes for rel (+ "/" when dir) into out; returns length or -1. */
 int mountKey(const struct mount *m, const char *rel, size_t rel_len, bool dir,
              char *out, size_t size);
+/* Keys only, in [key, key with its last byte + 1): every key under a
+ * directory prefix. limit 0 = all, revision 0 = current. 0 or ETCFS_*. */
+int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
+                     int64_t limit, int64_t revision,
+                     struct store_range_resp *resp);
 /* Fills st for a key's current state (file) or a directory. */
 void mountStatFile(const struct mount *m, uint64_t ino,
                    const struct store_kv *kv, struct stat *st);

@@ -203,30 +203,14 @@ static bool dirExistedAt(struct mount *m, const char *rel, size_t len,
                          int64_t rev)
 {
     char key[MOUNT_REL_MAX + 1200];
-    char end[MOUNT_REL_MAX + 1200];
-    struct store_range_req r;
     struct store_range_resp resp;
     int n;
-    bool found = false;
+    bool found;
     if (len == 0) {
         return true;
     }
     n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n <= 0) {
-        return true;
-    }
-    memcpy(end, key, (size_t)n);
-    end[n - 1] = (char)('/' + 1); /* the prefix ends in '/' */
-    memset(&r, 0, sizeof r);
-    memset(&resp, 0, sizeof resp);
-    r.key = key;
-    r.key_len = (size_t)n;
-    r.range_end = end;
-    r.range_end_len = (size_t)n;
-    r.limit = 1;
-    r.keys_only = true;
-    r.revision = rev;
-    if (storeRange(m->deps.store, &r, &resp, NULL) != 0) {
+    if (n <= 0 || mountPrefixRange(m, key, (size_t)n, 1, rev, &resp) != 0) {
         return true; /* compacted or failed: assume it existed */
     }
     found = resp.n_kvs > 0;
@@ -487,25 +471,12 @@ static int absPath(struct mount *m, const char *rel, size_t len, bool dir,
             if (last && !dir) {
                 /* does a directory of that name exist now? */
                 char key[MOUNT_REL_MAX + 1200];
-                char end[MOUNT_REL_MAX + 1200];
-                struct store_range_req r;
                 struct store_range_resp resp;
                 int kn = mountKey(m, rel, len, true, key, sizeof key);
-                if (kn > 0) {
-                    memcpy(end, key, (size_t)kn);
-                    end[kn - 1] = (char)('/' + 1);
-                    memset(&r, 0, sizeof r);
-                    memset(&resp, 0, sizeof resp);
-                    r.key = key;
-                    r.key_len = (size_t)kn;
-                    r.range_end = end;
-                    r.range_end_len = (size_t)kn;
-                    r.limit = 1;
-                    r.keys_only = true;
-                    if (storeRange(m->deps.store, &r, &resp, NULL) == 0) {
-                        shadowed = resp.n_kvs > 0;
-                        storeRangeRespClear(&resp);
-                    }
+                if (kn > 0 &&
+                    mountPrefixRange(m, key, (size_t)kn, 1, 0, &resp) == 0) {
+                    shadowed = resp.n_kvs > 0;
+                    storeRangeRespClear(&resp);
                 }
             }
             if (off + 2 >= size) {
