@@ -93,7 +93,7 @@ static void *fuseMain(void *arg)
     struct mount *m = arg;
     struct fuse_loop_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.clone_fd = 0;
+    cfg.clone_fd = 1;
     cfg.max_idle_threads = 16;
     (void)fuse_session_loop_mt(m->se, &cfg);
     return NULL;

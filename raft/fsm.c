@@ -9,7 +9,7 @@
  * applied, so both are skipped when the store is already past them: a
  * restart costs the log tail since the store's last batch, not the history.
  *
- * Loop thread, except fsmSnapshotAsync (the pool). Apply is deterministic:
+ * Loop thread, except fsmSnapshotAsync (the libuv pool). Apply is deterministic:
  * no clock, no randomness, no local flags. */
 #include <stdlib.h>
 #include <string.h>
@@ -154,17 +154,13 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     return 0;
 }
 
-/* snapshot: on the loop, pin a LevelDB snapshot and serialize it. Debian's
- * libraft 0.15 raft_uv has no async_work (io version 1), so raft refuses a
- * version-3 FSM with snapshot_async: the encode runs here, on the loop,
- * once every --snapshot-count entries (a known pause, see ARCHITECTURE). */
+/* snapshot: on the loop, only pin a LevelDB snapshot (a point-in-time view
+ * that costs no copy); raft then runs snapshot_async on the libuv pool. */
 static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
                        unsigned *n_bufs)
 {
     struct node *n = fsm->data;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    void *base = NULL;
-    size_t len = 0;
     int rv;
     if (n->snap != NULL) {
         return RAFT_BUSY;
@@ -174,10 +170,24 @@ static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
         errorf("snapshot: %s", errmsg);
         return RAFT_IOERR;
     }
+    *bufs = NULL;
+    *n_bufs = 0;
+    return 0;
+}
+
+/* snapshot_async: a pool thread serializes the pinned view while the loop
+ * goes on applying (LevelDB reads are thread-safe; n->snap is not touched
+ * by the loop until finalize). */
+static int fsmSnapshotAsync(struct raft_fsm *fsm, struct raft_buffer *bufs[],
+                            unsigned *n_bufs)
+{
+    struct node *n = fsm->data;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    void *base = NULL;
+    size_t len = 0;
+    int rv;
     *bufs = raft_calloc(1, sizeof **bufs);
     if (*bufs == NULL) {
-        storeSnapshotRelease(n->snap);
-        n->snap = NULL;
         return RAFT_NOMEM;
     }
     rv = storeSnapshotEncode(n->snap, raft_malloc, &base, &len, errmsg);
@@ -188,9 +198,7 @@ static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
         }
         raft_free(*bufs);
         *bufs = NULL;
-        storeSnapshotRelease(n->snap);
-        n->snap = NULL;
-        return RAFT_IOERR;
+        return RAFT_IOERR; /* finalize releases the pinned view */
     }
     (*bufs)[0].base = base;
     (*bufs)[0].len = len;
@@ -263,10 +271,11 @@ static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
 void fsmInit(struct raft_fsm *fsm, struct node *n)
 {
     memset(fsm, 0, sizeof *fsm);
-    fsm->version = 2;
+    fsm->version = 3;
     fsm->data = n;
     fsm->apply = fsmApply;
     fsm->snapshot = fsmSnapshot;
     fsm->restore = fsmRestore;
     fsm->snapshot_finalize = fsmSnapshotFinalize;
+    fsm->snapshot_async = fsmSnapshotAsync;
 }

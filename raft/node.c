@@ -509,6 +509,10 @@ static void tickCb(uv_timer_t *timer)
         infof("leader is now %016llx (term %llu)", (unsigned long long)leader,
               (unsigned long long)n->raft.current_term);
         n->known_leader = leader;
+        if (leader != 0 && n->start_election_ms != 0) {
+            n->start_election_ms = 0; /* read again at the next timer reset */
+            raft_set_election_timeout(&n->raft, n->cfg.election_ms);
+        }
         n->published = false;
         n->published_at = 0;
     }
@@ -599,8 +603,17 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         rv = ETCFS_IO;
         goto err_after_transport_init;
     }
-    /* The snapshot is the whole store and is encoded on the loop (fsm.c):
-     * LZ4 on top of that is CPU the loop cannot spare; disk is cheaper. */
+    /* Debian's libraft 0.15 raft_uv implements async_work (src/uv_work.c)
+     * but still reports io version 1, and raft_init refuses a version-3 FSM
+     * (snapshot_async) on such an io: without it the whole store would be
+     * serialized on the loop every --snapshot-count entries, a pause that
+     * grows with the store. Declare what the io does implement. */
+    if (n->io.version < 2 && n->io.async_work != NULL) {
+        n->io.version = 2;
+    }
+    /* The snapshot is the whole store: raft_uv reads it back (and would
+     * decompress it) on the loop at every start, which costs the restart
+     * more than LZ4 saves on disk. */
     (void)raft_uv_set_snapshot_compression(&n->io, false);
     fsmInit(&n->fsm, n);
     rv = raft_init(&n->raft, &n->io, &n->fsm, cfg->id, cfg->address);
@@ -612,7 +625,17 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     n->raft.data = n;
     n->raft_inited = true;
     raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_ms);
-    raft_set_election_timeout(&n->raft, cfg->election_ms);
+    /* Until a leader is known, elections run on a short timer, as etcd
+     * advances its election ticks at start: after a restart of the whole
+     * cluster the first read waits a fraction of the election timeout, not
+     * all of it. Pre-vote keeps a restarted member from disrupting a leader
+     * it has not heard from yet; tickCb restores the configured timeout as
+     * soon as any leader is known. */
+    n->start_election_ms = 2 * cfg->heartbeat_ms;
+    if (n->start_election_ms > cfg->election_ms) {
+        n->start_election_ms = cfg->election_ms;
+    }
+    raft_set_election_timeout(&n->raft, n->start_election_ms);
     raft_set_pre_vote(&n->raft, true);
     raft_set_snapshot_threshold(&n->raft, (unsigned)cfg->snapshot_count);
     trailing = (unsigned)(cfg->snapshot_count / 2);

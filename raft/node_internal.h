@@ -29,6 +29,7 @@ struct node
 
     uv_timer_t tick; /* leadership watch, publish, auto-promote, timeouts */
     uint64_t known_leader;
+    unsigned start_election_ms; /* 0 once a leader was known */
     bool was_leader;
     uint64_t cluster_id; /* replicated "cluster_id" meta, else computed */
     uint64_t published_at; /* ms of the last publish attempt */
