@@ -306,9 +306,10 @@ static void connClose(struct forward_conn *c)
     uv_close((uv_handle_t *)&c->timer, handleClosedCb);
 }
 
-/* "http://host:port[,...]" -> first "host:port" and a sockaddr. */
-static int leaderAddress(struct forward *f, char *address, size_t size,
-                         struct sockaddr_storage *sa)
+/* "http://host:port[,...]" (to, or the leader's client URLs when NULL)
+ * -> first "host:port" and a sockaddr. */
+static int targetAddress(struct forward *f, const char *to, char *address,
+                         size_t size, struct sockaddr_storage *sa)
 {
     char urls[NODE_URL_SIZE];
     char host[NODE_URL_SIZE];
@@ -316,7 +317,9 @@ static int leaderAddress(struct forward *f, char *address, size_t size,
     const char *colon;
     size_t hlen;
     int port;
-    if (nodeLeaderClientUrls(f->node, urls, sizeof urls) != 0) {
+    if (to != NULL) {
+        snprintf(urls, sizeof urls, "%s", to);
+    } else if (nodeLeaderClientUrls(f->node, urls, sizeof urls) != 0) {
         return ETCFS_NOLEADER;
     }
     urls[strcspn(urls, ",")] = '\0';
@@ -351,6 +354,12 @@ static int leaderAddress(struct forward *f, char *address, size_t size,
 
 int forwardSend(struct forward *f, struct forward_req *req)
 {
+    return forwardSendTo(f, NULL, req);
+}
+
+int forwardSendTo(struct forward *f, const char *urls,
+                  struct forward_req *req)
+{
     char address[NODE_URL_SIZE];
     struct sockaddr_storage sa;
     struct forward_conn *c = NULL;
@@ -359,7 +368,7 @@ int forwardSend(struct forward *f, struct forward_req *req)
     if (f->closing) {
         return ETCFS_SHUTDOWN;
     }
-    rv = leaderAddress(f, address, sizeof address, &sa);
+    rv = targetAddress(f, urls, address, sizeof address, &sa);
     if (rv != 0) {
         return rv;
     }

@@ -41,6 +41,9 @@ int forwardInit(struct forward **out, uv_loop_t *loop, struct node *node,
                 char *errmsg);
 /* Returns 0 (cb fires exactly once) or ETCFS_NOLEADER / ETCFS_NOMEM. */
 int forwardSend(struct forward *f, struct forward_req *req);
+/* The same to another member, by its client URLs ("http://h:p[,...]"). */
+int forwardSendTo(struct forward *f, const char *urls,
+                  struct forward_req *req);
 typedef void (*forward_close_cb)(struct forward *f, void *data);
 void forwardClose(struct forward *f, forward_close_cb cb, void *data);
 

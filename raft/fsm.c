@@ -11,6 +11,7 @@
  *
  * Loop thread, except fsmSnapshotAsync (the libuv pool). Apply is deterministic:
  * no clock, no randomness, no local flags. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,21 +25,16 @@ static uint64_t fsmCurrentIndex(struct node *n)
     return raft_last_applied(&n->raft) + 1;
 }
 
-/* The proposal waiting for this index, if this node proposed it. */
-static struct node_propose *fsmWaiter(struct node *n, uint64_t index)
+/* The term of the entry being applied. libraft hands apply a pointer to
+ * the buffer inside the log entry (src/replication.c: applyCommand(r, index,
+ * &entry->buf)), so the entry is around it. (index, term) names one entry
+ * (Raft's log matching): a proposal is answered only by its own entry, not
+ * by another leader's entry at the same index. */
+static uint64_t fsmEntryTerm(const struct raft_buffer *buf)
 {
-    queue *head;
-    QUEUE_FOREACH(head, &n->proposals)
-    {
-        struct node_propose *req = QUEUE_DATA(head, struct node_propose, link);
-        if (req->index == index) {
-            return req;
-        }
-        if (req->index > index) {
-            break;
-        }
-    }
-    return NULL;
+    const struct raft_entry *e = (const struct raft_entry *)(const void *)(
+        (const char *)buf - offsetof(struct raft_entry, buf));
+    return e->term;
 }
 
 static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
@@ -137,6 +133,9 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
         return RAFT_IOERR;
     }
     res->status = rv;
+    if (dec.cmd.type == COMMAND_META) {
+        n->meta_gen++; /* member records: node.c caches the leader's URLs */
+    }
     if (n->hooks.applied != NULL) {
         n->hooks.applied(n->hooks.data, &dec.cmd, res, &events);
     }
@@ -146,11 +145,13 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     if (raft_state(&n->raft) == RAFT_LEADER) {
         nodeNudgeArm(n);
     }
-    if (fsmWaiter(n, index) != NULL) {
-        *result = res; /* handed to proposeCb */
-    } else {
-        commandResultFree(res);
+    if (fsmEntryTerm(buf) == n->raft.current_term &&
+        raft_state(&n->raft) == RAFT_LEADER) {
+        /* the leader's commit index is current: read.c may confirm reads
+         * by asking the voters instead of writing a barrier */
+        n->read_ready_term = n->raft.current_term;
     }
+    nodeProposeApplied(n, index, fsmEntryTerm(buf), res);
     return 0;
 }
 
@@ -259,6 +260,7 @@ static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
         errorf("snapshot restore: %s", errmsg);
         return RAFT_IOERR;
     }
+    n->meta_gen++;
     infof("restored snapshot: index %llu, revision %lld, %lld keys",
           (unsigned long long)index, (long long)revision, (long long)keys);
     if (n->hooks.applied != NULL) {

@@ -109,6 +109,9 @@ void nodeClose(struct node *n, node_close_cb cb, void *data);
 void nodeDestroy(struct node *n);
 
 bool nodeIsLeader(struct node *n);
+/* True when this member is a follower in 'term' that follows 'leader': the
+ * leader's read confirmation (read.c) counts it. */
+bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader);
 bool nodeHasLeader(struct node *n);
 uint64_t nodeId(struct node *n);
 uint64_t nodeClusterId(struct node *n);
@@ -135,6 +138,7 @@ struct node_propose
     struct node *node;
     queue link;
     uint64_t index;
+    uint64_t term;
 };
 /* Encodes cmd (borrowed for the call only) and appends it to the log.
  * Returns 0 (cb will fire), ETCFS_NOTLEADER on a follower (forward the

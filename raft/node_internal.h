@@ -20,7 +20,10 @@ struct node
     struct node_hooks hooks;
     struct forward *fwd;
 
-    struct raft_uv_transport transport;
+    struct raft_uv_transport tcp;       /* raft_uv_tcp */
+    struct raft_uv_transport transport; /* tcp + TCP_NODELAY, for raft_uv */
+    raft_uv_accept_cb accept_cb;
+    raft_uv_transport_close_cb transport_close_cb;
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
@@ -36,6 +39,17 @@ struct node
     bool published;
 
     queue proposals; /* node_propose in flight, in index order */
+    uint64_t meta_gen; /* bumped by every applied meta command or restore */
+    uint64_t leader_urls_id; /* nodeLeaderClientUrls cache */
+    uint64_t leader_urls_gen;
+    char leader_urls[NODE_URL_SIZE];
+    /* Group commit (node.c): encoded commands waiting for the check phase. */
+    uv_check_t batch_check;
+    struct raft_buffer *batch_bufs;
+    unsigned batch_n;
+    unsigned batch_cap;
+    size_t batch_bytes;
+    queue batch_reqs; /* node_propose of batch_bufs, same order */
 
     /* Linearizable reads (read.c). */
     queue reads_pending;  /* waiting for the next confirmation */
@@ -45,6 +59,13 @@ struct node
     struct raft_barrier barrier;
     struct forward_req ri_req;
     uint64_t confirm_started; /* ms */
+    uint64_t read_ready_term; /* an entry of this term is applied here */
+    uint64_t ping_barrier_until; /* ms: confirm with barriers until then */
+    struct
+    {
+        uint64_t id;
+        uint64_t until; /* ms */
+    } ping_skip[8]; /* voters that failed a leader check recently */
 
     /* Membership (membership.c). */
     queue changes; /* node_change in flight */
@@ -79,8 +100,17 @@ struct node
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
 
+/* node.c: the entry (index, term) was applied with res (owned): completes
+ * the proposal waiting for it, if this node made it. */
+void nodeProposeApplied(struct node *n, uint64_t index, uint64_t term,
+                        struct command_result *res);
+
 /* node.c: a command was applied on the leader. */
 void nodeNudgeArm(struct node *n);
+
+/* node.c: the client URLs a member published ("" if unknown). */
+void nodeMemberClientUrls(struct node *n, uint64_t id, char *buf,
+                          size_t size);
 
 /* read.c */
 void readOnApplied(struct node *n);

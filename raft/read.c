@@ -1,13 +1,24 @@
 /* Linearizable reads (etcd's ReadIndex, built on what libraft 0.15 has):
- * the leader confirms leadership with one raft_barrier shared by every read
- * that arrived before it was sent; once the barrier entry is applied, the
- * store holds everything committed before those reads began. A follower asks
+ * the leader confirms leadership once for every read that arrived before
+ * the confirmation was sent, then serves them at the commit index it noted.
+ * Two ways to confirm:
+ * - ask the voters (POST /etcfs/v1/leadercheck {term, leader}): a member
+ *   answers ok while it is a follower of this leader in this term. A
+ *   majority of oks, self included, given after the reads arrived, means no
+ *   other leader can have been elected before them (its voters would have
+ *   left this term first). Raft's rule applies: only once an entry of the
+ *   leader's own term is applied, so its commit index is current. One
+ *   loopback round trip, no disk write.
+ * - otherwise (a new term, a single voter, too few voters answering) a
+ *   raft_barrier: once the barrier entry is applied, the store holds
+ *   everything committed before those reads began. A follower asks
  * the leader for that index (POST /etcfs/v1/readindex through forward.c, one
  * request shared by all reads queued behind it) and waits until its own
  * store applied it. Reads queued while a confirmation is in flight wait for
  * the next one, so a burst costs two confirmations, not one per read.
  * Loop thread only. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +62,175 @@ static void readConfirmed(struct node *n, uint64_t index)
 
 static void readMaybeStart(struct node *n);
 
+#define READ__PING_TIMEOUT_MS 1000
+#define READ__PING_SKIP_MS 1000
+
+struct read_ping;
+struct read_ping_req
+{
+    struct forward_req fr;
+    struct read_ping *ping;
+    uint64_t id;
+};
+struct read_ping
+{
+    struct node *n;
+    uint64_t term;
+    uint64_t index;   /* commit index when the reads were covered */
+    unsigned need;    /* oks for a majority of voters, self included */
+    unsigned acks;
+    unsigned pending; /* requests whose callback has not fired */
+    bool decided;
+    char body[96];
+    struct read_ping_req reqs[];
+};
+
+static bool pingSkipped(struct node *n, uint64_t id, uint64_t now)
+{
+    unsigned i;
+    for (i = 0; i < sizeof n->ping_skip / sizeof n->ping_skip[0]; i++) {
+        if (n->ping_skip[i].id == id && n->ping_skip[i].until > now) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void pingSkip(struct node *n, uint64_t id)
+{
+    unsigned i;
+    unsigned slot = 0;
+    for (i = 0; i < sizeof n->ping_skip / sizeof n->ping_skip[0]; i++) {
+        if (n->ping_skip[i].id == id) {
+            slot = i;
+            break;
+        }
+        if (n->ping_skip[i].until < n->ping_skip[slot].until) {
+            slot = i;
+        }
+    }
+    n->ping_skip[slot].id = id;
+    n->ping_skip[slot].until = nodeNowMs(n) + READ__PING_SKIP_MS;
+}
+
+static void pingCb(struct forward_req *fr, int status)
+{
+    struct read_ping_req *r = QUEUE_DATA(fr, struct read_ping_req, fr);
+    struct read_ping *p = r->ping;
+    struct node *n = p->n;
+    bool ok = status == 0 && fr->http_status == 200 && fr->resp_body != NULL &&
+              memmem(fr->resp_body, fr->resp_len, "\"ok\":true", 9) != NULL;
+    forwardReqClear(fr);
+    p->pending--;
+    if (!ok && !n->closing) {
+        pingSkip(n, r->id);
+    }
+    if (!p->decided && !n->closing) {
+        if (ok) {
+            p->acks++;
+        }
+        if (p->acks >= p->need) {
+            p->decided = true;
+            n->confirm_inflight = false;
+            if (raft_state(&n->raft) == RAFT_LEADER &&
+                n->raft.current_term == p->term) {
+                readConfirmed(n, p->index);
+            } else {
+                readFailQueue(&n->reads_inflight, ETCFS_LEADER_CHANGED);
+            }
+            readMaybeStart(n);
+        } else if (p->acks + p->pending < p->need) {
+            /* too few oks: confirm these reads with a barrier instead */
+            p->decided = true;
+            n->confirm_inflight = false;
+            n->ping_barrier_until = nodeNowMs(n) + READ__PING_SKIP_MS;
+            while (!QUEUE_IS_EMPTY(&n->reads_inflight)) {
+                queue *head = QUEUE_HEAD(&n->reads_inflight);
+                QUEUE_REMOVE(head);
+                QUEUE_PUSH(&n->reads_pending, head);
+            }
+            readMaybeStart(n);
+        }
+    }
+    if (p->pending == 0) {
+        free(p);
+    }
+}
+
+/* Starts a leader check of the voters for the reads in flight. 0, or
+ * non-zero when a barrier must confirm them instead. */
+static int pingStart(struct node *n)
+{
+    const struct raft_configuration *conf = &n->raft.configuration;
+    uint64_t now = nodeNowMs(n);
+    struct read_ping *p;
+    unsigned voters = 0;
+    unsigned asked = 0;
+    unsigned i;
+    if (n->fwd == NULL || n->read_ready_term != n->raft.current_term ||
+        now < n->ping_barrier_until) {
+        return -1;
+    }
+    for (i = 0; i < conf->n; i++) {
+        if (conf->servers[i].role == RAFT_VOTER) {
+            voters++;
+        }
+    }
+    if (voters < 2) {
+        return -1; /* a single voter: its barrier costs no round trip */
+    }
+    p = calloc(1, sizeof *p + conf->n * sizeof p->reqs[0]);
+    if (p == NULL) {
+        return -1;
+    }
+    p->n = n;
+    p->term = n->raft.current_term;
+    p->index = n->raft.commit_index;
+    p->need = voters / 2 + 1;
+    p->acks = 1; /* this leader */
+    snprintf(p->body, sizeof p->body, "{\"term\":\"%llu\",\"leader\":\"%llu\"}",
+             (unsigned long long)p->term, (unsigned long long)n->cfg.id);
+    for (i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        char urls[NODE_URL_SIZE];
+        struct read_ping_req *r = &p->reqs[asked];
+        if (s->role != RAFT_VOTER || s->id == n->cfg.id ||
+            pingSkipped(n, s->id, now)) {
+            continue;
+        }
+        nodeMemberClientUrls(n, s->id, urls, sizeof urls);
+        if (urls[0] == '\0') {
+            continue;
+        }
+        r->ping = p;
+        r->id = s->id;
+        r->fr.data = p;
+        r->fr.cb = pingCb;
+        r->fr.path = "/etcfs/v1/leadercheck";
+        r->fr.body = p->body;
+        r->fr.body_len = strlen(p->body);
+        r->fr.timeout_ms = READ__PING_TIMEOUT_MS;
+        if (forwardSendTo(n->fwd, urls, &r->fr) == 0) {
+            asked++;
+            p->pending++;
+        }
+        if (p->acks + p->pending >= p->need + 1) {
+            break; /* a majority plus one spare is enough to ask */
+        }
+    }
+    if (p->acks + p->pending < p->need) {
+        /* the callbacks of requests sent are still to come: let them free
+         * the state; the reads go to a barrier now */
+        p->decided = true;
+        n->ping_barrier_until = now + READ__PING_SKIP_MS;
+        if (p->pending == 0) {
+            free(p);
+        }
+        return -1;
+    }
+    return 0;
+}
+
 static void barrierCb(struct raft_barrier *b, int status)
 {
     struct node *n = b->data;
@@ -64,6 +244,9 @@ static void barrierCb(struct raft_barrier *b, int status)
                                               ? ETCFS_CANCELED
                                               : ETCFS_TIMEOUT);
     } else {
+        if (raft_state(&n->raft) == RAFT_LEADER) {
+            n->read_ready_term = n->raft.current_term; /* its entry applied */
+        }
         /* The barrier entry is applied, so everything before it is too. */
         readConfirmed(n, raft_last_applied(&n->raft));
     }
@@ -118,6 +301,10 @@ static void readMaybeStart(struct node *n)
     }
     n->confirm_started = nodeNowMs(n);
     if (raft_state(&n->raft) == RAFT_LEADER) {
+        if (pingStart(n) == 0) {
+            n->confirm_inflight = true;
+            return;
+        }
         n->barrier.data = n;
         rv = raft_barrier(&n->raft, &n->barrier, barrierCb);
         if (rv != 0) {

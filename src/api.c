@@ -509,6 +509,7 @@ static const struct api_route apiV3Routes[] = {
 
 static const struct api_route apiInternalRoutes[] = {
     {"readindex", apiInternalReadIndex},
+    {"leadercheck", apiInternalLeaderCheck},
     {"publish", apiInternalPublish},
     {"keepalive", apiInternalKeepAlive},
     {"propose", apiInternalPropose},

@@ -521,6 +521,25 @@ static void readIndexServe(struct api_req *req)
     apiReply(req, o, -1);
 }
 
+/* The leader's read confirmation (raft/read.c): {"term", "leader"} ->
+ * {"ok": true} while this member follows that leader in that term. */
+void apiInternalLeaderCheck(struct api_req *req)
+{
+    uint64_t term = 0;
+    uint64_t leader = 0;
+    json_t *o;
+    if (codecUint64(req->body, "term", &term, NULL) != 0 ||
+        codecUint64(req->body, "leader", &leader, NULL) != 0) {
+        apiReplyError(req, ETCFS_BADJSON, "leadercheck: term and leader");
+        return;
+    }
+    o = json_object();
+    json_object_set_new(
+        o, "ok", json_boolean(nodeLeaderCheck(req->api->deps.node, term,
+                                              leader)));
+    apiReply(req, o, -1);
+}
+
 void apiInternalReadIndex(struct api_req *req)
 {
     if (!nodeIsLeader(req->api->deps.node)) {

@@ -131,6 +131,7 @@ void apiHealth(struct api_req *req);
 void apiVersion(struct api_req *req);
 void apiMetrics(struct api_req *req);
 void apiInternalReadIndex(struct api_req *req);
+void apiInternalLeaderCheck(struct api_req *req);
 void apiInternalPublish(struct api_req *req);
 void apiInternalPropose(struct api_req *req);
 

@@ -83,4 +83,60 @@ put $FP /watched yes >/dev/null
 wait $wp
 expect_match "watch on one follower sees a write through another" "\"value\":\"$(b64 yes)\"" "$(cat "$T_DIR/w")"
 
+# The leader confirms linearizable reads by asking the voters: a follower
+# says ok only for its own leader in its own term.
+st=$(api $FP /v3/maintenance/status '{}')
+term=$(jfield "$st" raftTerm); lid=$(jfield "$st" leader)
+expect_eq "leadercheck: a follower confirms its leader in its term" '{"ok":true}' \
+    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
+expect_eq "leadercheck: not for another term" '{"ok":false}' \
+    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$((term + 1))\",\"leader\":\"$lid\"}")"
+expect_eq "leadercheck: not for another leader" '{"ok":false}' \
+    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$(member_id $FP)\"}")"
+L=$(leader_node)
+expect_eq "leadercheck: never by the leader itself" '{"ok":false}' \
+    "$(api ${T_CPORT[$L]} /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
+expect_match "leadercheck: bad input is a clear error" 'term and leader' \
+    "$(api $FP /etcfs/v1/leadercheck '{"term":"x"}')"
+
+# A deposed leader never answers a linearizable read with a stale value:
+# freeze the leader, let the others elect a new one, write through it, thaw
+# the old leader and read from it at once (it still believes it leads until
+# it hears of the new term). Its answer must be the new value or an error.
+is_leader_port() { [ "$(leader_of "$1")" = "$(member_id "$1")" ] && [ -n "$(member_id "$1")" ]; }
+stale=0
+staleok=0
+for round in 1 2 3; do
+    L=$(leader_node)
+    [ -n "$L" ] || { fail "deposed leader round $round: no leader"; break; }
+    put ${T_CPORT[$L]} /deposed "old-$round" >/dev/null
+    kill -STOP "${T_PIDS[$L]}"
+    others=""
+    for n in 1 2 3; do [ "$n" != "$L" ] && others="$others $n"; done
+    newl=""
+    for i in $(seq 100); do
+        for n in $others; do
+            is_leader_port ${T_CPORT[$n]} && newl=$n && break
+        done
+        [ -n "$newl" ] && break
+        sleep 0.05
+    done
+    if [ -z "$newl" ]; then
+        kill -CONT "${T_PIDS[$L]}"
+        fail "deposed leader round $round: the others elected no leader"
+        break
+    fi
+    put ${T_CPORT[$newl]} /deposed "new-$round" >/dev/null
+    kill -CONT "${T_PIDS[$L]}"
+    r=$(curl -s -m 10 -X POST "http://127.0.0.1:${T_CPORT[$L]}/v3/kv/range" -d "{\"key\":\"$(b64 /deposed)\"}")
+    if [[ "$r" == *"\"value\":\"$(b64 "old-$round")\""* ]]; then
+        stale=$((stale + 1))
+    elif [[ "$r" == *"\"value\":\"$(b64 "new-$round")\""* ]]; then
+        staleok=$((staleok + 1))
+    fi
+    wait_until 10 healthy ${T_CPORT[$L]}
+done
+expect_eq "a thawed deposed leader never serves the old value (3 rounds)" "0" "$stale"
+echo "# deposed leader answered the new value in $staleok of 3 rounds (the others: an error)"
+
 finish

@@ -100,13 +100,13 @@ for n in 3 4 5; do
     expect_eq "member n$n removed" "yes" "$ok"
     node_stop $n
 done
+# with n3..n5 stopped, n1 + n2 are a quorum only if the removed ones no
+# longer count (otherwise 2 of 5); a removed leader leaves an election
+wait_until 15 healthy $P
 r=$(api $P /v3/cluster/member/list '{}')
 expect_eq "2 members left" "2" "$(printf '%s' "$r" | grep -o '"peerURLs"' | wc -l)"
 r=$(api $P /v3/cluster/member/remove '{"ID":"12345"}')
 expect_match "removing an unknown member fails" 'member not found' "$r"
-# with n3..n5 stopped, n1 + n2 are a quorum only if the removed ones no
-# longer count (otherwise 2 of 5)
-wait_until 15 healthy $P
 r=$(put ${T_CPORT[2]} /after-remove ok)
 expect_match "writes succeed with the 2 remaining voters" '"revision"' "$r"
 expect_eq "and read back" "ok" "$(getv $P /after-remove)"
