@@ -145,6 +145,7 @@ int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
     r.limit = limit;
     r.revision = revision;
     r.keys_only = true;
+    r.no_count = limit > 0; /* "any key under it?": never walk them all */
     return storeRange(m->deps.store, &r, resp, NULL);
 }
 

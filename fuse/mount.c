@@ -104,11 +104,15 @@ static void mountFree(struct mount *m)
     struct overlay *o;
     struct pending_create *p;
     inodeTableClose(&m->inodes);
-    while ((o = m->overlays) != NULL) {
-        m->overlays = o->next;
-        free(o->rel);
-        free(o);
+    size_t b;
+    for (b = 0; b < m->overlay_buckets; b++) {
+        while ((o = m->overlays[b]) != NULL) {
+            m->overlays[b] = o->next;
+            free(o->rel);
+            free(o);
+        }
     }
+    free(m->overlays);
     while ((p = m->creates) != NULL) {
         m->creates = p->next;
         free(p->rel);

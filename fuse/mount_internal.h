@@ -100,7 +100,9 @@ struct mount
     /* guarded by mu */
     pthread_mutex_t mu;
     struct inode_table inodes;
-    struct overlay *overlays;
+    struct overlay **overlays; /* hash buckets by (rel, dir) */
+    size_t overlay_buckets;
+    size_t overlay_count;
     struct pending_create *creates;
     /* replay thread */
     pthread_t replay_thread;

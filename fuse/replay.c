@@ -52,11 +52,33 @@ struct replay_item
 
 /* ---- overlays (mu) ---- */
 
+/* Overlays are a hash table: under a burst of remote changes thousands
+ * wait for their replay, and every lookup on the mount consults them. */
+static uint64_t overlayHash(const char *rel, size_t len, bool dir)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char)rel[i]) * 1099511628211ULL;
+    }
+    return (h ^ (dir ? 1u : 0u)) * 1099511628211ULL;
+}
+
+static size_t overlayBucket(const struct mount *m, const char *rel,
+                            size_t len, bool dir)
+{
+    return (size_t)(overlayHash(rel, len, dir) % m->overlay_buckets);
+}
+
 static struct overlay *overlayFind(struct mount *m, const char *rel,
                                    size_t len, bool dir)
 {
     struct overlay *o;
-    for (o = m->overlays; o != NULL; o = o->next) {
+    if (m->overlay_count == 0) {
+        return NULL;
+    }
+    for (o = m->overlays[overlayBucket(m, rel, len, dir)]; o != NULL;
+         o = o->next) {
         if (o->dir == dir && o->rel_len == len &&
             memcmp(o->rel, rel, len) == 0) {
             return o;
@@ -65,13 +87,43 @@ static struct overlay *overlayFind(struct mount *m, const char *rel,
     return NULL;
 }
 
+/* Grows the table to keep chains short. false only when there is no table
+ * at all (out of memory). */
+static bool overlayReserve(struct mount *m)
+{
+    struct overlay **nb;
+    size_t n;
+    size_t b;
+    if (m->overlay_buckets > 0 && m->overlay_count < m->overlay_buckets) {
+        return true;
+    }
+    n = m->overlay_buckets == 0 ? 64 : m->overlay_buckets * 2;
+    nb = calloc(n, sizeof *nb);
+    if (nb == NULL) {
+        return m->overlay_buckets > 0; /* longer chains, still correct */
+    }
+    for (b = 0; b < m->overlay_buckets; b++) {
+        struct overlay *o;
+        while ((o = m->overlays[b]) != NULL) {
+            size_t i = (size_t)(overlayHash(o->rel, o->rel_len, o->dir) % n);
+            m->overlays[b] = o->next;
+            o->next = nb[i];
+            nb[i] = o;
+        }
+    }
+    free(m->overlays);
+    m->overlays = nb;
+    m->overlay_buckets = n;
+    return true;
+}
+
 static void overlayAdd(struct mount *m, const char *rel, size_t len, bool dir,
                        bool ghost, const struct stat *st)
 {
     struct overlay *o;
     pthread_mutex_lock(&m->mu);
     o = overlayFind(m, rel, len, dir);
-    if (o == NULL) {
+    if (o == NULL && overlayReserve(m)) {
         o = calloc(1, sizeof *o);
         if (o != NULL) {
             o->rel = malloc(len + 1);
@@ -85,8 +137,12 @@ static void overlayAdd(struct mount *m, const char *rel, size_t len, bool dir,
             o->rel[len] = '\0';
             o->rel_len = len;
             o->dir = dir;
-            o->next = m->overlays;
-            m->overlays = o;
+            {
+                size_t i = overlayBucket(m, rel, len, dir);
+                o->next = m->overlays[i];
+                m->overlays[i] = o;
+                m->overlay_count++;
+            }
         }
     }
     if (o != NULL) {
@@ -132,13 +188,17 @@ bool overlayTake(struct mount *m, const char *rel, size_t len, bool dir,
     struct overlay **pp;
     bool found = false;
     pthread_mutex_lock(&m->mu);
-    for (pp = &m->overlays; *pp != NULL; pp = &(*pp)->next) {
+    pp = m->overlay_count > 0
+             ? &m->overlays[overlayBucket(m, rel, len, dir)]
+             : NULL;
+    for (; pp != NULL && *pp != NULL; pp = &(*pp)->next) {
         struct overlay *o = *pp;
         if (o->dir == dir && o->ghost == ghost && o->rel_len == len &&
             memcmp(o->rel, rel, len) == 0) {
             *pp = o->next;
             free(o->rel);
             free(o);
+            m->overlay_count--;
             found = true;
             break;
         }

@@ -542,6 +542,7 @@ struct store_collect
     bool want_value;
     bool count_only;   /* count, collect nothing */
     size_t copy_limit; /* 0 = all; stop collecting (not counting) after */
+    bool stop_at_limit; /* stop counting too once copy_limit is reached */
     int64_t min_mod;   /* filters, 0 = none (etcd pruneKVs) */
     int64_t max_mod;
     int64_t min_create;
@@ -646,6 +647,9 @@ static int readerCollectLatest(struct store_reader *rd, const char *key,
         const char *k = leveldb_iter_key(it, &klen);
         const char *v;
         if (mvccKeyCompare(k, klen, bound.data, bound.len) >= 0) {
+            break;
+        }
+        if (c->stop_at_limit && out->n >= c->copy_limit) {
             break;
         }
         (*count)++;
@@ -819,6 +823,9 @@ static int readerCollect(struct store_reader *rd, const char *key,
         }
         if (rec.tombstone) {
             continue;
+        }
+        if (c->stop_at_limit && out->n >= c->copy_limit) {
+            goto out;
         }
         (*count)++;
         if (c->count_only ||
@@ -999,6 +1006,7 @@ static int readerRange(struct store_reader *rd,
     c.max_create = req->max_create_revision;
     if (!storeRangeSorts(req) && req->limit > 0) {
         c.copy_limit = (size_t)req->limit + 1; /* one more for 'more' */
+        c.stop_at_limit = req->no_count && !req->count_only;
     }
     rv = readerCollect(rd, req->key, req->key_len, req->range_end,
                        req->range_end_len, &c, &kvs, &count, errmsg);

@@ -81,6 +81,9 @@ struct store_range_req
     int sort_target;  /* enum store_sort_target */
     bool keys_only;
     bool count_only;
+    /* internal (the mount): with a limit, stop at it; count is then only
+     * the keys collected, not every key in range (etcd's count) */
+    bool no_count;
     int64_t min_mod_revision; /* 0 = no filter (all four) */
     int64_t max_mod_revision;
     int64_t min_create_revision;
