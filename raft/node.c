@@ -3,11 +3,14 @@
  * leadership watch, self-publication of name and client URLs, and close.
  * Loop thread only. Linearizable reads live in read.c, membership changes
  * in membership.c, the state machine in fsm.c. */
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../src/lib/fs.h"
 
@@ -977,13 +980,63 @@ void nodeSetForward(struct node *n, struct forward *fwd)
     n->fwd = fwd;
 }
 
+/* Why the peer address cannot be listened on, as an errno (0 if it can):
+ * raft_start reports only "I/O error" then. */
+static int peerBindErrno(const char *address)
+{
+    char host[NODE_URL_SIZE];
+    struct sockaddr_storage sa;
+    const char *colon = strrchr(address, ':');
+    int fd;
+    int one = 1;
+    int rv = 0;
+    size_t hlen;
+    if (colon == NULL || (hlen = (size_t)(colon - address)) >= sizeof host) {
+        return 0;
+    }
+    memcpy(host, address, hlen);
+    host[hlen] = '\0';
+    memset(&sa, 0, sizeof sa);
+    if (uv_ip4_addr(host, atoi(colon + 1), (struct sockaddr_in *)&sa) != 0 &&
+        uv_ip6_addr(host, atoi(colon + 1), (struct sockaddr_in6 *)&sa) != 0) {
+        return 0;
+    }
+    fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return 0;
+    }
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa,
+             sa.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                     : sizeof(struct sockaddr_in6)) != 0 ||
+        listen(fd, 1) != 0) {
+        rv = errno;
+    }
+    close(fd);
+    return rv;
+}
+
 int nodeStart(struct node *n, char *errmsg)
 {
     int rv = raft_start(&n->raft);
     if (rv != 0) {
-        etcfsErrmsgf(errmsg, "raft_start(): %s",
-                     raft_errmsg(&n->raft)[0] != '\0' ? raft_errmsg(&n->raft)
-                                                      : raft_strerror(rv));
+        /* raft only says "I/O error" when the peer address cannot be
+         * listened on (e.g. in use): the transport knows why */
+        const char *why = n->transport.errmsg[0] != '\0'
+                              ? n->transport.errmsg
+                          : n->io.errmsg[0] != '\0' ? n->io.errmsg
+                          : raft_errmsg(&n->raft)[0] != '\0'
+                              ? raft_errmsg(&n->raft)
+                              : raft_strerror(rv);
+        const char *listen_on = n->cfg.bind_address[0] != '\0'
+                                    ? n->cfg.bind_address
+                                    : n->cfg.address;
+        int e = peerBindErrno(listen_on);
+        if (e != 0) {
+            why = strerror(e);
+        }
+        etcfsErrmsgf(errmsg, "raft_start() on peer address %s: %s",
+                     listen_on, why);
         return rv == RAFT_CORRUPT ? ETCFS_CORRUPT : ETCFS_IO;
     }
     n->started = true;

@@ -88,4 +88,9 @@ out=$("$ETCFSD" --name busy2 --data-dir "$T_DIR/busy2" --listen-client-urls http
     --initial-cluster busy2=http://127.0.0.1:48380 2>&1); rc=$?
 check "a client port in use exits non-zero" test $rc != 0
 expect_match "with the address in the message" 'address already in use' "$out"
+out=$("$ETCFSD" --name busy3 --data-dir "$T_DIR/busy3" --listen-client-urls http://127.0.0.1:48379 \
+    --listen-peer-urls http://127.0.0.1:${T_PPORT[1]} --initial-advertise-peer-urls http://127.0.0.1:${T_PPORT[1]} \
+    --initial-cluster busy3=http://127.0.0.1:${T_PPORT[1]} 2>&1); rc=$?
+check "a peer port in use exits non-zero" test $rc != 0
+expect_match "with the peer address and the reason" "127.0.0.1:${T_PPORT[1]}: Address already in use" "$out"
 finish
