@@ -85,10 +85,18 @@ bool mountIsReplay(struct mount *m, fuse_req_t req)
     return tid != 0 && fuse_req_ctx(req)->pid == tid;
 }
 
+/* Attributes: cached only with --mount-consistency local. */
 static double fsTimeout(const struct mount *m)
 {
     return m->linearizable ? 0.0 : 1.0;
 }
+
+/* Names are cached for a second in both modes: a cached name only spares
+ * the LOOKUP. open, opendir and a lookup that misses confirm the read and
+ * resolve the path again (a name deleted elsewhere fails there), misses
+ * are never cached, and the replay thread invalidates every name that
+ * changed elsewhere. */
+#define FS__ENTRY_TIMEOUT 1.0
 
 int mountKey(const struct mount *m, const char *rel, size_t rel_len, bool dir,
              char *out, size_t size)
@@ -462,7 +470,7 @@ static void replyEntry(fuse_req_t req, struct mount *m, const char *rel,
     }
     targetStat(m, e.ino, t, &e.attr);
     e.attr_timeout = fsTimeout(m);
-    e.entry_timeout = fsTimeout(m);
+    e.entry_timeout = FS__ENTRY_TIMEOUT;
     if (fi != NULL) {
         if (fuse_reply_create(req, &e, fi) != 0) {
             /* the kernel dropped it: undo our reference */

@@ -3099,6 +3099,31 @@ int storeSnapshotInfo(const void *buf, size_t len, uint64_t *index,
     return 0;
 }
 
+int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
+                      uint64_t *term, int64_t *revision, int64_t *keys,
+                      char *errmsg)
+{
+    const unsigned char *p = buf;
+    if (buf == NULL || len < STORE__SNAP_HEADER + 4) {
+        etcfsErrmsgf(errmsg, "snapshot: truncated (%zu bytes)", len);
+        return ETCFS_CORRUPT;
+    }
+    if (memcmp(p, STORE__SNAP_MAGIC, 8) != 0) {
+        etcfsErrmsgf(errmsg, "snapshot: bad magic");
+        return ETCFS_CORRUPT;
+    }
+    if (bufGetU32(p + 8) != STORE__SNAP_FORMAT) {
+        etcfsErrmsgf(errmsg, "snapshot: unknown format %u",
+                     (unsigned)bufGetU32(p + 8));
+        return ETCFS_CORRUPT;
+    }
+    *index = bufGetU64(p + 12);
+    *term = bufGetU64(p + 20);
+    *revision = (int64_t)bufGetU64(p + 28);
+    *keys = (int64_t)bufGetU64(p + 44);
+    return 0;
+}
+
 /* Writes the batch when it holds enough. */
 static int restoreMaybeFlush(struct store *s, size_t *ops, size_t *bytes,
                              char *errmsg)

@@ -385,5 +385,11 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg);
 int storeSnapshotInfo(const void *buf, size_t len, uint64_t *index,
                       uint64_t *term, int64_t *revision, int64_t *keys,
                       char *errmsg);
+/* The same header fields after checking only magic and format: no pass
+ * over the data (restart decides from the index alone whether the store
+ * already holds a snapshot; storeRestore verifies everything). */
+int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
+                      uint64_t *term, int64_t *revision, int64_t *keys,
+                      char *errmsg);
 
 #endif /* ETCFS_STORE_H */
