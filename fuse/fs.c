@@ -85,18 +85,11 @@ bool mountIsReplay(struct mount *m, fuse_req_t req)
     return tid != 0 && fuse_req_ctx(req)->pid == tid;
 }
 
-/* Attributes: cached only with --mount-consistency local. */
 static double fsTimeout(const struct mount *m)
 {
     return m->linearizable ? 0.0 : 1.0;
 }
 
-/* Names are cached for a second in both modes: a cached name only spares
- * the LOOKUP. open, opendir and a lookup that misses confirm the read and
- * resolve the path again (a name deleted elsewhere fails there), misses
- * are never cached, and the replay thread invalidates every name that
- * changed elsewhere. */
-#define FS__ENTRY_TIMEOUT 1.0
 
 int mountKey(const struct mount *m, const char *rel, size_t rel_len, bool dir,
              char *out, size_t size)
@@ -470,7 +463,7 @@ static void replyEntry(fuse_req_t req, struct mount *m, const char *rel,
     }
     targetStat(m, e.ino, t, &e.attr);
     e.attr_timeout = fsTimeout(m);
-    e.entry_timeout = FS__ENTRY_TIMEOUT;
+    e.entry_timeout = fsTimeout(m);
     if (fi != NULL) {
         if (fuse_reply_create(req, &e, fi) != 0) {
             /* the kernel dropped it: undo our reference */
@@ -1090,6 +1083,12 @@ static void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         (void)overlayTake(m, from, flen, true, true);
         (void)overlayTake(m, to, tlen, false, false);
         (void)overlayTake(m, to, tlen, true, false);
+        pthread_mutex_lock(&m->mu);
+        {
+            struct inode *d = inodeFindRel(&m->inodes, from, flen, true);
+            inodeRename(&m->inodes, from, flen, to, tlen, d != NULL);
+        }
+        pthread_mutex_unlock(&m->mu);
         fuse_reply_err(req, 0);
         return;
     }
@@ -1161,6 +1160,11 @@ static void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
     if (rv == 0) {
         rv = fsRenameTxn(m, from, flen, ft.kind == FS_DIR, to, tlen,
                          to_dir_empty);
+    }
+    if (rv == 0) {
+        pthread_mutex_lock(&m->mu);
+        inodeRename(&m->inodes, from, flen, to, tlen, ft.kind == FS_DIR);
+        pthread_mutex_unlock(&m->mu);
     }
     targetClear(&ft);
     fuse_reply_err(req, rv);

@@ -127,11 +127,84 @@ void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n)
     for (pp = &t->by_ino[ino % t->nbuckets]; *pp != e; pp = &(*pp)->next_ino) {
     }
     *pp = e->next_ino;
+    if (!e->unnamed) {
+        for (pp = &t->by_rel[fnv(e->rel, e->rel_len, e->dir) % t->nbuckets];
+             *pp != e; pp = &(*pp)->next_rel) {
+        }
+        *pp = e->next_rel;
+    }
+    t->n--;
+    free(e->rel);
+    free(e);
+}
+
+/* Moves e to a new path in the by_rel index (by_ino is unchanged). */
+static int inodeRekey(struct inode_table *t, struct inode *e, const char *rel,
+                      size_t len)
+{
+    struct inode **pp;
+    char *nrel = malloc(len + 1);
+    if (nrel == NULL) {
+        return -1;
+    }
+    memcpy(nrel, rel, len);
+    nrel[len] = '\0';
     for (pp = &t->by_rel[fnv(e->rel, e->rel_len, e->dir) % t->nbuckets];
          *pp != e; pp = &(*pp)->next_rel) {
     }
     *pp = e->next_rel;
-    t->n--;
     free(e->rel);
-    free(e);
+    e->rel = nrel;
+    e->rel_len = len;
+    e->next_rel = t->by_rel[fnv(rel, len, e->dir) % t->nbuckets];
+    t->by_rel[fnv(rel, len, e->dir) % t->nbuckets] = e;
+    return 0;
+}
+
+void inodeRename(struct inode_table *t, const char *from, size_t flen,
+                 const char *to, size_t tlen, bool dir)
+{
+    struct inode *src = inodeFindRel(t, from, flen, dir);
+    struct inode *old = inodeFindRel(t, to, tlen, dir);
+    size_t i;
+    if (old != NULL && old != src && !old->unnamed) {
+        /* The replaced inode: lookups of the name now find src. It keeps
+         * its path, so what still holds it (an open racing the rename)
+         * reads the path's current value, a complete version. */
+        struct inode **pp;
+        for (pp = &t->by_rel[fnv(old->rel, old->rel_len, old->dir) %
+                             t->nbuckets];
+             *pp != old; pp = &(*pp)->next_rel) {
+        }
+        *pp = old->next_rel;
+        old->next_rel = NULL;
+        old->unnamed = true;
+    }
+    if (src != NULL && !src->unnamed) {
+        (void)inodeRekey(t, src, to, tlen);
+    }
+    if (!dir) {
+        return;
+    }
+    /* everything under the directory moves with it */
+    for (i = 0; i < t->nbuckets; i++) {
+        struct inode *e = t->by_ino[i];
+        for (; e != NULL; e = e->next_ino) {
+            char *nrel;
+            size_t nlen;
+            if (e->unnamed || e->rel_len <= flen || e->rel[flen] != '/' ||
+                memcmp(e->rel, from, flen) != 0) {
+                continue;
+            }
+            nlen = tlen + (e->rel_len - flen);
+            nrel = malloc(nlen + 1);
+            if (nrel == NULL) {
+                continue;
+            }
+            memcpy(nrel, to, tlen);
+            memcpy(nrel + tlen, e->rel + flen, e->rel_len - flen);
+            (void)inodeRekey(t, e, nrel, nlen);
+            free(nrel);
+        }
+    }
 }

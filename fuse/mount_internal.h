@@ -34,6 +34,7 @@ struct inode
     bool dir;
     uint64_t nlookup;
     int64_t cached_rev; /* revision whose data the page cache holds */
+    bool unnamed; /* replaced by a rename: out of the by_rel index */
     struct inode *next_ino;
     struct inode *next_rel;
 };
@@ -125,6 +126,10 @@ struct inode *inodeGet(struct inode_table *t, const char *rel, size_t len,
 struct inode *inodeFind(struct inode_table *t, uint64_t ino);
 struct inode *inodeFindRel(struct inode_table *t, const char *rel, size_t len,
                            bool dir);
+/* A rename done: the kernel moved its dentry, so the inode (and, for a
+ * directory, every inode under it) now answers to the new path. */
+void inodeRename(struct inode_table *t, const char *from, size_t flen,
+                 const char *to, size_t tlen, bool dir);
 void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n);
 
 /* ---- ops.c: loop-side work for FUSE threads (block the caller) ---- */

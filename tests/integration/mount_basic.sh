@@ -166,4 +166,25 @@ out=$("$ETCFSD" --name other --data-dir "$T_DIR/other" --mount "$T_DIR/busy" \
     --listen-client-urls http://127.0.0.1:48379 --listen-peer-urls http://127.0.0.1:48380 \
     --initial-advertise-peer-urls http://127.0.0.1:48380 --initial-cluster other=http://127.0.0.1:48380 2>&1)
 expect_match "a non-empty mount point is refused" 'is not empty' "$out"
+
+# --mount-consistency local caches names and attributes: a rename must
+# still be readable under its new name at once (the kernel moved its
+# dentry to the old inode; the mount must follow)
+node_stop 1
+node_start 1 --mount "$M" --mount-consistency local
+wait_until 15 healthy $P
+wait_until 10 mountpoint -q "$M"
+echo one >"$M/ra"
+cat "$M/ra" >/dev/null
+mv "$M/ra" "$M/rb"
+expect_eq "local: a renamed file reads under its new name at once" "one" "$(cat "$M/rb" 2>&1)"
+echo two >"$M/rc"
+cat "$M/rc" >/dev/null
+mv "$M/rb" "$M/rc"
+expect_eq "local: a rename over a file reads the moved value" "one" "$(cat "$M/rc" 2>&1)"
+mkdir "$M/rd"
+echo x >"$M/rd/f"
+cat "$M/rd/f" >/dev/null
+mv "$M/rd" "$M/re"
+expect_eq "local: a file of a renamed directory reads at its new path" "x" "$(cat "$M/re/f" 2>&1)"
 finish
