@@ -84,10 +84,12 @@ getv() {
 }
 revision() { jfield "$(api "$1" /v3/kv/range '{"key":"AA==","serializable":true}')" revision; }
 
-# node_start N [extra flags...]: member nN with client port 4N379, peer
-# 4N380 (N = 1..9), in the cluster named by $T_CLUSTER (default: nodes
-# listed in $T_MEMBERS, e.g. "1 2 3").
-node_ports() { T_CPORT[$1]=$((40000 + $1 * 1000 + 379)); T_PPORT[$1]=$((40000 + $1 * 1000 + 380)); }
+# node_start N [extra flags...]: member nN with client port 1N379, peer
+# 1N380 (N = 1..9), in the cluster named by $T_CLUSTER (default: nodes
+# listed in $T_MEMBERS, e.g. "1 2 3"). The ports lie below Linux's
+# ephemeral range (32768-60999): an outgoing connection's source port
+# never holds one when a member starts.
+node_ports() { T_CPORT[$1]=$((10000 + $1 * 1000 + 379)); T_PPORT[$1]=$((10000 + $1 * 1000 + 380)); }
 initial_cluster() {
     local ic="" n
     for n in ${T_MEMBERS:-1}; do

@@ -84,11 +84,11 @@ nc_pid=""
 T_PIDS[1]=$!
 wait_until 15 healthy ${T_CPORT[1]}
 out=$("$ETCFSD" --name busy2 --data-dir "$T_DIR/busy2" --listen-client-urls http://127.0.0.1:${T_CPORT[1]} \
-    --listen-peer-urls http://127.0.0.1:48380 --initial-advertise-peer-urls http://127.0.0.1:48380 \
-    --initial-cluster busy2=http://127.0.0.1:48380 2>&1); rc=$?
+    --listen-peer-urls http://127.0.0.1:18380 --initial-advertise-peer-urls http://127.0.0.1:18380 \
+    --initial-cluster busy2=http://127.0.0.1:18380 2>&1); rc=$?
 check "a client port in use exits non-zero" test $rc != 0
 expect_match "with the address in the message" 'address already in use' "$out"
-out=$("$ETCFSD" --name busy3 --data-dir "$T_DIR/busy3" --listen-client-urls http://127.0.0.1:48379 \
+out=$("$ETCFSD" --name busy3 --data-dir "$T_DIR/busy3" --listen-client-urls http://127.0.0.1:18379 \
     --listen-peer-urls http://127.0.0.1:${T_PPORT[1]} --initial-advertise-peer-urls http://127.0.0.1:${T_PPORT[1]} \
     --initial-cluster busy3=http://127.0.0.1:${T_PPORT[1]} 2>&1); rc=$?
 check "a peer port in use exits non-zero" test $rc != 0

@@ -24,7 +24,7 @@ check "the log was compacted (a raft snapshot exists)" bash -c "ls '$T_DIR/n1.et
 # ---- learner ----
 node_ports 4
 r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"],\"isLearner\":true}")
-expect_match "member add --learner" '"member":\{"ID":"[0-9]+","peerURLs":\["http://127.0.0.1:44380"\],"isLearner":true\}' "$r"
+expect_match "member add --learner" '"member":\{"ID":"[0-9]+","peerURLs":\["http://127.0.0.1:14380"\],"isLearner":true\}' "$r"
 id4=$(printf '%s' "$r" | grep -o '"member":{"ID":"[0-9]*"' | grep -o '[0-9][0-9]*')
 r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"]}")
 expect_match "adding the same peer URL again fails" 'Peer URLs already exists' "$r"
@@ -65,11 +65,11 @@ check "the new member published its name" bash -c "curl -s -X POST http://127.0.
 
 # ---- update: n5 moves to another peer port, keeps its id and data ----
 node_stop 5
-r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:45390\"]}")
+r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:15390\"]}")
 expect_match "member update" '"members"' "$r"
-expect_match "member list shows the new peer URL" '"peerURLs":\["http://127.0.0.1:45390"\]' "$(api $P /v3/cluster/member/list '{}')"
-c5="$(T_MEMBERS="1 2 3 4" initial_cluster),n5=http://127.0.0.1:45390"
-T_PEER_PORT=45390 T_CLUSTER="$c5" node_start 5 --initial-cluster-state existing --snapshot-count 100
+expect_match "member list shows the new peer URL" '"peerURLs":\["http://127.0.0.1:15390"\]' "$(api $P /v3/cluster/member/list '{}')"
+c5="$(T_MEMBERS="1 2 3 4" initial_cluster),n5=http://127.0.0.1:15390"
+T_PEER_PORT=15390 T_CLUSTER="$c5" node_start 5 --initial-cluster-state existing --snapshot-count 100
 put $P /after-update yes >/dev/null
 wait_until 20 test "$(getv ${T_CPORT[5]} /after-update true)" = yes
 expect_eq "the updated member catches up on its new peer URL" "yes" "$(getv ${T_CPORT[5]} /after-update true)"
@@ -79,9 +79,9 @@ r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://12
 expect_match "update to another member's peer URL fails" 'Peer URLs already exists' "$r"
 
 # ---- a data dir of another member is refused ----
-"$ETCFSD" --name intruder --data-dir "$T_DIR/n1.etcfs" --listen-client-urls http://127.0.0.1:49379 \
-    --listen-peer-urls http://127.0.0.1:49380 --initial-advertise-peer-urls http://127.0.0.1:49380 \
-    --initial-cluster intruder=http://127.0.0.1:49380 >"$T_DIR/intruder.log" 2>&1
+"$ETCFSD" --name intruder --data-dir "$T_DIR/n1.etcfs" --listen-client-urls http://127.0.0.1:19379 \
+    --listen-peer-urls http://127.0.0.1:19380 --initial-advertise-peer-urls http://127.0.0.1:19380 \
+    --initial-cluster intruder=http://127.0.0.1:19380 >"$T_DIR/intruder.log" 2>&1
 rc=$?
 check "starting on another member's data dir fails" test "$rc" != 0
 check "with a clear message" grep -q "belongs to another member or cluster" "$T_DIR/intruder.log"

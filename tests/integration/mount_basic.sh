@@ -163,8 +163,8 @@ expect_eq "a restart recovers from the stale mount" "new" "$(cat "$M/target" 2>&
 mkdir -p "$T_DIR/busy"
 echo x >"$T_DIR/busy/file"
 out=$("$ETCFSD" --name other --data-dir "$T_DIR/other" --mount "$T_DIR/busy" \
-    --listen-client-urls http://127.0.0.1:48379 --listen-peer-urls http://127.0.0.1:48380 \
-    --initial-advertise-peer-urls http://127.0.0.1:48380 --initial-cluster other=http://127.0.0.1:48380 2>&1)
+    --listen-client-urls http://127.0.0.1:18379 --listen-peer-urls http://127.0.0.1:18380 \
+    --initial-advertise-peer-urls http://127.0.0.1:18380 --initial-cluster other=http://127.0.0.1:18380 2>&1)
 expect_match "a non-empty mount point is refused" 'is not empty' "$out"
 
 # --mount-consistency local caches names and attributes: a rename must
