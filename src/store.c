@@ -3019,13 +3019,10 @@ int storeSnapshotEncode(struct store_snapshot *snap,
 /* Checks an encoded snapshot end to end: magic, format, CRC, every record
  * inside the buffer, and the state record agreeing with the header. Fills
  * st from the header. */
-static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
-                         char *errmsg)
+/* Length, magic and format of an encoded snapshot. */
+static int snapshotHeaderCheck(const void *buf, size_t len, char *errmsg)
 {
     const unsigned char *p = buf;
-    struct mvcc_state rec_st;
-    bool have_state = false;
-    size_t off;
     if (buf == NULL || len < STORE__SNAP_HEADER + 4) {
         etcfsErrmsgf(errmsg, "snapshot: truncated (%zu bytes)", len);
         return ETCFS_CORRUPT;
@@ -3038,6 +3035,20 @@ static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
         etcfsErrmsgf(errmsg, "snapshot: unknown format %u",
                      (unsigned)bufGetU32(p + 8));
         return ETCFS_CORRUPT;
+    }
+    return 0;
+}
+
+static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
+                         char *errmsg)
+{
+    const unsigned char *p = buf;
+    struct mvcc_state rec_st;
+    bool have_state = false;
+    size_t off;
+    int rv = snapshotHeaderCheck(buf, len, errmsg);
+    if (rv != 0) {
+        return rv;
     }
     if (crc32Update(0, p, len - 4) != bufGetU32(p + len - 4)) {
         etcfsErrmsgf(errmsg, "snapshot: checksum mismatch");
@@ -3104,18 +3115,9 @@ int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
                       char *errmsg)
 {
     const unsigned char *p = buf;
-    if (buf == NULL || len < STORE__SNAP_HEADER + 4) {
-        etcfsErrmsgf(errmsg, "snapshot: truncated (%zu bytes)", len);
-        return ETCFS_CORRUPT;
-    }
-    if (memcmp(p, STORE__SNAP_MAGIC, 8) != 0) {
-        etcfsErrmsgf(errmsg, "snapshot: bad magic");
-        return ETCFS_CORRUPT;
-    }
-    if (bufGetU32(p + 8) != STORE__SNAP_FORMAT) {
-        etcfsErrmsgf(errmsg, "snapshot: unknown format %u",
-                     (unsigned)bufGetU32(p + 8));
-        return ETCFS_CORRUPT;
+    int rv = snapshotHeaderCheck(buf, len, errmsg);
+    if (rv != 0) {
+        return rv;
     }
     *index = bufGetU64(p + 12);
     *term = bufGetU64(p + 20);

@@ -363,6 +363,24 @@ static void testRangeBounds(void **state)
     assert_int_equal(resp.n_kvs, 5);
     storeRangeRespClear(&resp);
 
+    /* with a limit, etcd's count still counts every key in range; no_count
+     * (the mount's "anything under it?") stops at the limit */
+    req.limit = 1;
+    assert_int_equal(storeRange(f->s, &req, &resp, f->errmsg), 0);
+    assert_int_equal(resp.n_kvs, 1);
+    assert_int_equal(resp.count, 5);
+    assert_true(resp.more);
+    storeRangeRespClear(&resp);
+    req.no_count = true;
+    assert_int_equal(storeRange(f->s, &req, &resp, f->errmsg), 0);
+    assert_int_equal(resp.n_kvs, 1);
+    assert_true(resp.count < 5);
+    assert_true(resp.more);
+    ASSERT_KEY(&resp.kvs[0], "a");
+    storeRangeRespClear(&resp);
+    req.limit = 0;
+    req.no_count = false;
+
     rangeReq(&req, "c", "b");
     assert_int_equal(storeRange(f->s, &req, &resp, f->errmsg), 0);
     assert_int_equal(resp.n_kvs, 0);
@@ -1283,6 +1301,19 @@ static void testSnapshotRestore(void **state)
     assert_int_equal(term, 7);
     assert_int_equal(rev, 6);
     assert_int_equal(keys, 2);
+    /* the header alone tells the same, without reading the data */
+    index = term = 0;
+    rev = keys = 0;
+    assert_int_equal(storeSnapshotPeek(buf, len, &index, &term, &rev, &keys,
+                                       f->errmsg),
+                     0);
+    assert_int_equal(index, f->index - 1);
+    assert_int_equal(term, 7);
+    assert_int_equal(rev, 6);
+    assert_int_equal(keys, 2);
+    assert_int_equal(storeSnapshotPeek(buf, 10, &index, &term, &rev, &keys,
+                                       f->errmsg),
+                     ETCFS_CORRUPT);
 
     memset(&g, 0, sizeof g);
     snprintf(g.dir, sizeof g.dir, "/tmp/etcfs-test-store-XXXXXX");
