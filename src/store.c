@@ -53,6 +53,7 @@
 
 #include <dirent.h>
 #include <leveldb/c.h>
+#include <zlib.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
@@ -61,7 +62,6 @@
 
 #include "error.h"
 #include "lib/buf.h"
-#include "lib/crc32.h"
 #include "lib/fs.h"
 #include "mvcc_key.h"
 #include "txn.h"
@@ -3010,7 +3010,7 @@ int storeSnapshotEncode(struct store_snapshot *snap,
         return rv;
     }
     snapshotHeader(out, &snap->st);
-    bufPutU32(out + total - 4, crc32Update(0, out, total - 4));
+    bufPutU32(out + total - 4, (uint32_t)crc32_z(0, out, total - 4));
     *buf = out;
     *len = total;
     return 0;
@@ -3050,7 +3050,7 @@ static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
     if (rv != 0) {
         return rv;
     }
-    if (crc32Update(0, p, len - 4) != bufGetU32(p + len - 4)) {
+    if ((uint32_t)crc32_z(0, p, len - 4) != bufGetU32(p + len - 4)) {
         etcfsErrmsgf(errmsg, "snapshot: checksum mismatch");
         return ETCFS_CORRUPT;
     }

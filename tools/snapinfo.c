@@ -13,6 +13,7 @@
  * import). Anything else is rejected. */
 #include <stdint.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "ctl.h"
 
@@ -66,21 +67,5 @@ int ctlSnapshotHeader(const void *buf, size_t len, int64_t *revision, int64_t *k
 
 uint32_t ctlCrc32(uint32_t crc, const void *buf, size_t len)
 {
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++)
-    {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-        {
-            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        }
-        table[i] = c;
-    }
-    const unsigned char *p = buf;
-    crc = ~crc;
-    for (size_t i = 0; i < len; i++)
-    {
-        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-    }
-    return ~crc;
+    return (uint32_t)crc32_z(crc, buf, len);
 }
