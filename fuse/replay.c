@@ -491,7 +491,13 @@ void replayEnqueue(struct mount *m, const struct command *cmd,
             }
             continue;
         }
-        if (sameValue(&ev->kv, &ev->prev_kv)) {
+        if (sameValue(&ev->kv, &ev->prev_kv) &&
+            (ev->kv.attr.mode != ev->prev_kv.attr.mode ||
+             ev->kv.attr.uid != ev->prev_kv.attr.uid ||
+             ev->kv.attr.gid != ev->prev_kv.attr.gid)) {
+            /* chmod/chown: metadata only. The same bytes written again
+             * (cp, a put of an unchanged value) are a write: IN_MODIFY and
+             * IN_CLOSE_WRITE, as on the mount where it was made. */
             it = item(REPLAY_ATTRIB, rel, len);
             if (it != NULL) {
                 it->mode = ev->kv.attr.mode != 0 ? (ev->kv.attr.mode & 07777)
