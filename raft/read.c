@@ -165,7 +165,6 @@ static int pingStart(struct node *n)
     uint64_t now = nodeNowMs(n);
     struct read_ping *p;
     unsigned voters = 0;
-    unsigned asked = 0;
     unsigned i;
     if (n->fwd == NULL || n->read_ready_term != n->raft.current_term ||
         now < n->ping_barrier_until) {
@@ -193,7 +192,7 @@ static int pingStart(struct node *n)
     for (i = 0; i < conf->n; i++) {
         const struct raft_server *s = &conf->servers[i];
         char urls[NODE_URL_SIZE];
-        struct read_ping_req *r = &p->reqs[asked];
+        struct read_ping_req *r = &p->reqs[p->pending];
         if (s->role != RAFT_VOTER || s->id == n->cfg.id ||
             pingSkipped(n, s->id, now)) {
             continue;
@@ -211,7 +210,6 @@ static int pingStart(struct node *n)
         r->fr.body_len = strlen(p->body);
         r->fr.timeout_ms = READ__PING_TIMEOUT_MS;
         if (forwardSendTo(n->fwd, urls, &r->fr) == 0) {
-            asked++;
             p->pending++;
         }
         if (p->acks + p->pending >= p->need + 1) {
