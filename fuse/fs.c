@@ -85,9 +85,15 @@ bool mountIsReplay(struct mount *m, fuse_req_t req)
     return tid != 0 && fuse_req_ctx(req)->pid == tid;
 }
 
+/* Names and attributes are cached by the kernel in both consistency modes:
+ * the replay keeps them in step with every applied change (it repeats the
+ * change through the mount, or invalidates), and a linearizable mount
+ * confirms the content at open, where a changed revision also drops the
+ * cached attributes (fsOpen). */
 static double fsTimeout(const struct mount *m)
 {
-    return m->linearizable ? 0.0 : 1.0;
+    (void)m;
+    return 1.0;
 }
 
 
@@ -520,6 +526,13 @@ static void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, rv);
         return;
     }
+    if (replay && !shadowed && overlayHidden(m, rel, len, true)) {
+        /* a directory waiting for its replayed mkdir: the name is free for
+         * it, also where a file of that name was (its value becomes the
+         * file "name%"), so the mkdir raises IN_CREATE */
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
     rv = fsResolve(m, rel, len, shadowed, replay, false, &t);
     if (rv == 0 && t.kind == FS_NONE && !replay && m->linearizable) {
         /* maybe created elsewhere and not applied here yet */
@@ -582,6 +595,21 @@ static void fsGetattr(fuse_req_t req, fuse_ino_t ino,
     }
     targetStat(m, ino, &t, &st);
     targetClear(&t);
+    if (!dir && fi != NULL && fi->fh != 0) {
+        /* through an open file (fstat, ftruncate's reply): its uncommitted
+         * size and metadata, which the kernel caches and sizes pages by */
+        const struct fs_handle *h =
+            (const struct fs_handle *)(uintptr_t)fi->fh;
+        if (h->dirty && !h->replay) {
+            st.st_size = (off_t)h->len;
+            st.st_blocks = (blkcnt_t)((h->len + 511) / 512);
+            if (h->attr.mode != 0) {
+                st.st_mode = S_IFREG | (h->attr.mode & 07777);
+                st.st_uid = h->attr.uid;
+                st.st_gid = h->attr.gid;
+            }
+        }
+    }
     fuse_reply_attr(req, &st, fsTimeout(m));
 }
 
@@ -1278,6 +1306,10 @@ static int handleCommit(struct mount *m, struct fs_handle *h)
         }
     }
     pthread_mutex_unlock(&m->mu);
+    /* Attributes replied while the value was uncommitted (a utimensat or
+     * chmod by path replies the stored size) must not outlive the commit.
+     * Attributes only: no page lock, safe inside flush. */
+    (void)fuse_lowlevel_notify_inval_inode(m->se, h->ino, -1, 0);
     return 0;
 }
 
@@ -1357,6 +1389,13 @@ static void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             }
         }
         pthread_mutex_unlock(&m->mu);
+        if (!fi->keep_cache) {
+            /* The value may be newer than the size the kernel cached (a
+             * change applied, its replay still queued): a read must not
+             * stop at the old size. Attributes only: no page lock, safe
+             * in a handler. */
+            (void)fuse_lowlevel_notify_inval_inode(m->se, ino, -1, 0);
+        }
     }
     targetClear(&t);
     fi->fh = (uint64_t)(uintptr_t)h;

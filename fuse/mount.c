@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,9 +28,12 @@
 int mountCheck(const char *dir, char *errmsg)
 {
     struct stat st;
+    struct statfs sfs;
     DIR *d;
     struct dirent *e;
-    if (stat(dir, &st) != 0) {
+    /* statfs always asks the filesystem; stat may be answered from the
+     * attributes the kernel cached before the daemon died */
+    if (statfs(dir, &sfs) != 0 || stat(dir, &st) != 0) {
         if (errno == ENOTCONN) {
             /* a FUSE mount whose daemon died (kill -9): detach it */
             if (umount2(dir, MNT_DETACH) != 0) {

@@ -578,6 +578,35 @@ static void invalidate(struct mount *m, const char *rel, size_t len)
     }
 }
 
+/* A file becomes a directory (a key gained children: its value is now the
+ * file "name%"): drop the kernel's cached dentry of the file at that name,
+ * so the replayed mkdir looks the name up again. */
+static void forgetFileName(struct mount *m, const char *rel, size_t len)
+{
+    char name[PATH_NAME_MAX * 3 + 4];
+    size_t start = len;
+    uint64_t parent = 0;
+    int n;
+    while (start > 0 && rel[start - 1] != '/') {
+        start--;
+    }
+    pthread_mutex_lock(&m->mu);
+    if (inodeFindRel(&m->inodes, rel, len, false) != NULL) {
+        struct inode *p = inodeFindRel(&m->inodes, rel,
+                                       start > 0 ? start - 1 : 0, true);
+        parent = p != NULL ? p->ino : 0;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (parent == 0) {
+        return; /* the kernel holds no dentry for it */
+    }
+    n = pathEscapeSegment(rel + start, len - start, false, name, sizeof name);
+    if (n > 0) {
+        (void)fuse_lowlevel_notify_inval_entry(m->se, parent, name,
+                                               (size_t)n);
+    }
+}
+
 static void replayOne(struct mount *m, struct replay_item *it)
 {
     char path[MOUNT_REL_MAX * 3 + 4200];
@@ -606,6 +635,7 @@ static void replayOne(struct mount *m, struct replay_item *it)
             close(fd); /* IN_CLOSE_WRITE */
             break;
         case REPLAY_MKDIR:
+            forgetFileName(m, it->rel, it->rel_len);
             rv = mkdir(path, it->mode);
             break;
         case REPLAY_MODIFY:

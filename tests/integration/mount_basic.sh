@@ -187,4 +187,22 @@ echo x >"$M/rd/f"
 cat "$M/rd/f" >/dev/null
 mv "$M/rd" "$M/re"
 expect_eq "local: a file of a renamed directory reads at its new path" "x" "$(cat "$M/re/f" 2>&1)"
+
+# A key that gains children turns from a file into a directory (its value
+# becomes "name%"): the kernel's cached file dentry must go at once, and the
+# replayed mkdir must raise IN_CREATE for the directory.
+api $P /v3/kv/put "{\"key\":\"$(b64 /kc)\",\"value\":\"$(b64 own)\"}" >/dev/null
+wait_until 5 test -f "$M/kc"
+expect_eq "local: the key is a file first" "own" "$(cat "$M/kc" 2>&1)"
+inotifywait -m -q -e create --format '%e %f' "$M" >"$T_DIR/kc.events" 2>/dev/null &
+iw=$!
+sleep 0.5
+api $P /v3/kv/put "{\"key\":\"$(b64 /kc/child)\",\"value\":\"$(b64 c)\"}" >/dev/null
+wait_until 5 grep -q 'CREATE,ISDIR kc' "$T_DIR/kc.events"
+kill $iw 2>/dev/null
+wait $iw 2>/dev/null
+expect_match "local: IN_CREATE for the new directory" 'CREATE,ISDIR kc' "$(cat "$T_DIR/kc.events")"
+check "local: the file that gained children is a directory" test -d "$M/kc"
+expect_eq "local: its value is kc%" "own" "$(cat "$M/kc%" 2>&1)"
+expect_eq "local: its child" "c" "$(cat "$M/kc/child" 2>&1)"
 finish
