@@ -81,7 +81,10 @@
 #define STORE__MAX_LEASE_TTL INT64_C(9000000000)
 
 #define STORE__SNAP_MAGIC "ETCFSNP1"
-#define STORE__SNAP_FORMAT 1
+/* Format 2 leaves out the 'k' copies of live versions (restore rebuilds
+ * them from the index): a third of the bytes. Format 1 carried them. */
+#define STORE__SNAP_FORMAT 2
+#define STORE__SNAP_FORMAT_MIN 1
 #define STORE__SNAP_HEADER (8 + 4 + 5 * 8)
 
 struct store
@@ -2963,7 +2966,17 @@ int storeSnapshotEncode(struct store_snapshot *snap,
             size_t klen;
             size_t vlen;
             const char *k = leveldb_iter_key(it, &klen);
-            const char *v = leveldb_iter_value(it, &vlen);
+            const char *v;
+            if (klen > 0 && k[0] == MVCC_KEY_LATEST) {
+                /* derived from the index: skip the whole keyspace */
+                char next = MVCC_KEY_LATEST + 1;
+                leveldb_iter_seek(it, &next, 1);
+                if (!leveldb_iter_valid(it)) {
+                    break;
+                }
+                k = leveldb_iter_key(it, &klen);
+            }
+            v = leveldb_iter_value(it, &vlen);
             if (klen > UINT32_MAX || vlen > UINT32_MAX) {
                 etcfsErrmsgf(errmsg, "snapshot: entry too large");
                 rv = ETCFS_TOO_LARGE;
@@ -3031,7 +3044,8 @@ static int snapshotHeaderCheck(const void *buf, size_t len, char *errmsg)
         etcfsErrmsgf(errmsg, "snapshot: bad magic");
         return ETCFS_CORRUPT;
     }
-    if (bufGetU32(p + 8) != STORE__SNAP_FORMAT) {
+    if (bufGetU32(p + 8) < STORE__SNAP_FORMAT_MIN ||
+        bufGetU32(p + 8) > STORE__SNAP_FORMAT) {
         etcfsErrmsgf(errmsg, "snapshot: unknown format %u",
                      (unsigned)bufGetU32(p + 8));
         return ETCFS_CORRUPT;
@@ -3126,6 +3140,48 @@ int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
     return 0;
 }
 
+/* The last index entry of the key being restored: when the next entry
+ * belongs to another key, its live version (not a tombstone) gets its 'k'
+ * copy, as applyWriteVersion writes it. */
+struct restore_latest
+{
+    const char *k; /* 'i' esc(key) rev sub, or NULL */
+    size_t group_len;
+    const char *v;
+    size_t vlen;
+    struct buf uk;
+    struct buf lk;
+    struct buf lv;
+};
+
+static int restoreLatestFlush(struct store *s, struct restore_latest *l,
+                              size_t *ops, size_t *bytes, char *errmsg)
+{
+    struct mvcc_record rec;
+    if (l->k == NULL) {
+        return 0;
+    }
+    if (mvccRecordDecode(l->v, l->vlen, &rec) != 0) {
+        return storeCorrupt(errmsg, "restore");
+    }
+    if (!rec.tombstone) {
+        bufReset(&l->uk);
+        bufReset(&l->lv);
+        if (mvccKeyIndexUserKey(&l->uk, l->k, l->group_len) != 0 ||
+            mvccKeyLatest(&l->lk, l->uk.data, l->uk.len) != 0 ||
+            bufAppend(&l->lv, l->k + l->group_len, MVCC_REV_SUFFIX) != 0 ||
+            bufAppend(&l->lv, l->v, l->vlen) != 0) {
+            return storeNomem(errmsg, "restore");
+        }
+        leveldb_writebatch_put(s->batch, l->lk.data, l->lk.len, l->lv.data,
+                               l->lv.len);
+        (*ops)++;
+        *bytes += l->lk.len + l->lv.len;
+    }
+    l->k = NULL;
+    return 0;
+}
+
 /* Writes the batch when it holds enough. */
 static int restoreMaybeFlush(struct store *s, size_t *ops, size_t *bytes,
                              char *errmsg)
@@ -3148,8 +3204,10 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
     size_t bytes = 0;
     size_t off;
     size_t state_off = 0;
+    struct restore_latest latest;
     int rv;
 
+    memset(&latest, 0, sizeof latest);
     rv = snapshotParse(buf, len, &st, errmsg);
     if (rv != 0) {
         return rv;
@@ -3185,22 +3243,55 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
     }
     ops = 0;
     bytes = 0;
-    /* 3. Write the records, the state record last. */
+    /* 3. Write the records, the state record last; the 'k' copies are
+     * rebuilt from the index (a format 1 snapshot's own are skipped). */
     for (off = STORE__SNAP_HEADER; rv == 0 && off < len - 4;) {
         size_t klen = bufGetU32(p + off);
         size_t vlen = bufGetU32(p + off + 4);
         const char *k = (const char *)p + off + 8;
+        size_t group_len = 0;
+        int64_t rev;
+        int64_t sub;
+        bool index = klen > 0 && k[0] == MVCC_KEY_INDEX;
+        off += 8 + klen + vlen;
+        if (index &&
+            mvccKeyIndexParse(k, klen, &group_len, &rev, &sub) != 0) {
+            rv = storeCorrupt(errmsg, "restore");
+            break;
+        }
+        if (latest.k != NULL &&
+            (!index || group_len != latest.group_len ||
+             memcmp(k, latest.k, group_len) != 0)) {
+            rv = restoreLatestFlush(s, &latest, &ops, &bytes, errmsg);
+        }
+        if (rv != 0) {
+            break;
+        }
+        if (index) {
+            latest.k = k;
+            latest.group_len = group_len;
+            latest.v = k + klen;
+            latest.vlen = vlen;
+        }
+        if (klen > 0 && k[0] == MVCC_KEY_LATEST) {
+            continue;
+        }
         if (klen == MVCC_STATE_KEY_LEN &&
             memcmp(k, MVCC_STATE_KEY, klen) == 0) {
-            state_off = off;
+            state_off = off - 8 - klen - vlen;
         } else {
             leveldb_writebatch_put(s->batch, k, klen, k + klen, vlen);
             ops++;
             bytes += klen + vlen;
             rv = restoreMaybeFlush(s, &ops, &bytes, errmsg);
         }
-        off += 8 + klen + vlen;
     }
+    if (rv == 0) {
+        rv = restoreLatestFlush(s, &latest, &ops, &bytes, errmsg);
+    }
+    bufFree(&latest.uk);
+    bufFree(&latest.lk);
+    bufFree(&latest.lv);
     if (rv == 0) {
         size_t klen = bufGetU32(p + state_off);
         size_t vlen = bufGetU32(p + state_off + 4);

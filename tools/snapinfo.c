@@ -18,7 +18,7 @@
 #include "ctl.h"
 
 #define CTL_SNAP_MAGIC "ETCFSNP1"
-#define CTL_SNAP_VERSION 1u
+#define CTL_SNAP_VERSION 2u /* 1 and 2 share the header */
 #define CTL_SNAP_HEADER_LEN 52u
 
 static uint64_t ctlSnapBe64(const unsigned char *p)
@@ -47,7 +47,7 @@ int ctlSnapshotHeader(const void *buf, size_t len, int64_t *revision, int64_t *k
     {
         return -1;
     }
-    if (ctlSnapBe32(p + 8) != CTL_SNAP_VERSION)
+    if (ctlSnapBe32(p + 8) < 1 || ctlSnapBe32(p + 8) > CTL_SNAP_VERSION)
     {
         return -1;
     }

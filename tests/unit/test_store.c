@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../../src/error.h"
 #include "../../src/lib/buf.h"
@@ -206,7 +207,8 @@ static void *snapshotEncode(struct fixture *f, size_t *len)
 }
 
 /* Raw LevelDB entries whose key starts with 'prefix', counted through a
- * snapshot (which holds every LevelDB key, layout in src/mvcc_key.h). */
+ * snapshot (which holds every LevelDB key but the 'k' copies, layout in
+ * src/mvcc_key.h). */
 static size_t rawCount(struct fixture *f, char prefix)
 {
     size_t len;
@@ -1280,6 +1282,34 @@ static void testRestart(void **state)
     assert_int_equal(storeRevision(f->s), 7);
 }
 
+/* The same snapshot as a format 1 file: version 1, with a 'k' entry
+ * (format 1 carried the live copies; restore rebuilds them either way). */
+static void *snapshotFormat1(const unsigned char *buf, size_t len,
+                             size_t *out_len)
+{
+    static const char kkey[] = "kjunk";
+    static const char kval[] = "not a record";
+    size_t off = 8 + 4 + 5 * 8;
+    size_t extra = 8 + sizeof kkey - 1 + sizeof kval - 1;
+    unsigned char *out = malloc(len + extra);
+    assert_non_null(out);
+    /* after the last entry before 'k' */
+    while (off < len - 4 && buf[off + 8] < 'k') {
+        off += 8 + bufGetU32(buf + off) + bufGetU32(buf + off + 4);
+    }
+    memcpy(out, buf, off);
+    bufPutU32(out + off, sizeof kkey - 1);
+    bufPutU32(out + off + 4, sizeof kval - 1);
+    memcpy(out + off + 8, kkey, sizeof kkey - 1);
+    memcpy(out + off + 8 + sizeof kkey - 1, kval, sizeof kval - 1);
+    memcpy(out + off + extra, buf + off, len - 4 - off);
+    bufPutU32(out + 8, 1);
+    bufPutU32(out + len + extra - 4,
+              (uint32_t)crc32_z(0, out, len + extra - 4));
+    *out_len = len + extra;
+    return out;
+}
+
 /* A snapshot restored into a fresh store reads the same. */
 static void testSnapshotRestore(void **state)
 {
@@ -1294,6 +1324,7 @@ static void testSnapshotRestore(void **state)
     int i;
 
     fillMixed(f);
+    assert_int_equal(rawCount(f, 'k'), 0); /* rebuilt at restore */
     buf = snapshotEncode(f, &len);
     /* the full check, and the header alone (peek), tell the same */
     for (i = 0; i < 2; i++) {
@@ -1322,6 +1353,17 @@ static void testSnapshotRestore(void **state)
     assert_int_equal(storeRestore(g.s, buf, len, g.errmsg), 0);
     expectMixed(&g, f->index - 1);
     expectAbsent(&g, "junk", 0);
+    {
+        size_t len1;
+        void *buf1 = snapshotFormat1(buf, len, &len1);
+        g.index = f->index + 1;
+        put(&g, "junk", "j");
+        expectKv(&g, "junk", 0, "j", 7, 7, 1);
+        assert_int_equal(storeRestore(g.s, buf1, len1, g.errmsg), 0);
+        expectMixed(&g, f->index - 1);
+        expectAbsent(&g, "junk", 0);
+        free(buf1);
+    }
     /* And it keeps going from there. */
     g.index = f->index;
     put(&g, "d", "5");
