@@ -21,6 +21,9 @@
 #define NODE__BATCH_MAX 256u
 #define NODE__BATCH_BYTES (4u << 20)
 #define NODE__PUBLISH_RETRY_MS 1000
+/* commit notices repeated 2, 8 and 32 ms after the first (nudgeAgainCb) */
+#define NODE__NUDGE_FIRST_MS 2u
+#define NODE__NUDGE_ROUNDS 3u
 
 uint64_t nodeNowMs(struct node *n)
 {
@@ -634,29 +637,97 @@ static void clusterIdTick(struct node *n)
 
 /* ---- Commit propagation (see node_internal.h). ---- */
 
-static void nudgeBarrierCb(struct raft_barrier *b, int status)
+static void nudgeSendCb(struct raft_io_send *req, int status)
 {
-    struct node *n = b->data;
-    (void)status;
-    n->nudge_inflight = false;
+    (void)status; /* a lost notice costs only the wait for a heartbeat */
+    free(req);
+}
+
+/* Term of the last entry in the in-memory log (the snapshot's when the log
+ * is empty), read from the public struct raft_log. */
+static raft_term lastLogTerm(const struct raft_log *l)
+{
+    size_t n = l->back >= l->front ? l->back - l->front
+                                   : l->size - l->front + l->back;
+    if (n == 0) {
+        return l->snapshot.last_term;
+    }
+    return l->entries[(l->back == 0 ? l->size : l->back) - 1].term;
+}
+
+/* Sends every replicating member the empty AppendEntries that libraft would
+ * send at its next heartbeat: previous entry = the leader's last one (of
+ * its current term, committed), leader_commit = the commit index. A member
+ * holding that entry commits and applies at once; one that lacks it
+ * rejects, and libraft's usual mismatch handling takes over. No entry is
+ * written anywhere (a barrier entry cost three disk writes per commit). */
+static bool nudgeIdle(struct node *n)
+{
+    /* entries still in flight carry the commit index themselves */
+    return !n->closing && n->raft.configuration.n >= 2 &&
+           raft_state(&n->raft) == RAFT_LEADER &&
+           raft_last_index(&n->raft) == n->raft.commit_index &&
+           lastLogTerm(&n->raft.log) == n->raft.current_term;
+}
+
+static void nudgeSend(struct node *n)
+{
+    const struct raft_configuration *conf = &n->raft.configuration;
+    struct raft_io *io = n->raft.io;
+    raft_index last = raft_last_index(&n->raft);
+    unsigned i;
+    for (i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        struct raft_message msg;
+        struct raft_io_send *req;
+        if (s->id == n->cfg.id || s->role == RAFT_SPARE) {
+            continue;
+        }
+        req = malloc(sizeof *req);
+        if (req == NULL) {
+            return;
+        }
+        memset(&msg, 0, sizeof msg);
+        msg.type = RAFT_IO_APPEND_ENTRIES;
+        msg.server_id = s->id;
+        msg.server_address = s->address;
+        msg.append_entries.term = n->raft.current_term;
+        msg.append_entries.prev_log_index = last;
+        msg.append_entries.prev_log_term = n->raft.current_term;
+        msg.append_entries.leader_commit = n->raft.commit_index;
+        req->data = n;
+        if (io->send(io, req, &msg, nudgeSendCb) != 0) {
+            free(req);
+        }
+    }
+}
+
+/* A member that had not stored the entry yet when the notice came keeps
+ * the older commit until something else arrives: repeat the notice a few
+ * times while the leader stays idle at this commit (then the heartbeat). */
+static void nudgeAgainCb(uv_timer_t *t)
+{
+    struct node *n = t->data;
+    if (!nudgeIdle(n) || n->raft.commit_index != n->nudged_commit) {
+        return;
+    }
+    nudgeSend(n);
+    if (++n->nudge_round < NODE__NUDGE_ROUNDS) {
+        (void)uv_timer_start(t, nudgeAgainCb,
+                             NODE__NUDGE_FIRST_MS << (2 * n->nudge_round), 0);
+    }
 }
 
 static void nudgeMaybe(struct node *n)
 {
-    if (n->closing || n->nudge_inflight || n->raft.configuration.n < 2 ||
-        raft_state(&n->raft) != RAFT_LEADER ||
-        n->raft.commit_index <= n->nudged_commit ||
-        raft_last_index(&n->raft) > n->raft.commit_index) {
-        /* entries still in flight carry the commit index themselves */
+    if (n->raft.commit_index <= n->nudged_commit || !nudgeIdle(n)) {
         return;
     }
-    n->nudge.data = n;
-    if (raft_barrier(&n->raft, &n->nudge, nudgeBarrierCb) == 0) {
-        n->nudge_inflight = true;
-        /* the barrier's own commit needs no propagation: never nudge for
-         * it (that would append barriers forever) */
-        n->nudged_commit = raft_last_index(&n->raft);
-    }
+    n->nudged_commit = n->raft.commit_index;
+    n->nudge_round = 0;
+    nudgeSend(n);
+    (void)uv_timer_start(&n->nudge_again, nudgeAgainCb, NODE__NUDGE_FIRST_MS,
+                         0);
 }
 
 static void nudgeTimerCb(uv_timer_t *t)
@@ -963,6 +1034,8 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     n->tick.data = n;
     (void)uv_timer_init(loop, &n->nudge_timer); /* cannot fail after tick */
     n->nudge_timer.data = n;
+    (void)uv_timer_init(loop, &n->nudge_again);
+    n->nudge_again.data = n;
     (void)uv_check_init(loop, &n->batch_check);
     n->batch_check.data = n;
     *out = n;
@@ -1116,9 +1189,10 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     readCancelAll(n, ETCFS_CANCELED);
     membershipCancelAll(n);
     batchFlush(n); /* fails what raft has not seen: closing */
-    n->close_pending = 4;
+    n->close_pending = 5;
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
     uv_close((uv_handle_t *)&n->nudge_timer, tickCloseCb);
+    uv_close((uv_handle_t *)&n->nudge_again, tickCloseCb);
     uv_close((uv_handle_t *)&n->batch_check, tickCloseCb);
     /* raft_close fails pending applies and barriers (their callbacks map
      * to ETCFS_CANCELED), closes io and transport, then calls back. */

@@ -77,13 +77,14 @@ struct node
 
     /* Commit propagation (node.c): libraft tells followers about a new
      * commit index only with the next append or heartbeat; when the leader
-     * goes idle with a commit the followers have not heard of, a barrier
-     * entry carries it to them at once (etcd broadcasts it the same way). */
+     * goes idle with a commit the followers have not heard of, it sends
+     * them that heartbeat at once (etcd broadcasts the commit the same
+     * way). */
     uv_timer_t nudge_timer;
     bool nudge_armed;
-    bool nudge_inflight;
-    struct raft_barrier nudge;
     raft_index nudged_commit;
+    uv_timer_t nudge_again; /* repeats: NODE__NUDGE_FIRST_MS << 2k */
+    unsigned nudge_round;
 
     /* FSM snapshot in progress (fsm.c). */
     struct store_snapshot *snap;

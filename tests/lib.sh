@@ -85,7 +85,8 @@ getv() {
 revision() { jfield "$(api "$1" /v3/kv/range '{"key":"AA==","serializable":true}')" revision; }
 
 # node_start N [extra flags...]: member nN with client port 1N379, peer
-# 1N380 (N = 1..9), in the cluster named by $T_CLUSTER (default: nodes
+# 1N380 (N = 1..9), heartbeat $T_HEARTBEAT ms (50) and election timeout
+# $T_ELECTION ms (500), in the cluster named by $T_CLUSTER (default: nodes
 # listed in $T_MEMBERS, e.g. "1 2 3"). The ports lie below Linux's
 # ephemeral range (32768-60999): an outgoing connection's source port
 # never holds one when a member starts.
@@ -110,7 +111,7 @@ node_start() {
         --initial-advertise-peer-urls "http://127.0.0.1:${T_PPORT[$n]}" \
         --initial-cluster "${T_CLUSTER:-$(initial_cluster)}" \
         --initial-cluster-token "t-$T_NAME" \
-        --heartbeat-interval 50 --election-timeout 500 "$@" \
+        --heartbeat-interval "${T_HEARTBEAT:-50}" --election-timeout "${T_ELECTION:-500}" "$@" \
         >>"$T_DIR/n$n.log" 2>&1 &
     T_PIDS[$n]=$!
 }

@@ -139,4 +139,24 @@ done
 expect_eq "a thawed deposed leader never serves the old value (3 rounds)" "0" "$stale"
 echo "# deposed leader answered the new value in $staleok of 3 rounds (the others: an error)"
 
+# Followers learn a commit at once, not with the next heartbeat: with a
+# 2 s heartbeat, a write through the leader must show up in the followers'
+# local (serializable) state well within a second, 10 times in a row.
+for n in 1 2 3; do node_stop $n; done
+T_HEARTBEAT=2000 T_ELECTION=10000
+for n in 1 2 3; do node_start $n; done
+for n in 1 2 3; do wait_until 30 healthy ${T_CPORT[$n]}; done
+wait_until 30 leader_node
+L=$(leader_node)
+expect_match "a leader with the 2 s heartbeat" '^[123]$' "$L"
+late=0
+for i in $(seq 1 10); do
+    put ${T_CPORT[$L]} /commit "c-$i" >/dev/null
+    for n in 1 2 3; do
+        [ "$n" = "$L" ] && continue
+        wait_until 2 bash -c "[ \"\$(curl -s -m 2 -X POST http://127.0.0.1:${T_CPORT[$n]}/v3/kv/range -d '{\"key\":\"$(b64 /commit)\",\"serializable\":true}' | grep -o '\"value\":\"[^\"]*\"')\" = '\"value\":\"$(b64 "c-$i")\"' ]" || late=$((late + 1))
+    done
+done
+expect_eq "followers apply a commit without waiting for a heartbeat (10 writes, 2 s heartbeat)" "0" "$late"
+
 finish
