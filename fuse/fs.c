@@ -30,6 +30,12 @@
 #define FS__DEFAULT_FILE_MODE (S_IFREG | 0644)
 #define FS__DEFAULT_DIR_MODE (S_IFDIR | 0755)
 #define FS__XATTR_PREFIX "user.etcfs."
+/* Seconds the kernel caches names and attributes, in both consistency
+ * modes: the replay keeps them in step with every applied change (it
+ * repeats the change through the mount, or invalidates), and a
+ * linearizable mount confirms the content at open, where a changed
+ * revision also drops the cached attributes (fsOpen). */
+#define FS__CACHE_TIMEOUT 1.0
 
 /* One open file: the whole value, edited in memory until flush. */
 struct fs_handle
@@ -84,18 +90,6 @@ bool mountIsReplay(struct mount *m, fuse_req_t req)
     pid_t tid = atomic_load(&m->replay_tid);
     return tid != 0 && fuse_req_ctx(req)->pid == tid;
 }
-
-/* Names and attributes are cached by the kernel in both consistency modes:
- * the replay keeps them in step with every applied change (it repeats the
- * change through the mount, or invalidates), and a linearizable mount
- * confirms the content at open, where a changed revision also drops the
- * cached attributes (fsOpen). */
-static double fsTimeout(const struct mount *m)
-{
-    (void)m;
-    return 1.0;
-}
-
 
 int mountKey(const struct mount *m, const char *rel, size_t rel_len, bool dir,
              char *out, size_t size)
@@ -468,8 +462,8 @@ static void replyEntry(fuse_req_t req, struct mount *m, const char *rel,
         return;
     }
     targetStat(m, e.ino, t, &e.attr);
-    e.attr_timeout = fsTimeout(m);
-    e.entry_timeout = fsTimeout(m);
+    e.attr_timeout = FS__CACHE_TIMEOUT;
+    e.entry_timeout = FS__CACHE_TIMEOUT;
     if (fi != NULL) {
         if (fuse_reply_create(req, &e, fi) != 0) {
             /* the kernel dropped it: undo our reference */
@@ -610,7 +604,7 @@ static void fsGetattr(fuse_req_t req, fuse_ino_t ino,
             }
         }
     }
-    fuse_reply_attr(req, &st, fsTimeout(m));
+    fuse_reply_attr(req, &st, FS__CACHE_TIMEOUT);
 }
 
 static void fsForget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)

@@ -655,21 +655,23 @@ static raft_term lastLogTerm(const struct raft_log *l)
     return l->entries[(l->back == 0 ? l->size : l->back) - 1].term;
 }
 
-/* Sends every replicating member the empty AppendEntries that libraft would
- * send at its next heartbeat: previous entry = the leader's last one (of
- * its current term, committed), leader_commit = the commit index. A member
- * holding that entry commits and applies at once; one that lacks it
- * rejects, and libraft's usual mismatch handling takes over. No entry is
- * written anywhere (a barrier entry cost three disk writes per commit). */
+/* Idle at a commit of this term: nothing in flight (entries in flight
+ * carry the commit index themselves) and the last entry is of this term,
+ * so it is committed and the followers' committed prefixes include it. */
 static bool nudgeIdle(struct node *n)
 {
-    /* entries still in flight carry the commit index themselves */
     return !n->closing && n->raft.configuration.n >= 2 &&
            raft_state(&n->raft) == RAFT_LEADER &&
            raft_last_index(&n->raft) == n->raft.commit_index &&
            lastLogTerm(&n->raft.log) == n->raft.current_term;
 }
 
+/* Sends every replicating member the empty AppendEntries that libraft would
+ * send at its next heartbeat: previous entry = the leader's last one,
+ * leader_commit = the commit index. A member holding that entry commits and
+ * applies at once; one that lacks it rejects, and libraft's usual mismatch
+ * handling takes over. No entry is written anywhere (a barrier entry cost
+ * three disk writes per commit). Only when nudgeIdle. */
 static void nudgeSend(struct node *n)
 {
     const struct raft_configuration *conf = &n->raft.configuration;

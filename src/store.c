@@ -3165,10 +3165,14 @@ static int restoreLatestFlush(struct store *s, struct restore_latest *l,
         return storeCorrupt(errmsg, "restore");
     }
     if (!rec.tombstone) {
+        int rv;
         bufReset(&l->uk);
         bufReset(&l->lv);
-        if (mvccKeyIndexUserKey(&l->uk, l->k, l->group_len) != 0 ||
-            mvccKeyLatest(&l->lk, l->uk.data, l->uk.len) != 0 ||
+        rv = mvccKeyIndexUserKey(&l->uk, l->k, l->group_len);
+        if (rv == -2) {
+            return storeCorrupt(errmsg, "restore");
+        }
+        if (rv != 0 || mvccKeyLatest(&l->lk, l->uk.data, l->uk.len) != 0 ||
             bufAppend(&l->lv, l->k + l->group_len, MVCC_REV_SUFFIX) != 0 ||
             bufAppend(&l->lv, l->v, l->vlen) != 0) {
             return storeNomem(errmsg, "restore");
