@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "watch.h"
 
 #define DAEMON__READY_POLL_MS 20
+#define DAEMON__TRIM_MS 1000
 
 struct daemon
 {
@@ -49,6 +51,11 @@ struct daemon
     uv_signal_t sigterm;
     uv_signal_t sigint;
     uv_timer_t ready_timer;
+    uv_timer_t trim_timer;
+    uv_work_t trim_work;
+    uint64_t trim_seen; /* applied index at the last trim check */
+    bool trim_pending;  /* applied entries since the last trim */
+    bool trim_busy;
     bool ready;
     bool stopping;
     int exit_code;
@@ -411,6 +418,45 @@ static void handleCloseCb(uv_handle_t *h)
     (void)h;
 }
 
+/* ---- returning memory after a burst ---- */
+
+/* A burst of writes leaves the heap holding what it freed (request and
+ * response buffers, log entries libraft dropped after a snapshot, snapshot
+ * work): once the member has applied nothing for a second, give the free
+ * pages back to the system. On the pool: malloc_trim walks every arena. */
+static void trimWorkCb(uv_work_t *w)
+{
+    (void)w;
+    (void)malloc_trim(0);
+}
+
+static void trimAfterWorkCb(uv_work_t *w, int status)
+{
+    struct daemon *d = w->data;
+    (void)status;
+    d->trim_busy = false;
+}
+
+static void trimCb(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    uint64_t applied = storeAppliedIndex(d->store);
+    if (d->stopping || d->trim_busy) {
+        return;
+    }
+    if (applied != d->trim_seen) {
+        d->trim_seen = applied;
+        d->trim_pending = true;
+        return;
+    }
+    if (d->trim_pending) {
+        d->trim_pending = false;
+        d->trim_work.data = d;
+        d->trim_busy = uv_queue_work(&d->loop, &d->trim_work, trimWorkCb,
+                                     trimAfterWorkCb) == 0;
+    }
+}
+
 static void mountClosedCb(struct mount *m, void *data)
 {
     struct daemon *d = data;
@@ -457,6 +503,7 @@ static void closeStep(struct daemon *d)
     uv_close((uv_handle_t *)&d->sigterm, handleCloseCb);
     uv_close((uv_handle_t *)&d->sigint, handleCloseCb);
     uv_close((uv_handle_t *)&d->ready_timer, handleCloseCb);
+    uv_close((uv_handle_t *)&d->trim_timer, handleCloseCb);
     infof("stopped");
 }
 
@@ -633,9 +680,11 @@ int daemonRun(const struct config *cfg, char *errmsg)
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     uv_timer_init(&d.loop, &d.ready_timer);
+    uv_timer_init(&d.loop, &d.trim_timer);
     d.sigterm.data = &d;
     d.sigint.data = &d;
     d.ready_timer.data = &d;
+    d.trim_timer.data = &d;
     uv_signal_start(&d.sigterm, signalCb, SIGTERM);
     uv_signal_start(&d.sigint, signalCb, SIGINT);
 
@@ -650,6 +699,7 @@ int daemonRun(const struct config *cfg, char *errmsg)
     }
     uv_timer_start(&d.ready_timer, readyCb, DAEMON__READY_POLL_MS,
                    DAEMON__READY_POLL_MS);
+    uv_timer_start(&d.trim_timer, trimCb, DAEMON__TRIM_MS, DAEMON__TRIM_MS);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     nodeDestroy(d.closed_node);
     rv = uv_loop_close(&d.loop);
