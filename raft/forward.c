@@ -18,6 +18,7 @@
 #define FORWARD__MAX_IDLE 16
 #define FORWARD__DEFAULT_TIMEOUT_MS 5000
 #define FORWARD__MAX_RESPONSE (64u << 20)
+#define FORWARD__READ_SIZE 65536
 
 struct forward_conn
 {
@@ -53,6 +54,9 @@ struct forward
     bool closing;
     forward_close_cb close_cb;
     void *close_data;
+    /* One buffer for every connection's reads: each read callback parses
+     * (copying the body) before the loop reads the next. */
+    char read_buf[FORWARD__READ_SIZE];
 };
 
 static void connClose(struct forward_conn *c);
@@ -158,16 +162,16 @@ static void connIdle(struct forward_conn *c)
 
 static void allocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
-    buf->base = malloc(suggested);
-    buf->len = buf->base != NULL ? suggested : 0;
+    struct forward_conn *c = h->data;
+    (void)suggested;
+    buf->base = c->f->read_buf;
+    buf->len = sizeof c->f->read_buf;
 }
 
 static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct forward_conn *c = s->data;
     if (nread < 0) {
-        free(buf->base);
         reqDone(c, ETCFS_PROTO);
         connClose(c);
         return;
@@ -175,7 +179,6 @@ static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         if (c->req == NULL) {
             /* bytes on an idle connection: the peer misbehaves */
-            free(buf->base);
             connClose(c);
             return;
         }
@@ -190,7 +193,6 @@ static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             connClose(c);
         }
     }
-    free(buf->base);
 }
 
 /* ---- sending ---- */

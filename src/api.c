@@ -25,7 +25,6 @@
 #include "quota.h"
 #include "store.h"
 
-#define API__READ_SIZE 65536
 #define API__MAX_URL 4096
 #define API__MAX_PENDING (4u << 20)      /* pipelined bytes buffered */
 #define API__MAX_WRITE_QUEUE (64u << 20) /* a slower stream is cut */
@@ -861,10 +860,10 @@ static void connResume(struct api_conn *c)
 
 static void allocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
+    struct api_conn *c = h->data;
     (void)suggested;
-    buf->base = malloc(API__READ_SIZE);
-    buf->len = buf->base != NULL ? API__READ_SIZE : 0;
+    buf->base = c->api->read_buf;
+    buf->len = sizeof c->api->read_buf;
 }
 
 static void readCbConn(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -876,7 +875,7 @@ static void readCbConn(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         /* EOF or error: the client is gone (maybe mid-request) */
         connClose(c);
     }
-    free(buf->base);
+    (void)buf; /* the shared read buffer */
 }
 
 static void connClosedCb(uv_handle_t *h)
