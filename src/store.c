@@ -3250,6 +3250,7 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
     /* 3. Write the records, the state record last; the 'k' copies are
      * rebuilt from the index (a format 1 snapshot's own are skipped). */
     for (off = STORE__SNAP_HEADER; rv == 0 && off < len - 4;) {
+        size_t at = off;
         size_t klen = bufGetU32(p + off);
         size_t vlen = bufGetU32(p + off + 4);
         const char *k = (const char *)p + off + 8;
@@ -3282,7 +3283,7 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
         }
         if (klen == MVCC_STATE_KEY_LEN &&
             memcmp(k, MVCC_STATE_KEY, klen) == 0) {
-            state_off = off - 8 - klen - vlen;
+            state_off = at;
         } else {
             leveldb_writebatch_put(s->batch, k, klen, k + klen, vlen);
             ops++;
