@@ -28,6 +28,7 @@ struct codec
     int err;
     struct arena_block *arena; /* decode: arrays */
     int depth;
+    uint8_t format; /* of the command being walked */
 };
 
 static void codecRaw(struct codec *c, void *p, size_t n)
@@ -192,6 +193,10 @@ static void codecPut(struct codec *c, struct store_put_req *p)
     codecU32(c, &p->attr.uid);
     codecU32(c, &p->attr.gid);
     codecI64(c, &p->attr.mtime_ns);
+    if (c->format >= 2) {
+        codecI64(c, &p->attr.atime_ns);
+        codecI64(c, &p->attr.ctime_ns);
+    }
 }
 
 static void codecDelete(struct codec *c, struct store_delete_req *d)
@@ -278,10 +283,12 @@ static void commandFields(struct codec *c, struct command *cmd)
     uint8_t format = COMMAND_FORMAT;
     uint8_t pad[6] = {0};
     codecU8(c, &format);
-    if (c->mode == CODEC_DECODE && c->err == 0 && format != COMMAND_FORMAT) {
+    if (c->mode == CODEC_DECODE && c->err == 0 &&
+        (format < 1 || format > COMMAND_FORMAT)) {
         c->err = ETCFS_CORRUPT;
         return;
     }
+    c->format = format;
     codecInt(c, &cmd->type);
     codecRaw(c, pad, sizeof pad);
     codecU64(c, &cmd->origin);

@@ -14,7 +14,8 @@
 
 #include "../src/store.h"
 
-#define COMMAND_FORMAT 1
+/* Format 2 added the put's atime/ctime; format 1 entries still decode. */
+#define COMMAND_FORMAT 2
 
 enum command_type {
     COMMAND_PUT = 1,

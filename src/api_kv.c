@@ -35,6 +35,7 @@ static void stampTxn(struct store_txn_req *t, int64_t now)
                                                : &t->failure[i - t->n_success];
         if (op->type == STORE_OP_PUT && op->put.attr.mtime_ns == 0) {
             op->put.attr.mtime_ns = now;
+            op->put.attr.ctime_ns = now;
         } else if (op->type == STORE_OP_TXN) {
             stampTxn(op->txn, now);
         }
@@ -102,6 +103,7 @@ void apiKvPut(struct api_req *req)
         return;
     }
     cmd.put.attr.mtime_ns = nowNs();
+    cmd.put.attr.ctime_ns = cmd.put.attr.mtime_ns;
     apiPropose(req, &cmd, putApplied);
 }
 

@@ -183,15 +183,23 @@ int mvccKeyMeta(struct buf *b, const char *name, size_t len)
 static bool recordHasAttr(const struct mvcc_record *r)
 {
     return r->attr.mode != 0 || r->attr.uid != 0 || r->attr.gid != 0 ||
-           r->attr.mtime_ns != 0;
+           r->attr.mtime_ns != 0 || r->attr.atime_ns != 0 ||
+           r->attr.ctime_ns != 0;
 }
 
-/* flags, create, version, lease, [attr], value; b has room. */
+static bool recordHasTimes(const struct mvcc_record *r)
+{
+    return r->attr.atime_ns != 0 || r->attr.ctime_ns != 0;
+}
+
+/* flags, create, version, lease, [attr, [times]], value; b has room. */
 static void recordAppend(struct buf *b, const struct mvcc_record *r)
 {
     bool attr = recordHasAttr(r);
+    bool times = recordHasTimes(r);
     (void)bufAppendByte(b, (r->tombstone ? MVCC_RECORD_TOMBSTONE : 0) |
-                               (attr ? MVCC_RECORD_ATTR : 0));
+                               (attr ? MVCC_RECORD_ATTR : 0) |
+                               (times ? MVCC_RECORD_TIMES : 0));
     (void)bufAppendU64(b, (uint64_t)r->create_revision);
     (void)bufAppendU64(b, (uint64_t)r->version);
     (void)bufAppendU64(b, (uint64_t)r->lease);
@@ -200,6 +208,10 @@ static void recordAppend(struct buf *b, const struct mvcc_record *r)
         (void)bufAppendU32(b, r->attr.uid);
         (void)bufAppendU32(b, r->attr.gid);
         (void)bufAppendU64(b, (uint64_t)r->attr.mtime_ns);
+        if (times) {
+            (void)bufAppendU64(b, (uint64_t)r->attr.atime_ns);
+            (void)bufAppendU64(b, (uint64_t)r->attr.ctime_ns);
+        }
     }
     (void)bufAppend(b, r->value, r->value_len);
 }
@@ -208,6 +220,7 @@ int mvccRecordEncode(struct buf *b, const struct mvcc_record *r)
 {
     bufReset(b);
     if (bufReserve(b, MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN +
+                          MVCC_RECORD_TIMES_LEN +
                           r->value_len) != 0) {
         return -1;
     }
@@ -223,7 +236,9 @@ int mvccRecordDecode(const char *data, size_t len, struct mvcc_record *r)
         return -2;
     }
     flags = (unsigned char)data[0];
-    if ((flags & ~(MVCC_RECORD_TOMBSTONE | MVCC_RECORD_ATTR)) != 0) {
+    if ((flags & ~(MVCC_RECORD_TOMBSTONE | MVCC_RECORD_ATTR |
+                   MVCC_RECORD_TIMES)) != 0 ||
+        ((flags & MVCC_RECORD_TIMES) != 0 && (flags & MVCC_RECORD_ATTR) == 0)) {
         return -2;
     }
     r->tombstone = (flags & MVCC_RECORD_TOMBSTONE) != 0;
@@ -240,6 +255,14 @@ int mvccRecordDecode(const char *data, size_t len, struct mvcc_record *r)
         r->attr.gid = bufGetU32(data + off + 8);
         r->attr.mtime_ns = (int64_t)bufGetU64(data + off + 12);
         off += MVCC_RECORD_ATTR_LEN;
+        if ((flags & MVCC_RECORD_TIMES) != 0) {
+            if (len < off + MVCC_RECORD_TIMES_LEN) {
+                return -2;
+            }
+            r->attr.atime_ns = (int64_t)bufGetU64(data + off);
+            r->attr.ctime_ns = (int64_t)bufGetU64(data + off + 8);
+            off += MVCC_RECORD_TIMES_LEN;
+        }
     }
     r->value = data + off;
     r->value_len = len - off;
@@ -251,6 +274,7 @@ int mvccLatestEncode(struct buf *b, int64_t rev, int64_t sub,
 {
     bufReset(b);
     if (bufReserve(b, 16 + MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN +
+                          MVCC_RECORD_TIMES_LEN +
                           r->value_len) != 0) {
         return -1;
     }

@@ -43,6 +43,10 @@
 #define MVCC_RECORD_TOMBSTONE 0x01
 #define MVCC_RECORD_ATTR 0x02 /* 20 bytes of store_attr follow the lease */
 #define MVCC_RECORD_ATTR_LEN 20
+/* 16 more bytes follow the attr: atime_ns, ctime_ns (records written since
+ * the mount keeps POSIX times; older records have neither). */
+#define MVCC_RECORD_TIMES 0x04
+#define MVCC_RECORD_TIMES_LEN 16
 
 /* ---- key escaping ----
  * esc(k): every 0x00 byte becomes 0x00 0xFF, other bytes are kept, and the

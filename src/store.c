@@ -570,13 +570,16 @@ static bool storeKvPasses(const struct store_collect *c,
     return true;
 }
 
-/* Copies the current entry (header only unless full) into rd->rec. */
+/* Copies the current entry (all but the value unless full) into rd->rec:
+ * the attributes follow the header and must decode without the value. */
 static int readerKeepRecord(struct store_reader *rd, bool full)
 {
+    const size_t meta = MVCC_RECORD_HEADER + MVCC_RECORD_ATTR_LEN +
+                        MVCC_RECORD_TIMES_LEN;
     size_t vlen;
     const char *v = leveldb_iter_value(rd->it, &vlen);
-    if (!full && vlen > MVCC_RECORD_HEADER) {
-        vlen = MVCC_RECORD_HEADER;
+    if (!full && vlen > meta) {
+        vlen = meta;
     }
     bufReset(&rd->rec);
     return bufAppend(&rd->rec, v, vlen);
@@ -1565,6 +1568,9 @@ static int applyPut(struct store_apply *a, const struct store_put_req *p,
     }
     if (p->attr.mtime_ns == 0 && found) {
         rec.attr.mtime_ns = prev.attr.mtime_ns;
+    }
+    if (p->attr.atime_ns == 0 && found) {
+        rec.attr.atime_ns = prev.attr.atime_ns; /* only utimensat sets it */
     }
 
     kv.key = (char *)p->key;

@@ -29,7 +29,10 @@ struct store_attr
     uint32_t mode; /* S_IFREG/S_IFDIR/S_IFLNK | permission bits, or 0 */
     uint32_t uid;
     uint32_t gid;
-    int64_t mtime_ns; /* wall clock of the write, stamped by the leader */
+    int64_t mtime_ns; /* st_mtime: the write's wall clock or set by utimensat */
+    int64_t atime_ns; /* st_atime as set by utimensat; 0 = same as mtime */
+    int64_t ctime_ns; /* st_ctime: wall clock of this version's write, 0 =
+                       * same as mtime (versions written before format 2) */
 };
 
 /* One key-value pair as etcd's mvccpb.KeyValue. key and value are malloc'd

@@ -68,6 +68,54 @@ static void testPutRoundTrip(void **state)
     free(buf);
 }
 
+/* A put's file metadata survives, POSIX times included (format 2), and a
+ * format 1 put (written before the times existed) still decodes. */
+static void testPutAttrFormats(void **state)
+{
+    struct command cmd = {0};
+    struct command_decoded dec;
+    void *buf;
+    size_t len;
+    (void)state;
+    cmd.type = COMMAND_PUT;
+    cmd.put.key = "/etc/motd";
+    cmd.put.key_len = 9;
+    cmd.put.value = "hi";
+    cmd.put.value_len = 2;
+    cmd.put.attr.mode = 0104755;
+    cmd.put.attr.uid = 1000;
+    cmd.put.attr.gid = 27;
+    cmd.put.attr.mtime_ns = 1700000000000000001LL;
+    cmd.put.attr.atime_ns = 1600000000000000002LL;
+    cmd.put.attr.ctime_ns = 1700000000000000003LL;
+    ENCODE(&cmd, buf, len);
+    assert_int_equal(((unsigned char *)buf)[0], COMMAND_FORMAT);
+    assert_int_equal(commandDecode(buf, len, &dec), 0);
+    assert_int_equal(dec.cmd.put.attr.mode, 0104755);
+    assert_int_equal(dec.cmd.put.attr.gid, 27);
+    assert_true(dec.cmd.put.attr.mtime_ns == 1700000000000000001LL);
+    assert_true(dec.cmd.put.attr.atime_ns == 1600000000000000002LL);
+    assert_true(dec.cmd.put.attr.ctime_ns == 1700000000000000003LL);
+    commandDecodedClear(&dec);
+    free(buf);
+    /* format 1: the same fields without the two times (which are the last
+     * bytes before the padding; here zero, so they read as padding) */
+    cmd.put.attr.atime_ns = 0;
+    cmd.put.attr.ctime_ns = 0;
+    ENCODE(&cmd, buf, len);
+    ((unsigned char *)buf)[0] = 1;
+    assert_int_equal(commandDecode(buf, len, &dec), 0);
+    assert_int_equal(dec.cmd.put.attr.mode, 0104755);
+    assert_true(dec.cmd.put.attr.mtime_ns == 1700000000000000001LL);
+    assert_true(dec.cmd.put.attr.ctime_ns == 0);
+    assert_bytes(dec.cmd.put.value, dec.cmd.put.value_len, "hi");
+    commandDecodedClear(&dec);
+    /* an unknown format is refused */
+    ((unsigned char *)buf)[0] = COMMAND_FORMAT + 1;
+    assert_int_equal(commandDecode(buf, len, &dec), ETCFS_CORRUPT);
+    free(buf);
+}
+
 /* An empty value stays an empty value, distinct from a missing one. */
 static void testEmptyValue(void **state)
 {
@@ -266,6 +314,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testPutRoundTrip),
+        cmocka_unit_test(testPutAttrFormats),
         cmocka_unit_test(testEmptyValue),
         cmocka_unit_test(testTxnRoundTrip),
         cmocka_unit_test(testSmallCommands),

@@ -1692,6 +1692,40 @@ static void testAttrs(void **state)
     assert_int_equal(ev.events[1].kv.attr.uid, 1000);
     assert_true(ev.events[1].kv.attr.mtime_ns == 1800000000000000000LL);
     storeEventsClear(&ev);
+    /* POSIX times: atime is kept until a put sets it, ctime is per version */
+    memset(&req.attr, 0, sizeof req.attr);
+    req.attr.mode = 0100644;
+    req.attr.mtime_ns = 1900000000000000000LL;
+    req.attr.atime_ns = 1600000000000000000LL;
+    req.attr.ctime_ns = 1900000000000000001LL;
+    assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, NULL, NULL,
+                                   f->errmsg), 0);
+    req.attr.atime_ns = 0;
+    req.attr.ctime_ns = 1900000000000000002LL;
+    assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, NULL, NULL,
+                                   f->errmsg), 0);
+    assert_true(getAt(f, "/etc/hosts", 0, &kv));
+    assert_true(kv.attr.atime_ns == 1600000000000000000LL);
+    assert_true(kv.attr.ctime_ns == 1900000000000000002LL);
+    storeKvClear(&kv);
+    {
+        /* a keys-only range over older versions still decodes metadata */
+        struct store_range_req r;
+        struct store_range_resp resp;
+        rangeReq(&r, "/etc/", "/etc0");
+        r.revision = 4;
+        r.keys_only = true;
+        assert_int_equal(storeRange(f->s, &r, &resp, f->errmsg), 0);
+        assert_int_equal(resp.n_kvs, 1);
+        assert_true(resp.kvs[0].attr.ctime_ns == 1900000000000000001LL);
+        assert_int_equal(resp.kvs[0].attr.mode, 0100644);
+        storeRangeRespClear(&resp);
+        r.revision = 2;
+        assert_int_equal(storeRange(f->s, &r, &resp, f->errmsg), 0);
+        assert_int_equal(resp.n_kvs, 1);
+        assert_int_equal(resp.kvs[0].attr.uid, 1000);
+        storeRangeRespClear(&resp);
+    }
     /* a key without metadata reads back all zero */
     put(f, "/plain", "v");
     assert_true(getAt(f, "/plain", 0, &kv));
