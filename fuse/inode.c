@@ -1,7 +1,9 @@
 /* The inode table of the mount: (relative path, kind) <-> inode number.
  * Numbers are the FNV-1a hash of kind + path (probed on a collision), so
  * they stay the same for a key across lookups and remounts. Entries live
- * while the kernel holds lookup references. Callers hold mount.mu. */
+ * while the kernel holds lookup references or a file is open. A deleted or
+ * replaced inode becomes an orphan: out of the path index, still found by
+ * number until the kernel forgets it. Callers hold mount.mu. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,68 @@ struct inode *inodeGet(struct inode_table *t, const char *rel, size_t len,
     return e;
 }
 
+static void unlinkRel(struct inode_table *t, struct inode *e)
+{
+    struct inode **pp;
+    for (pp = &t->by_rel[fnv(e->rel, e->rel_len, e->dir) % t->nbuckets];
+         *pp != NULL && *pp != e; pp = &(*pp)->next_rel) {
+    }
+    if (*pp == e) {
+        *pp = e->next_rel;
+    }
+    e->next_rel = NULL;
+}
+
+void inodeOrphan(struct inode_table *t, struct inode *e)
+{
+    if (e->orphan || e->ino == FUSE_ROOT_ID) {
+        return;
+    }
+    unlinkRel(t, e);
+    e->orphan = true;
+    inodeSetPending(t, e, false);
+}
+
+void inodeSetPending(struct inode_table *t, struct inode *e, bool pending)
+{
+    if (e->pending != pending) {
+        t->npending += pending ? 1 : (size_t)-1;
+        e->pending = pending;
+    }
+}
+
+struct inode *inodeNewOrphan(struct inode_table *t, const char *rel,
+                             size_t len, bool dir, const struct stat *st)
+{
+    struct inode *e = calloc(1, sizeof *e);
+    uint64_t ino = fnv(rel, len, dir) ^ 0x5a5a5a5a5a5a5a5aULL;
+    if (e == NULL) {
+        return NULL;
+    }
+    e->rel = malloc(len + 1);
+    if (e->rel == NULL) {
+        free(e);
+        return NULL;
+    }
+    while (ino <= FUSE_ROOT_ID || inodeFind(t, ino) != NULL) {
+        ino++;
+    }
+    memcpy(e->rel, rel, len);
+    e->rel[len] = '\0';
+    e->rel_len = len;
+    e->dir = dir;
+    e->ino = ino;
+    e->cached_rev = -1;
+    e->orphan = true;
+    e->orphan_st = *st;
+    e->orphan_st.st_ino = ino;
+    e->nlookup = 1;
+    e->next_ino = t->by_ino[ino % t->nbuckets];
+    t->by_ino[ino % t->nbuckets] = e;
+    t->n++;
+    return e;
+}
+
 void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n)
 {
     struct inode *e = inodeFind(t, ino);
@@ -121,38 +185,53 @@ void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n)
         return;
     }
     e->nlookup = n >= e->nlookup ? 0 : e->nlookup - n;
-    if (e->nlookup > 0) {
+    if (e->nlookup > 0 || e->handles != NULL) {
         return;
     }
     for (pp = &t->by_ino[ino % t->nbuckets]; *pp != e; pp = &(*pp)->next_ino) {
     }
     *pp = e->next_ino;
-    if (!e->unnamed) {
-        for (pp = &t->by_rel[fnv(e->rel, e->rel_len, e->dir) % t->nbuckets];
-             *pp != e; pp = &(*pp)->next_rel) {
-        }
-        *pp = e->next_rel;
+    if (!e->orphan) {
+        unlinkRel(t, e);
     }
+    inodeSetPending(t, e, false);
     t->n--;
     free(e->rel);
     free(e);
+}
+
+bool inodeDirSeen(struct inode_table *t, const char *rel, size_t len)
+{
+    struct inode *e;
+    if (len == 0) {
+        return true;
+    }
+    e = inodeFindRel(t, rel, len, true);
+    return e != NULL && e->seen && e->nlookup > 0;
+}
+
+void inodeDropCaches(struct inode_table *t)
+{
+    size_t i;
+    for (i = 0; i < t->nbuckets; i++) {
+        struct inode *e;
+        for (e = t->by_ino[i]; e != NULL; e = e->next_ino) {
+            e->cached_rev = -1;
+        }
+    }
 }
 
 /* Moves e to a new path in the by_rel index (by_ino is unchanged). */
 static int inodeRekey(struct inode_table *t, struct inode *e, const char *rel,
                       size_t len)
 {
-    struct inode **pp;
     char *nrel = malloc(len + 1);
     if (nrel == NULL) {
         return -1;
     }
     memcpy(nrel, rel, len);
     nrel[len] = '\0';
-    for (pp = &t->by_rel[fnv(e->rel, e->rel_len, e->dir) % t->nbuckets];
-         *pp != e; pp = &(*pp)->next_rel) {
-    }
-    *pp = e->next_rel;
+    unlinkRel(t, e);
     free(e->rel);
     e->rel = nrel;
     e->rel_len = len;
@@ -167,32 +246,26 @@ void inodeRename(struct inode_table *t, const char *from, size_t flen,
     struct inode *src = inodeFindRel(t, from, flen, dir);
     struct inode *old = inodeFindRel(t, to, tlen, dir);
     size_t i;
-    if (old != NULL && old != src && !old->unnamed) {
-        /* The replaced inode: lookups of the name now find src. It keeps
-         * its path, so what still holds it (an open racing the rename)
-         * reads the path's current value, a complete version. */
-        struct inode **pp;
-        for (pp = &t->by_rel[fnv(old->rel, old->rel_len, old->dir) %
-                             t->nbuckets];
-             *pp != old; pp = &(*pp)->next_rel) {
-        }
-        *pp = old->next_rel;
-        old->next_rel = NULL;
-        old->unnamed = true;
+    if (old != NULL && old != src) {
+        /* the replaced inode: open descriptors keep their data, lookups of
+         * the name now find src */
+        inodeOrphan(t, old);
+        old->replaced = true;
     }
-    if (src != NULL && !src->unnamed) {
+    if (src != NULL) {
         (void)inodeRekey(t, src, to, tlen);
     }
     if (!dir) {
         return;
     }
-    /* everything under the directory moves with it */
+    /* everything under the directory moves with it; what was under the
+     * replaced (empty) target is gone already */
     for (i = 0; i < t->nbuckets; i++) {
         struct inode *e = t->by_ino[i];
         for (; e != NULL; e = e->next_ino) {
             char *nrel;
             size_t nlen;
-            if (e->unnamed || e->rel_len <= flen || e->rel[flen] != '/' ||
+            if (e->orphan || e->rel_len <= flen || e->rel[flen] != '/' ||
                 memcmp(e->rel, from, flen) != 0) {
                 continue;
             }

@@ -1,6 +1,7 @@
 /* Mount lifecycle: checks the mount point, mounts with the low-level API
  * (default_permissions, and allow_other as root), runs the session on a
- * multi-threaded FUSE loop in its own thread, starts the replay thread, and
+ * multi-threaded FUSE loop in its own thread, starts the replay worker (and
+ * the notifier for a local-consistency mount), and
  * tears it all down off the libuv loop on close. A stale mount left by a
  * killed etcfsd ("Transport endpoint is not connected") is detached first.
  * Loop thread for everything here but the close work (the pool). */
@@ -24,6 +25,7 @@
 #include "mount_internal.h"
 
 #define MOUNT__TIMER_MS 10 /* leadership view refresh and op timeouts */
+#define MOUNT__CACHE_TIMEOUT 1.0 /* s, kernel name/attribute cache (local) */
 
 int mountCheck(const char *dir, char *errmsg)
 {
@@ -105,23 +107,7 @@ static void *fuseMain(void *arg)
 
 static void mountFree(struct mount *m)
 {
-    struct overlay *o;
-    struct pending_create *p;
     inodeTableClose(&m->inodes);
-    size_t b;
-    for (b = 0; b < m->overlay_buckets; b++) {
-        while ((o = m->overlays[b]) != NULL) {
-            m->overlays[b] = o->next;
-            free(o->rel);
-            free(o);
-        }
-    }
-    free(m->overlays);
-    while ((p = m->creates) != NULL) {
-        m->creates = p->next;
-        free(p->rel);
-        free(p);
-    }
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->rq_mu);
     pthread_cond_destroy(&m->rq_cond);
@@ -152,6 +138,10 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
         m->prefix[m->prefix_len] = '\0';
     }
     m->linearizable = cfg->mount_consistency == CONFIG_CONSISTENCY_LINEARIZABLE;
+    /* linearizable: the kernel caches nothing, every path walk asks (and
+     * the lookup confirms with the leader); local: names and attributes
+     * are cached, and the notifier drops what an applied change staled */
+    m->cache_timeout = m->linearizable ? 0.0 : MOUNT__CACHE_TIMEOUT;
     m->max_value = (size_t)cfg->max_request_bytes;
     m->max_txn_ops = cfg->max_txn_ops;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -218,6 +208,10 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
             m->conn_id = minor(st.st_dev);
         }
     }
+    if (m->cache_timeout > 0 && notifyStart(m, errmsg) != 0) {
+        warnf("mount: %s (cached names may lag up to %.0f s)", errmsg,
+              m->cache_timeout);
+    }
     rv = replayStart(m, errmsg);
     if (rv != 0) {
         warnf("mount: %s (remote changes raise no inotify events)", errmsg);
@@ -240,16 +234,6 @@ err_timer:
     return ETCFS_IO;
 }
 
-void mountApplied(struct mount *m, const struct command *cmd,
-                  const struct command_result *res,
-                  const struct store_events *events)
-{
-    if (m->closing || cmd == NULL || res == NULL || res->status != 0) {
-        return;
-    }
-    replayEnqueue(m, cmd, events, res->revision);
-}
-
 /* ---- close ---- */
 
 static void closeWorkCb(uv_work_t *w)
@@ -257,6 +241,7 @@ static void closeWorkCb(uv_work_t *w)
     struct mount *m = w->data;
     struct timespec deadline;
     replayStop(m);
+    notifyStop(m);
     if (m->se != NULL) {
         fuse_session_exit(m->se);
         fuse_session_unmount(m->se);

@@ -1,13 +1,22 @@
-/* Inside the mount: shared state of the FUSE handlers (fs.c), the loop-side
+/* Inside the mount: the state shared by the FUSE handlers, the loop-side
  * operations they call through the bridge (ops.c), the inode table
- * (inode.c) and the replay thread (replay.c).
+ * (inode.c), the apply hook (applied.c, events.c), the notifier (notify.c)
+ * and the replay worker (replay.c).
+ *
+ * What every process sees is the store: a handler answers from the store
+ * as applied on this member (behind the linearizable gate where the mode
+ * asks for it), never from a queue of changes still to surface. Remote
+ * changes reach inotify watchers through the replay worker, which repeats
+ * them as syscalls on the mount; only its own requests (recognised by tid)
+ * get the replay view of the one change it is repeating (replay.c).
  *
  * Threads: FUSE workers run the handlers; they read the store directly
  * (thread-safe) and reach the loop only through mountOp* (bridge.c). The
- * replay thread repeats remote changes as syscalls on the mount so the
- * kernel raises inotify events (shared/notes/inotify.md); handlers
- * recognise it by the caller's tid. `mu` guards the inode table and the
- * overlays; nobody holds it across a syscall or a bridge call. */
+ * loop thread updates the inode table as changes apply (applied.c) and
+ * queues kernel cache invalidations for the notifier thread and changes
+ * for the replay worker. `mu` guards the inode table, the open handles'
+ * links and the replay view; nobody holds it across a syscall, a bridge
+ * call or a fuse_lowlevel_notify_* call. */
 #ifndef ETCFS_MOUNT_INTERNAL_H
 #define ETCFS_MOUNT_INTERNAL_H
 
@@ -17,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "../src/lib/queue.h"
@@ -24,6 +34,11 @@
 #include "mount.h"
 
 #define MOUNT_REL_MAX 4096 /* longest relative path (kernel PATH_MAX) */
+#define MOUNT_KEY_MAX (MOUNT_REL_MAX + 1200) /* prefix + rel + '/' */
+#define MOUNT_DEFAULT_FILE_MODE (S_IFREG | 0644)
+#define MOUNT_DEFAULT_DIR_MODE (S_IFDIR | 0755)
+
+struct fs_handle;
 
 /* One inode: a file (key prefix+rel) or a directory (prefix+rel+"/..."). */
 struct inode
@@ -32,9 +47,27 @@ struct inode
     char *rel; /* key suffix after the prefix, NUL-terminated copy */
     size_t rel_len;
     bool dir;
-    uint64_t nlookup;
+    uint64_t nlookup; /* the kernel's lookup references */
     int64_t cached_rev; /* revision whose data the page cache holds */
-    bool unnamed; /* replaced by a rename: out of the by_rel index */
+    /* Deleted, or replaced by a rename: out of the by_rel index, answering
+     * only to its number (open descriptors, the replay's view of a deleted
+     * name) until the kernel forgets it. */
+    bool orphan;
+    bool replaced; /* orphaned by a rename onto its name: an open racing
+                    * the rename reads the name's new value */
+    struct stat orphan_st; /* its last attributes, for the replay's view */
+    /* Looked up by a process other than the replay worker: something may
+     * cache or watch it. Entries the replay creates are answered with
+     * timeout 0, so any other process's path walk comes back to lookup. */
+    bool seen;
+    /* Created here, not committed yet (until the first commit or the last
+     * release): visible to this mount with pending_attr. */
+    bool pending;
+    struct store_attr pending_attr;
+    /* Directories: st_mtime/st_ctime of the last entry created, removed or
+     * renamed in it as applied on this member (0: none since the mount). */
+    int64_t dir_time_ns;
+    struct fs_handle *handles; /* open handles of this file */
     struct inode *next_ino;
     struct inode *next_rel;
 };
@@ -45,34 +78,34 @@ struct inode_table
     struct inode **by_rel;
     size_t nbuckets;
     size_t n;
+    size_t npending; /* inodes with pending set */
 };
 
-/* Overlay entries: remote changes waiting for their replay. A hidden name
- * is not visible yet (a remote create); a ghost is still visible (a remote
- * delete) with the attributes it had. */
-struct overlay
+/* One open file: the whole value, edited in memory, committed as one put
+ * (handle.c has the rules). */
+struct fs_handle
 {
-    char *rel;
-    size_t rel_len;
-    bool dir;
-    bool ghost;
-    struct stat st; /* ghosts */
-    struct overlay *next;
-};
-
-/* A file being created locally and not yet flushed: visible to lookups on
- * this mount until its first commit. */
-struct pending_create
-{
-    char *rel;
-    size_t rel_len;
     uint64_t ino;
+    char *buf;
+    size_t len;
+    size_t cap;
+    bool writable;
+    bool dirty;   /* differs from the stored value it started from */
+    bool data;    /* written or resized since open or the last commit */
+    bool failed;  /* a write was refused (EFBIG): the handle never commits */
+    bool mtime_set; /* an explicit mtime (utimensat) since the last write */
+    bool append;
+    bool replay;
+    bool exists;  /* the key existed when the buffer was taken */
+    int64_t base_rev; /* mod_revision the buffer was taken at (0: new) */
+    atomic_int readers; /* fsRead replies in progress */
+    int64_t lease;
     struct store_attr attr;
-    bool mtime_set;
-    struct pending_create *next;
+    struct fs_handle *next; /* inode.handles */
 };
 
 struct replay_item;
+struct notify_item;
 
 struct mount
 {
@@ -81,6 +114,7 @@ struct mount
     char prefix[1024];
     size_t prefix_len;
     bool linearizable;
+    double cache_timeout; /* entry/attr timeout of ordinary replies */
     uint64_t origin; /* tags this mount's proposals (command.origin) */
     size_t max_value;
     unsigned max_txn_ops;
@@ -101,11 +135,17 @@ struct mount
     /* guarded by mu */
     pthread_mutex_t mu;
     struct inode_table inodes;
-    struct overlay **overlays; /* hash buckets by (rel, dir) */
-    size_t overlay_buckets;
-    size_t overlay_count;
-    struct pending_create *creates;
-    /* replay thread */
+    const struct replay_item *view; /* the change the replay is repeating */
+    /* notifier thread */
+    pthread_t notify_thread;
+    bool notify_started;
+    pthread_mutex_t nq_mu;
+    pthread_cond_t nq_cond;
+    struct notify_item *nq_head;
+    struct notify_item *nq_tail;
+    size_t nq_len;
+    bool nq_stop;
+    /* replay worker */
     pthread_t replay_thread;
     bool replay_started;
     _Atomic pid_t replay_tid;
@@ -113,6 +153,10 @@ struct mount
     pthread_cond_t rq_cond;
     struct replay_item *rq_head;
     struct replay_item *rq_tail;
+    struct replay_item **rq_names; /* pending items by name (coalescing) */
+    size_t rq_nbuckets;
+    size_t rq_len;
+    bool rq_busy; /* the worker is repeating an item */
     bool rq_stop;
 };
 
@@ -123,14 +167,25 @@ void inodeTableClose(struct inode_table *t);
  * when 'ref'. NULL on out of memory. */
 struct inode *inodeGet(struct inode_table *t, const char *rel, size_t len,
                        bool dir, bool ref);
+/* A new orphan inode (in by_ino only) with one lookup reference. */
+struct inode *inodeNewOrphan(struct inode_table *t, const char *rel,
+                             size_t len, bool dir, const struct stat *st);
 struct inode *inodeFind(struct inode_table *t, uint64_t ino);
 struct inode *inodeFindRel(struct inode_table *t, const char *rel, size_t len,
                            bool dir);
-/* A rename done: the kernel moved its dentry, so the inode (and, for a
- * directory, every inode under it) now answers to the new path. */
+void inodeSetPending(struct inode_table *t, struct inode *e, bool pending);
+/* Takes e out of the by_rel index (deleted or replaced). */
+void inodeOrphan(struct inode_table *t, struct inode *e);
+/* A rename applied: the inode at 'from' (and, for a directory, every inode
+ * under it) answers to 'to'; an inode at 'to' is orphaned. */
 void inodeRename(struct inode_table *t, const char *from, size_t flen,
                  const char *to, size_t tlen, bool dir);
 void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n);
+/* Whether the kernel may hold a dentry or a watch under directory rel: the
+ * root, or a directory inode some process other than the replay looked up. */
+bool inodeDirSeen(struct inode_table *t, const char *rel, size_t len);
+/* Every inode: cached data is stale (a snapshot restore). */
+void inodeDropCaches(struct inode_table *t);
 
 /* ---- ops.c: loop-side work for FUSE threads (block the caller) ---- */
 struct mount_result
@@ -152,36 +207,191 @@ int mountOpLeaseGrant(struct mount *m, int64_t ttl, struct mount_result *res);
 int mountOpLeaseTtl(struct mount *m, int64_t id, struct mount_result *res);
 void mountOpsTimerCb(uv_timer_t *t);
 
-/* ---- fs.c ---- */
-extern const struct fuse_lowlevel_ops mountFsOps;
+/* ---- resolve.c: keys, store reads, stat, names (any FUSE thread) ---- */
+int64_t mountNowNs(void);
+struct mount *fsMount(fuse_req_t req);
+bool mountIsReplay(struct mount *m, fuse_req_t req);
 /* Key bytes for rel (+ "/" when dir) into out; returns length or -1. */
 int mountKey(const struct mount *m, const char *rel, size_t rel_len, bool dir,
              char *out, size_t size);
+/* The smallest key above every key starting with p (0: no end). */
+size_t mountPrefixEnd(const char *p, size_t len, char *out);
 /* Keys only, in [key, key with its last byte + 1): every key under a
  * directory prefix. limit 0 = all, revision 0 = current. 0 or ETCFS_*. */
 int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
                      int64_t limit, int64_t revision,
                      struct store_range_resp *resp);
+/* The key's current state; 1 found, 0 not, <0 -errno. */
+int mountGetKv(struct mount *m, const char *key, size_t len, bool values,
+               struct store_kv *kv);
+bool mountDirExists(struct mount *m, const char *rel, size_t len);
 /* Fills st for a key's current state (file) or a directory. */
 void mountStatFile(const struct mount *m, uint64_t ino,
                    const struct store_kv *kv, struct stat *st);
 void mountStatDir(const struct mount *m, uint64_t ino,
                   const struct store_kv *marker, struct stat *st);
-bool mountIsReplay(struct mount *m, fuse_req_t req);
+void mountStatTimes(struct stat *st, const struct store_attr *a,
+                    int64_t fallback_ns);
+
+/* What a name refers to right now. */
+enum { FS_NONE = 0, FS_FILE, FS_DIR };
+struct fs_target
+{
+    int kind;
+    bool have_kv; /* file: kv valid (owned); dir: marker in kv */
+    struct store_kv kv;
+    bool pending; /* a local create not yet committed (kv.attr set) */
+};
+void fsTargetClear(struct fs_target *t);
+/* Resolves rel: as a directory (unless shadowed) or a file, with this
+ * mount's uncommitted creates. 0 or an errno. */
+int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
+              struct fs_target *t);
+void fsTargetStat(struct mount *m, uint64_t ino, const struct fs_target *t,
+                  struct stat *st);
+/* rel and kind of an inode (copied under mu); 0 or ESTALE. */
+int fsRelOf(struct mount *m, fuse_ino_t ino, char *rel, size_t *len,
+            bool *dir);
+/* parent rel + "/" + unescaped name. 0 or an errno. */
+int fsChildRel(struct mount *m, fuse_ino_t parent, const char *name,
+               char *rel, size_t *len, bool *shadowed);
+/* Same, for a new entry: a name no key can produce is EINVAL. */
+int fsNewChildRel(struct mount *m, fuse_ino_t parent, const char *name,
+                  char *rel, size_t *len, bool *shadowed);
+/* Replies an entry for rel, taking a lookup reference (fi: a create).
+ * The inode is marked seen unless the request is the replay's. */
+void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
+                  size_t len, const struct fs_target *t,
+                  const struct fuse_file_info *fi);
+void fsReplyAttr(fuse_req_t req, struct mount *m, const struct stat *st);
+double fsTimeout(struct mount *m, fuse_req_t req);
+/* Proposes cmd; returns 0 or an errno. */
+int fsPropose(struct mount *m, struct command *cmd, struct mount_result *res);
+bool fsCanWrite(struct mount *m, fuse_req_t req);
+int fsErrno(int etcfs_rv);
+
+/* ---- handlers, one file per concern; fs.c has the table ---- */
+void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fsGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsForget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void fsForgetMulti(fuse_req_t req, size_t count,
+                   struct fuse_forget_data *forgets);
+void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+               struct fuse_file_info *fi);
+void fsReleasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+             mode_t mode);
+void fsUnlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
+              fuse_ino_t newparent, const char *newname, unsigned int flags);
+void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
+              mode_t mode, struct fuse_file_info *fi);
+void fsRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+            struct fuse_file_info *fi);
+void fsWrite(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+             off_t off, struct fuse_file_info *fi);
+void fsFlush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsFsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+             struct fuse_file_info *fi);
+void fsRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+               struct fuse_file_info *fi);
+void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+               const char *name);
+void fsReadlink(fuse_req_t req, fuse_ino_t ino);
+void fsLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+            const char *newname);
+void fsMknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+             dev_t rdev);
+void fsStatfs(fuse_req_t req, fuse_ino_t ino);
+void fsSetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+                const char *value, size_t size, int flags);
+void fsGetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+                size_t size);
+void fsListxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fsRemovexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+extern const struct fuse_lowlevel_ops mountFsOps;
+
+/* ---- handle.c ---- */
+struct fs_handle *handleNew(uint64_t ino);
+int handleReserve(struct mount *m, struct fs_handle *h, size_t need);
+/* Links h to its inode (getattr sees uncommitted sizes) / unlinks it. */
+void handleAttach(struct mount *m, struct fs_handle *h);
+void handleDetach(struct mount *m, struct fs_handle *h);
+/* Commits what h holds. 'deferred': a commit of nothing written (an
+ * O_TRUNC or an empty create) that must not replace a newer write. 0 or
+ * an errno. */
+int handleCommit(struct mount *m, struct fs_handle *h, bool deferred);
+/* The newest uncommitted state of an open file, for getattr: true when a
+ * handle of inode e (mu held) changed size or metadata. */
+bool handleStat(const struct inode *e, struct stat *st);
+
+/* ---- applied.c + events.c: loop thread ---- */
+struct mount_rename
+{
+    const char *from;
+    size_t from_len;
+    const char *to;
+    size_t to_len;
+    bool dir;
+    bool to_existed;
+};
+/* Whether cmd is a rename as the mount proposes it (the whole source moved
+ * to the destination in one txn). */
+bool eventsRename(struct mount *m, const struct command *cmd,
+                  const struct store_events *events, struct mount_rename *r);
+/* Queues the replay of one applied command's events (another origin's). */
+void eventsEnqueue(struct mount *m, const struct command *cmd,
+                   const struct store_events *events, int64_t revision,
+                   const struct mount_rename *rename);
+
+/* ---- notify.c: kernel cache invalidations off the loop ---- */
+int notifyStart(struct mount *m, char *errmsg);
+void notifyStop(struct mount *m);
+/* Any thread: queue an invalidation (name: an entry of parent; NULL: the
+ * inode's attributes and data). */
+void notifyInval(struct mount *m, uint64_t ino, const char *name,
+                 size_t name_len);
 
 /* ---- replay.c ---- */
+enum {
+    REPLAY_CREATE = 1, /* file or symlink */
+    REPLAY_MKDIR,
+    REPLAY_MODIFY,
+    REPLAY_ATTRIB,
+    REPLAY_UNLINK,
+    REPLAY_RMDIR,
+    REPLAY_RENAME
+};
+struct replay_item
+{
+    int kind;
+    char *rel;
+    size_t rel_len;
+    char *rel2; /* rename target */
+    size_t rel2_len;
+    bool dir; /* rename of a directory */
+    bool to_existed; /* rename: the target existed (it is replaced) */
+    mode_t mode;
+    off_t size;
+    char *link; /* symlink target */
+    struct stat st; /* deleted or renamed name: its last attributes */
+    bool cancelled;
+    struct replay_item *next;
+    struct replay_item *next_name;
+};
 int replayStart(struct mount *m, char *errmsg);
 void replayStop(struct mount *m); /* joins; any thread but the loop's */
-/* Loop thread: queue the replay of one applied command's events. */
-void replayEnqueue(struct mount *m, const struct command *cmd,
-                   const struct store_events *events, int64_t revision);
-/* Overlay checks for handlers (take mu themselves). */
-bool overlayHidden(struct mount *m, const char *rel, size_t len, bool dir);
-bool overlayGhost(struct mount *m, const char *rel, size_t len, bool dir,
-                  struct stat *st);
-/* Handler of a replayed syscall: drop the overlay entry (returns whether
- * there was one). */
-bool overlayTake(struct mount *m, const char *rel, size_t len, bool dir,
-                 bool ghost);
+struct replay_item *replayItem(int kind, const char *rel, size_t len);
+/* Loop thread: queue an item (may merge it into a pending one). */
+void replayPush(struct mount *m, struct replay_item *it);
+/* Replay requests: the view of the item being repeated. Returns 0 (answer
+ * from the store), ENOENT, or -1 with e filled (a name the change removed,
+ * or a parent it needs). */
+int replayViewLookup(struct mount *m, const char *rel, size_t len,
+                     bool shadowed, struct fuse_entry_param *e);
 
 #endif /* ETCFS_MOUNT_INTERNAL_H */

@@ -1,17 +1,27 @@
 /* Remote changes -> inotify events. The kernel raises inotify events only
  * for syscalls made on the mount, and no FUSE notify call raises IN_CREATE
- * or IN_DELETE (shared/notes/inotify.md). So for every change applied here
- * that did not come from this mount, the loop thread queues replay items,
- * and this module's thread repeats the change as ordinary syscalls on the
- * mount point: open(O_CREAT|O_EXCL)+ftruncate+close for a create,
+ * or IN_DELETE (shared/notes/inotify.md). So this worker repeats another
+ * origin's applied changes (events.c queues them) as ordinary syscalls on
+ * the mount point: open(O_CREAT|O_EXCL)+ftruncate+close for a create,
  * open+ftruncate+close for a modification, unlink, mkdir, rmdir, rename,
- * chmod for metadata. The handlers recognise the thread by its tid and only
- * make the already-applied state visible; nothing is proposed again.
+ * chmod for metadata. Handlers recognise the worker by its tid and only
+ * raise the event; nothing is proposed again.
  *
- * Until its replay runs, a remote create is hidden and a remote delete is
- * still shown (the overlays), otherwise the replayed syscall would fail
- * with EEXIST/ENOENT and raise nothing. The thread never holds mount.mu or
- * any lock across a syscall, never runs inside a handler, and never reads
+ * Everyone else sees the store at once, so the name a create adds already
+ * exists and the name a delete removes is already gone. The worker alone
+ * gets the view of the one item it is repeating (replayViewLookup): the
+ * created name is absent, the deleted name present with its last
+ * attributes (an orphan inode made for it), the parents a delete or rename
+ * emptied still there. What a watcher sees in each race is in README.md
+ * ("Events"): a create whose name some process looked up before the
+ * replay ran is repeated as a modification (IN_MODIFY, IN_CLOSE_WRITE); a
+ * directory already looked up raises no second IN_CREATE.
+ *
+ * Before repeating an item the worker skips it when no watcher can be in
+ * its directory (inodeDirSeen). Queued changes to one name merge while
+ * they wait: modifications into one (the latest size), chmods into one, a
+ * create and a delete cancel out. The worker never holds mount.mu or any
+ * lock across a syscall, never runs inside a handler, and never reads
  * through the mount (that would add events). */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,195 +37,9 @@
 #include "mount_internal.h"
 #include "path.h"
 
-enum {
-    REPLAY_CREATE = 1, /* file or symlink */
-    REPLAY_MKDIR,
-    REPLAY_MODIFY,
-    REPLAY_ATTRIB,
-    REPLAY_UNLINK,
-    REPLAY_RMDIR,
-    REPLAY_RENAME
-};
+#define REPLAY__BUCKETS 4096
 
-struct replay_item
-{
-    int kind;
-    char *rel;
-    size_t rel_len;
-    char *rel2; /* rename target */
-    size_t rel2_len;
-    mode_t mode;
-    off_t size;
-    char *link; /* symlink target */
-    struct replay_item *next;
-};
-
-/* ---- overlays (mu) ---- */
-
-/* Overlays are a hash table: under a burst of remote changes thousands
- * wait for their replay, and every lookup on the mount consults them. */
-static uint64_t overlayHash(const char *rel, size_t len, bool dir)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)rel[i]) * 1099511628211ULL;
-    }
-    return (h ^ (dir ? 1u : 0u)) * 1099511628211ULL;
-}
-
-static size_t overlayBucket(const struct mount *m, const char *rel,
-                            size_t len, bool dir)
-{
-    return (size_t)(overlayHash(rel, len, dir) % m->overlay_buckets);
-}
-
-static struct overlay *overlayFind(struct mount *m, const char *rel,
-                                   size_t len, bool dir)
-{
-    struct overlay *o;
-    if (m->overlay_count == 0) {
-        return NULL;
-    }
-    for (o = m->overlays[overlayBucket(m, rel, len, dir)]; o != NULL;
-         o = o->next) {
-        if (o->dir == dir && o->rel_len == len &&
-            memcmp(o->rel, rel, len) == 0) {
-            return o;
-        }
-    }
-    return NULL;
-}
-
-/* Grows the table to keep chains short. false only when there is no table
- * at all (out of memory). */
-static bool overlayReserve(struct mount *m)
-{
-    struct overlay **nb;
-    size_t n;
-    size_t b;
-    if (m->overlay_buckets > 0 && m->overlay_count < m->overlay_buckets) {
-        return true;
-    }
-    n = m->overlay_buckets == 0 ? 64 : m->overlay_buckets * 2;
-    nb = calloc(n, sizeof *nb);
-    if (nb == NULL) {
-        return m->overlay_buckets > 0; /* longer chains, still correct */
-    }
-    for (b = 0; b < m->overlay_buckets; b++) {
-        struct overlay *o;
-        while ((o = m->overlays[b]) != NULL) {
-            size_t i = (size_t)(overlayHash(o->rel, o->rel_len, o->dir) % n);
-            m->overlays[b] = o->next;
-            o->next = nb[i];
-            nb[i] = o;
-        }
-    }
-    free(m->overlays);
-    m->overlays = nb;
-    m->overlay_buckets = n;
-    return true;
-}
-
-static void overlayAdd(struct mount *m, const char *rel, size_t len, bool dir,
-                       bool ghost, const struct stat *st)
-{
-    struct overlay *o;
-    pthread_mutex_lock(&m->mu);
-    o = overlayFind(m, rel, len, dir);
-    if (o == NULL && overlayReserve(m)) {
-        o = calloc(1, sizeof *o);
-        if (o != NULL) {
-            o->rel = malloc(len + 1);
-            if (o->rel == NULL) {
-                free(o);
-                o = NULL;
-            }
-        }
-        if (o != NULL) {
-            memcpy(o->rel, rel, len);
-            o->rel[len] = '\0';
-            o->rel_len = len;
-            o->dir = dir;
-            {
-                size_t i = overlayBucket(m, rel, len, dir);
-                o->next = m->overlays[i];
-                m->overlays[i] = o;
-                m->overlay_count++;
-            }
-        }
-    }
-    if (o != NULL) {
-        o->ghost = ghost;
-        if (st != NULL) {
-            o->st = *st;
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-}
-
-bool overlayHidden(struct mount *m, const char *rel, size_t len, bool dir)
-{
-    struct overlay *o;
-    bool hidden;
-    pthread_mutex_lock(&m->mu);
-    o = overlayFind(m, rel, len, dir);
-    hidden = o != NULL && !o->ghost;
-    pthread_mutex_unlock(&m->mu);
-    return hidden;
-}
-
-bool overlayGhost(struct mount *m, const char *rel, size_t len, bool dir,
-                  struct stat *st)
-{
-    struct overlay *o;
-    bool ghost = false;
-    pthread_mutex_lock(&m->mu);
-    o = overlayFind(m, rel, len, dir);
-    if (o != NULL && o->ghost) {
-        ghost = true;
-        if (st != NULL) {
-            *st = o->st;
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-    return ghost;
-}
-
-bool overlayTake(struct mount *m, const char *rel, size_t len, bool dir,
-                 bool ghost)
-{
-    struct overlay **pp;
-    bool found = false;
-    pthread_mutex_lock(&m->mu);
-    pp = m->overlay_count > 0
-             ? &m->overlays[overlayBucket(m, rel, len, dir)]
-             : NULL;
-    for (; pp != NULL && *pp != NULL; pp = &(*pp)->next) {
-        struct overlay *o = *pp;
-        if (o->dir == dir && o->ghost == ghost && o->rel_len == len &&
-            memcmp(o->rel, rel, len) == 0) {
-            *pp = o->next;
-            free(o->rel);
-            free(o);
-            m->overlay_count--;
-            found = true;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-    return found;
-}
-
-/* ---- queue ---- */
-
-static void itemFree(struct replay_item *it)
-{
-    free(it->rel);
-    free(it->rel2);
-    free(it->link);
-    free(it);
-}
+/* ---- items and the queue ---- */
 
 static char *dupn(const char *p, size_t n)
 {
@@ -227,20 +51,7 @@ static char *dupn(const char *p, size_t n)
     return d;
 }
 
-static void push(struct mount *m, struct replay_item *it)
-{
-    pthread_mutex_lock(&m->rq_mu);
-    if (m->rq_tail != NULL) {
-        m->rq_tail->next = it;
-    } else {
-        m->rq_head = it;
-    }
-    m->rq_tail = it;
-    pthread_cond_signal(&m->rq_cond);
-    pthread_mutex_unlock(&m->rq_mu);
-}
-
-static struct replay_item *item(int kind, const char *rel, size_t len)
+struct replay_item *replayItem(int kind, const char *rel, size_t len)
 {
     struct replay_item *it = calloc(1, sizeof *it);
     if (it == NULL) {
@@ -256,267 +67,232 @@ static struct replay_item *item(int kind, const char *rel, size_t len)
     return it;
 }
 
-/* ---- loop side: events -> items ---- */
-
-/* Whether any key existed under dir rel at revision rev. */
-static bool dirExistedAt(struct mount *m, const char *rel, size_t len,
-                         int64_t rev)
+static void itemFree(struct replay_item *it)
 {
-    char key[MOUNT_REL_MAX + 1200];
-    struct store_range_resp resp;
-    int n;
-    bool found;
-    if (len == 0) {
-        return true;
-    }
-    n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n <= 0 || mountPrefixRange(m, key, (size_t)n, 1, rev, &resp) != 0) {
-        return true; /* compacted or failed: assume it existed */
-    }
-    found = resp.n_kvs > 0;
-    storeRangeRespClear(&resp);
-    return found;
+    free(it->rel);
+    free(it->rel2);
+    free(it->link);
+    free(it);
 }
 
-/* Parent directories of rel that the change at rev created (top down). */
-static void queueParents(struct mount *m, const char *rel, size_t len,
-                         int64_t rev)
+static size_t nameBucket(const char *rel, size_t len)
 {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     size_t i;
     for (i = 0; i < len; i++) {
-        if (rel[i] != '/') {
-            continue;
-        }
-        if (!dirExistedAt(m, rel, i, rev - 1)) {
-            struct replay_item *it = item(REPLAY_MKDIR, rel, i);
-            if (it != NULL) {
-                it->mode = 0755;
-                overlayAdd(m, rel, i, true, false, NULL);
-                push(m, it);
-            }
+        h = (h ^ (unsigned char)rel[i]) * 1099511628211ULL;
+    }
+    return (size_t)(h % REPLAY__BUCKETS);
+}
+
+static bool mergeable(const struct replay_item *it)
+{
+    return !it->dir && it->rel2 == NULL &&
+           (it->kind == REPLAY_CREATE || it->kind == REPLAY_MODIFY ||
+            it->kind == REPLAY_ATTRIB || it->kind == REPLAY_UNLINK);
+}
+
+static void namesUnlink(struct mount *m, struct replay_item *it)
+{
+    struct replay_item **pp;
+    if (m->rq_names == NULL || !mergeable(it)) {
+        return;
+    }
+    for (pp = &m->rq_names[nameBucket(it->rel, it->rel_len)]; *pp != NULL;
+         pp = &(*pp)->next_name) {
+        if (*pp == it) {
+            *pp = it->next_name;
+            return;
         }
     }
 }
 
-/* Parent directories of rel left empty at rev (bottom up). */
-static void queueEmptyParents(struct mount *m, const char *rel, size_t len,
-                              int64_t rev)
+/* Merges it into the items of its name still waiting (rq_mu held; the
+ * chain is newest first). Returns true when it was absorbed (the caller
+ * frees it). */
+static bool merge(struct mount *m, struct replay_item *it)
 {
-    size_t i = len;
-    while (i > 0) {
-        i--;
-        if (rel[i] != '/') {
+    struct replay_item *p;
+    size_t b = nameBucket(it->rel, it->rel_len);
+    for (p = m->rq_names[b]; p != NULL; p = p->next_name) {
+        if (p->cancelled || p->rel_len != it->rel_len ||
+            memcmp(p->rel, it->rel, it->rel_len) != 0) {
             continue;
         }
-        if (dirExistedAt(m, rel, i, rev)) {
-            break;
-        }
-        {
-            struct replay_item *it = item(REPLAY_RMDIR, rel, i);
-            struct stat st;
-            if (it == NULL) {
+        switch (it->kind) {
+            case REPLAY_MODIFY:
+                if (p->kind == REPLAY_CREATE || p->kind == REPLAY_MODIFY) {
+                    p->size = it->size;
+                    return true;
+                }
+                return false; /* after a chmod: its own event */
+            case REPLAY_ATTRIB:
+                if (p->kind == REPLAY_ATTRIB) {
+                    p->mode = it->mode;
+                    return true;
+                }
+                if (p->kind == REPLAY_CREATE) {
+                    p->mode = (p->mode & S_IFMT) | (it->mode & 07777);
+                    return true;
+                }
+                return false;
+            case REPLAY_UNLINK:
+                /* what waits for the name is superseded by the delete; a
+                 * create and its delete both waiting: it never surfaces */
+                if (p->kind == REPLAY_UNLINK) {
+                    return false;
+                }
+                p->cancelled = true;
+                if (p->kind == REPLAY_CREATE) {
+                    return true;
+                }
                 break;
-            }
-            mountStatDir(m, 0, NULL, &st);
-            overlayAdd(m, rel, i, true, true, &st);
-            push(m, it);
+            default:
+                return false;
         }
     }
+    return false;
 }
 
-/* Whether this mount already shows a file at rel: a local create not yet
- * committed, or an inode the kernel looked up. */
-static bool localName(struct mount *m, const char *rel, size_t len)
+void replayPush(struct mount *m, struct replay_item *it)
 {
-    struct pending_create *p;
-    bool found;
+    pthread_mutex_lock(&m->rq_mu);
+    if (m->rq_names == NULL) {
+        m->rq_names = calloc(REPLAY__BUCKETS, sizeof *m->rq_names);
+    }
+    if (m->rq_names != NULL) {
+        if (mergeable(it)) {
+            if (merge(m, it)) {
+                pthread_mutex_unlock(&m->rq_mu);
+                itemFree(it);
+                return;
+            }
+            it->next_name = m->rq_names[nameBucket(it->rel, it->rel_len)];
+            m->rq_names[nameBucket(it->rel, it->rel_len)] = it;
+        } else {
+            /* a rename or a directory change: no merging across it */
+            memset(m->rq_names, 0, REPLAY__BUCKETS * sizeof *m->rq_names);
+        }
+    }
+    if (m->rq_tail != NULL) {
+        m->rq_tail->next = it;
+    } else {
+        m->rq_head = it;
+    }
+    m->rq_tail = it;
+    m->rq_len++;
+    pthread_cond_signal(&m->rq_cond);
+    pthread_mutex_unlock(&m->rq_mu);
+}
+
+/* ---- the view (replay requests, mu) ---- */
+
+static bool sameRel(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static bool ancestorOf(const char *rel, size_t len, const char *of,
+                       size_t of_len)
+{
+    return of != NULL && of_len > len && of[len] == '/' &&
+           memcmp(of, rel, len) == 0;
+}
+
+static void ghostDirStat(struct mount *m, struct stat *st)
+{
+    mountStatDir(m, 0, NULL, st);
+}
+
+int replayViewLookup(struct mount *m, const char *rel, size_t len,
+                     bool shadowed, struct fuse_entry_param *e)
+{
+    const struct replay_item *it;
+    struct inode *in = NULL;
+    struct stat st;
+    int rv = 0;
+    memset(e, 0, sizeof *e);
     pthread_mutex_lock(&m->mu);
-    found = inodeFindRel(&m->inodes, rel, len, false) != NULL;
-    for (p = m->creates; !found && p != NULL; p = p->next) {
-        found = p->rel_len == len && memcmp(p->rel, rel, len) == 0;
+    it = m->view;
+    if (it == NULL) {
+        goto out;
     }
-    pthread_mutex_unlock(&m->mu);
-    return found;
-}
-
-static bool sameValue(const struct store_kv *a, const struct store_kv *b)
-{
-    return a->value_len == b->value_len &&
-           (a->value_len == 0 || memcmp(a->value, b->value, a->value_len) == 0);
-}
-
-void replayEnqueue(struct mount *m, const struct command *cmd,
-                   const struct store_events *events, int64_t revision)
-{
-    size_t i;
-    size_t j;
-    bool *paired;
-    if (cmd == NULL || cmd->origin == m->origin || events == NULL ||
-        events->n_events == 0 || !m->replay_started) {
-        return;
-    }
-    paired = calloc(events->n_events, sizeof *paired);
-    if (paired == NULL) {
-        return;
-    }
-    for (i = 0; i < events->n_events; i++) {
-        const struct store_event *ev = &events->events[i];
-        const char *key = ev->kv.key;
-        size_t klen = ev->kv.key_len;
-        const char *rel;
-        size_t len;
-        bool dir = false;
-        struct replay_item *it;
-        struct stat st;
-        if (paired[i] || klen < m->prefix_len ||
-            memcmp(key, m->prefix, m->prefix_len) != 0) {
-            continue;
-        }
-        rel = key + m->prefix_len;
-        len = klen - m->prefix_len;
-        if (len > 0 && rel[len - 1] == '/') {
-            dir = true;
-            len--;
-        }
-        if (len == 0 || len >= MOUNT_REL_MAX) {
-            continue;
-        }
-        if (ev->type == STORE_EVENT_DELETE) {
-            /* a rename: a delete and a put of the same value in one txn */
-            for (j = i + 1; !dir && j < events->n_events && ev->has_prev; j++) {
-                const struct store_event *pe = &events->events[j];
-                if (!paired[j] && pe->type == STORE_EVENT_PUT &&
-                    pe->kv.key_len > m->prefix_len &&
-                    memcmp(pe->kv.key, m->prefix, m->prefix_len) == 0 &&
-                    pe->kv.key[pe->kv.key_len - 1] != '/' &&
-                    sameValue(&pe->kv, &ev->prev_kv)) {
-                    const char *rel2 = pe->kv.key + m->prefix_len;
-                    size_t len2 = pe->kv.key_len - m->prefix_len;
-                    paired[j] = true;
-                    queueParents(m, rel2, len2, revision);
-                    it = item(REPLAY_RENAME, rel, len);
-                    if (it == NULL) {
-                        break;
-                    }
-                    it->rel2 = dupn(rel2, len2);
-                    it->rel2_len = len2;
-                    mountStatFile(m, 0, &ev->prev_kv, &st);
-                    overlayAdd(m, rel, len, false, true, &st);
-                    if (!pe->has_prev) {
-                        /* a new name stays hidden until the rename replay;
-                         * an existing target stays visible (with its new
-                         * value at once: readers never miss the file) */
-                        overlayAdd(m, rel2, len2, false, false, NULL);
-                    }
-                    push(m, it);
-                    queueEmptyParents(m, rel, len, revision);
-                    goto next;
-                }
-            }
-            if (dir) {
-                /* a marker deleted: the directory goes if nothing is left */
-                if (!dirExistedAt(m, rel, len, revision)) {
-                    it = item(REPLAY_RMDIR, rel, len);
-                    if (it != NULL) {
-                        mountStatDir(m, 0, ev->has_prev ? &ev->prev_kv : NULL,
-                                     &st);
-                        overlayAdd(m, rel, len, true, true, &st);
-                        push(m, it);
-                    }
-                    queueEmptyParents(m, rel, len, revision);
-                }
-                continue;
-            }
-            it = item(REPLAY_UNLINK, rel, len);
-            if (it != NULL) {
-                if (ev->has_prev) {
-                    mountStatFile(m, 0, &ev->prev_kv, &st);
+    if (sameRel(rel, len, it->rel, it->rel_len)) {
+        switch (it->kind) {
+            case REPLAY_CREATE:
+            case REPLAY_MKDIR:
+                rv = ENOENT;
+                goto out;
+            case REPLAY_UNLINK:
+            case REPLAY_RMDIR:
+                st = it->st;
+                in = inodeNewOrphan(&m->inodes, rel, len, it->dir, &st);
+                break;
+            case REPLAY_RENAME:
+                /* the source: the inode moved to the target at apply */
+                in = inodeFindRel(&m->inodes, it->rel2, it->rel2_len,
+                                  it->dir);
+                if (in != NULL) {
+                    in->nlookup++;
                 } else {
-                    memset(&st, 0, sizeof st);
-                    st.st_mode = S_IFREG | 0644;
+                    in = inodeGet(&m->inodes, it->rel2, it->rel2_len,
+                                  it->dir, true);
                 }
-                overlayAdd(m, rel, len, false, true, &st);
-                push(m, it);
-            }
-            queueEmptyParents(m, rel, len, revision);
-            continue;
+                st = it->st;
+                break;
+            default:
+                goto out;
         }
-        /* PUT */
-        if (dir) {
-            if (!ev->has_prev) {
-                queueParents(m, rel, len, revision);
-                if (!dirExistedAt(m, rel, len, revision - 1)) {
-                    it = item(REPLAY_MKDIR, rel, len);
-                    if (it != NULL) {
-                        it->mode = ev->kv.attr.mode != 0
-                                       ? (ev->kv.attr.mode & 07777)
-                                       : 0755;
-                        overlayAdd(m, rel, len, true, false, NULL);
-                        push(m, it);
-                    }
-                    continue;
-                }
-            }
-            it = item(REPLAY_ATTRIB, rel, len);
-            if (it != NULL) {
-                it->mode = ev->kv.attr.mode != 0 ? (ev->kv.attr.mode & 07777)
-                                                 : 0755;
-                push(m, it);
-            }
-            continue;
+    } else if (it->kind == REPLAY_RENAME &&
+               sameRel(rel, len, it->rel2, it->rel2_len)) {
+        if (!it->to_existed) {
+            rv = ENOENT;
+            goto out;
         }
-        if (!ev->has_prev && localName(m, rel, len)) {
-            /* created here meanwhile (a local create racing the remote
-             * one): the kernel knows the name, so this is a change */
-            it = item(REPLAY_MODIFY, rel, len);
-            if (it != NULL) {
-                it->size = (off_t)ev->kv.value_len;
-                push(m, it);
-            }
-            continue;
+        if (it->dir) {
+            ghostDirStat(m, &st);
+        } else {
+            memset(&st, 0, sizeof st);
+            st.st_mode = MOUNT_DEFAULT_FILE_MODE;
+            st.st_nlink = 1;
         }
-        if (!ev->has_prev) {
-            queueParents(m, rel, len, revision);
-            it = item(REPLAY_CREATE, rel, len);
-            if (it != NULL) {
-                it->mode = ev->kv.attr.mode != 0 ? ev->kv.attr.mode
-                                                 : (S_IFREG | 0644);
-                it->size = (off_t)ev->kv.value_len;
-                if (S_ISLNK(it->mode)) {
-                    it->link = dupn(ev->kv.value != NULL ? ev->kv.value : "",
-                                    ev->kv.value_len);
-                }
-                overlayAdd(m, rel, len, false, false, NULL);
-                push(m, it);
-            }
-            continue;
+        in = inodeNewOrphan(&m->inodes, rel, len, it->dir, &st);
+    } else if (!shadowed &&
+               (ancestorOf(rel, len, it->rel, it->rel_len) ||
+                ancestorOf(rel, len, it->rel2, it->rel2_len)) &&
+               !mountDirExists(m, rel, len)) {
+        /* a parent the change emptied: still there for the replay */
+        in = inodeFindRel(&m->inodes, rel, len, true);
+        if (in != NULL) {
+            in->nlookup++;
+        } else {
+            in = inodeGet(&m->inodes, rel, len, true, true);
         }
-        if (sameValue(&ev->kv, &ev->prev_kv) &&
-            (ev->kv.attr.mode != ev->prev_kv.attr.mode ||
-             ev->kv.attr.uid != ev->prev_kv.attr.uid ||
-             ev->kv.attr.gid != ev->prev_kv.attr.gid)) {
-            /* chmod/chown: metadata only. The same bytes written again
-             * (cp, a put of an unchanged value) are a write: IN_MODIFY and
-             * IN_CLOSE_WRITE, as on the mount where it was made. */
-            it = item(REPLAY_ATTRIB, rel, len);
-            if (it != NULL) {
-                it->mode = ev->kv.attr.mode != 0 ? (ev->kv.attr.mode & 07777)
-                                                 : 0644;
-                push(m, it);
-            }
-            continue;
-        }
-        it = item(REPLAY_MODIFY, rel, len);
-        if (it != NULL) {
-            it->size = (off_t)ev->kv.value_len;
-            push(m, it);
-        }
-    next:;
+        ghostDirStat(m, &st);
+    } else {
+        goto out;
     }
-    free(paired);
+    if (in == NULL) {
+        goto out; /* out of memory: the store's answer */
+    }
+    st.st_ino = in->ino;
+    if (st.st_mode == 0) {
+        st.st_mode = in->dir ? MOUNT_DEFAULT_DIR_MODE : MOUNT_DEFAULT_FILE_MODE;
+    }
+    if (st.st_nlink == 0) {
+        st.st_nlink = in->dir ? 2 : 1;
+    }
+    e->ino = in->ino;
+    e->attr = st;
+    e->attr_timeout = 0;
+    e->entry_timeout = 0;
+    rv = -1;
+out:
+    pthread_mutex_unlock(&m->mu);
+    return rv;
 }
 
-/* ---- replay thread ---- */
+/* ---- the worker ---- */
 
 /* Absolute path of rel on the mount; the last segment of a file is in its
  * shadowed form when a directory of the same name exists. */
@@ -532,19 +308,8 @@ static int absPath(struct mount *m, const char *rel, size_t len, bool dir,
         }
         {
             bool last = i == len;
-            bool shadowed = false;
+            bool shadowed = last && !dir && mountDirExists(m, rel, len);
             int n;
-            if (last && !dir) {
-                /* does a directory of that name exist now? */
-                char key[MOUNT_REL_MAX + 1200];
-                struct store_range_resp resp;
-                int kn = mountKey(m, rel, len, true, key, sizeof key);
-                if (kn > 0 &&
-                    mountPrefixRange(m, key, (size_t)kn, 1, 0, &resp) == 0) {
-                    shadowed = resp.n_kvs > 0;
-                    storeRangeRespClear(&resp);
-                }
-            }
             if (off + 2 >= size) {
                 return -1;
             }
@@ -562,48 +327,40 @@ static int absPath(struct mount *m, const char *rel, size_t len, bool dir,
     return 0;
 }
 
-static void invalidate(struct mount *m, const char *rel, size_t len)
+static size_t parentOf(const char *rel, size_t len)
 {
-    struct inode *in;
-    uint64_t ino = 0;
-    pthread_mutex_lock(&m->mu);
-    in = inodeFindRel(&m->inodes, rel, len, false);
-    if (in != NULL) {
-        ino = in->ino;
-        in->cached_rev = -1;
+    while (len > 0 && rel[len - 1] != '/') {
+        len--;
     }
-    pthread_mutex_unlock(&m->mu);
-    if (ino != 0) {
-        (void)fuse_lowlevel_notify_inval_inode(m->se, ino, 0, 0);
-    }
+    return len > 0 ? len - 1 : 0;
 }
 
-/* A file becomes a directory (a key gained children: its value is now the
- * file "name%"): drop the kernel's cached dentry of the file at that name,
- * so the replayed mkdir looks the name up again. */
-static void forgetFileName(struct mount *m, const char *rel, size_t len)
+/* What to do with it now (mu held): its kind, or 0 to skip. */
+static int decide(struct mount *m, struct replay_item *it)
 {
-    char name[PATH_NAME_MAX * 3 + 4];
-    size_t start = len;
-    uint64_t parent = 0;
-    int n;
-    while (start > 0 && rel[start - 1] != '/') {
-        start--;
+    struct inode *e;
+    bool seen = inodeDirSeen(&m->inodes, it->rel, parentOf(it->rel, it->rel_len));
+    if (it->kind == REPLAY_RENAME) {
+        seen = seen || inodeDirSeen(&m->inodes, it->rel2,
+                                    parentOf(it->rel2, it->rel2_len));
     }
-    pthread_mutex_lock(&m->mu);
-    if (inodeFindRel(&m->inodes, rel, len, false) != NULL) {
-        struct inode *p = inodeFindRel(&m->inodes, rel,
-                                       start > 0 ? start - 1 : 0, true);
-        parent = p != NULL ? p->ino : 0;
+    if (!seen) {
+        return 0; /* nobody can watch there */
     }
-    pthread_mutex_unlock(&m->mu);
-    if (parent == 0) {
-        return; /* the kernel holds no dentry for it */
-    }
-    n = pathEscapeSegment(rel + start, len - start, false, name, sizeof name);
-    if (n > 0) {
-        (void)fuse_lowlevel_notify_inval_entry(m->se, parent, name,
-                                               (size_t)n);
+    switch (it->kind) {
+        case REPLAY_CREATE:
+            e = inodeFindRel(&m->inodes, it->rel, it->rel_len, false);
+            if (e != NULL && e->nlookup > 0 && !S_ISLNK(it->mode)) {
+                /* looked up already: the kernel knows the name, so this is
+                 * a change to it */
+                return REPLAY_MODIFY;
+            }
+            return e != NULL && e->nlookup > 0 ? 0 : REPLAY_CREATE;
+        case REPLAY_MKDIR:
+            e = inodeFindRel(&m->inodes, it->rel, it->rel_len, true);
+            return e != NULL && e->nlookup > 0 ? 0 : REPLAY_MKDIR;
+        default:
+            return it->kind;
     }
 }
 
@@ -611,13 +368,20 @@ static void replayOne(struct mount *m, struct replay_item *it)
 {
     char path[MOUNT_REL_MAX * 3 + 4200];
     char path2[MOUNT_REL_MAX * 3 + 4200];
-    bool dir = it->kind == REPLAY_MKDIR || it->kind == REPLAY_RMDIR;
+    int kind;
     int fd;
     int rv = 0;
-    if (absPath(m, it->rel, it->rel_len, dir, path, sizeof path) != 0) {
+    pthread_mutex_lock(&m->mu);
+    kind = decide(m, it);
+    if (kind != 0) {
+        m->view = it;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (kind == 0 ||
+        absPath(m, it->rel, it->rel_len, it->dir, path, sizeof path) != 0) {
         goto out;
     }
-    switch (it->kind) {
+    switch (kind) {
         case REPLAY_CREATE:
             if (S_ISLNK(it->mode)) {
                 rv = symlink(it->link != NULL ? it->link : "", path);
@@ -635,11 +399,9 @@ static void replayOne(struct mount *m, struct replay_item *it)
             close(fd); /* IN_CLOSE_WRITE */
             break;
         case REPLAY_MKDIR:
-            forgetFileName(m, it->rel, it->rel_len);
-            rv = mkdir(path, it->mode);
+            rv = mkdir(path, it->mode != 0 ? it->mode : 0755);
             break;
         case REPLAY_MODIFY:
-            invalidate(m, it->rel, it->rel_len);
             fd = open(path, O_WRONLY | O_CLOEXEC);
             if (fd < 0) {
                 rv = -1;
@@ -647,30 +409,21 @@ static void replayOne(struct mount *m, struct replay_item *it)
             }
             (void)ftruncate(fd, it->size); /* IN_MODIFY */
             close(fd);                     /* IN_CLOSE_WRITE */
-            invalidate(m, it->rel, it->rel_len);
             break;
         case REPLAY_ATTRIB:
-            invalidate(m, it->rel, it->rel_len);
             rv = chmod(path, it->mode & 07777);
-            if (rv != 0 &&
-                absPath(m, it->rel, it->rel_len, true, path, sizeof path) == 0) {
-                rv = chmod(path, it->mode & 07777);
-            }
             break;
         case REPLAY_UNLINK:
-            invalidate(m, it->rel, it->rel_len);
             rv = unlink(path);
             break;
         case REPLAY_RMDIR:
             rv = rmdir(path);
             break;
         case REPLAY_RENAME:
-            if (absPath(m, it->rel2, it->rel2_len, false, path2,
+            if (absPath(m, it->rel2, it->rel2_len, it->dir, path2,
                         sizeof path2) != 0) {
                 break;
             }
-            invalidate(m, it->rel, it->rel_len);
-            invalidate(m, it->rel2, it->rel2_len);
             rv = rename(path, path2);
             break;
         default:
@@ -680,27 +433,9 @@ static void replayOne(struct mount *m, struct replay_item *it)
         debugf("mount replay of %s: %s", path, strerror(errno));
     }
 out:
-    /* whatever happened, the overlays of this item are done */
-    switch (it->kind) {
-        case REPLAY_CREATE:
-            (void)overlayTake(m, it->rel, it->rel_len, false, false);
-            break;
-        case REPLAY_MKDIR:
-            (void)overlayTake(m, it->rel, it->rel_len, true, false);
-            break;
-        case REPLAY_UNLINK:
-            (void)overlayTake(m, it->rel, it->rel_len, false, true);
-            break;
-        case REPLAY_RMDIR:
-            (void)overlayTake(m, it->rel, it->rel_len, true, true);
-            break;
-        case REPLAY_RENAME:
-            (void)overlayTake(m, it->rel, it->rel_len, false, true);
-            (void)overlayTake(m, it->rel2, it->rel2_len, false, false);
-            break;
-        default:
-            break;
-    }
+    pthread_mutex_lock(&m->mu);
+    m->view = NULL;
+    pthread_mutex_unlock(&m->mu);
 }
 
 static void *replayMain(void *arg)
@@ -722,8 +457,12 @@ static void *replayMain(void *arg)
         if (m->rq_head == NULL) {
             m->rq_tail = NULL;
         }
+        m->rq_len--;
+        namesUnlink(m, it);
         pthread_mutex_unlock(&m->rq_mu);
-        replayOne(m, it);
+        if (!it->cancelled) {
+            replayOne(m, it);
+        }
         itemFree(it);
     }
     return NULL;
@@ -757,4 +496,6 @@ void replayStop(struct mount *m)
         itemFree(it);
     }
     m->rq_tail = NULL;
+    free(m->rq_names);
+    m->rq_names = NULL;
 }
