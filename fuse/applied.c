@@ -91,10 +91,14 @@ static void dirChanged(struct mount *m, struct notes *ns, const char *rel,
     }
 }
 
-static bool putLater(const struct store_events *events, size_t i)
+static bool putLater(const struct store_events *events, size_t i,
+                     bool any_put)
 {
     const struct store_event *ev = &events->events[i];
     size_t j;
+    if (!any_put) {
+        return false; /* a deleterange: no pairs to look for */
+    }
     for (j = i + 1; j < events->n_events; j++) {
         const struct store_event *pe = &events->events[j];
         if (pe->type == STORE_EVENT_PUT && pe->kv.key_len == ev->kv.key_len &&
@@ -107,14 +111,14 @@ static bool putLater(const struct store_events *events, size_t i)
 
 /* Orphans the inode of a deleted name and, going up, of every directory
  * the deletion left without keys. */
-static void deleted(struct mount *m, struct notes *ns, const char *rel,
-                    size_t len, bool dir, const struct store_event *ev,
-                    int64_t now, bool own)
+static void deleted(struct mount *m, struct dir_memo *dm, struct notes *ns,
+                    const char *rel, size_t len, bool dir,
+                    const struct store_event *ev, int64_t now, bool own)
 {
     for (;;) {
         struct inode *e = inodeFindRel(&m->inodes, rel, len, dir);
         size_t plen;
-        if (dir && mountDirExists(m, rel, len)) {
+        if (dir && dirMemoExists(m, dm, rel, len, 0)) {
             return;
         }
         if (e != NULL) {
@@ -145,9 +149,9 @@ static void deleted(struct mount *m, struct notes *ns, const char *rel,
     }
 }
 
-static void appliedEvent(struct mount *m, struct notes *ns,
-                         const struct store_events *events, size_t i,
-                         int64_t now, bool own)
+static void appliedEvent(struct mount *m, struct dir_memo *dm,
+                         struct notes *ns, const struct store_events *events,
+                         size_t i, bool any_put, int64_t now, bool own)
 {
     const struct store_event *ev = &events->events[i];
     const char *rel;
@@ -168,8 +172,8 @@ static void appliedEvent(struct mount *m, struct notes *ns,
         return;
     }
     if (ev->type == STORE_EVENT_DELETE) {
-        if (!putLater(events, i)) {
-            deleted(m, ns, rel, len, dir, ev, now, own);
+        if (!putLater(events, i, any_put)) {
+            deleted(m, dm, ns, rel, len, dir, ev, now, own);
         }
         return;
     }
@@ -195,7 +199,8 @@ static void appliedEvent(struct mount *m, struct notes *ns,
     }
 }
 
-static void appliedRename(struct mount *m, struct notes *ns,
+static void appliedRename(struct mount *m, struct dir_memo *dm,
+                          struct notes *ns,
                           const struct store_events *events,
                           const struct mount_rename *r, int64_t now, bool own)
 {
@@ -219,8 +224,8 @@ static void appliedRename(struct mount *m, struct notes *ns,
     dirChanged(m, ns, r->from, parentLen(r->from, r->from_len), now, own);
     dirChanged(m, ns, r->to, parentLen(r->to, r->to_len), now, own);
     /* parents the move emptied */
-    deleted(m, ns, r->from, parentLen(r->from, r->from_len), true, NULL, now,
-            own);
+    deleted(m, dm, ns, r->from, parentLen(r->from, r->from_len), true, NULL,
+            now, own);
 }
 
 void mountApplied(struct mount *m, const struct command *cmd,
@@ -228,8 +233,10 @@ void mountApplied(struct mount *m, const struct command *cmd,
                   const struct store_events *events)
 {
     struct notes *ns;
+    struct dir_memo dm;
     struct mount_rename r;
     bool rename;
+    bool any_put = false;
     bool own;
     int64_t now;
     size_t i;
@@ -256,12 +263,16 @@ void mountApplied(struct mount *m, const struct command *cmd,
     own = cmd->origin == m->origin;
     rename = eventsRename(m, cmd, events, &r);
     now = mountNowNs();
+    for (i = 0; i < events->n_events && !any_put; i++) {
+        any_put = events->events[i].type == STORE_EVENT_PUT;
+    }
+    dirMemoInit(&dm);
     pthread_mutex_lock(&m->mu);
     if (rename) {
-        appliedRename(m, ns, events, &r, now, own);
+        appliedRename(m, &dm, ns, events, &r, now, own);
     } else {
         for (i = 0; i < events->n_events; i++) {
-            appliedEvent(m, ns, events, i, now, own);
+            appliedEvent(m, &dm, ns, events, i, any_put, now, own);
         }
     }
     pthread_mutex_unlock(&m->mu);
@@ -274,6 +285,7 @@ void mountApplied(struct mount *m, const struct command *cmd,
     }
     free(ns);
     if (!own && m->replay_started) {
-        eventsEnqueue(m, cmd, events, res->revision, rename ? &r : NULL);
+        eventsEnqueue(m, &dm, cmd, events, res->revision, rename ? &r : NULL);
     }
+    dirMemoClear(&dm);
 }

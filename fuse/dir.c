@@ -220,6 +220,12 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     if (mountIsReplay(m, req)) {
+        if (!mountDirExists(m, rel, len)) {
+            /* removed again since: never plant an inode for a name the
+             * store does not have (its rmdir, queued, raises the delete) */
+            fuse_reply_err(req, ENOENT);
+            return;
+        }
         memset(&t, 0, sizeof t);
         t.kind = FS_DIR;
         n = mountKey(m, rel, len, true, key, sizeof key);

@@ -145,26 +145,6 @@ bool eventsRename(struct mount *m, const struct command *cmd,
     return r->from_len > 0 && r->to_len > 0;
 }
 
-/* Whether any key existed under dir rel at revision rev. */
-static bool dirExistedAt(struct mount *m, const char *rel, size_t len,
-                         int64_t rev)
-{
-    char key[MOUNT_KEY_MAX];
-    struct store_range_resp resp;
-    int n;
-    bool found;
-    if (len == 0) {
-        return true;
-    }
-    n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n <= 0 || mountPrefixRange(m, key, (size_t)n, 1, rev, &resp) != 0) {
-        return true; /* compacted or failed: assume it existed */
-    }
-    found = resp.n_kvs > 0;
-    storeRangeRespClear(&resp);
-    return found;
-}
-
 static size_t parentOf(const char *rel, size_t len)
 {
     while (len > 0 && rel[len - 1] != '/') {
@@ -197,41 +177,99 @@ static void push(struct mount *m, int kind, const char *rel, size_t len,
     }
 }
 
-/* Parent directories of rel that the change at rev created (top down). */
-static void queueParents(struct mount *m, const char *rel, size_t len,
-                         int64_t rev)
+/* Parent directories of rel that the change at rev created (top down),
+ * each queued once per command. */
+static void queueParents(struct mount *m, struct dir_memo *dm,
+                         const char *rel, size_t len, int64_t rev)
 {
     size_t i;
     for (i = 0; i < len; i++) {
-        if (rel[i] == '/' && watchable(m, rel, i) &&
-            !dirExistedAt(m, rel, i, rev - 1)) {
+        if (rel[i] == '/' && !dirMemoExists(m, dm, rel, i, rev - 1) &&
+            dirMemoFirst(dm, DIRMEMO_MKDIR, rel, i) && watchable(m, rel, i)) {
             push(m, REPLAY_MKDIR, rel, i, true, 0755, NULL);
         }
     }
 }
 
-/* Parent directories of rel left empty at rev (bottom up). */
-static void queueEmptyParents(struct mount *m, const char *rel, size_t len,
-                              int64_t rev)
+/* Directories a command may have left empty: its deleted directory
+ * markers and the parents of what it deleted or moved away. They are
+ * repeated after every unlink of the command, deepest first, so a watcher
+ * sees a tree's files go before their directories, as with rm -r. */
+struct empties
 {
-    size_t i = len;
-    while (i > 0) {
+    struct empty
+    {
+        const char *rel; /* borrowed from the events or the memo */
+        size_t len;
         struct stat st;
+    } *v;
+    size_t n;
+    size_t cap;
+};
+
+static void emptyAdd(struct empties *es, const char *rel, size_t len,
+                     const struct stat *st)
+{
+    if (es->n == es->cap) {
+        size_t cap = es->cap == 0 ? 16 : es->cap * 2;
+        struct empty *v = realloc(es->v, cap * sizeof *v);
+        if (v == NULL) {
+            return; /* out of memory: that rmdir raises no event */
+        }
+        es->v = v;
+        es->cap = cap;
+    }
+    es->v[es->n].rel = rel;
+    es->v[es->n].len = len;
+    es->v[es->n].st = *st;
+    es->n++;
+}
+
+/* rel's parents, bottom up, until one already listed. */
+static void emptyParents(struct mount *m, struct dir_memo *dm,
+                         struct empties *es, const char *rel, size_t len)
+{
+    struct stat st;
+    size_t i = len;
+    mountStatDir(m, 0, NULL, &st);
+    while (i > 0) {
         i--;
         if (rel[i] != '/') {
             continue;
         }
-        if (dirExistedAt(m, rel, i, rev)) {
+        if (!dirMemoFirst(dm, DIRMEMO_PARENT, rel, i)) {
             break;
         }
-        if (watchable(m, rel, i)) {
-            mountStatDir(m, 0, NULL, &st);
-            push(m, REPLAY_RMDIR, rel, i, true, 0, &st);
-        }
+        emptyAdd(es, rel, i, &st);
     }
 }
 
-static void queueRename(struct mount *m, const struct store_events *events,
+static int emptyDeeperFirst(const void *a, const void *b)
+{
+    const struct empty *x = a;
+    const struct empty *y = b;
+    return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+}
+
+static void emptiesFlush(struct mount *m, struct dir_memo *dm,
+                         struct empties *es)
+{
+    size_t i;
+    if (es->n > 1) {
+        qsort(es->v, es->n, sizeof *es->v, emptyDeeperFirst);
+    }
+    for (i = 0; i < es->n; i++) {
+        const struct empty *e = &es->v[i];
+        if (!dirMemoExists(m, dm, e->rel, e->len, 0) &&
+            watchable(m, e->rel, e->len)) {
+            push(m, REPLAY_RMDIR, e->rel, e->len, true, 0, &e->st);
+        }
+    }
+    free(es->v);
+}
+
+static void queueRename(struct mount *m, struct dir_memo *dm,
+                        struct empties *es, const struct store_events *events,
                         int64_t revision, const struct mount_rename *r)
 {
     struct replay_item *it;
@@ -242,7 +280,7 @@ static void queueRename(struct mount *m, const struct store_events *events,
         !watchable(m, r->to, r->to_len)) {
         return;
     }
-    queueParents(m, r->to, r->to_len, revision);
+    queueParents(m, dm, r->to, r->to_len, revision);
     it = replayItem(REPLAY_RENAME, r->from, r->from_len);
     if (it == NULL) {
         return;
@@ -267,25 +305,32 @@ static void queueRename(struct mount *m, const struct store_events *events,
         mountStatFile(m, 0, &de->prev_kv, &it->st);
     }
     replayPush(m, it);
-    queueEmptyParents(m, r->from, r->from_len, revision);
+    emptyParents(m, dm, es, r->from, r->from_len);
 }
 
-void eventsEnqueue(struct mount *m, const struct command *cmd,
+void eventsEnqueue(struct mount *m, struct dir_memo *dm,
+                   const struct command *cmd,
                    const struct store_events *events, int64_t revision,
                    const struct mount_rename *rename)
 {
+    struct empties es = {0};
     size_t i;
     size_t j;
+    bool any_put = false;
     bool *paired;
+    (void)cmd;
     if (rename != NULL) {
-        queueRename(m, events, revision, rename);
+        queueRename(m, dm, &es, events, revision, rename);
+        emptiesFlush(m, dm, &es);
         return;
     }
     paired = calloc(events->n_events, sizeof *paired);
     if (paired == NULL) {
         return;
     }
-    (void)cmd;
+    for (i = 0; i < events->n_events && !any_put; i++) {
+        any_put = events->events[i].type == STORE_EVENT_PUT;
+    }
     for (i = 0; i < events->n_events; i++) {
         const struct store_event *ev = &events->events[i];
         const char *rel;
@@ -307,7 +352,8 @@ void eventsEnqueue(struct mount *m, const struct command *cmd,
         if (ev->type == STORE_EVENT_DELETE) {
             /* a rename made by hand: a delete and a put of the same value
              * in one txn */
-            for (j = i + 1; !dir && ev->has_prev && j < events->n_events;
+            for (j = i + 1;
+                 any_put && !dir && ev->has_prev && j < events->n_events;
                  j++) {
                 const struct store_event *pe = &events->events[j];
                 struct mount_rename r;
@@ -324,30 +370,34 @@ void eventsEnqueue(struct mount *m, const struct command *cmd,
                 r.to = pe->kv.key + m->prefix_len;
                 r.to_len = pe->kv.key_len - m->prefix_len;
                 r.to_existed = pe->has_prev;
-                queueRename(m, events, revision, &r);
+                queueRename(m, dm, &es, events, revision, &r);
                 goto next;
             }
-            if (dir && dirExistedAt(m, rel, len, revision)) {
-                continue; /* a marker deleted, the directory still there */
+            if (dir) {
+                /* a marker: the directory goes with the other empties
+                 * (unless keys remain under it) */
+                mountStatDir(m, 0, ev->has_prev ? &ev->prev_kv : NULL, &st);
+                if (dirMemoFirst(dm, DIRMEMO_PARENT, rel, len)) {
+                    emptyAdd(&es, rel, len, &st);
+                }
+                emptyParents(m, dm, &es, rel, len);
+                continue;
             }
             if (watchable(m, rel, len)) {
-                if (dir) {
-                    mountStatDir(m, 0, ev->has_prev ? &ev->prev_kv : NULL,
-                                 &st);
-                } else if (ev->has_prev) {
+                if (ev->has_prev) {
                     mountStatFile(m, 0, &ev->prev_kv, &st);
                 } else {
                     memset(&st, 0, sizeof st);
                     st.st_mode = MOUNT_DEFAULT_FILE_MODE;
                 }
-                push(m, dir ? REPLAY_RMDIR : REPLAY_UNLINK, rel, len, dir, 0, &st);
+                push(m, REPLAY_UNLINK, rel, len, false, 0, &st);
             }
-            queueEmptyParents(m, rel, len, revision);
+            emptyParents(m, dm, &es, rel, len);
             continue;
         }
         /* PUT */
         if (!ev->has_prev) {
-            queueParents(m, rel, len, revision);
+            queueParents(m, dm, rel, len, revision);
         }
         if (!watchable(m, rel, len)) {
             continue;
@@ -355,11 +405,11 @@ void eventsEnqueue(struct mount *m, const struct command *cmd,
         if (dir) {
             mode_t mode = ev->kv.attr.mode != 0 ? (ev->kv.attr.mode & 07777)
                                                 : 0755;
-            push(m,
-                 !ev->has_prev && !dirExistedAt(m, rel, len, revision - 1)
-                     ? REPLAY_MKDIR
-                     : REPLAY_ATTRIB,
-                 rel, len, true, mode, NULL);
+            if (ev->has_prev || dirMemoExists(m, dm, rel, len, revision - 1)) {
+                push(m, REPLAY_ATTRIB, rel, len, true, mode, NULL);
+            } else if (dirMemoFirst(dm, DIRMEMO_MKDIR, rel, len)) {
+                push(m, REPLAY_MKDIR, rel, len, true, mode, NULL);
+            }
             continue;
         }
         if (!ev->has_prev) {
@@ -406,4 +456,5 @@ void eventsEnqueue(struct mount *m, const struct command *cmd,
     next:;
     }
     free(paired);
+    emptiesFlush(m, dm, &es);
 }

@@ -200,6 +200,21 @@ void inodeForget(struct inode_table *t, uint64_t ino, uint64_t n)
     free(e);
 }
 
+struct inode *inodeFindOrphan(struct inode_table *t, const char *rel,
+                              size_t len, bool dir)
+{
+    uint64_t ino = fnv(rel, len, dir);
+    struct inode *e;
+    /* the number the name was given, or the next ones probed after it */
+    for (; ino > FUSE_ROOT_ID && (e = inodeFind(t, ino)) != NULL; ino++) {
+        if (e->orphan && !e->replaced && e->dir == dir && e->rel_len == len &&
+            memcmp(e->rel, rel, len) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
 bool inodeDirSeen(struct inode_table *t, const char *rel, size_t len)
 {
     struct inode *e;
@@ -207,6 +222,10 @@ bool inodeDirSeen(struct inode_table *t, const char *rel, size_t len)
         return true;
     }
     e = inodeFindRel(t, rel, len, true);
+    if (e == NULL) {
+        /* deleted by the change being replayed: a watch may still hold it */
+        e = inodeFindOrphan(t, rel, len, true);
+    }
     return e != NULL && e->seen && e->nlookup > 0;
 }
 

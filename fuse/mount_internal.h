@@ -105,6 +105,7 @@ struct fs_handle
 };
 
 struct replay_item;
+struct dir_memo;
 struct notify_item;
 
 struct mount
@@ -174,6 +175,10 @@ struct inode *inodeFind(struct inode_table *t, uint64_t ino);
 struct inode *inodeFindRel(struct inode_table *t, const char *rel, size_t len,
                            bool dir);
 void inodeSetPending(struct inode_table *t, struct inode *e, bool pending);
+/* The orphan a deletion made of (rel, dir), while the kernel holds it (a
+ * watch, an open descriptor), or NULL. */
+struct inode *inodeFindOrphan(struct inode_table *t, const char *rel,
+                              size_t len, bool dir);
 /* Takes e out of the by_rel index (deleted or replaced). */
 void inodeOrphan(struct inode_table *t, struct inode *e);
 /* A rename applied: the inode at 'from' (and, for a directory, every inode
@@ -344,9 +349,39 @@ struct mount_rename
 bool eventsRename(struct mount *m, const struct command *cmd,
                   const struct store_events *events, struct mount_rename *r);
 /* Queues the replay of one applied command's events (another origin's). */
-void eventsEnqueue(struct mount *m, const struct command *cmd,
+void eventsEnqueue(struct mount *m, struct dir_memo *dm,
+                   const struct command *cmd,
                    const struct store_events *events, int64_t revision,
                    const struct mount_rename *rename);
+
+/* ---- dirmemo.c: directory existence, asked once per applied command ---- */
+enum {
+    DIRMEMO_EXISTS = 1,
+    DIRMEMO_MKDIR,  /* a mkdir was queued for it */
+    DIRMEMO_PARENT, /* listed as a parent that may be left empty */
+};
+struct dir_memo_entry
+{
+    char *rel; /* owned copy; NULL: a free slot */
+    size_t len;
+    int64_t rev;
+    int kind;
+    bool value;
+};
+struct dir_memo
+{
+    struct dir_memo_entry *v; /* open addressing, power-of-two capacity */
+    size_t cap;
+    size_t n;
+};
+void dirMemoInit(struct dir_memo *dm);
+void dirMemoClear(struct dir_memo *dm);
+/* Whether any key lay under directory rel at revision rev (0: the store's
+ * current state), from the store the first time, remembered after. */
+bool dirMemoExists(struct mount *m, struct dir_memo *dm, const char *rel,
+                   size_t len, int64_t rev);
+/* True the first time (kind, rel) is named (and when out of memory). */
+bool dirMemoFirst(struct dir_memo *dm, int kind, const char *rel, size_t len);
 
 /* ---- notify.c: kernel cache invalidations off the loop ---- */
 int notifyStart(struct mount *m, char *errmsg);

@@ -20,7 +20,8 @@
  * Before repeating an item the worker skips it when no watcher can be in
  * its directory (inodeDirSeen). Queued changes to one name merge while
  * they wait: modifications into one (the latest size), chmods into one, a
- * create and a delete cancel out. The worker never holds mount.mu or any
+ * delete supersedes a modification or chmod (a create and its delete are
+ * both repeated: the name may have been listed meanwhile). The worker never holds mount.mu or any
  * lock across a syscall, never runs inside a handler, and never reads
  * through the mount (that would add events). */
 #include <errno.h>
@@ -137,16 +138,16 @@ static bool merge(struct mount *m, struct replay_item *it)
                 }
                 return false;
             case REPLAY_UNLINK:
-                /* what waits for the name is superseded by the delete; a
-                 * create and its delete both waiting: it never surfaces */
-                if (p->kind == REPLAY_UNLINK) {
-                    return false;
+                /* a modification or chmod still waiting is superseded by
+                 * the delete. A create is not: it was queued because a
+                 * process had the directory, which may have listed the
+                 * name since (lookups and readdir answer from the store),
+                 * so its watchers are owed the IN_DELETE. */
+                if (p->kind == REPLAY_MODIFY || p->kind == REPLAY_ATTRIB) {
+                    p->cancelled = true;
+                    break;
                 }
-                p->cancelled = true;
-                if (p->kind == REPLAY_CREATE) {
-                    return true;
-                }
-                break;
+                return false;
             default:
                 return false;
         }
@@ -226,7 +227,14 @@ int replayViewLookup(struct mount *m, const char *rel, size_t len,
             case REPLAY_UNLINK:
             case REPLAY_RMDIR:
                 st = it->st;
-                in = inodeNewOrphan(&m->inodes, rel, len, it->dir, &st);
+                /* the inode the kernel knows for the name, so a watch on
+                 * it gets IN_DELETE_SELF */
+                in = inodeFindOrphan(&m->inodes, rel, len, it->dir);
+                if (in != NULL && in->nlookup > 0) {
+                    in->nlookup++;
+                } else {
+                    in = inodeNewOrphan(&m->inodes, rel, len, it->dir, &st);
+                }
                 break;
             case REPLAY_RENAME:
                 /* the source: the inode moved to the target at apply */
@@ -261,8 +269,15 @@ int replayViewLookup(struct mount *m, const char *rel, size_t len,
                (ancestorOf(rel, len, it->rel, it->rel_len) ||
                 ancestorOf(rel, len, it->rel2, it->rel2_len)) &&
                !mountDirExists(m, rel, len)) {
-        /* a parent the change emptied: still there for the replay */
+        /* a parent the change emptied: still there for the replay, as the
+         * inode the kernel knows when it still holds one */
         in = inodeFindRel(&m->inodes, rel, len, true);
+        if (in == NULL) {
+            in = inodeFindOrphan(&m->inodes, rel, len, true);
+            if (in != NULL && in->nlookup == 0) {
+                in = NULL;
+            }
+        }
         if (in != NULL) {
             in->nlookup++;
         } else {
@@ -347,6 +362,15 @@ static int decide(struct mount *m, struct replay_item *it)
     if (!seen) {
         return 0; /* nobody can watch there */
     }
+    if (it->kind == REPLAY_CREATE || it->kind == REPLAY_MKDIR) {
+        e = inodeFindOrphan(&m->inodes, it->rel, it->rel_len,
+                            it->kind == REPLAY_MKDIR);
+        if (e != NULL && e->nlookup > 0) {
+            /* looked up, and deleted since: the kernel knows the name,
+             * and its delete, still queued, raises the event owed */
+            return 0;
+        }
+    }
     switch (it->kind) {
         case REPLAY_CREATE:
             e = inodeFindRel(&m->inodes, it->rel, it->rel_len, false);
@@ -377,6 +401,7 @@ static void replayOne(struct mount *m, struct replay_item *it)
         m->view = it;
     }
     pthread_mutex_unlock(&m->mu);
+
     if (kind == 0 ||
         absPath(m, it->rel, it->rel_len, it->dir, path, sizeof path) != 0) {
         goto out;

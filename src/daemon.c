@@ -56,12 +56,53 @@ struct daemon
     uint64_t trim_seen; /* applied index at the last trim check */
     bool trim_pending;  /* applied entries since the last trim */
     bool trim_busy;
+    uv_work_t tidy_work; /* compacting a span of deleted keys */
+    struct store_tidy tidy;
+    bool tidy_busy;
     bool ready;
     bool stopping;
     int exit_code;
 };
 
 /* ---- hooks from the node ---- */
+
+static void closeStep(struct daemon *d);
+
+
+static void tidyWorkCb(uv_work_t *w)
+{
+    struct daemon *d = w->data;
+    storeTidyRun(d->store, &d->tidy);
+}
+
+static void tidyAfterWorkCb(uv_work_t *w, int status)
+{
+    struct daemon *d = w->data;
+    (void)status;
+    d->tidy_busy = false;
+    if (d->stopping) {
+        closeStep(d); /* it waited for this work before closing the store */
+    }
+}
+
+/* After a command that deleted many keys: compact their span on the pool
+ * (store.c, "tidying after deletes"). One at a time; spans deleted
+ * meanwhile go with the next command's check. */
+static void maybeTidy(struct daemon *d)
+{
+    if (d->tidy_busy || d->stopping || !storeTidyTake(d->store, &d->tidy)) {
+        return;
+    }
+    d->tidy_work.data = d;
+    d->tidy_busy = uv_queue_work(&d->loop, &d->tidy_work, tidyWorkCb,
+                                 tidyAfterWorkCb) == 0;
+    if (!d->tidy_busy) {
+        /* not queued (uv_queue_work fails only on bad arguments): the span
+         * stays for LevelDB's own compaction */
+        bufFree(&d->tidy.lo);
+        bufFree(&d->tidy.hi);
+    }
+}
 
 static void appliedHook(void *data, const struct command *cmd,
                         const struct command_result *res,
@@ -98,6 +139,7 @@ static void appliedHook(void *data, const struct command *cmd,
     if (d->mount != NULL) {
         mountApplied(d->mount, cmd, res, events);
     }
+    maybeTidy(d);
 }
 
 static void leadershipHook(void *data, bool leader)
@@ -314,7 +356,6 @@ static int importRestore(struct daemon *d, char *errmsg)
 }
 
 
-static void closeStep(struct daemon *d);
 
 /* ---- readiness ---- */
 
@@ -495,6 +536,9 @@ static void closeStep(struct daemon *d)
     if (d->node != NULL) {
         nodeClose(d->node, nodeClosedCb, d);
         return;
+    }
+    if (d->tidy_busy) {
+        return; /* tidyAfterWorkCb comes back here */
     }
     if (d->store != NULL) {
         storeClose(d->store);

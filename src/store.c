@@ -106,6 +106,11 @@ struct store
     _Atomic uint64_t applied_index;
     _Atomic uint64_t applied_term;
     int64_t compact_done; /* apply thread only */
+    /* Span of the live-key copies deleted since the last tidy (apply
+     * thread; storeTidyTake). */
+    struct buf tidy_lo;
+    struct buf tidy_hi;
+    size_t tidy_n;
     /* Last failure of the background part of a compaction (apply thread):
      * the compaction itself succeeded, the cleanup resumes later. */
     char errmsg[ETCFS_ERRMSG_SIZE];
@@ -1182,6 +1187,8 @@ void storeClose(struct store *s)
     leveldb_options_destroy(s->options);
     leveldb_filterpolicy_destroy(s->filter);
     leveldb_cache_destroy(s->cache);
+    bufFree(&s->tidy_lo);
+    bufFree(&s->tidy_hi);
     free(s->path);
     free(s);
 }
@@ -1426,6 +1433,56 @@ static int applyLeaseExists(struct store_apply *a, int64_t id, bool *exists)
     return 0;
 }
 
+/* ---- tidying after deletes ----
+ * A deleted key leaves a LevelDB tombstone on its live copy ('k'), and
+ * every range over that span (a readdir, "is anything left under this
+ * directory?", a prefix get) steps over each tombstone until LevelDB's own
+ * compaction drops it, which for the memtable can be never. After a
+ * deleterange of thousands of keys every such read walked all of them.
+ * The apply thread notes the span deleted; once it holds enough keys the
+ * daemon has a pool thread compact just that span (storeTidyRun). */
+
+static void tidyNote(struct store *s, const char *k, size_t len)
+{
+    if (s->tidy_n == 0 ||
+        mvccKeyCompare(k, len, s->tidy_lo.data, s->tidy_lo.len) < 0) {
+        bufReset(&s->tidy_lo);
+        if (bufAppend(&s->tidy_lo, k, len) != 0) {
+            return; /* out of memory: left to LevelDB */
+        }
+    }
+    if (s->tidy_n == 0 ||
+        mvccKeyCompare(k, len, s->tidy_hi.data, s->tidy_hi.len) > 0) {
+        bufReset(&s->tidy_hi);
+        if (bufAppend(&s->tidy_hi, k, len) != 0) {
+            return;
+        }
+    }
+    s->tidy_n++;
+}
+
+bool storeTidyTake(struct store *s, struct store_tidy *t)
+{
+    if (s->tidy_n < STORE_TIDY_MIN) {
+        return false;
+    }
+    t->lo = s->tidy_lo;
+    t->hi = s->tidy_hi;
+    t->n = s->tidy_n;
+    memset(&s->tidy_lo, 0, sizeof s->tidy_lo);
+    memset(&s->tidy_hi, 0, sizeof s->tidy_hi);
+    s->tidy_n = 0;
+    return true;
+}
+
+void storeTidyRun(struct store *s, struct store_tidy *t)
+{
+    leveldb_compact_range(s->db, t->lo.data, t->lo.len, t->hi.data,
+                          t->hi.len);
+    bufFree(&t->lo);
+    bufFree(&t->hi);
+}
+
 /* Adds the index and revision entries of one write at the next
  * sub-revision. */
 static int applyWriteVersion(struct store_apply *a, const char *key,
@@ -1446,6 +1503,7 @@ static int applyWriteVersion(struct store_apply *a, const char *key,
     }
     if (rec->tombstone) {
         leveldb_writebatch_delete(a->batch, a->k.data, a->k.len);
+        tidyNote(a->s, a->k.data, a->k.len);
     } else {
         if (mvccLatestEncode(&a->v, applyNewRev(a), a->sub, rec) != 0) {
             return storeNomem(a->errmsg, "write");

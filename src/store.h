@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
+
 struct store;
 
 /* File metadata kept with each version of a key for the mount (fuse/):
@@ -263,6 +265,20 @@ int storeOpen(const char *path,
               struct store **out,
               char *errmsg);
 void storeClose(struct store *s);
+
+/* Compacting the span of deleted keys (store.c "tidying after deletes").
+ * storeTidyTake (apply thread): true when at least STORE_TIDY_MIN keys were
+ * deleted since the last take; t then owns the span until storeTidyRun
+ * (any thread, blocks: the libuv pool) compacts it and frees t. */
+#define STORE_TIDY_MIN 256
+struct store_tidy
+{
+    struct buf lo;
+    struct buf hi;
+    size_t n;
+};
+bool storeTidyTake(struct store *s, struct store_tidy *t);
+void storeTidyRun(struct store *s, struct store_tidy *t);
 
 /* Accessors, any thread. */
 int64_t storeRevision(struct store *s);        /* current revision, 1 when empty (etcd) */

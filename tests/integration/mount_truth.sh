@@ -28,16 +28,17 @@ trap unmount_all EXIT
 M1=$T_DIR/m1; M2=$T_DIR/m2; M3=$T_DIR/m3
 N=${TRUTH_KEYS:-5000}
 
-# burst OP: N keys burst/kNNNNN in txns of 100 through the API of member 1
+# burst OP [DIR]: N keys DIR/kNNNNN (DIR: burst) in txns of 100 through the
+# API of member 1
 burst() {
-    timeout 120 python3 - "$1" "${T_CPORT[1]}" "$N" <<'EOF'
+    timeout 120 python3 - "$1" "${T_CPORT[1]}" "$N" "${2:-burst}" <<'EOF'
 import base64, json, sys, urllib.request
-op, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+op, port, n, d = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 b = lambda s: base64.b64encode(s.encode()).decode()
 for start in range(0, n, 100):
     ops = []
     for i in range(start, min(n, start + 100)):
-        k = "/burst/k%05d" % i
+        k = "/%s/k%05d" % (d, i)
         if op == "put":
             ops.append({"request_put": {"key": b(k), "value": b("v-%05d" % i)}})
         else:
@@ -97,6 +98,25 @@ for m in "$M2" "$M3"; do
     expect_eq "and lists no file" "0" "$(printf '%s\n' "$out" | grep -c '^-')"
     check "a deleted name is gone for test -e on $(basename "$m")" bash -c "! test -e '$m/burst/k00042'"
 done
+
+# one deleterange of N keys in a watched directory: the member applies it
+# at once (it used to ask the store "anything left under wide/?" once per
+# deleted key, each walking the fresh tombstones: minutes on the loop), and
+# the watcher sees every file go, then the directory once
+check "a $N-key burst into wide/ returns" burst put wide
+ls "$M2/wide" >/dev/null
+inotifywait -m -q --format '%e %f' "$M2/wide" >"$T_DIR/ev.wide" 2>/dev/null &
+inws+=($!)
+sleep 0.5
+out=$(timeout 20 "$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[1]}" del --prefix /wide/ 2>&1)
+expect_eq "etcfsctl del --prefix /wide/ deletes $N keys within 20 s" "$N" "$out"
+out=$(timeout 5 "$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[2]}" put /after-wide x 2>&1)
+expect_eq "and the cluster answers a put at once" "OK" "$out"
+check "wide/ is gone on mount 3 at once" bash -c "! test -e '$M3/wide'"
+wait_until 60 grep -q DELETE_SELF "$T_DIR/ev.wide"
+expect_eq "the watcher of wide/ saw every file deleted" "$N" "$(grep -c '^DELETE k' "$T_DIR/ev.wide")"
+expect_eq "and the directory itself deleted once" "1" "$(grep -c '^DELETE_SELF' "$T_DIR/ev.wide")"
+expect_eq "after its files" "DELETE_SELF" "$(grep -v '^IGNORED' "$T_DIR/ev.wide" | tail -n 1 | cut -d' ' -f1)"
 
 # rm -r on one mount, test -e on the others at once
 mkdir -p "$M1/tree/a/b" "$M1/tree/c"

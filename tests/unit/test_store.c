@@ -1633,6 +1633,48 @@ static void testConcurrentReads(void **state)
     assert_true(r.reads > 0);
 }
 
+/* After a deleterange of many keys the store hands out their span once
+ * (storeTidyTake) and compacting it (storeTidyRun) changes no answer: the
+ * deleted keys stay gone, their history stays readable, the neighbours
+ * stay. Fewer deletes than STORE_TIDY_MIN are left to LevelDB. */
+static void testTidy(void **state)
+{
+    struct fixture *f = *state;
+    struct store_tidy t;
+    struct store_range_req req;
+    struct store_range_resp resp;
+    struct store_kv kv;
+    char k[32];
+    int64_t before;
+    int i;
+    for (i = 0; i < 300; i++) {
+        snprintf(k, sizeof k, "/d/k%03d", i);
+        put(f, k, "v");
+    }
+    put(f, "/e", "e");
+    before = storeRevision(f->s);
+    assert_int_equal(del(f, "/d/k000", NULL), 1);
+    assert_false(storeTidyTake(f->s, &t));
+    assert_int_equal(del(f, "/d/", "/d0"), 299);
+    assert_true(storeTidyTake(f->s, &t));
+    assert_int_equal(t.n, 300);
+    storeTidyRun(f->s, &t);
+    {
+        struct store_tidy again;
+        assert_false(storeTidyTake(f->s, &again));
+    }
+    rangeReq(&req, "/d/", "/d0");
+    assert_int_equal(storeRange(f->s, &req, &resp, f->errmsg), 0);
+    assert_int_equal(resp.count, 0);
+    storeRangeRespClear(&resp);
+    assert_true(getAt(f, "/e", 0, &kv));
+    ASSERT_VALUE(&kv, "e");
+    storeKvClear(&kv);
+    assert_true(getAt(f, "/d/k123", before, &kv));
+    ASSERT_VALUE(&kv, "v");
+    storeKvClear(&kv);
+}
+
 #define T(NAME) cmocka_unit_test_setup_teardown(NAME, setUp, tearDown)
 
 
@@ -1750,6 +1792,7 @@ int main(void)
         T(testRestoreCorrupt),  T(testAppliedIndexOnError),
         T(testOddValues),       T(testMeta),
         T(testMetaScan),        T(testConcurrentReads),
+        T(testTidy),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
