@@ -97,7 +97,7 @@ void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     if (!mountIsReplay(m, req)) {
-        (void)mountOpReadGate(m);
+        (void)mountOpReadGateFor(m, req, ino);
     }
     n = mountKey(m, rel, len, true, key, sizeof key);
     d = calloc(1, sizeof *d);

@@ -17,6 +17,7 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     char rel[MOUNT_REL_MAX];
     size_t len;
     bool shadowed = false;
+    bool gated = false;
     struct fs_target t;
     int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
@@ -41,7 +42,7 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     } else if (m->linearizable) {
         /* without a quorum: the local answer, so a write still fails
          * with EROFS where it is refused, not EIO at the lookup */
-        (void)mountOpReadGate(m);
+        gated = mountOpReadGate(m) == 0;
     }
     rv = fsResolve(m, rel, len, shadowed, &t);
     if (rv != 0 || t.kind == FS_NONE) {
@@ -49,6 +50,7 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, rv != 0 ? rv : ENOENT);
         return;
     }
+    t.gated = gated;
     fsReplyEntry(req, m, rel, len, &t, NULL);
     fsTargetClear(&t);
 }

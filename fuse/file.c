@@ -84,7 +84,7 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     if (!(trunc && (fi->flags & O_ACCMODE) == O_WRONLY)) {
-        rv = mountOpReadGate(m);
+        rv = mountOpReadGateFor(m, req, ino);
         if (rv != 0 && !writing) {
             /* linearizable and no quorum to confirm with: EIO, not stale */
             fuse_reply_err(req, EIO);

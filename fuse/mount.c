@@ -109,6 +109,7 @@ static void mountFree(struct mount *m)
 {
     inodeTableClose(&m->inodes);
     pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->gate_mu);
     pthread_mutex_destroy(&m->rq_mu);
     pthread_cond_destroy(&m->rq_cond);
     free(m);
@@ -149,6 +150,7 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
     m->origin = (nodeId(deps->node) ^ (uint64_t)m->start_ns) | 1;
     QUEUE_INIT(&m->inflight);
     pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_init(&m->gate_mu, NULL);
     pthread_mutex_init(&m->rq_mu, NULL);
     pthread_cond_init(&m->rq_cond, NULL);
     if (inodeTableInit(&m->inodes) != 0 ||

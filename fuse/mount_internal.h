@@ -35,6 +35,11 @@
 
 #define MOUNT_REL_MAX 4096 /* longest relative path (kernel PATH_MAX) */
 #define MOUNT_KEY_MAX (MOUNT_REL_MAX + 1200) /* prefix + rel + '/' */
+#define MOUNT_GATE_NOTES 64
+/* How long after a lookup passed the read gate the same thread's open or
+ * opendir of that inode may skip its own: one open() syscall's LOOKUP
+ * and OPEN are microseconds apart. */
+#define MOUNT_GATE_SHARE_NS 5000000
 #define MOUNT_DEFAULT_FILE_MODE (S_IFREG | 0644)
 #define MOUNT_DEFAULT_DIR_MODE (S_IFDIR | 0755)
 
@@ -131,6 +136,14 @@ struct mount
     void *close_data;
     bool closing;
     int64_t start_ns;
+    /* one syscall's lookup and open share a read gate (ops.c) */
+    pthread_mutex_t gate_mu;
+    struct mount_gate_note
+    {
+        pid_t tid;
+        uint64_t ino;
+        int64_t at_ns;
+    } gate_notes[MOUNT_GATE_NOTES];
     /* leadership view for FUSE threads (refreshed by the loop) */
     _Atomic bool has_leader;
     /* guarded by mu */
@@ -208,6 +221,12 @@ int mountOpPropose(struct mount *m, struct command *cmd,
                    struct mount_result *res);
 /* Linearizable read gate (no-op in local mode). */
 int mountOpReadGate(struct mount *m);
+/* A lookup by req's thread passed the gate and answered inode ino. */
+void mountGateNote(struct mount *m, fuse_req_t req, uint64_t ino);
+/* The gate for an open or opendir of ino: none when the same thread's
+ * lookup of ino passed one just before (the same syscall's path walk),
+ * else mountOpReadGate. */
+int mountOpReadGateFor(struct mount *m, fuse_req_t req, uint64_t ino);
 int mountOpLeaseGrant(struct mount *m, int64_t ttl, struct mount_result *res);
 int mountOpLeaseTtl(struct mount *m, int64_t id, struct mount_result *res);
 void mountOpsTimerCb(uv_timer_t *t);
@@ -246,6 +265,7 @@ struct fs_target
     bool have_kv; /* file: kv valid (owned); dir: marker in kv */
     struct store_kv kv;
     bool pending; /* a local create not yet committed (kv.attr set) */
+    bool gated;   /* resolved after the read gate, for a lookup */
 };
 void fsTargetClear(struct fs_target *t);
 /* Resolves rel: as a directory (unless shadowed) or a file, with this

@@ -333,6 +333,35 @@ int mountOpReadGate(struct mount *m)
     return opCall(m, op, NULL);
 }
 
+void mountGateNote(struct mount *m, fuse_req_t req, uint64_t ino)
+{
+    pid_t tid = fuse_req_ctx(req)->pid;
+    struct mount_gate_note *g =
+        &m->gate_notes[(unsigned)tid % MOUNT_GATE_NOTES];
+    pthread_mutex_lock(&m->gate_mu);
+    g->tid = tid;
+    g->ino = ino;
+    g->at_ns = mountNowNs();
+    pthread_mutex_unlock(&m->gate_mu);
+}
+
+int mountOpReadGateFor(struct mount *m, fuse_req_t req, uint64_t ino)
+{
+    pid_t tid = fuse_req_ctx(req)->pid;
+    struct mount_gate_note *g =
+        &m->gate_notes[(unsigned)tid % MOUNT_GATE_NOTES];
+    bool shared;
+    if (!m->linearizable) {
+        return 0;
+    }
+    pthread_mutex_lock(&m->gate_mu);
+    shared = g->tid == tid && g->ino == ino &&
+             mountNowNs() - g->at_ns < MOUNT_GATE_SHARE_NS;
+    g->tid = 0; /* one open per lookup */
+    pthread_mutex_unlock(&m->gate_mu);
+    return shared ? 0 : mountOpReadGate(m);
+}
+
 int mountOpLeaseGrant(struct mount *m, int64_t ttl, struct mount_result *res)
 {
     struct mount_op *op = calloc(1, sizeof *op);

@@ -11,11 +11,12 @@
  * exists and the name a delete removes is already gone. The worker alone
  * gets the view of the one item it is repeating (replayViewLookup): the
  * created name is absent, the deleted name present with its last
- * attributes (an orphan inode made for it), the parents a delete or rename
- * emptied still there. What a watcher sees in each race is in README.md
- * ("Events"): a create whose name some process looked up before the
- * replay ran is repeated as a modification (IN_MODIFY, IN_CLOSE_WRITE); a
- * directory already looked up raises no second IN_CREATE.
+ * attributes (the orphan inode the kernel knows, or one made for it), the
+ * parents a delete or rename emptied still there. What a watcher sees in
+ * each race is tabled in docs/ARCHITECTURE.md ("What a watcher sees"):
+ * e.g. a create whose name some process looked up before the replay ran
+ * is repeated as a modification (IN_MODIFY, IN_CLOSE_WRITE); a directory
+ * already looked up raises no second IN_CREATE.
  *
  * Before repeating an item the worker skips it when no watcher can be in
  * its directory (inodeDirSeen). Queued changes to one name merge while

@@ -367,6 +367,9 @@ void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
         fuse_reply_err(req, ENOMEM);
         return;
     }
+    if (t->gated) {
+        mountGateNote(m, req, e.ino); /* before the reply: OPEN follows it */
+    }
     e.attr_timeout = fsTimeout(m, req);
     e.entry_timeout = e.attr_timeout;
     if (fi != NULL) {

@@ -1,5 +1,6 @@
 -- wrk script: POST /v3/kv/put with a distinct key per request and a 100-byte
--- value, as etcd's gateway expects (base64 bytes).
+-- value, as etcd's gateway expects (base64 bytes). With an argument
+-- (wrk ... -- /key) every request puts that one key.
 local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 local function b64(s)
@@ -21,6 +22,7 @@ local value = b64(string.rep("v", 100))
 local counter = 0
 local prefix = "/bench/put/"
 local threads = 0
+local fixed = nil
 
 function setup(thread)
     thread:set("tid", threads)
@@ -28,12 +30,16 @@ function setup(thread)
 end
 
 function init(args)
+    if args[1] ~= nil and args[1] ~= "" then
+        fixed = b64(args[1])
+    end
     math.randomseed(os.time() + (tid or 0))
     prefix = "/bench/put/" .. (tid or 0) .. "-" .. math.random(1, 1000000000) .. "/"
 end
 
 function request()
     counter = counter + 1
-    local body = '{"key":"' .. b64(prefix .. counter) .. '","value":"' .. value .. '"}'
+    local key = fixed or b64(prefix .. counter)
+    local body = '{"key":"' .. key .. '","value":"' .. value .. '"}'
     return wrk.format("POST", "/v3/kv/put", {["Content-Type"] = "application/json"}, body)
 end
