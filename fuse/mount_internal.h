@@ -36,6 +36,7 @@
 #define MOUNT_REL_MAX 4096 /* longest relative path (kernel PATH_MAX) */
 #define MOUNT_KEY_MAX (MOUNT_REL_MAX + 1200) /* prefix + rel + '/' */
 #define MOUNT_GATE_NOTES 64
+#define MOUNT_REPLAY_DIRS 16
 /* How long after a lookup passed the read gate the same thread's open or
  * opendir of that inode may skip its own: one open() syscall's LOOKUP
  * and OPEN are microseconds apart. */
@@ -172,6 +173,17 @@ struct mount
     size_t rq_len;
     bool rq_busy; /* the worker is repeating an item */
     bool rq_stop;
+    /* replay worker only: O_PATH descriptors of recently used parent
+     * directories, so a repeated change walks one name, not its path */
+    struct replay_dir
+    {
+        char *rel; /* owned; NULL: a free slot */
+        size_t len;
+        int fd;
+        ino_t ino;
+        uint64_t used;
+    } rdirs[MOUNT_REPLAY_DIRS];
+    uint64_t rdirs_clock;
 };
 
 /* ---- inode.c (callers hold mu) ---- */

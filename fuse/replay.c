@@ -389,74 +389,206 @@ static int decide(struct mount *m, struct replay_item *it)
     }
 }
 
-static void replayOne(struct mount *m, struct replay_item *it)
+/* ---- parent directory descriptors ----
+ * Repeating a change by its absolute path costs the kernel a LOOKUP and a
+ * GETATTR (permission) of every directory on the way: names and
+ * attributes are not cached in linearizable mode. The worker keeps O_PATH
+ * descriptors of the directories it used last and repeats the change
+ * relative to one (openat, unlinkat, ...): one name walked. A descriptor
+ * is used only while the inode table still has that directory's inode at
+ * that path (a rename or delete elsewhere moves or orphans it); any
+ * failure through it falls back to the absolute path. */
+
+static void dirDrop(struct replay_dir *d)
+{
+    if (d->rel != NULL) {
+        close(d->fd);
+        free(d->rel);
+        d->rel = NULL;
+    }
+}
+
+static void dirsDropAll(struct mount *m)
+{
+    size_t i;
+    for (i = 0; i < MOUNT_REPLAY_DIRS; i++) {
+        dirDrop(&m->rdirs[i]);
+    }
+}
+
+/* Whether rel's directory inode is still ino (mu taken here). */
+static bool dirCurrent(struct mount *m, const char *rel, size_t len, ino_t ino)
+{
+    struct inode *e;
+    bool ok;
+    if (len == 0) {
+        return true; /* the root never moves */
+    }
+    pthread_mutex_lock(&m->mu);
+    e = inodeFindRel(&m->inodes, rel, len, true);
+    ok = e != NULL && !e->orphan && (ino_t)e->ino == ino;
+    pthread_mutex_unlock(&m->mu);
+    return ok;
+}
+
+/* A descriptor of directory rel, or -1 (use the absolute path). */
+static int dirFd(struct mount *m, const char *rel, size_t len)
 {
     char path[MOUNT_REL_MAX * 3 + 4200];
-    char path2[MOUNT_REL_MAX * 3 + 4200];
-    int kind;
+    struct replay_dir *slot = &m->rdirs[0];
+    struct stat st;
+    size_t i;
     int fd;
-    int rv = 0;
+    for (i = 0; i < MOUNT_REPLAY_DIRS; i++) {
+        struct replay_dir *d = &m->rdirs[i];
+        if (d->rel != NULL && d->len == len && memcmp(d->rel, rel, len) == 0) {
+            if (!dirCurrent(m, rel, len, d->ino)) {
+                dirDrop(d);
+                break;
+            }
+            d->used = ++m->rdirs_clock;
+            return d->fd;
+        }
+        if (d->rel == NULL || (slot->rel != NULL && d->used < slot->used)) {
+            slot = d;
+        }
+    }
+    if (len == 0) {
+        snprintf(path, sizeof path, "%s", m->dir);
+    } else if (absPath(m, rel, len, true, path, sizeof path) != 0) {
+        return -1;
+    }
+    fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !dirCurrent(m, rel, len, st.st_ino)) {
+        close(fd); /* a directory the store no longer has: by path */
+        return -1;
+    }
+    if (slot->rel != NULL) {
+        dirDrop(slot);
+    }
+    slot->rel = malloc(len + 1);
+    if (slot->rel == NULL) {
+        close(fd);
+        return -1;
+    }
+    memcpy(slot->rel, rel, len);
+    slot->rel[len] = '\0';
+    slot->len = len;
+    slot->fd = fd;
+    slot->ino = st.st_ino;
+    slot->used = ++m->rdirs_clock;
+    return fd;
+}
+
+/* Where the syscall for rel goes: *dfd and name relative to it (a cached
+ * parent descriptor and the escaped last segment), or AT_FDCWD and the
+ * absolute path. 0, or -1 when rel cannot be named. */
+static int replayTarget(struct mount *m, const char *rel, size_t len, bool dir,
+                        bool by_path, int *dfd, char *name, size_t size)
+{
+    size_t plen = parentOf(rel, len);
+    size_t start = plen > 0 ? plen + 1 : 0;
+    int fd = by_path ? -1 : dirFd(m, rel, plen);
+    int n;
+    if (fd < 0) {
+        *dfd = AT_FDCWD;
+        return absPath(m, rel, len, dir, name, size);
+    }
+    n = pathEscapeSegment(rel + start, len - start,
+                          !dir && mountDirExists(m, rel, len), name, size);
+    if (n < 0) {
+        return -1;
+    }
+    name[n] = '\0';
+    *dfd = fd;
+    return 0;
+}
+
+/* Repeats one change; -1 with errno when the syscall failed. */
+static int replaySyscall(struct replay_item *it, int kind, int dfd,
+                         const char *name, const char *path2)
+{
+    int fd;
+    switch (kind) {
+        case REPLAY_CREATE:
+            if (S_ISLNK(it->mode)) {
+                return symlinkat(it->link != NULL ? it->link : "", dfd, name);
+            }
+            fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+                        it->mode & 07777);
+            if (fd < 0) {
+                return -1;
+            }
+            if (it->size > 0) {
+                (void)ftruncate(fd, it->size); /* IN_MODIFY */
+            }
+            close(fd); /* IN_CLOSE_WRITE */
+            return 0;
+        case REPLAY_MKDIR:
+            return mkdirat(dfd, name, it->mode != 0 ? it->mode : 0755);
+        case REPLAY_MODIFY:
+            fd = openat(dfd, name, O_WRONLY | O_CLOEXEC);
+            if (fd < 0) {
+                return -1;
+            }
+            (void)ftruncate(fd, it->size); /* IN_MODIFY */
+            close(fd);                     /* IN_CLOSE_WRITE */
+            return 0;
+        case REPLAY_ATTRIB:
+            return fchmodat(dfd, name, it->mode & 07777, 0);
+        case REPLAY_UNLINK:
+            return unlinkat(dfd, name, 0);
+        case REPLAY_RMDIR:
+            return unlinkat(dfd, name, AT_REMOVEDIR);
+        case REPLAY_RENAME:
+            return rename(name, path2);
+        default:
+            return 0;
+    }
+}
+
+static void replayOne(struct mount *m, struct replay_item *it)
+{
+    char name[MOUNT_REL_MAX * 3 + 4200];
+    char path2[MOUNT_REL_MAX * 3 + 4200];
+    bool by_path = it->kind == REPLAY_RENAME;
+    int kind;
+    int dfd;
+    int rv;
     pthread_mutex_lock(&m->mu);
     kind = decide(m, it);
     if (kind != 0) {
         m->view = it;
     }
     pthread_mutex_unlock(&m->mu);
-
-    if (kind == 0 ||
-        absPath(m, it->rel, it->rel_len, it->dir, path, sizeof path) != 0) {
+    if (kind == 0) {
         goto out;
     }
-    switch (kind) {
-        case REPLAY_CREATE:
-            if (S_ISLNK(it->mode)) {
-                rv = symlink(it->link != NULL ? it->link : "", path);
-                break;
-            }
-            fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
-                      it->mode & 07777);
-            if (fd < 0) {
-                rv = -1;
-                break;
-            }
-            if (it->size > 0) {
-                (void)ftruncate(fd, it->size); /* IN_MODIFY */
-            }
-            close(fd); /* IN_CLOSE_WRITE */
+    if (kind == REPLAY_RENAME &&
+        absPath(m, it->rel2, it->rel2_len, it->dir, path2, sizeof path2) != 0) {
+        goto out;
+    }
+    for (;;) {
+        if (replayTarget(m, it->rel, it->rel_len, it->dir, by_path, &dfd,
+                         name, sizeof name) != 0) {
+            goto out;
+        }
+        rv = replaySyscall(it, kind, dfd, name, path2);
+        if (rv == 0 || dfd == AT_FDCWD) {
             break;
-        case REPLAY_MKDIR:
-            rv = mkdir(path, it->mode != 0 ? it->mode : 0755);
-            break;
-        case REPLAY_MODIFY:
-            fd = open(path, O_WRONLY | O_CLOEXEC);
-            if (fd < 0) {
-                rv = -1;
-                break;
-            }
-            (void)ftruncate(fd, it->size); /* IN_MODIFY */
-            close(fd);                     /* IN_CLOSE_WRITE */
-            break;
-        case REPLAY_ATTRIB:
-            rv = chmod(path, it->mode & 07777);
-            break;
-        case REPLAY_UNLINK:
-            rv = unlink(path);
-            break;
-        case REPLAY_RMDIR:
-            rv = rmdir(path);
-            break;
-        case REPLAY_RENAME:
-            if (absPath(m, it->rel2, it->rel2_len, it->dir, path2,
-                        sizeof path2) != 0) {
-                break;
-            }
-            rv = rename(path, path2);
-            break;
-        default:
-            break;
+        }
+        by_path = true; /* the directory moved under the descriptor */
+        dirsDropAll(m);
     }
     if (rv != 0) {
-        debugf("mount replay of %s: %s", path, strerror(errno));
+        debugf("mount replay of %.*s: %s", (int)it->rel_len, it->rel,
+               strerror(errno));
+    }
+    if (kind == REPLAY_RENAME || kind == REPLAY_RMDIR) {
+        dirsDropAll(m); /* directories moved or gone */
     }
 out:
     pthread_mutex_lock(&m->mu);
@@ -517,6 +649,7 @@ void replayStop(struct mount *m)
     pthread_mutex_unlock(&m->rq_mu);
     pthread_join(m->replay_thread, NULL);
     m->replay_started = false;
+    dirsDropAll(m);
     while ((it = m->rq_head) != NULL) {
         m->rq_head = it->next;
         itemFree(it);
