@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 
 struct bridge
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 #include "mount_internal.h"
 #include "path.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/log.h"
+#include "../src/lib/log.h"
 #include "mount_internal.h"
 
 /* Takes the stored value into h (unless trunc). */

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/log.h"
+#include "../src/core/error.h"
+#include "../src/lib/log.h"
 #include "mount_internal.h"
 
 struct fs_handle *handleNew(uint64_t ino)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 #include "mount_internal.h"
 #include "path.h"
 

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "../raft/node.h"
-#include "../src/error.h"
-#include "../src/log.h"
+#include "../src/core/error.h"
+#include "../src/lib/log.h"
 #include "mount_internal.h"
 
 #define MOUNT__TIMER_MS 10 /* leadership view refresh and op timeouts */

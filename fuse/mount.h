@@ -10,8 +10,8 @@
 #include <uv.h>
 
 #include "../raft/command.h"
-#include "../src/config.h"
-#include "../src/store.h"
+#include "../src/core/config.h"
+#include "../src/store/store.h"
 
 struct mount;
 struct node;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/log.h"
+#include "../src/core/error.h"
+#include "../src/lib/log.h"
 #include "mount_internal.h"
 
 #define NOTIFY__MAX_QUEUED 65536 /* beyond: the kernel caches expire anyway */

@@ -13,10 +13,10 @@
 
 #include "../raft/forward.h"
 #include "../raft/node.h"
-#include "../src/error.h"
-#include "../src/lease.h"
-#include "../src/log.h"
-#include "../src/quota.h"
+#include "../src/core/error.h"
+#include "../src/server/lease.h"
+#include "../src/lib/log.h"
+#include "../src/server/quota.h"
 #include "mount_internal.h"
 
 #define MOUNT__OP_TIMEOUT_MS 5000

@@ -34,8 +34,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../src/error.h"
-#include "../src/log.h"
+#include "../src/core/error.h"
+#include "../src/lib/log.h"
 #include "mount_internal.h"
 #include "path.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 #include "mount_internal.h"
 #include "path.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 #include "mount_internal.h"
 
 #define FS__XATTR_PREFIX "user.etcfs."

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 
 #define COMMAND__MAX_DEPTH 8 /* nested txn levels accepted on decode */
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/store.h"
+#include "../src/store/store.h"
 
 /* Format 2 added the put's atime/ctime; format 1 entries still decode. */
 #define COMMAND_FORMAT 2

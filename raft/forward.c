@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/log.h"
+#include "../src/core/error.h"
+#include "../src/lib/log.h"
 #include "node.h"
 
 #define FORWARD__MAX_IDLE 16

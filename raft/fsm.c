@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/log.h"
+#include "../src/lib/log.h"
 #include "node_internal.h"
 
 /* The index of the entry being applied: libraft bumps last_applied after

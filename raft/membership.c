@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/log.h"
+#include "../src/lib/log.h"
 #include "node_internal.h"
 
 /* etcd promotes a learner only when its log is at least 90% of the

@@ -14,7 +14,7 @@
 
 #include "../src/lib/fs.h"
 
-#include "../src/log.h"
+#include "../src/lib/log.h"
 #include "node_internal.h"
 
 #define NODE__TICK_MS 20

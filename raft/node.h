@@ -16,7 +16,7 @@
 #include <uv.h>
 
 #include "../src/lib/queue.h"
-#include "../src/store.h"
+#include "../src/store/store.h"
 #include "command.h"
 
 struct node;

@@ -6,7 +6,7 @@
 #include <raft.h>
 #include <raft/uv.h>
 
-#include "../src/error.h"
+#include "../src/core/error.h"
 #include "forward.h"
 #include "node.h"
 

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/log.h"
+#include "../src/lib/log.h"
 #include "node_internal.h"
 
 #define READ__TIMEOUT_MS 5000

@@ -494,7 +494,7 @@ expect()
     fi
 }
 
-# Writes an etcfs snapshot to $1 (src/store.c's format, big-endian:
+# Writes an etcfs snapshot to $1 (src/store/store.c's format, big-endian:
 # "ETCFSNP1", u32 1, u64 applied index, term, revision $2, compacted
 # revision, key count $3, records, CRC-32 of everything before it).
 make_snapshot()

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "../../raft/command.h"
-#include "../../src/error.h"
+#include "../../src/core/error.h"
 
 /* ---- helpers ---- */
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/config.h"
-#include "../../src/error.h"
+#include "../../src/core/config.h"
+#include "../../src/core/error.h"
 
 /* ---- fixture ---- */
 

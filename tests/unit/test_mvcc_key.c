@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "../../src/lib/buf.h"
-#include "../../src/mvcc_key.h"
+#include "../../src/store/mvcc_key.h"
 
 /* Deterministic generator (no global state: the seed is a local). */
 static uint32_t nextRand(uint32_t *seed)

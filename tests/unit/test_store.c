@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../src/error.h"
+#include "../../src/core/error.h"
 #include "../../src/lib/buf.h"
-#include "../../src/store.h"
+#include "../../src/store/store.h"
 
 /* ---- fixture ---- */
 

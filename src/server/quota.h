@@ -8,9 +8,9 @@
 
 #include <stdbool.h>
 
-#include "../raft/command.h"
-#include "config.h"
-#include "store.h"
+#include "../../raft/command.h"
+#include "../core/config.h"
+#include "../store/store.h"
 
 /* True when cmd must be refused with ETCFS_NOSPACE. */
 bool quotaExceeded(const struct config *cfg, struct store *store,

@@ -5,7 +5,7 @@
 #ifndef ETCFS_DAEMON_H
 #define ETCFS_DAEMON_H
 
-#include "config.h"
+#include "../core/config.h"
 
 /* Runs etcfsd with a parsed configuration until a signal stops it.
  * Returns the process exit code; errors are printed as "etcfsd: ..." by

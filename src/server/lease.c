@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "error.h"
-#include "log.h"
+#include "../core/error.h"
+#include "../lib/log.h"
 
 #define LEASE__TICK_MS 250
 #define LEASE__MAX_REVOKES_PER_TICK 500

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "../core/error.h"
 #include "mvcc_key.h"
 
 static int txnCompareInt(int64_t a, int64_t b)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config.h"
+#include "../core/config.h"
 
 struct api;
 struct store;

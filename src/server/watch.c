@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "log.h"
+#include "../core/error.h"
+#include "../lib/log.h"
 
 #define WATCH__CATCHUP_EVENTS 1000
 

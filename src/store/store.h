@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/buf.h"
+#include "../lib/buf.h"
 
 struct store;
 

@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../raft/forward.h"
-#include "../raft/node.h"
+#include "../../raft/forward.h"
+#include "../../raft/node.h"
 #include "api.h"
 #include "codec.h"
-#include "lib/queue.h"
-#include "watch.h"
+#include "../lib/queue.h"
+#include "../server/watch.h"
 
 struct api_conn;
 struct api_req;

@@ -18,17 +18,17 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../fuse/mount.h"
-#include "../raft/forward.h"
-#include "../raft/node.h"
-#include "api.h"
-#include "error.h"
-#include "lease.h"
-#include "lib/fs.h"
-#include "log.h"
-#include "metrics.h"
-#include "store.h"
-#include "watch.h"
+#include "../../fuse/mount.h"
+#include "../../raft/forward.h"
+#include "../../raft/node.h"
+#include "../api/api.h"
+#include "../core/error.h"
+#include "../server/lease.h"
+#include "../lib/fs.h"
+#include "../lib/log.h"
+#include "../core/metrics.h"
+#include "../store/store.h"
+#include "../server/watch.h"
 
 #define DAEMON__READY_POLL_MS 20
 #define DAEMON__TRIM_MS 1000

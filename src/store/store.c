@@ -60,9 +60,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
-#include "lib/buf.h"
-#include "lib/fs.h"
+#include "../core/error.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
 #include "mvcc_key.h"
 #include "txn.h"
 

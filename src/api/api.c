@@ -18,12 +18,12 @@
 #include <strings.h>
 
 #include "api_internal.h"
-#include "error.h"
-#include "lease.h"
-#include "log.h"
-#include "metrics.h"
-#include "quota.h"
-#include "store.h"
+#include "../core/error.h"
+#include "../server/lease.h"
+#include "../lib/log.h"
+#include "../core/metrics.h"
+#include "../server/quota.h"
+#include "../store/store.h"
 
 #define API__MAX_URL 4096
 #define API__MAX_PENDING (4u << 20)      /* pipelined bytes buffered */

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "../core/config.h"
 #include "daemon.h"
-#include "error.h"
-#include "log.h"
+#include "../core/error.h"
+#include "../lib/log.h"
 
 extern char **environ;
 

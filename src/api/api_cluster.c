@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "api_internal.h"
-#include "error.h"
-#include "lease.h"
-#include "log.h"
-#include "metrics.h"
-#include "quota.h"
-#include "store.h"
+#include "../core/error.h"
+#include "../server/lease.h"
+#include "../lib/log.h"
+#include "../core/metrics.h"
+#include "../server/quota.h"
+#include "../store/store.h"
 
 #define API__SNAP_CHUNK (32u << 10)
 #define API__SNAP_QUEUE (4u << 20)

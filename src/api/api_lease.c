@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "api_internal.h"
-#include "error.h"
-#include "lease.h"
-#include "log.h"
-#include "store.h"
+#include "../core/error.h"
+#include "../server/lease.h"
+#include "../lib/log.h"
+#include "../store/store.h"
 
 /* ---- grant ---- */
 

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "lib/queue.h"
-#include "store.h"
+#include "../lib/queue.h"
+#include "../store/store.h"
 
 struct watch_hub;
 struct watcher;

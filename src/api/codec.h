@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "../store/store.h"
 
 /* A list of malloc'd blocks freed together. */
 struct arena

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/buf.h"
+#include "../lib/buf.h"
 #include "store.h"
 
 #define MVCC_KEY_ATTACH 'a'

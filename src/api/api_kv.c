@@ -7,10 +7,10 @@
 #include <time.h>
 
 #include "api_internal.h"
-#include "error.h"
-#include "log.h"
-#include "metrics.h"
-#include "store.h"
+#include "../core/error.h"
+#include "../lib/log.h"
+#include "../core/metrics.h"
+#include "../store/store.h"
 
 static size_t maxBytes(struct api_req *req)
 {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "store.h"
+#include "../store/store.h"
 
 #define LEASE_MAX_TTL 9000000000LL /* etcd's MaxLeaseTTL */
 #define LEASE_MIN_TTL_DEFAULT 3    /* etcd: minTTL = 3 * heartbeat... ; seconds */
