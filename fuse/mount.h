@@ -18,14 +18,14 @@ struct node;
 struct forward;
 struct lessor;
 struct metrics;
+struct server;
 
 struct mount_deps
 {
     uv_loop_t *loop;
     struct store *store;
-    struct node *node;
-    struct forward *forward;
-    struct lessor *lessor;
+    struct node *node;     /* the leadership view only */
+    struct server *server; /* the request path: writes, reads, leases */
     struct metrics *metrics;
     const struct config *config;
 };

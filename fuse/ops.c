@@ -1,22 +1,16 @@
-/* Loop-side work for FUSE threads: proposals (on the leader directly, from
- * a follower through POST /etcfs/v1/propose), the linearizable read gate,
- * lease grants and TTL queries. A FUSE thread allocates a mount_op, hands
- * it over with bridgeCall and sleeps; the loop finishes it from the
- * proposal/read/forward callback. An op still running after
- * MOUNT__OP_TIMEOUT_MS is answered ETCFS_TIMEOUT and abandoned: its late
- * callback frees it. */
-#include <inttypes.h>
-#include <jansson.h>
-#include <stdio.h>
+/* Loop-side work for FUSE threads, all through the request path
+ * (src/server/): proposals (this member applies them too before close()
+ * returns), the linearizable read gate, lease grants and TTL queries. A
+ * FUSE thread allocates a mount_op, hands it over with bridgeCall and
+ * sleeps; the loop finishes it from the request's callback. An op still
+ * running after MOUNT__OP_TIMEOUT_MS is answered ETCFS_TIMEOUT and
+ * abandoned: its late callback frees it. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../raft/forward.h"
-#include "../raft/node.h"
 #include "../src/core/error.h"
-#include "../src/server/lease.h"
 #include "../src/lib/log.h"
-#include "../src/server/quota.h"
+#include "../src/server/server.h"
 #include "mount_internal.h"
 
 #define MOUNT__OP_TIMEOUT_MS 5000
@@ -35,17 +29,16 @@ struct mount_op
     bool abandoned;
     bool queued;
     queue link;
-    struct node_propose propose;
-    struct node_read read;
-    struct forward_req fwd;
-    void *body;
-    char small[96];
+    union {
+        struct server_write write;
+        struct server_read read;
+        struct server_lease lease;
+    };
 };
 
 static void opDone(struct mount_op *op, int status)
 {
     if (op->abandoned) {
-        free(op->body);
         free(op);
         return;
     }
@@ -56,30 +49,15 @@ static void opDone(struct mount_op *op, int status)
     bridgeComplete(&op->call, status);
 }
 
-/* ---- read gate ---- */
-
-static void readCb(struct node_read *r, int status)
+static void readCb(struct server_read *r, int status)
 {
     opDone(r->data, status);
 }
 
-static void startRead(struct mount_op *op)
+static void writeCb(struct server_write *w, int status,
+                    struct command_result *res)
 {
-    int rv;
-    op->read.data = op;
-    op->read.cb = readCb;
-    rv = nodeRead(op->m->deps.node, &op->read);
-    if (rv != 0) {
-        opDone(op, rv);
-    }
-}
-
-/* ---- proposals ---- */
-
-static void proposeCb(struct node_propose *p, int status,
-                      struct command_result *res)
-{
-    struct mount_op *op = p->data;
+    struct mount_op *op = w->data;
     if (status == 0) {
         status = res->status;
         op->res.revision = res->revision;
@@ -89,108 +67,31 @@ static void proposeCb(struct node_propose *p, int status,
     opDone(op, status);
 }
 
-static int jsonInt(json_t *o, const char *field, int64_t *out)
+static void leaseCb(struct server_lease *q, int status)
 {
-    json_t *v = json_object_get(o, field);
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        return 0;
-    }
-    if (json_is_string(v)) {
-        *out = strtoll(json_string_value(v), NULL, 10);
-        return 0;
-    }
-    *out = 0;
-    return -1;
-}
-
-static void forwardCb(struct forward_req *fr, int status)
-{
-    struct mount_op *op = fr->data;
-    json_t *root = NULL;
-    int64_t v = 0;
-    if (op->abandoned) {
-        forwardReqClear(fr);
-        opDone(op, ETCFS_TIMEOUT);
-        return;
-    }
-    if (status == 0) {
-        root = json_loadb(fr->resp_body, fr->resp_len, 0, NULL);
-        if (root == NULL) {
-            status = ETCFS_PROTO;
-        } else if (fr->http_status != 200) {
-            /* an etcd-style error from the leader: map its message back */
-            const char *msg =
-                json_string_value(json_object_get(root, "message"));
-            status = fr->http_status == 503 ? ETCFS_NOLEADER : ETCFS_IO;
-            if (msg != NULL && strstr(msg, "lease not found") != NULL) {
-                status = ETCFS_LEASE_NOTFOUND;
-            } else if (msg != NULL && strstr(msg, "too large") != NULL) {
-                status = ETCFS_TOO_LARGE;
-            } else if (msg != NULL && strstr(msg, "space exceeded") != NULL) {
-                status = ETCFS_NOSPACE;
-            }
-        }
-    }
-    forwardReqClear(fr);
-    if (status != 0) {
-        json_decref(root);
-        opDone(op, status);
-        return;
-    }
-    switch (op->kind) {
-        case OP_PROPOSE:
-            if (jsonInt(root, "status", &v) == 0 && v != 0) {
-                status = (int)v;
-            }
-            (void)jsonInt(root, "revision", &op->res.revision);
-            op->res.succeeded =
-                json_is_true(json_object_get(root, "succeeded"));
-            break;
-        case OP_GRANT:
-            (void)jsonInt(root, "ID", &op->res.lease_id);
-            (void)jsonInt(root, "TTL", &op->res.granted);
-            break;
-        case OP_TTL:
-            (void)jsonInt(root, "TTL", &op->res.ttl);
-            (void)jsonInt(root, "grantedTTL", &op->res.granted);
-            break;
-        default:
-            break;
-    }
-    json_decref(root);
-    if (status == 0 && op->kind == OP_PROPOSE) {
-        /* the leader applied it; make this member apply it too before
-         * close() returns, so reads here see the write */
-        startRead(op);
-        return;
-    }
+    struct mount_op *op = q->data;
+    op->res.ttl = q->ttl;
+    op->res.granted = q->granted;
     opDone(op, status);
 }
 
-static int startForward(struct mount_op *op, const char *path,
-                        const void *body, size_t len)
+static int startWrite(struct mount_op *op, struct command *cmd)
 {
-    memset(&op->fwd, 0, sizeof op->fwd);
-    op->fwd.data = op;
-    op->fwd.cb = forwardCb;
-    op->fwd.path = path;
-    op->fwd.body = body;
-    op->fwd.body_len = len;
-    return forwardSend(op->m->deps.forward, &op->fwd);
-}
-
-static void *plainAlloc(size_t n)
-{
-    return malloc(n);
+    memset(&op->write, 0, sizeof op->write);
+    op->write.data = op;
+    op->write.cb = writeCb;
+    /* a read here right after close() sees the write */
+    op->write.local_apply = true;
+    cmd->origin = op->m->origin;
+    return serverWrite(op->m->deps.server, &op->write, cmd);
 }
 
 static void runOp(struct bridge_call *c)
 {
     struct mount_op *op = (struct mount_op *)c;
     struct mount *m = op->m;
-    struct node *node = m->deps.node;
-    size_t len = 0;
+    struct server *s = m->deps.server;
+    struct command cmd;
     int rv = 0;
 
     op->started_ms = uv_now(m->deps.loop);
@@ -202,61 +103,29 @@ static void runOp(struct bridge_call *c)
                 opDone(op, 0);
                 return;
             }
-            startRead(op);
-            return;
+            memset(&op->read, 0, sizeof op->read);
+            op->read.data = op;
+            op->read.cb = readCb;
+            rv = serverRead(s, &op->read, false);
+            break;
         case OP_PROPOSE:
-            op->cmd->origin = m->origin;
-            if (nodeIsLeader(node) &&
-                quotaExceeded(m->deps.config, m->deps.store, op->cmd)) {
-                rv = ETCFS_NOSPACE;
-                break;
-            }
-            if (nodeIsLeader(node)) {
-                op->propose.data = op;
-                op->propose.cb = proposeCb;
-                rv = nodePropose(node, &op->propose, op->cmd);
-                if (rv != ETCFS_NOTLEADER) {
-                    break;
-                }
-            }
-            rv = commandEncode(op->cmd, plainAlloc, &op->body, &len);
-            if (rv == 0) {
-                rv = startForward(op, "/etcfs/v1/propose", op->body, len);
-            }
+            rv = startWrite(op, op->cmd);
             break;
         case OP_GRANT:
-            if (nodeIsLeader(node)) {
-                struct command cmd;
-                memset(&cmd, 0, sizeof cmd);
-                cmd.type = COMMAND_LEASE_GRANT;
-                cmd.origin = m->origin;
-                cmd.lease_grant.id = lessorNewId(m->deps.lessor);
-                cmd.lease_grant.ttl = lessorClampTtl(m->deps.lessor, op->arg);
+            rv = serverLeaseGrantCommand(s, 0, op->arg, &cmd);
+            if (rv == 0) {
                 op->res.lease_id = cmd.lease_grant.id;
                 op->res.granted = cmd.lease_grant.ttl;
-                op->propose.data = op;
-                op->propose.cb = proposeCb;
-                rv = nodePropose(node, &op->propose, &cmd);
-                if (rv != ETCFS_NOTLEADER) {
-                    break;
-                }
+                rv = startWrite(op, &cmd);
             }
-            snprintf(op->small, sizeof op->small, "{\"TTL\":\"%" PRId64 "\"}",
-                     op->arg);
-            rv = startForward(op, "/v3/lease/grant", op->small,
-                              strlen(op->small));
             break;
         case OP_TTL:
-            if (nodeIsLeader(node)) {
-                rv = lessorTimeToLive(m->deps.lessor, op->arg, &op->res.ttl,
-                                      &op->res.granted);
-                opDone(op, rv);
-                return;
-            }
-            snprintf(op->small, sizeof op->small, "{\"ID\":\"%" PRId64 "\"}",
-                     op->arg);
-            rv = startForward(op, "/v3/lease/timetolive", op->small,
-                              strlen(op->small));
+            memset(&op->lease, 0, sizeof op->lease);
+            op->lease.data = op;
+            op->lease.cb = leaseCb;
+            op->lease.op = SERVER_LEASE_TTL;
+            op->lease.id = op->arg;
+            rv = serverLease(s, &op->lease);
             break;
         default:
             rv = ETCFS_INVALID;
@@ -301,7 +170,6 @@ static int opCall(struct mount *m, struct mount_op *op,
         *res = op->res;
     }
     if (!abandoned) {
-        free(op->body);
         free(op);
     }
     return rv;

@@ -380,6 +380,216 @@ void commandDecodedClear(struct command_decoded *d)
     memset(d, 0, sizeof *d);
 }
 
+/* ---- results, for a forwarded command's answer ----
+ * The same walk as the commands, over what applying produced. Decoding
+ * allocates what the result owns (keys, values, arrays: freed by
+ * commandResultFree) instead of pointing into the input. */
+
+#define RESULT__FORMAT 1
+
+/* Owned bytes: on decode a malloc'd copy, NUL-terminated, NULL kept. */
+static void codecOwned(struct codec *c, char **p, size_t *n)
+{
+    const char *v = *p;
+    codecBytes(c, &v, n);
+    if (c->mode != CODEC_DECODE || c->err != 0) {
+        return;
+    }
+    *p = NULL;
+    if (v != NULL) {
+        *p = malloc(*n + 1);
+        if (*p == NULL) {
+            c->err = ETCFS_NOMEM;
+            return;
+        }
+        memcpy(*p, v, *n);
+        (*p)[*n] = '\0';
+    }
+}
+
+/* An owned array: on decode calloc'd (bounded by the input, as
+ * codecArray). */
+static void codecOwnedArray(struct codec *c, void **arr, size_t *count,
+                            size_t size)
+{
+    uint64_t n = *count;
+    codecU64(c, &n);
+    if (c->err != 0 || c->mode != CODEC_DECODE) {
+        return;
+    }
+    if (n > c->len - c->pos) {
+        c->err = ETCFS_CORRUPT;
+        return;
+    }
+    *count = 0; /* counts what the clear functions may free so far */
+    *arr = NULL;
+    if (n > 0) {
+        *arr = calloc((size_t)n, size);
+        if (*arr == NULL) {
+            c->err = ETCFS_NOMEM;
+            return;
+        }
+    }
+    *count = (size_t)n;
+}
+
+static void codecKv(struct codec *c, struct store_kv *kv)
+{
+    codecOwned(c, &kv->key, &kv->key_len);
+    codecOwned(c, &kv->value, &kv->value_len);
+    codecI64(c, &kv->create_revision);
+    codecI64(c, &kv->mod_revision);
+    codecI64(c, &kv->version);
+    codecI64(c, &kv->lease);
+    codecU32(c, &kv->attr.mode);
+    codecU32(c, &kv->attr.uid);
+    codecU32(c, &kv->attr.gid);
+    codecI64(c, &kv->attr.mtime_ns);
+    codecI64(c, &kv->attr.atime_ns);
+    codecI64(c, &kv->attr.ctime_ns);
+}
+
+static void codecKvs(struct codec *c, struct store_kv **kvs, size_t *n)
+{
+    size_t i;
+    codecOwnedArray(c, (void **)kvs, n, sizeof **kvs);
+    for (i = 0; i < *n && c->err == 0; i++) {
+        codecKv(c, &(*kvs)[i]);
+    }
+}
+
+static void codecTxnResp(struct codec *c, struct store_txn_resp *t);
+
+static void codecOpResp(struct codec *c, struct store_op_resp *r)
+{
+    codecInt(c, &r->type);
+    switch (r->type) {
+        case STORE_OP_RANGE:
+            codecKvs(c, &r->range.kvs, &r->range.n_kvs);
+            codecI64(c, &r->range.count);
+            codecBool(c, &r->range.more);
+            codecI64(c, &r->range.revision);
+            break;
+        case STORE_OP_PUT:
+            codecBool(c, &r->put.has_prev);
+            codecKv(c, &r->put.prev_kv);
+            break;
+        case STORE_OP_DELETE:
+            codecI64(c, &r->delete_range.deleted);
+            codecKvs(c, &r->delete_range.prev_kvs,
+                     &r->delete_range.n_prev_kvs);
+            break;
+        case STORE_OP_TXN:
+            if (c->mode == CODEC_DECODE) {
+                r->txn = calloc(1, sizeof *r->txn);
+                if (r->txn == NULL) {
+                    c->err = ETCFS_NOMEM;
+                    return;
+                }
+            }
+            codecTxnResp(c, r->txn);
+            break;
+        default:
+            c->err = ETCFS_CORRUPT;
+            break;
+    }
+}
+
+static void codecTxnResp(struct codec *c, struct store_txn_resp *t)
+{
+    size_t i;
+    if (++c->depth > COMMAND__MAX_DEPTH) {
+        c->err = ETCFS_CORRUPT;
+        return;
+    }
+    codecBool(c, &t->succeeded);
+    codecOwnedArray(c, (void **)&t->responses, &t->n_responses,
+                    sizeof *t->responses);
+    for (i = 0; i < t->n_responses && c->err == 0; i++) {
+        codecOpResp(c, &t->responses[i]);
+    }
+    c->depth--;
+}
+
+/* The one list of a result's fields. */
+static void resultFields(struct codec *c, struct command_result *r)
+{
+    uint8_t format = RESULT__FORMAT;
+    codecU8(c, &format);
+    if (c->mode == CODEC_DECODE && c->err == 0 && format != RESULT__FORMAT) {
+        c->err = ETCFS_CORRUPT;
+        return;
+    }
+    codecInt(c, &r->type);
+    codecI64(c, &r->revision);
+    {
+        int64_t status = r->status;
+        codecI64(c, &status);
+        r->status = (int)status;
+    }
+    switch (r->type) {
+        case COMMAND_PUT:
+            codecBool(c, &r->put.has_prev);
+            codecKv(c, &r->put.prev_kv);
+            break;
+        case COMMAND_DELETE_RANGE:
+            codecI64(c, &r->delete_range.deleted);
+            codecKvs(c, &r->delete_range.prev_kvs,
+                     &r->delete_range.n_prev_kvs);
+            break;
+        case COMMAND_TXN:
+            codecTxnResp(c, &r->txn);
+            break;
+        default:
+            break; /* the revision and status say it all */
+    }
+}
+
+int commandResultEncode(const struct command_result *res, void **buf,
+                        size_t *len)
+{
+    struct codec c = {0};
+    struct command_result copy = *res; /* the walk takes non-const */
+    c.mode = CODEC_SIZE;
+    resultFields(&c, &copy);
+    if (c.err != 0) {
+        return c.err;
+    }
+    c.buf = malloc(c.pos > 0 ? c.pos : 1);
+    if (c.buf == NULL) {
+        return ETCFS_NOMEM;
+    }
+    *len = c.pos;
+    c.mode = CODEC_ENCODE;
+    c.pos = 0;
+    resultFields(&c, &copy);
+    *buf = c.buf;
+    return 0;
+}
+
+int commandResultDecode(const void *buf, size_t len,
+                        struct command_result **out)
+{
+    struct codec c = {0};
+    struct command_result *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return ETCFS_NOMEM;
+    }
+    c.mode = CODEC_DECODE;
+    c.buf = (uint8_t *)buf;
+    c.len = len;
+    resultFields(&c, r);
+    if (c.err == 0 && c.pos != len) {
+        c.err = ETCFS_CORRUPT; /* trailing bytes */
+    }
+    if (c.err != 0) {
+        commandResultFree(r); /* frees what was decoded so far */
+        return c.err;
+    }
+    *out = r;
+    return 0;
+}
+
 void commandResultFree(struct command_result *r)
 {
     if (r == NULL) {

@@ -69,6 +69,14 @@ struct command_result
     };
 };
 void commandResultFree(struct command_result *r);
+/* A result as bytes, for a forwarded command's answer: buf is malloc'd
+ * (the caller frees it); res is borrowed. 0 or ETCFS_NOMEM. */
+int commandResultEncode(const struct command_result *res, void **buf,
+                        size_t *len);
+/* The reverse: *out is a new result the caller frees with
+ * commandResultFree. Malformed input -> ETCFS_CORRUPT, never a crash. */
+int commandResultDecode(const void *buf, size_t len,
+                        struct command_result **out);
 
 /* Encodes cmd into a new buffer from 'alloc' (raft_malloc for raft_apply),
  * length a multiple of 8. cmd is borrowed. Returns 0 or ETCFS_NOMEM /

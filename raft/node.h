@@ -162,6 +162,10 @@ struct node_read
  * confirmation). Then read the store locally. Errors: ETCFS_NOLEADER,
  * ETCFS_TIMEOUT, ETCFS_CANCELED. */
 int nodeRead(struct node *n, struct node_read *req);
+/* cb(0) once the local store has applied Raft index 'index', which must be
+ * above storeAppliedIndex() (check first: the callback never fires from
+ * inside this call). Errors as nodeRead. */
+int nodeWaitApplied(struct node *n, struct node_read *req, uint64_t index);
 /* The leader answers a follower's read-index request (POST
  * /etcfs/v1/readindex, served by the API) by a nodeRead and then its
  * storeAppliedIndex(); the follower waits until it applied that index. */

@@ -347,6 +347,30 @@ int nodeRead(struct node *n, struct node_read *req)
     return 0;
 }
 
+int nodeWaitApplied(struct node *n, struct node_read *req, uint64_t index)
+{
+    queue *q;
+    if (n->closing || !n->started) {
+        return ETCFS_SHUTDOWN;
+    }
+    req->index = index;
+    /* reads_waiting is in index order: readOnApplied fires from the head */
+    QUEUE_FOREACH(q, &n->reads_waiting)
+    {
+        struct node_read *other = QUEUE_DATA(q, struct node_read, link);
+        if (other->index > index) {
+            break;
+        }
+    }
+    /* before q: the first later one, or the head itself (the tail) */
+    QUEUE_PUSH(q, &req->link);
+    if (QUEUE_IS_EMPTY(&n->reads_inflight) && QUEUE_IS_EMPTY(&n->reads_pending) &&
+        !n->confirm_inflight) {
+        n->confirm_started = nodeNowMs(n); /* the wait's timeout runs from now */
+    }
+    return 0;
+}
+
 void readOnApplied(struct node *n)
 {
     uint64_t applied;

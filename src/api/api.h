@@ -14,22 +14,20 @@
 struct api;
 struct store;
 struct node;
-struct forward;
-struct lessor;
 struct watch_hub;
 struct metrics;
+struct server;
 
 /* Everything the API talks to; all borrowed until apiClose's callback. */
 struct api_deps
 {
     uv_loop_t *loop;
     struct store *store;
-    struct node *node;
-    struct forward *forward;
-    struct lessor *lessor;
+    struct node *node; /* status and the leader's read confirmation */
     struct watch_hub *hub;
     struct metrics *metrics;
     const struct config *config;
+    struct server *server; /* the request path */
 };
 
 /* Binds every listen URL (config->listen_client). Returns 0 or an ETCFS_*

@@ -1,8 +1,7 @@
-/* Cluster and maintenance handlers of the client API: member list/add/
- * remove/update/promote, status, snapshot stream, alarm, defragment, move
- * leader, /health, /version, /metrics, and the internal read-index and
- * publish calls followers make to the leader. Loop thread only; the
- * snapshot is serialized on the thread pool. */
+/* Cluster handlers of the client API: member list/add/remove/update/
+ * promote, move leader, and the internal calls members make to the leader
+ * (read index, leader check, publish, and the request path's forwards).
+ * Loop thread only. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +9,10 @@
 
 #include "api_internal.h"
 #include "../core/error.h"
-#include "../server/lease.h"
 #include "../lib/log.h"
 #include "../core/metrics.h"
-#include "../server/quota.h"
 #include "../store/store.h"
 
-#define API__SNAP_CHUNK (32u << 10)
-#define API__SNAP_QUEUE (4u << 20)
 
 /* ---- members ---- */
 
@@ -88,20 +83,71 @@ void apiMemberList(struct api_req *req)
     apiRead(req, serializable, memberListServe);
 }
 
-static void changeCb(struct node_change *c, int status)
+/* After a change made by the leader for this member, the member list is
+ * read back through the read gate, so the answer shows the change here
+ * too. The change is done either way: a gate that fails (the cluster
+ * electing after its leader removed itself) still answers the list. */
+static void memberListAfterCb(struct server_read *r, int status)
 {
-    struct api_req *req = c->data;
-    if (status != 0) {
-        apiReplyError(req, status, NULL);
-        return;
-    }
+    struct api_req *req = r->data;
+    (void)status;
     apiReply(req, membersJson(req->api, req->u64), 0);
 }
 
-static int memberId(struct api_req *req, uint64_t *id)
+static void memberCb(struct server_member *m, int status)
+{
+    struct api_req *req = m->data;
+    int op = m->op;
+    if (status != 0) {
+        apiReplyError(req, status,
+                      status == ETCFS_INVALID && op == SERVER_MEMBER_ADD
+                          ? "member add: invalid peer URL"
+                          : NULL);
+        return;
+    }
+    if (op == SERVER_MOVE_LEADER) {
+        apiReply(req, json_object(), 0);
+        return;
+    }
+    req->u64 = op == SERVER_MEMBER_ADD ? m->id : 0;
+    memset(&req->read, 0, sizeof req->read);
+    req->read.data = req;
+    req->read.cb = memberListAfterCb;
+    if (nodeIsLeader(req->api->deps.node) ||
+        serverRead(req->api->deps.server, &req->read, false) != 0) {
+        memberListAfterCb(&req->read, 0); /* the leader's view is current */
+    }
+}
+
+/* Starts op on member id (peer_url for add/update). */
+static void memberStart(struct api_req *req, int op, uint64_t id,
+                        const char *peer_url, bool learner)
+{
+    int rv;
+    memset(&req->member, 0, sizeof req->member);
+    req->member.data = req;
+    req->member.cb = memberCb;
+    req->member.op = op;
+    req->member.id = id;
+    req->member.learner = learner;
+    req->member.forwarded = req->forwarded;
+    if (peer_url != NULL) {
+        snprintf(req->member.peer_url, sizeof req->member.peer_url, "%s",
+                 peer_url);
+    }
+    rv = serverMember(req->api->deps.server, &req->member);
+    if (rv != 0) {
+        apiReplyError(req, rv,
+                      rv == ETCFS_INVALID && op == SERVER_MEMBER_ADD
+                          ? "member add: invalid peer URL"
+                          : NULL);
+    }
+}
+
+static int memberId(struct api_req *req, const char *field, uint64_t *id)
 {
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    int rv = codecUint64(req->body, "ID", id, errmsg);
+    int rv = codecUint64(req->body, field, id, errmsg);
     if (rv != 0) {
         apiReplyError(req, rv, errmsg);
         return rv;
@@ -109,34 +155,28 @@ static int memberId(struct api_req *req, uint64_t *id)
     return 0;
 }
 
-static bool leaderOrForward(struct api_req *req)
+/* The first of "peerURLs", or NULL after replying the error. */
+static const char *peerUrl(struct api_req *req, const char *what)
 {
-    if (!nodeIsLeader(req->api->deps.node)) {
-        apiForward(req);
-        return false;
+    json_t *urls = json_object_get(req->body, "peerURLs");
+    char msg[ETCFS_ERRMSG_SIZE];
+    if (!json_is_array(urls) || json_array_size(urls) == 0 ||
+        !json_is_string(json_array_get(urls, 0))) {
+        snprintf(msg, sizeof msg, "%s: peerURLs must list at least one URL",
+                 what);
+        apiReplyError(req, ETCFS_INVALID, msg);
+        return NULL;
     }
-    return true;
-}
-
-static void changeStart(struct api_req *req, int rv)
-{
-    if (rv == ETCFS_NOTLEADER) {
-        apiForward(req);
-    } else if (rv != 0) {
-        apiReplyError(req, rv, NULL);
-    }
+    return json_string_value(json_array_get(urls, 0));
 }
 
 void apiMemberAdd(struct api_req *req)
 {
-    json_t *urls = json_object_get(req->body, "peerURLs");
     bool learner = false;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    const char *url = peerUrl(req, "member add");
     int rv;
-    if (!json_is_array(urls) || json_array_size(urls) == 0 ||
-        !json_is_string(json_array_get(urls, 0))) {
-        apiReplyError(req, ETCFS_INVALID,
-                      "member add: peerURLs must list at least one URL");
+    if (url == NULL) {
         return;
     }
     rv = codecBool(req->body, "isLearner", &learner, errmsg);
@@ -144,371 +184,44 @@ void apiMemberAdd(struct api_req *req)
         apiReplyError(req, rv, errmsg);
         return;
     }
-    if (!leaderOrForward(req)) {
-        return;
-    }
-    memset(&req->change, 0, sizeof req->change);
-    req->change.data = req;
-    req->change.cb = changeCb;
-    rv = nodeMemberAdd(req->api->deps.node, &req->change,
-                       json_string_value(json_array_get(urls, 0)), learner);
-    req->u64 = req->change.id;
-    if (rv == ETCFS_INVALID) {
-        apiReplyError(req, rv, "member add: invalid peer URL");
-        return;
-    }
-    changeStart(req, rv);
-}
-
-static void removeCb(struct node_change *c, int status)
-{
-    struct api_req *req = c->data;
-    if (status != 0) {
-        apiReplyError(req, status, NULL);
-        return;
-    }
-    apiReply(req, membersJson(req->api, 0), 0);
+    memberStart(req, SERVER_MEMBER_ADD, 0, url, learner);
 }
 
 void apiMemberRemove(struct api_req *req)
 {
     uint64_t id;
-    if (memberId(req, &id) != 0 || !leaderOrForward(req)) {
-        return;
+    if (memberId(req, "ID", &id) == 0) {
+        memberStart(req, SERVER_MEMBER_REMOVE, id, NULL, false);
     }
-    memset(&req->change, 0, sizeof req->change);
-    req->change.data = req;
-    req->change.cb = removeCb;
-    changeStart(req, nodeMemberRemove(req->api->deps.node, &req->change, id));
 }
 
 void apiMemberPromote(struct api_req *req)
 {
     uint64_t id;
-    if (memberId(req, &id) != 0 || !leaderOrForward(req)) {
-        return;
+    if (memberId(req, "ID", &id) == 0) {
+        memberStart(req, SERVER_MEMBER_PROMOTE, id, NULL, false);
     }
-    memset(&req->change, 0, sizeof req->change);
-    req->change.data = req;
-    req->change.cb = removeCb;
-    changeStart(req,
-                nodeMemberPromote(req->api->deps.node, &req->change, id));
 }
 
 void apiMemberUpdate(struct api_req *req)
 {
     uint64_t id;
-    json_t *urls = json_object_get(req->body, "peerURLs");
-    if (memberId(req, &id) != 0) {
+    const char *url;
+    if (memberId(req, "ID", &id) != 0) {
         return;
     }
-    if (!json_is_array(urls) || json_array_size(urls) == 0 ||
-        !json_is_string(json_array_get(urls, 0))) {
-        apiReplyError(req, ETCFS_INVALID,
-                      "member update: peerURLs must list at least one URL");
-        return;
+    url = peerUrl(req, "member update");
+    if (url != NULL) {
+        memberStart(req, SERVER_MEMBER_UPDATE, id, url, false);
     }
-    if (!leaderOrForward(req)) {
-        return;
-    }
-    memset(&req->change, 0, sizeof req->change);
-    req->change.data = req;
-    req->change.cb = removeCb;
-    changeStart(req, nodeMemberUpdate(req->api->deps.node, &req->change, id,
-                                      json_string_value(
-                                          json_array_get(urls, 0))));
-}
-
-static void transferCb(struct node_change *c, int status)
-{
-    struct api_req *req = c->data;
-    if (status != 0) {
-        apiReplyError(req, status, NULL);
-        return;
-    }
-    apiReply(req, json_object(), 0);
 }
 
 void apiMoveLeader(struct api_req *req)
 {
     uint64_t id = 0;
-    char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    int rv = codecUint64(req->body, "targetID", &id, errmsg);
-    if (rv != 0) {
-        apiReplyError(req, rv, errmsg);
-        return;
+    if (memberId(req, "targetID", &id) == 0) {
+        memberStart(req, SERVER_MOVE_LEADER, id, NULL, false);
     }
-    if (!leaderOrForward(req)) {
-        return;
-    }
-    memset(&req->change, 0, sizeof req->change);
-    req->change.data = req;
-    req->change.cb = transferCb;
-    changeStart(req, nodeTransfer(req->api->deps.node, &req->change, id));
-}
-
-/* ---- status, alarm, defragment ---- */
-
-void apiStatus(struct api_req *req)
-{
-    struct api *a = req->api;
-    struct node_status st;
-    json_t *o = json_object();
-    int64_t db = storeDbSize(a->deps.store);
-    nodeStatus(a->deps.node, &st);
-    json_object_set_new(o, "version", json_string(API_VERSION_ETCD));
-    codecSetI64(o, "dbSize", db);
-    codecSetU64(o, "leader", st.leader);
-    codecSetU64(o, "raftIndex", st.last_index);
-    codecSetU64(o, "raftTerm", st.term);
-    codecSetU64(o, "raftAppliedIndex", st.applied_index);
-    codecSetI64(o, "dbSizeInUse", db);
-    if (st.is_learner) {
-        json_object_set_new(o, "isLearner", json_true());
-    }
-    if (st.leader == 0) {
-        json_t *errs = json_array();
-        json_array_append_new(errs, json_string(etcfsStrerror(ETCFS_NOLEADER)));
-        json_object_set_new(o, "errors", errs);
-    }
-    apiReply(req, o, 0);
-}
-
-void apiAlarm(struct api_req *req)
-{
-    apiReply(req, json_object(), 0); /* etcfs raises no alarms */
-}
-
-void apiDefragment(struct api_req *req)
-{
-    apiReply(req, json_object(), 0); /* LevelDB compacts on its own */
-}
-
-/* ---- snapshot stream ---- */
-
-struct snap_stream
-{
-    struct api_req *req;
-    struct store *store;
-    struct store_snapshot *snap;
-    uv_work_t work;
-    uv_timer_t timer;
-    void *buf;
-    size_t len;
-    size_t off;
-    int status;
-    char errmsg[ETCFS_ERRMSG_SIZE];
-    bool working;
-    bool timer_open;
-    bool ended;
-};
-
-static void snapFree(struct snap_stream *s)
-{
-    free(s->buf);
-    if (s->snap != NULL) {
-        storeSnapshotRelease(s->snap);
-    }
-    free(s);
-}
-
-static void snapTimerClosedCb(uv_handle_t *h)
-{
-    snapFree(h->data);
-}
-
-static void snapDispose(struct snap_stream *s)
-{
-    if (s->timer_open) {
-        s->timer_open = false;
-        uv_close((uv_handle_t *)&s->timer, snapTimerClosedCb);
-        return;
-    }
-    snapFree(s);
-}
-
-static void *snapAlloc(size_t n)
-{
-    return malloc(n);
-}
-
-static void snapWorkCb(uv_work_t *w)
-{
-    struct snap_stream *s = w->data;
-    s->status = storeSnapshotEncode(s->snap, snapAlloc, &s->buf, &s->len,
-                                    s->errmsg);
-}
-
-static void snapPumpCb(uv_timer_t *t)
-{
-    struct snap_stream *s = t->data;
-    struct api_req *req = s->req;
-    while (s->off < s->len) {
-        size_t n = s->len - s->off < API__SNAP_CHUNK ? s->len - s->off
-                                                     : API__SNAP_CHUNK;
-        json_t *o;
-        if (req->conn == NULL) {
-            return;
-        }
-        if (apiStreamQueued(req) > API__SNAP_QUEUE) {
-            break; /* the client reads slowly: resume on the next tick */
-        }
-        o = json_object();
-        json_object_set_new(o, "header", apiHeader(req->api, 0));
-        json_object_set_new(o, "remaining_bytes",
-                            codecI64((int64_t)(s->len - s->off - n)));
-        json_object_set_new(o, "blob", codecB64((char *)s->buf + s->off, n));
-        s->off += n;
-        if (apiStreamSend(req, o) != 0) {
-            return;
-        }
-    }
-    if (s->off >= s->len) {
-        (void)uv_timer_stop(t);
-        apiStreamClose(req);
-    }
-}
-
-static void snapAfterWorkCb(uv_work_t *w, int status)
-{
-    struct snap_stream *s = w->data;
-    s->working = false;
-    storeSnapshotRelease(s->snap);
-    s->snap = NULL;
-    if (s->ended) {
-        snapDispose(s);
-        return;
-    }
-    if (status != 0 || s->status != 0) {
-        (void)apiStreamSendError(s->req, s->status != 0 ? s->status
-                                                        : ETCFS_CANCELED,
-                                 s->errmsg);
-        apiStreamClose(s->req);
-        return;
-    }
-    (void)uv_timer_start(&s->timer, snapPumpCb, 0, 1);
-}
-
-static void snapEnd(struct api_req *req)
-{
-    struct snap_stream *s = req->ctx;
-    req->ctx = NULL;
-    if (s->working) {
-        s->ended = true; /* disposed after the work */
-        return;
-    }
-    snapDispose(s);
-}
-
-void apiSnapshot(struct api_req *req)
-{
-    struct api *a = req->api;
-    struct snap_stream *s = calloc(1, sizeof *s);
-    int rv;
-    if (s == NULL) {
-        apiReplyError(req, ETCFS_NOMEM, NULL);
-        return;
-    }
-    s->req = req;
-    s->store = a->deps.store;
-    rv = storeSnapshotTake(a->deps.store, &s->snap, s->errmsg);
-    if (rv != 0) {
-        free(s);
-        apiReplyError(req, rv, NULL);
-        return;
-    }
-    if (uv_timer_init(a->deps.loop, &s->timer) != 0) {
-        storeSnapshotRelease(s->snap);
-        free(s);
-        apiReplyError(req, ETCFS_IO, NULL);
-        return;
-    }
-    s->timer.data = s;
-    s->timer_open = true;
-    s->work.data = s;
-    rv = uv_queue_work(a->deps.loop, &s->work, snapWorkCb, snapAfterWorkCb);
-    if (rv != 0) {
-        req->ctx = s;
-        apiReplyError(req, ETCFS_IO, NULL);
-        snapDispose(s);
-        return;
-    }
-    s->working = true;
-    req->ctx = s;
-    apiStreamBegin(req, snapEnd);
-}
-
-/* ---- health, version, metrics ---- */
-
-static void healthServe(struct api_req *req)
-{
-    apiReplyRaw(req, 200, "application/json", "{\"health\":\"true\"}", 17);
-}
-
-void apiHealth(struct api_req *req)
-{
-    if (!nodeHasLeader(req->api->deps.node)) {
-        apiReplyRaw(req, 503, "application/json", "{\"health\":\"false\"}",
-                    18);
-        return;
-    }
-    apiRead(req, false, healthServe);
-}
-
-void apiVersion(struct api_req *req)
-{
-    static const char body[] = "{\"etcdserver\":\"" API_VERSION_ETCD
-                               "\",\"etcdcluster\":\"3.4.0\",\"etcfs\":\""
-                               PACKAGE_VERSION "\"}";
-    apiReplyRaw(req, 200, "application/json", body, sizeof body - 1);
-}
-
-void apiMetrics(struct api_req *req)
-{
-    struct api *a = req->api;
-    struct node_status st;
-    char *text = metricsFormat(a->deps.metrics);
-    char *all = NULL;
-    int n;
-    if (text == NULL) {
-        apiReplyError(req, ETCFS_NOMEM, NULL);
-        return;
-    }
-    nodeStatus(a->deps.node, &st);
-    n = asprintf(&all,
-                 "%s"
-                 "# HELP etcd_server_has_leader Whether a leader exists.\n"
-                 "# TYPE etcd_server_has_leader gauge\n"
-                 "etcd_server_has_leader %d\n"
-                 "# HELP etcd_server_is_leader Whether this member leads.\n"
-                 "# TYPE etcd_server_is_leader gauge\n"
-                 "etcd_server_is_leader %d\n"
-                 "# HELP etcd_server_proposals_committed_total Committed index.\n"
-                 "# TYPE etcd_server_proposals_committed_total gauge\n"
-                 "etcd_server_proposals_committed_total %" PRIu64 "\n"
-                 "# HELP etcd_server_proposals_applied_total Applied index.\n"
-                 "# TYPE etcd_server_proposals_applied_total gauge\n"
-                 "etcd_server_proposals_applied_total %" PRIu64 "\n"
-                 "# HELP etcd_mvcc_db_total_size_in_bytes Store size.\n"
-                 "# TYPE etcd_mvcc_db_total_size_in_bytes gauge\n"
-                 "etcd_mvcc_db_total_size_in_bytes %" PRId64 "\n"
-                 "# HELP etcd_debugging_mvcc_current_revision Revision.\n"
-                 "# TYPE etcd_debugging_mvcc_current_revision gauge\n"
-                 "etcd_debugging_mvcc_current_revision %" PRId64 "\n"
-                 "# HELP etcd_debugging_mvcc_keys_total Live keys.\n"
-                 "# TYPE etcd_debugging_mvcc_keys_total gauge\n"
-                 "etcd_debugging_mvcc_keys_total %" PRId64 "\n",
-                 text, st.leader != 0, st.state == RAFT_LEADER,
-                 st.commit_index, st.applied_index,
-                 storeDbSize(a->deps.store), storeRevision(a->deps.store),
-                 storeKeyCount(a->deps.store));
-    free(text);
-    if (n < 0) {
-        apiReplyError(req, ETCFS_NOMEM, NULL);
-        return;
-    }
-    apiReplyRaw(req, 200, "text/plain; version=0.0.4", all, (size_t)n);
-    free(all);
 }
 
 /* ---- internal: follower -> leader ---- */
@@ -585,61 +298,30 @@ void apiInternalPublish(struct api_req *req)
     cmd.meta.value = value;
     cmd.meta.value_len = strlen(value);
     req->forwarded = true; /* never forward this one again */
-    apiPropose(req, &cmd, publishApplied);
+    apiWrite(req, &cmd, publishApplied);
     free(value);
 }
 
-/* A follower's mount proposes a binary command (raft/command.h) through the
- * leader: POST /etcfs/v1/propose, answered {"status", "revision",
- * "succeeded"} once applied here. */
-static void proposeApplied(struct api_req *req,
-                           const struct command_result *res)
+/* What a member asks the leader through the request path (propose,
+ * keepalive, timetolive, member): src/server/forward_proto.c serves it and
+ * hands back the answer's bytes. */
+static void serveCb(struct server_serve *r, int http_status,
+                    const char *content_type, char *body, size_t len)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "status", json_integer(res->status));
-    json_object_set_new(o, "revision", codecI64(res->revision));
-    if (res->type == COMMAND_TXN && res->txn.succeeded) {
-        json_object_set_new(o, "succeeded", json_true());
-    }
-    apiReply(req, o, -1);
+    struct api_req *req = r->data;
+    apiReplyRaw(req, http_status, content_type, body != NULL ? body : "",
+                len);
+    free(body);
 }
 
-static void proposeCbRaw(struct node_propose *p, int status,
-                         struct command_result *res)
+void apiInternalServe(struct api_req *req)
 {
-    struct api_req *req = p->data;
-    if (status != 0) {
-        apiReplyError(req, status, NULL);
-        return;
-    }
-    proposeApplied(req, res); /* request-level errors travel as "status" */
-    commandResultFree(res);
-}
-
-void apiInternalPropose(struct api_req *req)
-{
-    struct command_decoded dec;
     int rv;
-    if (!nodeIsLeader(req->api->deps.node)) {
-        apiReplyError(req, ETCFS_NOTLEADER, NULL);
-        return;
-    }
-    if (req->raw == NULL ||
-        commandDecode(req->raw, req->raw_len, &dec) != 0) {
-        apiReplyError(req, ETCFS_BADJSON, "propose: malformed command");
-        return;
-    }
-    if (quotaExceeded(req->api->deps.config, req->api->deps.store,
-                      &dec.cmd)) {
-        commandDecodedClear(&dec);
-        apiReplyError(req, ETCFS_NOSPACE, NULL);
-        return;
-    }
-    memset(&req->propose, 0, sizeof req->propose);
-    req->propose.data = req;
-    req->propose.cb = proposeCbRaw;
-    rv = nodePropose(req->api->deps.node, &req->propose, &dec.cmd);
-    commandDecodedClear(&dec);
+    memset(&req->serve, 0, sizeof req->serve);
+    req->serve.data = req;
+    req->serve.cb = serveCb;
+    rv = serverServe(req->api->deps.server, &req->serve, req->route,
+                     req->raw, req->raw_len);
     if (rv != 0) {
         apiReplyError(req, rv, NULL);
     }

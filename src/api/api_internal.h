@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../raft/forward.h"
 #include "../../raft/node.h"
+#include "../server/server.h"
 #include "api.h"
 #include "codec.h"
 #include "../lib/queue.h"
@@ -60,11 +60,14 @@ struct api_req
     json_t *body;          /* parsed body (owned; {} for an empty body) */
     bool forwarded;        /* came from a follower: do not forward again */
     struct arena arena;    /* decoded request fields */
-    /* async operations (one at a time per request) */
-    struct node_propose propose;
-    struct node_read read;
-    struct forward_req fwd;
-    struct node_change change;
+    /* the request path (one operation at a time per request) */
+    union {
+        struct server_write write;
+        struct server_read read;
+        struct server_lease lease;
+        struct server_member member;
+        struct server_serve serve;
+    };
     api_applied_fn applied;
     api_read_fn read_fn;
     /* streams */
@@ -74,6 +77,20 @@ struct api_req
     uint64_t u64; /* handler scratch */
     queue link; /* api_conn.reqs is not needed: one request per conn */
 };
+
+/* ---- http.c: the HTTP/1.1 server ---- */
+enum { API_GET = 1, API_POST, API_OTHER };
+/* "OK", "Bad Request", ... for an HTTP status. */
+const char *apiStatusText(int status);
+/* Sends text + "\n" as one chunk of a stream (text transferred). 0, or
+ * ETCFS_CANCELED when the client is gone or too slow. */
+int apiStreamChunk(struct api_req *req, char *text);
+/* The request is done without a reply (its client is gone). */
+void apiFinish(struct api_req *req);
+
+/* ---- api.c: the gateway ---- */
+/* A complete request from http.c: parse its JSON body, route it. */
+void apiRoute(struct api_req *req, int method);
 
 /* Replies with 200 and body (the reference is stolen) plus a response
  * header when with_header; finishes req. */
@@ -100,13 +117,10 @@ size_t apiStreamQueued(struct api_req *req);
 /* Ends the stream from the server side (closes the connection). */
 void apiStreamClose(struct api_req *req);
 
-/* Proposes cmd on the leader (then calls applied with the result, or
- * replies the error), or forwards the raw request to the leader when this
- * member is a follower. */
-void apiPropose(struct api_req *req, const struct command *cmd,
-                api_applied_fn applied);
-/* Forwards the raw request to the leader and relays its answer. */
-void apiForward(struct api_req *req);
+/* Proposes cmd through the request path (cmd borrowed for the call), then
+ * calls applied with the result, or replies the error. */
+void apiWrite(struct api_req *req, struct command *cmd,
+              api_applied_fn applied);
 /* Runs fn now (serializable) or after a linearizable read gate. */
 void apiRead(struct api_req *req, bool serializable, api_read_fn fn);
 
@@ -122,7 +136,6 @@ void apiLeaseRevoke(struct api_req *req);
 void apiLeaseKeepAlive(struct api_req *req);
 void apiLeaseTimeToLive(struct api_req *req);
 void apiLeaseLeases(struct api_req *req);
-void apiInternalKeepAlive(struct api_req *req);
 void apiMemberList(struct api_req *req);
 void apiMemberAdd(struct api_req *req);
 void apiMemberRemove(struct api_req *req);
@@ -139,7 +152,8 @@ void apiMetrics(struct api_req *req);
 void apiInternalReadIndex(struct api_req *req);
 void apiInternalLeaderCheck(struct api_req *req);
 void apiInternalPublish(struct api_req *req);
-void apiInternalPropose(struct api_req *req);
+/* propose, keepalive, timetolive, member: serverServe */
+void apiInternalServe(struct api_req *req);
 
 #define API_VERSION_ETCD "3.4.0"
 

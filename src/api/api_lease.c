@@ -1,8 +1,7 @@
 /* Lease handlers of the client API: grant, revoke, keep-alive stream,
- * time-to-live, list, and the internal keep-alive a follower sends to the
- * leader. Deadlines live on the leader only (lease.c), so keep-alive and
- * time-to-live are answered by the leader; a follower forwards them. Loop
- * thread only. */
+ * time-to-live, list. Deadlines live on the leader only (lease.c): the
+ * request path (src/server/) answers keep-alive and time-to-live there,
+ * from any member. Loop thread only. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +25,6 @@ static void grantApplied(struct api_req *req, const struct command_result *res)
 
 void apiLeaseGrant(struct api_req *req)
 {
-    struct api *a = req->api;
     struct command cmd;
     int64_t ttl = 0;
     int64_t id = 0;
@@ -40,32 +38,16 @@ void apiLeaseGrant(struct api_req *req)
         apiReplyError(req, rv, errmsg);
         return;
     }
-    if (!nodeIsLeader(a->deps.node)) {
-        apiForward(req);
+    rv = serverLeaseGrantCommand(req->api->deps.server, id, ttl, &cmd);
+    if (rv != 0) {
+        apiReplyError(req, rv,
+                      rv == ETCFS_INVALID ? "lease ID must be positive"
+                                          : NULL);
         return;
     }
-    if (ttl > LEASE_MAX_TTL) {
-        apiReplyError(req, ETCFS_LEASE_TTL_TOO_LARGE, NULL);
-        return;
-    }
-    if (id < 0) {
-        apiReplyError(req, ETCFS_INVALID, "lease ID must be positive");
-        return;
-    }
-    if (id == 0) {
-        id = lessorNewId(a->deps.lessor);
-    } else if (lessorExists(a->deps.lessor, id)) {
-        apiReplyError(req, ETCFS_LEASE_EXISTS, NULL);
-        return;
-    }
-    ttl = lessorClampTtl(a->deps.lessor, ttl);
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_LEASE_GRANT;
-    cmd.lease_grant.id = id;
-    cmd.lease_grant.ttl = ttl;
-    req->u64 = (uint64_t)id;
-    req->ctx = (void *)(intptr_t)ttl;
-    apiPropose(req, &cmd, grantApplied);
+    req->u64 = (uint64_t)cmd.lease_grant.id;
+    req->ctx = (void *)(intptr_t)cmd.lease_grant.ttl;
+    apiWrite(req, &cmd, grantApplied);
 }
 
 /* ---- revoke ---- */
@@ -86,44 +68,42 @@ void apiLeaseRevoke(struct api_req *req)
         apiReplyError(req, rv, errmsg);
         return;
     }
-    if (nodeIsLeader(req->api->deps.node) &&
-        !lessorExists(req->api->deps.lessor, id)) {
-        apiReplyError(req, ETCFS_LEASE_NOTFOUND, NULL);
-        return;
-    }
     memset(&cmd, 0, sizeof cmd);
     cmd.type = COMMAND_LEASE_REVOKE;
     cmd.lease_revoke_id = id;
-    apiPropose(req, &cmd, revokeApplied);
+    apiWrite(req, &cmd, revokeApplied);
 }
 
 /* ---- time to live ---- */
 
-static void ttlServe(struct api_req *req)
+static void ttlCb(struct server_lease *q, int status)
 {
+    struct api_req *req = q->data;
     struct api *a = req->api;
-    int64_t id = 0;
     bool keys = false;
-    int64_t remaining = 0;
-    int64_t granted = 0;
-    json_t *o = json_object();
-    (void)codecInt64(req->body, "ID", &id, NULL);
-    (void)codecBool(req->body, "keys", &keys, NULL);
-    json_object_set_new(o, "ID", codecI64(id));
-    if (lessorTimeToLive(a->deps.lessor, id, &remaining, &granted) != 0) {
+    json_t *o;
+    if (status != 0 && status != ETCFS_LEASE_NOTFOUND) {
+        apiReplyError(req, status, NULL);
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "ID", codecI64(q->id));
+    if (status == ETCFS_LEASE_NOTFOUND) {
         /* etcd: an unknown lease has TTL -1, not an error */
         json_object_set_new(o, "TTL", codecI64(-1));
         apiReply(req, o, 0);
         return;
     }
-    codecSetI64(o, "TTL", remaining);
-    codecSetI64(o, "grantedTTL", granted);
+    codecSetI64(o, "TTL", q->ttl);
+    codecSetI64(o, "grantedTTL", q->granted);
+    (void)codecBool(req->body, "keys", &keys, NULL);
     if (keys) {
         char **list = NULL;
         size_t *lens = NULL;
         size_t n = 0;
         size_t i;
-        if (storeLeaseKeys(a->deps.store, id, &list, &lens, &n, NULL) == 0) {
+        if (storeLeaseKeys(a->deps.store, q->id, &list, &lens, &n, NULL) ==
+            0) {
             if (n > 0) {
                 json_t *arr = json_array();
                 for (i = 0; i < n; i++) {
@@ -150,11 +130,15 @@ void apiLeaseTimeToLive(struct api_req *req)
         apiReplyError(req, rv, errmsg);
         return;
     }
-    if (!nodeIsLeader(req->api->deps.node)) {
-        apiForward(req); /* remaining TTLs are the leader's */
-        return;
+    memset(&req->lease, 0, sizeof req->lease);
+    req->lease.data = req;
+    req->lease.cb = ttlCb;
+    req->lease.op = SERVER_LEASE_TTL;
+    req->lease.id = id;
+    rv = serverLease(req->api->deps.server, &req->lease);
+    if (rv != 0) {
+        apiReplyError(req, rv, NULL);
     }
-    apiRead(req, false, ttlServe);
 }
 
 /* ---- leases ---- */
@@ -195,8 +179,8 @@ void apiLeaseLeases(struct api_req *req)
 
 /* ---- keep-alive ----
  * The body holds one or more {"ID": ...} requests; each is answered with
- * {"result": {header, ID, TTL}} (TTL 0 for an unknown lease, as etcd). On a
- * follower each renewal is forwarded to the leader, one at a time. */
+ * {"result": {header, ID, TTL}} (TTL 0 for an unknown lease, as etcd),
+ * one at a time through the request path (the leader renews). */
 
 struct keepalive_stream
 {
@@ -206,76 +190,68 @@ struct keepalive_stream
     size_t next;
     bool inflight;
     bool ended;
-    struct forward_req fwd;
-    char body[64];
+    bool looping; /* in keepaliveNext: a leader answers at once */
+    struct server_lease q;
 };
 
 static void keepaliveNext(struct keepalive_stream *k);
 
-static void keepaliveSend(struct keepalive_stream *k, int64_t id, int64_t ttl)
+static void keepaliveFree(struct keepalive_stream *k)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "header", apiHeader(k->req->api, 0));
-    json_object_set_new(o, "ID", codecI64(id));
-    codecSetI64(o, "TTL", ttl);
-    (void)apiStreamSend(k->req, o);
+    free(k->ids);
+    free(k);
 }
 
-static void keepaliveForwardCb(struct forward_req *fr, int status)
+/* Sending can end the stream (a client gone or too slow): keepaliveEnd
+ * then only marks it while an answer or the loop below is under way. */
+static void keepaliveCb(struct server_lease *q, int status)
 {
-    struct keepalive_stream *k = fr->data;
-    int64_t id = k->ids[k->next];
-    int64_t ttl = 0;
+    struct keepalive_stream *k = q->data;
+    if (!k->ended) {
+        if (status == 0 || status == ETCFS_LEASE_NOTFOUND) {
+            json_t *o = json_object();
+            json_object_set_new(o, "header", apiHeader(k->req->api, 0));
+            json_object_set_new(o, "ID", codecI64(q->id));
+            codecSetI64(o, "TTL", status == 0 ? q->ttl : 0);
+            (void)apiStreamSend(k->req, o);
+        } else {
+            (void)apiStreamSendError(k->req, status, NULL);
+        }
+    }
     k->inflight = false;
     if (k->ended) {
-        forwardReqClear(fr);
-        free(k->ids);
-        free(k);
+        if (!k->looping) {
+            keepaliveFree(k);
+        }
         return;
     }
-    if (status == 0 && fr->http_status == 200) {
-        json_t *root = json_loadb(fr->resp_body, fr->resp_len, 0, NULL);
-        if (root != NULL) {
-            (void)codecInt64(root, "TTL", &ttl, NULL);
-        }
-        json_decref(root);
-        keepaliveSend(k, id, ttl);
-    } else {
-        (void)apiStreamSendError(k->req, status != 0 ? status : ETCFS_NOLEADER,
-                                 NULL);
-    }
-    forwardReqClear(fr);
     k->next++;
-    keepaliveNext(k);
+    if (!k->looping) {
+        keepaliveNext(k);
+    }
 }
 
 static void keepaliveNext(struct keepalive_stream *k)
 {
-    struct api *a = k->req->api;
-    while (k->next < k->n && !k->inflight) {
-        int64_t id = k->ids[k->next];
-        int64_t ttl = 0;
-        if (nodeIsLeader(a->deps.node)) {
-            if (lessorKeepAlive(a->deps.lessor, id, &ttl) != 0) {
-                ttl = 0;
-            }
-            keepaliveSend(k, id, ttl);
-            k->next++;
-            continue;
-        }
-        memset(&k->fwd, 0, sizeof k->fwd);
-        snprintf(k->body, sizeof k->body, "{\"ID\":\"%lld\"}", (long long)id);
-        k->fwd.data = k;
-        k->fwd.cb = keepaliveForwardCb;
-        k->fwd.path = "/etcfs/v1/keepalive";
-        k->fwd.body = k->body;
-        k->fwd.body_len = strlen(k->body);
-        if (forwardSend(a->deps.forward, &k->fwd) != 0) {
-            (void)apiStreamSendError(k->req, ETCFS_NOLEADER, NULL);
-            k->next++;
-            continue;
-        }
+    k->looping = true;
+    while (k->next < k->n && !k->inflight && !k->ended) {
+        int rv;
+        memset(&k->q, 0, sizeof k->q);
+        k->q.data = k;
+        k->q.cb = keepaliveCb;
+        k->q.op = SERVER_LEASE_KEEPALIVE;
+        k->q.id = k->ids[k->next];
         k->inflight = true;
+        rv = serverLease(k->req->api->deps.server, &k->q);
+        if (rv != 0) {
+            k->inflight = false;
+            k->next++;
+            (void)apiStreamSendError(k->req, rv, NULL);
+        }
+    }
+    k->looping = false;
+    if (k->ended && !k->inflight) {
+        keepaliveFree(k);
     }
 }
 
@@ -283,12 +259,11 @@ static void keepaliveEnd(struct api_req *req)
 {
     struct keepalive_stream *k = req->ctx;
     req->ctx = NULL;
-    if (k->inflight) {
-        k->ended = true; /* freed by the forward callback */
+    if (k->inflight || k->looping) {
+        k->ended = true; /* freed once the answer or the loop is done */
         return;
     }
-    free(k->ids);
-    free(k);
+    keepaliveFree(k);
 }
 
 void apiLeaseKeepAlive(struct api_req *req)
@@ -346,26 +321,4 @@ void apiLeaseKeepAlive(struct api_req *req)
     req->ctx = k;
     apiStreamBegin(req, keepaliveEnd);
     keepaliveNext(k);
-}
-
-void apiInternalKeepAlive(struct api_req *req)
-{
-    int64_t id = 0;
-    int64_t ttl = 0;
-    json_t *o;
-    if (codecInt64(req->body, "ID", &id, NULL) != 0) {
-        apiReplyError(req, ETCFS_BADJSON, NULL);
-        return;
-    }
-    if (!nodeIsLeader(req->api->deps.node)) {
-        apiReplyError(req, ETCFS_NOTLEADER, NULL);
-        return;
-    }
-    if (lessorKeepAlive(req->api->deps.lessor, id, &ttl) != 0) {
-        ttl = 0;
-    }
-    o = json_object();
-    json_object_set_new(o, "ID", codecI64(id));
-    codecSetI64(o, "TTL", ttl);
-    apiReply(req, o, 0);
 }

@@ -24,6 +24,7 @@
 #include "../api/api.h"
 #include "../core/error.h"
 #include "../server/lease.h"
+#include "../server/server.h"
 #include "../lib/fs.h"
 #include "../lib/log.h"
 #include "../core/metrics.h"
@@ -46,6 +47,7 @@ struct daemon
     struct lessor *lessor;
     struct watch_hub *hub;
     struct api *api;
+    struct server *server; /* the request path */
     struct mount *mount;
     struct metrics metrics;
     uv_signal_t sigterm;
@@ -367,8 +369,7 @@ static int startMount(struct daemon *d)
     md.loop = &d->loop;
     md.store = d->store;
     md.node = d->node;
-    md.forward = d->fwd;
-    md.lessor = d->lessor;
+    md.server = d->server;
     md.metrics = &d->metrics;
     md.config = d->cfg;
     if (mountStart(&d->mount, &md, errmsg) != 0) {
@@ -540,6 +541,10 @@ static void closeStep(struct daemon *d)
     if (d->tidy_busy) {
         return; /* tidyAfterWorkCb comes back here */
     }
+    /* every front end, the node and the forwarder are closed: nothing can
+     * call back into the request path any more */
+    serverClose(d->server);
+    d->server = NULL;
     if (d->store != NULL) {
         storeClose(d->store);
         d->store = NULL;
@@ -602,6 +607,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     struct node_hooks hooks;
     struct store_options sopts;
     struct api_deps deps;
+    struct server_deps sdeps;
     unsigned i;
     int rv;
 
@@ -690,15 +696,26 @@ static int daemonStart(struct daemon *d, char *errmsg)
     if (rv != 0) {
         return rv;
     }
+    memset(&sdeps, 0, sizeof sdeps);
+    sdeps.loop = &d->loop;
+    sdeps.store = d->store;
+    sdeps.node = d->node;
+    sdeps.forward = d->fwd;
+    sdeps.lessor = d->lessor;
+    sdeps.metrics = &d->metrics;
+    sdeps.config = cfg;
+    rv = serverInit(&d->server, &sdeps, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
     memset(&deps, 0, sizeof deps);
     deps.loop = &d->loop;
     deps.store = d->store;
     deps.node = d->node;
-    deps.forward = d->fwd;
-    deps.lessor = d->lessor;
     deps.hub = d->hub;
     deps.metrics = &d->metrics;
     deps.config = cfg;
+    deps.server = d->server;
     rv = apiInit(&d->api, &deps, errmsg);
     if (rv != 0) {
         return rv;

@@ -297,6 +297,93 @@ static void testCorruptInput(void **state)
 
 /* An unknown type is refused at encode, and a failed allocation is
  * reported as ETCFS_NOMEM. */
+/* A forwarded command's result survives encode -> decode with everything
+ * a front end answers from: a txn's nested range kvs (values, revisions,
+ * attributes, a keys-only NULL value), a put's prev_kv, a delete's count
+ * and prev_kvs; every truncation of it is ETCFS_CORRUPT, never a crash. */
+static void testResultRoundTrip(void **state)
+{
+    struct command_result *r = calloc(1, sizeof *r);
+    struct command_result *out = NULL;
+    struct store_op_resp *ops;
+    struct store_txn_resp *inner;
+    void *buf = NULL;
+    size_t len = 0;
+    size_t cut;
+    (void)state;
+    assert_non_null(r);
+    r->type = COMMAND_TXN;
+    r->revision = 42;
+    r->txn.succeeded = true;
+    ops = calloc(3, sizeof *ops);
+    r->txn.responses = ops;
+    r->txn.n_responses = 3;
+    ops[0].type = STORE_OP_RANGE;
+    ops[0].range.kvs = calloc(2, sizeof *ops[0].range.kvs);
+    ops[0].range.n_kvs = 2;
+    ops[0].range.count = 7;
+    ops[0].range.more = true;
+    ops[0].range.revision = 41;
+    ops[0].range.kvs[0].key = strdup("/a");
+    ops[0].range.kvs[0].key_len = 2;
+    ops[0].range.kvs[0].value = strdup("v1");
+    ops[0].range.kvs[0].value_len = 2;
+    ops[0].range.kvs[0].create_revision = 3;
+    ops[0].range.kvs[0].mod_revision = 40;
+    ops[0].range.kvs[0].version = 5;
+    ops[0].range.kvs[0].lease = 0x1234;
+    ops[0].range.kvs[0].attr.mode = 0100600;
+    ops[0].range.kvs[0].attr.ctime_ns = 99;
+    ops[0].range.kvs[1].key = strdup("/b");
+    ops[0].range.kvs[1].key_len = 2; /* keys only: value NULL */
+    ops[1].type = STORE_OP_DELETE;
+    ops[1].delete_range.deleted = 2;
+    ops[2].type = STORE_OP_TXN;
+    inner = calloc(1, sizeof *inner);
+    ops[2].txn = inner;
+    inner->responses = calloc(1, sizeof *inner->responses);
+    inner->n_responses = 1;
+    inner->responses[0].type = STORE_OP_PUT;
+    inner->responses[0].put.has_prev = true;
+    inner->responses[0].put.prev_kv.key = strdup("/p");
+    inner->responses[0].put.prev_kv.key_len = 2;
+    inner->responses[0].put.prev_kv.value = strdup("");
+    inner->responses[0].put.prev_kv.value_len = 0;
+
+    assert_int_equal(commandResultEncode(r, &buf, &len), 0);
+    assert_int_equal(commandResultDecode(buf, len, &out), 0);
+    assert_int_equal(out->type, COMMAND_TXN);
+    assert_int_equal(out->revision, 42);
+    assert_true(out->txn.succeeded);
+    assert_int_equal(out->txn.n_responses, 3);
+    ops = out->txn.responses;
+    assert_int_equal(ops[0].range.n_kvs, 2);
+    assert_int_equal(ops[0].range.count, 7);
+    assert_true(ops[0].range.more);
+    assert_bytes(ops[0].range.kvs[0].key, ops[0].range.kvs[0].key_len, "/a");
+    assert_bytes(ops[0].range.kvs[0].value, ops[0].range.kvs[0].value_len,
+                 "v1");
+    assert_int_equal(ops[0].range.kvs[0].mod_revision, 40);
+    assert_int_equal(ops[0].range.kvs[0].version, 5);
+    assert_int_equal(ops[0].range.kvs[0].lease, 0x1234);
+    assert_int_equal(ops[0].range.kvs[0].attr.mode, 0100600);
+    assert_int_equal(ops[0].range.kvs[0].attr.ctime_ns, 99);
+    assert_null(ops[0].range.kvs[1].value);
+    assert_int_equal(ops[1].delete_range.deleted, 2);
+    assert_int_equal(ops[2].type, STORE_OP_TXN);
+    assert_true(ops[2].txn->responses[0].put.has_prev);
+    assert_non_null(ops[2].txn->responses[0].put.prev_kv.value);
+    assert_int_equal(ops[2].txn->responses[0].put.prev_kv.value_len, 0);
+    commandResultFree(out);
+    for (cut = 0; cut < len; cut++) {
+        out = NULL;
+        assert_int_equal(commandResultDecode(buf, cut, &out), ETCFS_CORRUPT);
+        assert_null(out);
+    }
+    free(buf);
+    commandResultFree(r);
+}
+
 static void testEncodeErrors(void **state)
 {
     struct command cmd = {0};
@@ -320,6 +407,7 @@ int main(void)
         cmocka_unit_test(testSmallCommands),
         cmocka_unit_test(testCorruptInput),
         cmocka_unit_test(testEncodeErrors),
+        cmocka_unit_test(testResultRoundTrip),
     };
     return cmocka_run_group_tests_name("command", tests, NULL, NULL);
 }
