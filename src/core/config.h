@@ -67,7 +67,7 @@ struct config
 /* Fills cfg from defaults, then the config file named by --config-file or
  * ETCFS_CONFIG_FILE (if any), then ETCFS_* variables of envp, then argv.
  * argv/envp are borrowed. Returns 0 or ETCFS_INVALID with a message such as
- * "unknown flag --foo" or "--heartbeat-interval: not a number: x" in
+ * "unknown flag: --foo" or "--heartbeat-interval: invalid value \"x\"" in
  * errmsg (ETCFS_ERRMSG_SIZE). argv is read with getopt_long_only, whose
  * state is libc's globals (reset on each call): not from two threads at
  * once. */
