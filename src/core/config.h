@@ -1,6 +1,7 @@
 /* etcfsd configuration: etcd's flag names, the same names from ETCFS_*
- * environment variables and from --config-file KEY=value lines. Pure: parses
- * and validates, opens no socket and touches no data dir.
+ * environment variables and from --config-file KEY=value lines, all listed
+ * once in the flag table (config_table.c). Pure: parses and validates,
+ * opens no socket and touches no data dir.
  *
  * Precedence (lowest first): built-in defaults, --config-file, environment,
  * command-line flags. A value given twice on the command line is an error
@@ -66,8 +67,10 @@ struct config
 /* Fills cfg from defaults, then the config file named by --config-file or
  * ETCFS_CONFIG_FILE (if any), then ETCFS_* variables of envp, then argv.
  * argv/envp are borrowed. Returns 0 or ETCFS_INVALID with a message such as
- * "unknown flag --foo" or "--heartbeat-interval: not a number: x" in
- * errmsg (ETCFS_ERRMSG_SIZE). */
+ * "unknown flag: --foo" or "--heartbeat-interval: invalid value \"x\"" in
+ * errmsg (ETCFS_ERRMSG_SIZE). argv is read with getopt_long_only, whose
+ * state is libc's globals (reset on each call): not from two threads at
+ * once. */
 int configParse(struct config *cfg, int argc, char *const argv[],
                 char *const envp[], char *errmsg);
 

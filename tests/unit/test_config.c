@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../src/core/config.h"
+#include "../../src/core/config_table.h"
 #include "../../src/core/error.h"
 
 /* ---- fixture ---- */
@@ -881,6 +882,268 @@ static void testUsage(void **state)
     free(text);
 }
 
+/* ---- the flag table ---- */
+
+/* Every row is complete: name, help, group, a default to show, and a field
+ * inside struct config of the size its type writes. */
+static void testTableRows(void **state)
+{
+    int id;
+    (void)state;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        assert_non_null(fl->flag);
+        assert_non_null(fl->group);
+        assert_non_null(fl->help);
+        assert_true(fl->def != NULL || fl->shown != NULL);
+        assert_true(fl->offset + fl->size <= sizeof(struct config));
+        switch (fl->type) {
+            case CONFIG_TYPE_UINT:
+                assert_int_equal(fl->size, sizeof(unsigned));
+                assert_true(fl->min <= fl->max);
+                break;
+            case CONFIG_TYPE_UINT64:
+                assert_int_equal(fl->size, sizeof(uint64_t));
+                assert_true(fl->min <= fl->max);
+                break;
+            case CONFIG_TYPE_BOOL:
+                assert_int_equal(fl->size, sizeof(bool));
+                break;
+            case CONFIG_TYPE_ENUM:
+                assert_int_equal(fl->size, sizeof(int));
+                assert_non_null(fl->choices);
+                break;
+            case CONFIG_TYPE_URL:
+                assert_int_equal(fl->size, sizeof(struct config_url));
+                break;
+            case CONFIG_TYPE_URLS:
+            case CONFIG_TYPE_CLUSTER:
+                assert_true(fl->count_offset + sizeof(unsigned) <=
+                            sizeof(struct config));
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+/* Each flag's first environment name is ETCFS_<UPPER_SNAKE of the flag>,
+ * and the lookups find every name of the table. */
+static void testTableNames(void **state)
+{
+    int id;
+    (void)state;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        char want[64];
+        const char *name;
+        size_t i;
+        unsigned k;
+        assert_int_equal(configFlagByArg(fl->flag, strlen(fl->flag)), id);
+        if (fl->alias != NULL) {
+            assert_int_equal(configFlagByArg(fl->alias, strlen(fl->alias)),
+                             id);
+        }
+        if (fl->names[0] == NULL) {
+            /* command line only: no environment, no config-file key */
+            assert_int_equal(
+                configFlagByName(fl->flag, strlen(fl->flag), true, NULL), -1);
+            continue;
+        }
+        snprintf(want, sizeof want, "ETCFS_%s", fl->flag);
+        for (i = 6; want[i] != '\0'; i++) {
+            want[i] = want[i] == '-' ? '_' : (char)(want[i] - 'a' + 'A');
+        }
+        assert_string_equal(fl->names[0], want);
+        for (k = 0; k < CONFIG_MAX_NAMES && fl->names[k] != NULL; k++) {
+            assert_int_equal(configFlagByName(fl->names[k],
+                                              strlen(fl->names[k]), false,
+                                              &name),
+                             id);
+            assert_ptr_equal(name, fl->names[k]);
+        }
+        assert_int_equal(
+            configFlagByName(fl->flag, strlen(fl->flag), false, NULL), -1);
+        assert_int_equal(
+            configFlagByName(fl->flag, strlen(fl->flag), true, &name), id);
+        assert_null(name);
+    }
+}
+
+/* A value the flag accepts that is not its default, and passes the rules
+ * between flags with every other flag at its default. */
+static const char *sampleValue(int id)
+{
+    const struct config_flag *fl = &configFlags[id];
+    int n;
+    switch (fl->type) {
+        case CONFIG_TYPE_STRING:
+        case CONFIG_TYPE_ENUM:
+            if (fl->choices != NULL) {
+                for (n = 0; fl->choices[n + 1] != NULL; n++) {
+                }
+                return fl->choices[n]; /* the last: never a default here */
+            }
+            return fl->check & CONFIG_CHECK_MEMBER_NAME ? "n1" : "/s";
+        case CONFIG_TYPE_UINT:
+        case CONFIG_TYPE_UINT64:
+            /* at most a fifth of the default election timeout */
+            return id == CONFIG_FLAG_HEARTBEAT_INTERVAL ? "150" : "2000";
+        case CONFIG_TYPE_URLS:
+            return "http://10.0.0.9:2379";
+        case CONFIG_TYPE_URL:
+            return "http://10.0.0.9:2380";
+        case CONFIG_TYPE_CLUSTER:
+            return "default=http://127.0.0.1:2380,b=http://10.0.0.8:2380";
+        default:
+            return NULL;
+    }
+}
+
+/* Overwrites the file at path with text. */
+static void rewriteFile(const char *path, const char *text)
+{
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    assert_int_equal(fputs(text, out) >= 0, 1);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* --flag=v, each environment name NAME=v, and config-file lines flag=v and
+ * NAME=v all write the same bytes into the flag's field, which differ from
+ * its default. */
+static void testTableSourcesAgree(void **state)
+{
+    struct fixture *f = *state;
+    const char *path = writeFile(f, "");
+    static struct config defaults;
+    static struct config want;
+    char arg[256];
+    char line[256];
+    char cfgfile[128];
+    int id;
+    snprintf(cfgfile, sizeof cfgfile, "--config-file=%s", path);
+    ASSERT_OK(parse(f, NULL, (char *)NULL));
+    defaults = f->cfg;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        const char *value = sampleValue(id);
+        unsigned k;
+        if (value == NULL || fl->names[0] == NULL) {
+            continue; /* the config file itself, switches */
+        }
+        snprintf(arg, sizeof arg, "--%s=%s", fl->flag, value);
+        ASSERT_OK(PARSE(arg));
+        want = f->cfg;
+        if (memcmp((char *)&want + fl->offset, (char *)&defaults + fl->offset,
+                   fl->size) == 0) {
+            fail_msg("--%s=%s left the default", fl->flag, value);
+        }
+
+        snprintf(line, sizeof line, "%s=%s\n", fl->flag, value);
+        rewriteFile(path, line);
+        ASSERT_OK(PARSE(cfgfile));
+        assert_memory_equal((char *)&f->cfg + fl->offset,
+                            (char *)&want + fl->offset, fl->size);
+
+        for (k = 0; k < CONFIG_MAX_NAMES && fl->names[k] != NULL; k++) {
+            char *env[] = {line, NULL};
+            snprintf(line, sizeof line, "%s=%s", fl->names[k], value);
+            ASSERT_OK(parse(f, env, (char *)NULL));
+            assert_memory_equal((char *)&f->cfg + fl->offset,
+                                (char *)&want + fl->offset, fl->size);
+            strcat(line, "\n");
+            rewriteFile(path, line);
+            ASSERT_OK(PARSE(cfgfile));
+            assert_memory_equal((char *)&f->cfg + fl->offset,
+                                (char *)&want + fl->offset, fl->size);
+        }
+    }
+}
+
+/* No abbreviation of a flag is taken for it (getopt_long would). */
+static void testTableNoAbbreviations(void **state)
+{
+    struct fixture *f = *state;
+    char arg[128];
+    char want[160];
+    int id;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const char *flag = configFlags[id].flag;
+        size_t len = strlen(flag) - 1;
+        if (configFlagByArg(flag, len) >= 0) {
+            continue; /* the shorter name is a flag of its own */
+        }
+        snprintf(arg, sizeof arg, "--%.*s=1", (int)len, flag);
+        snprintf(want, sizeof want, "unknown flag: --%.*s", (int)len, flag);
+        ASSERT_INVALID(PARSE(arg), want);
+        snprintf(arg, sizeof arg, "-%.*s", (int)len, flag);
+        snprintf(want, sizeof want, "unknown flag: -%.*s", (int)len, flag);
+        ASSERT_INVALID(PARSE(arg, "1"), want);
+    }
+}
+
+/* A parse that fails half-way through argv leaves nothing behind for the
+ * next one (getopt's state is reset). */
+static void testArgvStateReset(void **state)
+{
+    struct fixture *f = *state;
+    ASSERT_INVALID(PARSE("--name", "a", "-+", "x"), "unknown flag: -+");
+    ASSERT_OK(PARSE("--name", "b"));
+    assert_string_equal(f->cfg.name, "b");
+    ASSERT_INVALID(PARSE("--name", "a", "stray", "--data-dir", "/d"),
+                   "unexpected argument \"stray\"");
+    ASSERT_OK(PARSE("--data-dir", "/d"));
+    assert_string_equal(f->cfg.name, "default");
+    assert_string_equal(f->cfg.data_dir, "/d");
+}
+
+/* --help shows every row: its flag, its default, its help text and its
+ * environment names (or that it is command line only). */
+static void testUsageFromTable(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    char want[512];
+    int id;
+    (void)state;
+    assert_non_null(out);
+    configUsage(out);
+    assert_int_equal(fclose(out), 0);
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        unsigned k;
+        if (fl->type == CONFIG_TYPE_BOOL) {
+            snprintf(want, sizeof want, "\n  --%s\n    %s\n", fl->flag,
+                     fl->help);
+        } else if (fl->shown != NULL) {
+            snprintf(want, sizeof want, "\n  --%s %s\n    %s\n", fl->flag,
+                     fl->shown, fl->help);
+        } else if (fl->type == CONFIG_TYPE_UINT ||
+                   fl->type == CONFIG_TYPE_UINT64) {
+            snprintf(want, sizeof want, "\n  --%s %s\n    %s\n", fl->flag,
+                     fl->def, fl->help);
+        } else {
+            snprintf(want, sizeof want, "\n  --%s '%s'\n    %s\n", fl->flag,
+                     fl->def, fl->help);
+        }
+        if (strstr(text, want) == NULL) {
+            fail_msg("usage lacks \"%s\"", want);
+        }
+        if (fl->names[0] == NULL) {
+            snprintf(want, sizeof want, "%s\n    command line only\n",
+                     fl->help);
+            assert_non_null(strstr(text, want));
+        }
+        for (k = 0; k < CONFIG_MAX_NAMES && fl->names[k] != NULL; k++) {
+            snprintf(want, sizeof want, " %s\n", fl->names[k]);
+            assert_non_null(strstr(text, want));
+        }
+    }
+    free(text);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setUp, tearDown)
@@ -914,6 +1177,12 @@ int main(void)
         T(testInitialClusterErrors),
         T(testInitialClusterNormalized),
         T(testUsage),
+        T(testTableRows),
+        T(testTableNames),
+        T(testTableSourcesAgree),
+        T(testTableNoAbbreviations),
+        T(testArgvStateReset),
+        T(testUsageFromTable),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

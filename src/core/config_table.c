@@ -1,0 +1,304 @@
+/* The table of etcfsd's flags (DESIGN.md "etcfsd flags"), lookups by
+ * command-line, environment and config-file name, and --help written from
+ * it. A flag is added by adding a row here and an id in config_table.h;
+ * nothing else lists the flags. Pure: const data; configUsage writes only
+ * to the stream it is given. */
+#include "config_table.h"
+
+#include <string.h>
+
+#include "config.h"
+
+#define CONFIG__DEFAULT_CLIENT_URL "http://127.0.0.1:2379"
+#define CONFIG__DEFAULT_PEER_URL "http://127.0.0.1:2380"
+
+/* The environment (and config-file) names of a flag, from its UPPER_SNAKE
+ * spelling. etcd's own names are one switch away: make this
+ * {"ETCFS_" snake, "ETCD_" snake} (or add "ETCD_..." to a single row). */
+#define CONFIG__ENV(snake) {"ETCFS_" snake}
+
+/* The field of struct config a value goes to. */
+#define CONFIG__FIELD(field)                                                   \
+    .offset = offsetof(struct config, field),                                  \
+    .size = sizeof(((struct config *)NULL)->field)
+
+/* A list field and its count. */
+#define CONFIG__LIST(field, count)                                             \
+    CONFIG__FIELD(field), .count_offset = offsetof(struct config, count)
+
+static const char *const configClusterStates[] = {
+    [CONFIG_CLUSTER_NEW] = "new", [CONFIG_CLUSTER_EXISTING] = "existing", NULL};
+
+static const char *const configConsistencies[] = {
+    [CONFIG_CONSISTENCY_LINEARIZABLE] = "linearizable",
+    [CONFIG_CONSISTENCY_LOCAL] = "local", NULL};
+
+static const char *const configLogLevels[] = {"debug", "info", "warn",
+                                              "error", NULL};
+
+const struct config_flag configFlags[CONFIG_N_FLAGS] = {
+    [CONFIG_FLAG_NAME] = {
+        .flag = "name", .names = CONFIG__ENV("NAME"),
+        .type = CONFIG_TYPE_STRING, .def = "default", .group = "Member",
+        .help = "Human-readable name for this member.",
+        CONFIG__FIELD(name), .check = CONFIG_CHECK_MEMBER_NAME},
+    [CONFIG_FLAG_DATA_DIR] = {
+        .flag = "data-dir", .names = CONFIG__ENV("DATA_DIR"),
+        .type = CONFIG_TYPE_STRING, .shown = "'<name>.etcfs'",
+        .group = "Member", .help = "Path to the data directory.",
+        CONFIG__FIELD(data_dir)},
+    [CONFIG_FLAG_LISTEN_PEER_URLS] = {
+        .flag = "listen-peer-urls", .names = CONFIG__ENV("LISTEN_PEER_URLS"),
+        .type = CONFIG_TYPE_URL, .def = CONFIG__DEFAULT_PEER_URL,
+        .group = "Member",
+        .help = "URL to listen on for peer traffic (of a list, the first is "
+                "used).",
+        CONFIG__FIELD(listen_peer)},
+    [CONFIG_FLAG_LISTEN_CLIENT_URLS] = {
+        .flag = "listen-client-urls",
+        .names = CONFIG__ENV("LISTEN_CLIENT_URLS"), .type = CONFIG_TYPE_URLS,
+        .def = CONFIG__DEFAULT_CLIENT_URL, .group = "Member",
+        .help = "List of URLs to listen on for client traffic.",
+        CONFIG__LIST(listen_client, n_listen_client)},
+    [CONFIG_FLAG_HEARTBEAT_INTERVAL] = {
+        .flag = "heartbeat-interval",
+        .names = CONFIG__ENV("HEARTBEAT_INTERVAL"), .type = CONFIG_TYPE_UINT,
+        .def = "100", .group = "Member",
+        .help = "Time (in milliseconds) of a heartbeat interval.",
+        CONFIG__FIELD(heartbeat_interval_ms), .min = 1,
+        .max = CONFIG_ELECTION_MAX_MS},
+    [CONFIG_FLAG_ELECTION_TIMEOUT] = {
+        .flag = "election-timeout", .names = CONFIG__ENV("ELECTION_TIMEOUT"),
+        .type = CONFIG_TYPE_UINT, .def = "1000", .group = "Member",
+        .help = "Time (in milliseconds) for an election to timeout: at least "
+                "5 times\n    --heartbeat-interval, at most 50000.",
+        /* the upper bound is checked with etcd's message by configParse */
+        CONFIG__FIELD(election_timeout_ms), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_SNAPSHOT_COUNT] = {
+        .flag = "snapshot-count", .names = CONFIG__ENV("SNAPSHOT_COUNT"),
+        .type = CONFIG_TYPE_UINT64, .def = "100000", /* etcd 3.4's */
+        .group = "Member",
+        .help = "Number of committed transactions to trigger a snapshot to "
+                "disk.",
+        /* libraft's snapshot threshold is an unsigned */
+        CONFIG__FIELD(snapshot_count), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_MAX_REQUEST_BYTES] = {
+        .flag = "max-request-bytes", .names = CONFIG__ENV("MAX_REQUEST_BYTES"),
+        .type = CONFIG_TYPE_UINT64, .def = "1572864", .group = "Member",
+        .help = "Maximum client request size in bytes the server will accept.",
+        CONFIG__FIELD(max_request_bytes), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_QUOTA_BACKEND_BYTES] = {
+        .flag = "quota-backend-bytes",
+        .names = CONFIG__ENV("QUOTA_BACKEND_BYTES"),
+        .type = CONFIG_TYPE_UINT64, .def = "2147483648", .group = "Member",
+        .help = "Raise alarms when backend size exceeds the given quota (0 "
+                "means the\n    default).",
+        /* etcd: 0 means the default quota */
+        CONFIG__FIELD(quota_backend_bytes), .min = 0, .max = INT64_MAX,
+        .check = CONFIG_CHECK_ZERO_DEFAULT},
+    [CONFIG_FLAG_MAX_TXN_OPS] = {
+        .flag = "max-txn-ops", .names = CONFIG__ENV("MAX_TXN_OPS"),
+        .type = CONFIG_TYPE_UINT, .def = "128", .group = "Member",
+        .help = "Maximum number of operations permitted in a transaction.",
+        CONFIG__FIELD(max_txn_ops), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_INITIAL_ADVERTISE_PEER_URLS] = {
+        .flag = "initial-advertise-peer-urls",
+        .names = CONFIG__ENV("INITIAL_ADVERTISE_PEER_URLS"),
+        .type = CONFIG_TYPE_URL, .def = CONFIG__DEFAULT_PEER_URL,
+        .group = "Clustering",
+        .help = "This member's peer URL to advertise to the rest of the "
+                "cluster.\n    Default: the first --listen-peer-urls URL when "
+                "that flag is given.",
+        CONFIG__FIELD(advertise_peer)},
+    [CONFIG_FLAG_INITIAL_CLUSTER] = {
+        .flag = "initial-cluster", .names = CONFIG__ENV("INITIAL_CLUSTER"),
+        .type = CONFIG_TYPE_CLUSTER,
+        .shown = "'<name>=<initial-advertise-peer-url>'",
+        .group = "Clustering",
+        .help = "Initial cluster configuration for bootstrapping: "
+                "name=peerurl,...\n    It must hold this member's --name "
+                "with its advertised peer URL.",
+        CONFIG__LIST(initial_cluster, n_initial_cluster)},
+    [CONFIG_FLAG_INITIAL_CLUSTER_STATE] = {
+        .flag = "initial-cluster-state",
+        .names = CONFIG__ENV("INITIAL_CLUSTER_STATE"),
+        .type = CONFIG_TYPE_ENUM, .def = "new", .group = "Clustering",
+        .help = "Initial cluster state ('new' or 'existing').",
+        CONFIG__FIELD(initial_cluster_state), .choices = configClusterStates,
+        .check = CONFIG_CHECK_QUOTE_CHOICES},
+    [CONFIG_FLAG_INITIAL_CLUSTER_TOKEN] = {
+        .flag = "initial-cluster-token",
+        .names = CONFIG__ENV("INITIAL_CLUSTER_TOKEN"),
+        .type = CONFIG_TYPE_STRING, .def = "etcd-cluster",
+        .group = "Clustering",
+        .help = "Initial cluster token for the cluster during bootstrap.",
+        CONFIG__FIELD(initial_cluster_token)},
+    [CONFIG_FLAG_ADVERTISE_CLIENT_URLS] = {
+        .flag = "advertise-client-urls",
+        .names = CONFIG__ENV("ADVERTISE_CLIENT_URLS"),
+        .type = CONFIG_TYPE_URLS, .def = CONFIG__DEFAULT_CLIENT_URL,
+        .group = "Clustering",
+        .help = "List of this member's client URLs to advertise to the "
+                "public.\n    Default: the first --listen-client-urls URL "
+                "when that flag is given.",
+        CONFIG__LIST(advertise_client, n_advertise_client)},
+    [CONFIG_FLAG_MOUNT] = {
+        .flag = "mount", .names = CONFIG__ENV("MOUNT"),
+        .type = CONFIG_TYPE_STRING, .def = "", .group = "Mount",
+        .help = "Mount the keyspace as a file system on this directory ('' = "
+                "none).",
+        CONFIG__FIELD(mount), .check = CONFIG_CHECK_EMPTY_OK},
+    [CONFIG_FLAG_MOUNT_PREFIX] = {
+        .flag = "mount-prefix", .names = CONFIG__ENV("MOUNT_PREFIX"),
+        .type = CONFIG_TYPE_STRING, .def = "/", .group = "Mount",
+        .help = "Key prefix shown at the mount root.",
+        CONFIG__FIELD(mount_prefix)},
+    [CONFIG_FLAG_MOUNT_CONSISTENCY] = {
+        .flag = "mount-consistency", .names = CONFIG__ENV("MOUNT_CONSISTENCY"),
+        .type = CONFIG_TYPE_ENUM, .def = "linearizable", .group = "Mount",
+        .help = "Reads through the mount: 'linearizable' or 'local' (this "
+                "member's\n    state, possibly stale).",
+        CONFIG__FIELD(mount_consistency), .choices = configConsistencies,
+        .check = CONFIG_CHECK_QUOTE_CHOICES},
+    [CONFIG_FLAG_LOG_LEVEL] = {
+        .flag = "log-level", .names = CONFIG__ENV("LOG_LEVEL"),
+        .type = CONFIG_TYPE_STRING, .def = "info", .group = "Logging",
+        .help = "Configures log level. Only supports debug, info, warn, "
+                "error.",
+        CONFIG__FIELD(log_level), .choices = configLogLevels},
+    [CONFIG_FLAG_CONFIG_FILE] = {
+        .flag = "config-file", .names = CONFIG__ENV("CONFIG_FILE"),
+        .type = CONFIG_TYPE_FILE, .def = "", .group = "Other",
+        .help = "Path to a file of KEY=value lines (flag or ETCFS_* names, "
+                "'#'\n    comments); the environment and the command line "
+                "override it."},
+    [CONFIG_FLAG_HELP] = {
+        .flag = "help", .alias = "h", .type = CONFIG_TYPE_BOOL,
+        .def = "false", .group = "Other",
+        .help = "Show this help and exit (also -h).", CONFIG__FIELD(help)},
+    [CONFIG_FLAG_VERSION] = {
+        .flag = "version", .type = CONFIG_TYPE_BOOL, .def = "false",
+        .group = "Other", .help = "Print the version and exit.",
+        CONFIG__FIELD(version)},
+};
+
+/* Environment variables of the ETCFS_ namespace that are not flags: read
+ * elsewhere (src/lib/log.c), so not typos. */
+static const char *const configIgnoredNames[] = {"ETCFS_TRACE", "ETCFS_LOG"};
+
+static bool configSpanIs(const char *name, size_t len, const char *s)
+{
+    return s != NULL && strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+int configFlagByArg(const char *name, size_t len)
+{
+    int id;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        if (configSpanIs(name, len, configFlags[id].flag) ||
+            configSpanIs(name, len, configFlags[id].alias)) {
+            return id;
+        }
+    }
+    return -1;
+}
+
+int configFlagByName(const char *name, size_t len, bool flag_names,
+                     const char **name_out)
+{
+    int id;
+    unsigned i;
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        if (fl->names[0] == NULL) {
+            continue; /* command line only */
+        }
+        if (flag_names && configSpanIs(name, len, fl->flag)) {
+            if (name_out != NULL) {
+                *name_out = NULL;
+            }
+            return id;
+        }
+        for (i = 0; i < CONFIG_MAX_NAMES && fl->names[i] != NULL; i++) {
+            if (configSpanIs(name, len, fl->names[i])) {
+                if (name_out != NULL) {
+                    *name_out = fl->names[i];
+                }
+                return id;
+            }
+        }
+    }
+    return -1;
+}
+
+bool configFlagNameIgnored(const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < sizeof configIgnoredNames / sizeof configIgnoredNames[0];
+         i++) {
+        if (configSpanIs(name, len, configIgnoredNames[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The default as --help shows it: numbers bare, text quoted. */
+static void configUsageDefault(FILE *f, const struct config_flag *fl)
+{
+    if (fl->shown != NULL) {
+        fprintf(f, " %s", fl->shown);
+    } else if (fl->type == CONFIG_TYPE_UINT || fl->type == CONFIG_TYPE_UINT64) {
+        fprintf(f, " %s", fl->def);
+    } else {
+        fprintf(f, " '%s'", fl->def);
+    }
+}
+
+void configUsage(FILE *f)
+{
+    const char *group = NULL;
+    int id;
+    unsigned i;
+    fprintf(f,
+            "Usage:\n"
+            "\n"
+            "  etcfsd [flags]\n"
+            "    Start an etcfs member: an etcd v3 compatible store that can\n"
+            "    also mount its keyspace as a file system.\n"
+            "\n"
+            "  etcfsd --version\n"
+            "    Show the version of etcfsd.\n"
+            "\n"
+            "  etcfsd -h | --help\n"
+            "    Show the help information about etcfsd.\n"
+            "\n"
+            "Flags are written --flag value, --flag=value, -flag value or\n"
+            "-flag=value. Lists are comma-separated; URLs are\n"
+            "http://host:port (IPv6 as http://[::1]:2379). Every flag but\n"
+            "--help and --version can also be set by the environment\n"
+            "variable shown, or by a KEY=value line of --config-file (KEY\n"
+            "the flag name or the variable name). Precedence: defaults <\n"
+            "config file < environment < command line.\n");
+    for (id = 0; id < CONFIG_N_FLAGS; id++) {
+        const struct config_flag *fl = &configFlags[id];
+        if (group == NULL || strcmp(group, fl->group) != 0) {
+            group = fl->group;
+            fprintf(f, "\n%s:\n\n", group);
+        }
+        fprintf(f, "  --%s", fl->flag);
+        if (fl->type != CONFIG_TYPE_BOOL) {
+            configUsageDefault(f, fl);
+        }
+        fprintf(f, "\n    %s\n", fl->help);
+        if (fl->names[0] == NULL) {
+            fprintf(f, "    command line only\n");
+            continue;
+        }
+        fprintf(f, "    env");
+        for (i = 0; i < CONFIG_MAX_NAMES && fl->names[i] != NULL; i++) {
+            fprintf(f, "%s %s", i > 0 ? "," : "", fl->names[i]);
+        }
+        fprintf(f, "\n");
+    }
+}
