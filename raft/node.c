@@ -789,106 +789,6 @@ static void tickCb(uv_timer_t *timer)
     readTick(n, nodeNowMs(n));
 }
 
-/* ---- Transport: raft_uv_tcp with TCP_NODELAY. ----
- *
- * raft_uv_tcp (0.15) leaves Nagle's algorithm on. With pipelined appends a
- * message that finds unacknowledged data in flight waits for the peer's
- * delayed ACK (40 ms on Linux): put p99 was ~45 ms at 16 clients. raft_uv
- * gets this wrapper instead, which sets TCP_NODELAY on every connection
- * raft_uv_tcp makes or accepts and forwards everything else. */
-
-/* raft_uv passes the same connect callback (its own uvClientConnectCb) for
- * every connection of every instance; the request's data is raft_uv's. */
-static raft_uv_connect_cb nodeTcpConnectCb;
-
-static void nodeTcpNodelay(struct uv_stream_s *stream)
-{
-    if (stream != NULL && stream->type == UV_TCP) {
-        (void)uv_tcp_nodelay((uv_tcp_t *)stream, 1);
-    }
-}
-
-static int transportInit(struct raft_uv_transport *t, raft_id id,
-                         const char *address)
-{
-    struct node *n = t->impl;
-    int rv = n->tcp.init(&n->tcp, id, address);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportAcceptCb(struct raft_uv_transport *tcp, raft_id id,
-                              const char *address, struct uv_stream_s *stream)
-{
-    struct node *n = tcp->data;
-    nodeTcpNodelay(stream);
-    n->accept_cb(&n->transport, id, address, stream);
-}
-
-static int transportListen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
-{
-    struct node *n = t->impl;
-    int rv;
-    n->accept_cb = cb;
-    rv = n->tcp.listen(&n->tcp, transportAcceptCb);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportConnectCb(struct raft_uv_connect *req,
-                               struct uv_stream_s *stream, int status)
-{
-    if (status == 0) {
-        nodeTcpNodelay(stream);
-    }
-    nodeTcpConnectCb(req, stream, status);
-}
-
-static int transportConnect(struct raft_uv_transport *t,
-                            struct raft_uv_connect *req, raft_id id,
-                            const char *address, raft_uv_connect_cb cb)
-{
-    struct node *n = t->impl;
-    int rv;
-    nodeTcpConnectCb = cb;
-    rv = n->tcp.connect(&n->tcp, req, id, address, transportConnectCb);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportCloseCb(struct raft_uv_transport *tcp)
-{
-    struct node *n = tcp->data;
-    if (n->transport_close_cb != NULL) {
-        n->transport_close_cb(&n->transport);
-    }
-}
-
-static void transportClose(struct raft_uv_transport *t,
-                           raft_uv_transport_close_cb cb)
-{
-    struct node *n = t->impl;
-    n->transport_close_cb = cb;
-    n->tcp.close(&n->tcp, transportCloseCb);
-}
-
-static void transportSetup(struct node *n)
-{
-    memset(&n->transport, 0, sizeof n->transport);
-    n->transport.impl = n;
-    n->transport.init = transportInit;
-    n->transport.listen = transportListen;
-    n->transport.connect = transportConnect;
-    n->transport.close = transportClose;
-    n->tcp.data = n;
-}
-
 /* ---- Init, start, close. ---- */
 
 static int mkdirP(const char *dir, char *errmsg)
@@ -935,24 +835,12 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     if (rv != 0) {
         goto err_after_alloc;
     }
-    rv = raft_uv_tcp_init(&n->tcp, loop);
+    rv = transportInit(&n->transport, loop, cfg->address, cfg->bind_address,
+                       errmsg);
     if (rv != 0) {
-        etcfsErrmsgf(errmsg, "raft_uv_tcp_init(): %s", raft_strerror(rv));
-        rv = ETCFS_IO;
         goto err_after_alloc;
     }
-    if (cfg->bind_address[0] != '\0' &&
-        strcmp(cfg->bind_address, cfg->address) != 0) {
-        rv = raft_uv_tcp_set_bind_address(&n->tcp, cfg->bind_address);
-        if (rv != 0) {
-            etcfsErrmsgf(errmsg, "peer listen address %s: %s",
-                         cfg->bind_address, raft_strerror(rv));
-            rv = ETCFS_INVALID;
-            goto err_after_transport_init;
-        }
-    }
-    transportSetup(n);
-    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport);
+    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport.uv);
     if (rv != 0) {
         etcfsErrmsgf(errmsg, "raft_uv_init(%s): %s", cfg->dir,
                      n->io.errmsg[0] != '\0' ? n->io.errmsg
@@ -1050,7 +938,7 @@ err_after_raft_init:
 err_after_io_init:
     raft_uv_close(&n->io);
 err_after_transport_init:
-    raft_uv_tcp_close(&n->tcp);
+    transportClose(&n->transport);
 err_after_alloc:
     free(n);
     return rv;
@@ -1103,8 +991,8 @@ int nodeStart(struct node *n, char *errmsg)
     if (rv != 0) {
         /* raft only says "I/O error" when the peer address cannot be
          * listened on (e.g. in use): the transport knows why */
-        const char *why = n->transport.errmsg[0] != '\0'
-                              ? n->transport.errmsg
+        const char *why = n->transport.uv.errmsg[0] != '\0'
+                              ? n->transport.uv.errmsg
                           : n->io.errmsg[0] != '\0' ? n->io.errmsg
                           : raft_errmsg(&n->raft)[0] != '\0'
                               ? raft_errmsg(&n->raft)
@@ -1148,7 +1036,7 @@ void nodeDestroy(struct node *n)
         return;
     }
     raft_uv_close(&n->io);
-    raft_uv_tcp_close(&n->tcp);
+    transportClose(&n->transport);
     free(n->batch_bufs);
     free(n);
 }

@@ -9,6 +9,7 @@
 #include "../src/core/error.h"
 #include "forward.h"
 #include "node.h"
+#include "transport.h"
 
 struct store_snapshot;
 
@@ -20,10 +21,7 @@ struct node
     struct node_hooks hooks;
     struct forward *fwd;
 
-    struct raft_uv_transport tcp;       /* raft_uv_tcp */
-    struct raft_uv_transport transport; /* tcp + TCP_NODELAY, for raft_uv */
-    raft_uv_accept_cb accept_cb;
-    raft_uv_transport_close_cb transport_close_cb;
+    struct transport transport; /* raft_uv_tcp + TCP_NODELAY (transport.c) */
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
