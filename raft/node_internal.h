@@ -36,12 +36,13 @@ struct node
     uint64_t published_at; /* ms of the last publish attempt */
     bool published;
 
-    queue proposals; /* node_propose in flight, in index order */
+    queue proposals; /* node_propose in flight, in index order (propose.c) */
     uint64_t meta_gen; /* bumped by every applied meta command or restore */
     uint64_t leader_urls_id; /* nodeLeaderClientUrls cache */
     uint64_t leader_urls_gen;
     char leader_urls[NODE_URL_SIZE];
-    /* Group commit (node.c): encoded commands waiting for the check phase. */
+    /* Group commit (propose.c): encoded commands waiting for the check
+     * phase. */
     uv_check_t batch_check;
     struct raft_buffer *batch_bufs;
     unsigned batch_n;
@@ -98,11 +99,6 @@ struct node
 
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
-
-/* node.c: the entry (index, term) was applied with res (owned): completes
- * the proposal waiting for it, if this node made it. */
-void nodeProposeApplied(struct node *n, uint64_t index, uint64_t term,
-                        struct command_result *res);
 
 /* node.c: a command was applied on the leader. */
 void nodeNudgeArm(struct node *n);
