@@ -1,17 +1,19 @@
-/* Membership changes, etcd-style on libraft roles: a learner is a Raft
- * STANDBY (receives the log, no vote); `member add` without --learner adds
- * a STANDBY too and the leader promotes it to VOTER by itself once it has
- * caught up, so an added-but-not-started member never costs the cluster its
- * quorum. The "learner/<id>" metadata marks members that must stay learners
- * until `member promote`. Removing a member drops it from the Raft
- * configuration (it stops counting for quorum at once). Leader only; loop
- * thread only. */
+/* The member list and membership changes, etcd-style on libraft roles: a
+ * learner is a Raft STANDBY (receives the log, no vote); `member add`
+ * without --learner adds a STANDBY too and the leader promotes it to VOTER
+ * by itself once it has caught up, so an added-but-not-started member never
+ * costs the cluster its quorum. The "learner/<id>" metadata marks members
+ * that must stay learners until `member promote`. Removing a member drops
+ * it from the Raft configuration (it stops counting for quorum at once).
+ * Changes are leader only; the list is any member's view. Loop thread
+ * only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "publish.h"
 
 /* etcd promotes a learner only when its log is at least 90% of the
  * leader's (etcdserver/server.go isLearnerReady). */
@@ -93,6 +95,40 @@ static int peerAddress(const char *peer_url, char *out, size_t size)
             *slash = '\0';
         }
     }
+    return 0;
+}
+
+/* ---- the member list ---- */
+
+int nodeMembers(struct node *n, struct node_member **members, size_t *count)
+{
+    const struct raft_configuration *conf = &n->raft.configuration;
+    struct node_member *out;
+    unsigned i;
+    out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);
+    if (out == NULL) {
+        return ETCFS_NOMEM;
+    }
+    for (i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        char meta[64];
+        char *value = NULL;
+        size_t len = 0;
+        out[i].id = s->id;
+        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
+                 s->address);
+        publishedAttrs(n, s->id, out[i].name, sizeof out[i].name,
+                       out[i].client_urls, sizeof out[i].client_urls);
+        snprintf(meta, sizeof meta, "learner/%016llx",
+                 (unsigned long long)s->id);
+        if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) ==
+            0) {
+            out[i].is_learner = true;
+            free(value);
+        }
+    }
+    *members = out;
+    *count = conf->n;
     return 0;
 }
 

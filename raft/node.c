@@ -4,7 +4,6 @@
  * Loop thread only. Linearizable reads live in read.c, membership changes
  * in membership.c, the state machine in fsm.c. */
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +16,9 @@
 #include "../src/lib/log.h"
 #include "node_internal.h"
 #include "propose.h"
+#include "publish.h"
 
 #define NODE__TICK_MS 20
-#define NODE__PUBLISH_RETRY_MS 1000
 /* commit notices repeated 2, 8 and 32 ms after the first (nudgeAgainCb) */
 #define NODE__NUDGE_FIRST_MS 2u
 #define NODE__NUDGE_ROUNDS 3u
@@ -134,56 +133,6 @@ void nodeStatus(struct node *n, struct node_status *st)
     }
 }
 
-/* Parses the "member/<id>" metadata JSON: name and client URLs. */
-static void memberAttrs(struct node *n, uint64_t id, char *name,
-                        size_t name_size, char *urls, size_t urls_size)
-{
-    char meta[64];
-    char *value = NULL;
-    size_t len = 0;
-    json_t *root;
-    json_t *arr;
-    size_t i;
-    size_t off = 0;
-    name[0] = '\0';
-    urls[0] = '\0';
-    snprintf(meta, sizeof meta, "member/%016llx", (unsigned long long)id);
-    if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) != 0) {
-        return;
-    }
-    root = json_loadb(value, len, 0, NULL);
-    free(value);
-    if (root == NULL) {
-        return;
-    }
-    if (json_is_string(json_object_get(root, "name"))) {
-        snprintf(name, name_size, "%s",
-                 json_string_value(json_object_get(root, "name")));
-    }
-    arr = json_object_get(root, "clientURLs");
-    for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-        const char *u = json_string_value(json_array_get(arr, i));
-        int w;
-        if (u == NULL) {
-            continue;
-        }
-        w = snprintf(urls + off, urls_size - off, "%s%s", off > 0 ? "," : "",
-                     u);
-        if (w < 0 || (size_t)w >= urls_size - off) {
-            break;
-        }
-        off += (size_t)w;
-    }
-    json_decref(root);
-}
-
-void nodeMemberClientUrls(struct node *n, uint64_t id, char *buf,
-                          size_t size)
-{
-    char name[NODE_NAME_SIZE];
-    memberAttrs(n, id, name, sizeof name, buf, size);
-}
-
 bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
 {
     raft_id id = 0;
@@ -194,220 +143,6 @@ bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
     }
     raft_leader(&n->raft, &id, &address);
     return id == leader;
-}
-
-int nodeLeaderClientUrls(struct node *n, char *buf, size_t size)
-{
-    raft_id leader = 0;
-    const char *address = NULL;
-    char name[NODE_NAME_SIZE];
-    if (!n->started || n->closing) {
-        return ETCFS_NOLEADER;
-    }
-    raft_leader(&n->raft, &leader, &address);
-    if (leader == 0) {
-        return ETCFS_NOLEADER;
-    }
-    /* Every forwarded request asks: read the member record (LevelDB + JSON)
-     * only when the leader or a member record changed. */
-    if (leader != n->leader_urls_id || n->meta_gen != n->leader_urls_gen) {
-        memberAttrs(n, leader, name, sizeof name, n->leader_urls,
-                    sizeof n->leader_urls);
-        n->leader_urls_id = leader;
-        n->leader_urls_gen = n->meta_gen;
-    }
-    if (n->leader_urls[0] == '\0' || strlen(n->leader_urls) >= size) {
-        return ETCFS_NOLEADER;
-    }
-    memcpy(buf, n->leader_urls, strlen(n->leader_urls) + 1);
-    return 0;
-}
-
-int nodeMembers(struct node *n, struct node_member **members, size_t *count)
-{
-    const struct raft_configuration *conf = &n->raft.configuration;
-    struct node_member *out;
-    unsigned i;
-    out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);
-    if (out == NULL) {
-        return ETCFS_NOMEM;
-    }
-    for (i = 0; i < conf->n; i++) {
-        const struct raft_server *s = &conf->servers[i];
-        char meta[64];
-        char *value = NULL;
-        size_t len = 0;
-        out[i].id = s->id;
-        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
-                 s->address);
-        memberAttrs(n, s->id, out[i].name, sizeof out[i].name,
-                    out[i].client_urls, sizeof out[i].client_urls);
-        snprintf(meta, sizeof meta, "learner/%016llx",
-                 (unsigned long long)s->id);
-        if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) ==
-            0) {
-            out[i].is_learner = true;
-            free(value);
-        }
-    }
-    *members = out;
-    *count = conf->n;
-    return 0;
-}
-
-/* ---- Self publication: name and client URLs into "member/<id>". ---- */
-
-static char *publishJson(struct node *n, bool with_id)
-{
-    json_t *root = json_object();
-    json_t *urls = json_array();
-    json_t *peers = json_array();
-    char tmp[NODE_URL_SIZE];
-    char *tok;
-    char *save = NULL;
-    char id[32];
-    char *out;
-    snprintf(tmp, sizeof tmp, "%s", n->cfg.client_urls);
-    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
-        json_array_append_new(urls, json_string(tok));
-    }
-    json_array_append_new(peers, json_string(n->cfg.peer_url));
-    if (with_id) {
-        snprintf(id, sizeof id, "%llu", (unsigned long long)n->cfg.id);
-        json_object_set_new(root, "ID", json_string(id));
-    }
-    json_object_set_new(root, "name", json_string(n->cfg.name));
-    json_object_set_new(root, "clientURLs", urls);
-    json_object_set_new(root, "peerURLs", peers);
-    out = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    return out;
-}
-
-/* True when the store already holds our current name and client URLs. */
-static bool publishDone(struct node *n)
-{
-    char name[NODE_NAME_SIZE];
-    char urls[NODE_URL_SIZE];
-    memberAttrs(n, n->cfg.id, name, sizeof name, urls, sizeof urls);
-    return strcmp(name, n->cfg.name) == 0 &&
-           strcmp(urls, n->cfg.client_urls) == 0;
-}
-
-static void publishProposeCb(struct node_propose *req, int status,
-                             struct command_result *result)
-{
-    struct node *n = req->data;
-    commandResultFree(result);
-    n->publish_inflight = false;
-    if (status != 0) {
-        debugf("publish: %s", etcfsStrerror(status));
-    }
-    free(req);
-}
-
-static void publishForwardCb(struct forward_req *req, int status)
-{
-    struct node *n = req->data;
-    n->publish_inflight = false;
-    if (status != 0 || req->http_status != 200) {
-        debugf("publish via leader: %s (http %d)", etcfsStrerror(status),
-               req->http_status);
-    }
-    forwardReqClear(req);
-}
-
-static void proposeMeta(struct node *n, const char *name, const char *value)
-{
-    struct node_propose *req = calloc(1, sizeof *req);
-    struct command cmd;
-    if (req == NULL) {
-        return;
-    }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_META;
-    cmd.meta.name = name;
-    cmd.meta.name_len = strlen(name);
-    cmd.meta.value = value;
-    cmd.meta.value_len = value != NULL ? strlen(value) : 0;
-    req->data = n;
-    req->cb = publishProposeCb;
-    if (nodePropose(n, req, &cmd) != 0) {
-        free(req);
-        return;
-    }
-    n->publish_inflight = true;
-}
-
-void nodePublishSelf(struct node *n)
-{
-    uint64_t now = nodeNowMs(n);
-    char *json;
-    char meta[64];
-    if (n->publish_inflight || n->closing || !nodeHasLeader(n)) {
-        return;
-    }
-    if (n->published_at != 0 && now - n->published_at < NODE__PUBLISH_RETRY_MS) {
-        return;
-    }
-    if (publishDone(n)) {
-        n->published = true;
-        return;
-    }
-    n->published_at = now;
-    if (nodeIsLeader(n)) {
-        json = publishJson(n, false);
-        if (json == NULL) {
-            return;
-        }
-        snprintf(meta, sizeof meta, "member/%016llx",
-                 (unsigned long long)n->cfg.id);
-        proposeMeta(n, meta, json);
-        free(json);
-        return;
-    }
-    if (n->fwd == NULL) {
-        return;
-    }
-    json = publishJson(n, true);
-    if (json == NULL) {
-        return;
-    }
-    snprintf(n->publish_body, sizeof n->publish_body, "%s", json);
-    free(json);
-    memset(&n->publish_req, 0, sizeof n->publish_req);
-    n->publish_req.data = n;
-    n->publish_req.cb = publishForwardCb;
-    n->publish_req.path = "/etcfs/v1/publish";
-    n->publish_req.body = n->publish_body;
-    n->publish_req.body_len = strlen(n->publish_body);
-    if (forwardSend(n->fwd, &n->publish_req) == 0) {
-        n->publish_inflight = true;
-    }
-}
-
-/* The leader records the cluster id in the replicated metadata once, so
- * members that join later learn it instead of computing their own. */
-static void clusterIdTick(struct node *n)
-{
-    char *value = NULL;
-    size_t len = 0;
-    char buf[32];
-    if (storeMetaGet(n->store, "cluster_id", 10, &value, &len, NULL) == 0) {
-        if (len < sizeof buf) {
-            memcpy(buf, value, len);
-            buf[len] = '\0';
-            n->cluster_id = strtoull(buf, NULL, 16);
-        }
-        free(value);
-        return;
-    }
-    if (nodeIsLeader(n) && !n->publish_inflight) {
-        snprintf(buf, sizeof buf, "%016llx",
-                 (unsigned long long)n->cluster_id);
-        proposeMeta(n, "cluster_id", buf);
-    }
 }
 
 /* ---- Leadership watch and periodic work. ---- */
@@ -545,8 +280,7 @@ static void tickCb(uv_timer_t *timer)
             n->start_election_ms = 0; /* read again at the next timer reset */
             raft_set_election_timeout(&n->raft, n->cfg.election_ms);
         }
-        n->published = false;
-        n->published_at = 0;
+        publishLeaderChanged(n);
     }
     if (is_leader != n->was_leader) {
         n->was_leader = is_leader;
@@ -558,10 +292,7 @@ static void tickCb(uv_timer_t *timer)
     if (is_leader) {
         nudgeMaybe(n); /* a commit no append carried (e.g. behind a read) */
     }
-    if (!n->published) {
-        nodePublishSelf(n);
-    }
-    clusterIdTick(n);
+    publishTick(n);
     membershipTick(n);
     readTick(n, nodeNowMs(n));
 }

@@ -1,5 +1,5 @@
 /* The node's private state, shared by the files of raft/ only (node.c,
- * fsm.c, read.c, membership.c). Loop thread only. */
+ * propose.c, publish.c, fsm.c, read.c, membership.c). Loop thread only. */
 #ifndef ETCFS_NODE_INTERNAL_H
 #define ETCFS_NODE_INTERNAL_H
 
@@ -33,14 +33,19 @@ struct node
     unsigned start_election_ms; /* 0 once a leader was known */
     bool was_leader;
     uint64_t cluster_id; /* replicated "cluster_id" meta, else computed */
+
+    /* Member records (publish.c). */
     uint64_t published_at; /* ms of the last publish attempt */
     bool published;
-
-    queue proposals; /* node_propose in flight, in index order (propose.c) */
+    struct forward_req publish_req;
+    bool publish_inflight;
+    char publish_body[1024];
     uint64_t meta_gen; /* bumped by every applied meta command or restore */
     uint64_t leader_urls_id; /* nodeLeaderClientUrls cache */
     uint64_t leader_urls_gen;
     char leader_urls[NODE_URL_SIZE];
+
+    queue proposals; /* node_propose in flight, in index order (propose.c) */
     /* Group commit (propose.c): encoded commands waiting for the check
      * phase. */
     uv_check_t batch_check;
@@ -70,9 +75,6 @@ struct node
     queue changes; /* node_change in flight */
     bool promoting;
     struct node_change auto_change;
-    struct forward_req publish_req;
-    bool publish_inflight;
-    char publish_body[1024];
 
     /* Commit propagation (node.c): libraft tells followers about a new
      * commit index only with the next append or heartbeat; when the leader
@@ -102,10 +104,6 @@ void fsmInit(struct raft_fsm *fsm, struct node *n);
 
 /* node.c: a command was applied on the leader. */
 void nodeNudgeArm(struct node *n);
-
-/* node.c: the client URLs a member published ("" if unknown). */
-void nodeMemberClientUrls(struct node *n, uint64_t id, char *buf,
-                          size_t size);
 
 /* read.c */
 void readOnApplied(struct node *n);
