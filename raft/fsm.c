@@ -17,6 +17,7 @@
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "notice.h"
 #include "propose.h"
 
 /* The index of the entry being applied: libraft bumps last_applied after
@@ -144,7 +145,7 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     commandDecodedClear(&dec);
     readOnApplied(n);
     if (raft_state(&n->raft) == RAFT_LEADER) {
-        nodeNudgeArm(n);
+        noticeArm(n);
     }
     if (fsmEntryTerm(buf) == n->raft.current_term &&
         raft_state(&n->raft) == RAFT_LEADER) {

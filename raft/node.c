@@ -15,13 +15,11 @@
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "notice.h"
 #include "propose.h"
 #include "publish.h"
 
 #define NODE__TICK_MS 20
-/* commit notices repeated 2, 8 and 32 ms after the first (nudgeAgainCb) */
-#define NODE__NUDGE_FIRST_MS 2u
-#define NODE__NUDGE_ROUNDS 3u
 
 uint64_t nodeNowMs(struct node *n)
 {
@@ -147,120 +145,6 @@ bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
 
 /* ---- Leadership watch and periodic work. ---- */
 
-/* ---- Commit propagation (see node_internal.h). ---- */
-
-static void nudgeSendCb(struct raft_io_send *req, int status)
-{
-    (void)status; /* a lost notice costs only the wait for a heartbeat */
-    free(req);
-}
-
-/* Term of the last entry in the in-memory log (the snapshot's when the log
- * is empty), read from the public struct raft_log. */
-static raft_term lastLogTerm(const struct raft_log *l)
-{
-    size_t n = l->back >= l->front ? l->back - l->front
-                                   : l->size - l->front + l->back;
-    if (n == 0) {
-        return l->snapshot.last_term;
-    }
-    return l->entries[(l->back == 0 ? l->size : l->back) - 1].term;
-}
-
-/* Idle at a commit of this term: nothing in flight (entries in flight
- * carry the commit index themselves) and the last entry is of this term,
- * so it is committed and the followers' committed prefixes include it. */
-static bool nudgeIdle(struct node *n)
-{
-    return !n->closing && n->raft.configuration.n >= 2 &&
-           raft_state(&n->raft) == RAFT_LEADER &&
-           raft_last_index(&n->raft) == n->raft.commit_index &&
-           lastLogTerm(&n->raft.log) == n->raft.current_term;
-}
-
-/* Sends every replicating member the empty AppendEntries that libraft would
- * send at its next heartbeat: previous entry = the leader's last one,
- * leader_commit = the commit index. A member holding that entry commits and
- * applies at once; one that lacks it rejects, and libraft's usual mismatch
- * handling takes over. No entry is written anywhere (a barrier entry cost
- * three disk writes per commit). Only when nudgeIdle. */
-static void nudgeSend(struct node *n)
-{
-    const struct raft_configuration *conf = &n->raft.configuration;
-    struct raft_io *io = n->raft.io;
-    raft_index last = raft_last_index(&n->raft);
-    unsigned i;
-    for (i = 0; i < conf->n; i++) {
-        const struct raft_server *s = &conf->servers[i];
-        struct raft_message msg;
-        struct raft_io_send *req;
-        if (s->id == n->cfg.id || s->role == RAFT_SPARE) {
-            continue;
-        }
-        req = malloc(sizeof *req);
-        if (req == NULL) {
-            return;
-        }
-        memset(&msg, 0, sizeof msg);
-        msg.type = RAFT_IO_APPEND_ENTRIES;
-        msg.server_id = s->id;
-        msg.server_address = s->address;
-        msg.append_entries.term = n->raft.current_term;
-        msg.append_entries.prev_log_index = last;
-        msg.append_entries.prev_log_term = n->raft.current_term;
-        msg.append_entries.leader_commit = n->raft.commit_index;
-        req->data = n;
-        if (io->send(io, req, &msg, nudgeSendCb) != 0) {
-            free(req);
-        }
-    }
-}
-
-/* A member that had not stored the entry yet when the notice came keeps
- * the older commit until something else arrives: repeat the notice a few
- * times while the leader stays idle at this commit (then the heartbeat). */
-static void nudgeAgainCb(uv_timer_t *t)
-{
-    struct node *n = t->data;
-    if (!nudgeIdle(n) || n->raft.commit_index != n->nudged_commit) {
-        return;
-    }
-    nudgeSend(n);
-    if (++n->nudge_round < NODE__NUDGE_ROUNDS) {
-        (void)uv_timer_start(t, nudgeAgainCb,
-                             NODE__NUDGE_FIRST_MS << (2 * n->nudge_round), 0);
-    }
-}
-
-static void nudgeMaybe(struct node *n)
-{
-    if (n->raft.commit_index <= n->nudged_commit || !nudgeIdle(n)) {
-        return;
-    }
-    n->nudged_commit = n->raft.commit_index;
-    n->nudge_round = 0;
-    nudgeSend(n);
-    (void)uv_timer_start(&n->nudge_again, nudgeAgainCb, NODE__NUDGE_FIRST_MS,
-                         0);
-}
-
-static void nudgeTimerCb(uv_timer_t *t)
-{
-    struct node *n = t->data;
-    n->nudge_armed = false;
-    nudgeMaybe(n);
-}
-
-void nodeNudgeArm(struct node *n)
-{
-    if (n->nudge_armed || n->closing || n->raft.configuration.n < 2) {
-        return;
-    }
-    n->nudge_armed = true;
-    /* after this loop iteration: never re-enter raft from its callback */
-    (void)uv_timer_start(&n->nudge_timer, nudgeTimerCb, 0, 0);
-}
-
 static void tickCb(uv_timer_t *timer)
 {
     struct node *n = timer->data;
@@ -290,7 +174,7 @@ static void tickCb(uv_timer_t *timer)
         }
     }
     if (is_leader) {
-        nudgeMaybe(n); /* a commit no append carried (e.g. behind a read) */
+        noticeMaybe(n); /* a commit no append carried (e.g. behind a read) */
     }
     publishTick(n);
     membershipTick(n);
@@ -430,10 +314,10 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         goto err_after_raft_init;
     }
     n->tick.data = n;
-    (void)uv_timer_init(loop, &n->nudge_timer); /* cannot fail after tick */
-    n->nudge_timer.data = n;
-    (void)uv_timer_init(loop, &n->nudge_again);
-    n->nudge_again.data = n;
+    (void)uv_timer_init(loop, &n->notice_timer); /* cannot fail after tick */
+    n->notice_timer.data = n;
+    (void)uv_timer_init(loop, &n->notice_again);
+    n->notice_again.data = n;
     (void)uv_check_init(loop, &n->batch_check);
     n->batch_check.data = n;
     *out = n;
@@ -589,8 +473,8 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     proposeFlush(n); /* fails what raft has not seen: closing */
     n->close_pending = 5;
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
-    uv_close((uv_handle_t *)&n->nudge_timer, tickCloseCb);
-    uv_close((uv_handle_t *)&n->nudge_again, tickCloseCb);
+    uv_close((uv_handle_t *)&n->notice_timer, tickCloseCb);
+    uv_close((uv_handle_t *)&n->notice_again, tickCloseCb);
     uv_close((uv_handle_t *)&n->batch_check, tickCloseCb);
     /* raft_close fails pending applies and barriers (their callbacks map
      * to ETCFS_CANCELED), closes io and transport, then calls back. */

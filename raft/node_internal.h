@@ -1,5 +1,6 @@
 /* The node's private state, shared by the files of raft/ only (node.c,
- * propose.c, publish.c, fsm.c, read.c, membership.c). Loop thread only. */
+ * propose.c, publish.c, notice.c, fsm.c, read.c, membership.c). Loop
+ * thread only. */
 #ifndef ETCFS_NODE_INTERNAL_H
 #define ETCFS_NODE_INTERNAL_H
 
@@ -76,16 +77,14 @@ struct node
     bool promoting;
     struct node_change auto_change;
 
-    /* Commit propagation (node.c): libraft tells followers about a new
-     * commit index only with the next append or heartbeat; when the leader
-     * goes idle with a commit the followers have not heard of, it sends
-     * them that heartbeat at once (etcd broadcasts the commit the same
-     * way). */
-    uv_timer_t nudge_timer;
-    bool nudge_armed;
-    raft_index nudged_commit;
-    uv_timer_t nudge_again; /* repeats: NODE__NUDGE_FIRST_MS << 2k */
-    unsigned nudge_round;
+    /* Commit notice (notice.c): the heartbeat libraft would send next, sent
+     * at once when the leader goes idle with a commit the followers have
+     * not heard of. */
+    uv_timer_t notice_timer;
+    bool notice_armed;
+    raft_index noticed_commit;
+    uv_timer_t notice_again; /* repeats: NOTICE__FIRST_MS << 2k */
+    unsigned notice_round;
 
     /* FSM snapshot in progress (fsm.c). */
     struct store_snapshot *snap;
@@ -101,9 +100,6 @@ struct node
 
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
-
-/* node.c: a command was applied on the leader. */
-void nodeNudgeArm(struct node *n);
 
 /* read.c */
 void readOnApplied(struct node *n);
