@@ -1,8 +1,12 @@
-/* The Raft member: bootstrap (as canonical/raft example/server.c: transport,
- * io, FSM, raft_init, bootstrap on a new dir, raft_start), proposals, the
- * leadership watch, self-publication of name and client URLs, and close.
- * Loop thread only. Linearizable reads live in read.c, membership changes
- * in membership.c, the state machine in fsm.c. */
+/* The Raft member's set-up and close: bootstrap as canonical/raft
+ * example/server.c (transport, io, FSM, raft_init, bootstrap on a new dir,
+ * raft_start), the handles of struct node and their close, the accessors,
+ * derived ids and the tick (leadership watch driving the periodic work of
+ * the other files). Loop thread only; the set-up's disk work (mkdir, raft's
+ * probe) happens before the loop runs, and nothing here blocks it after.
+ * Proposals live in propose.c, member records in publish.c, the commit
+ * notice in notice.c, the peer transport in transport.c, linearizable reads
+ * in read.c, membership in membership.c, the state machine in fsm.c. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +16,6 @@
 #include <unistd.h>
 
 #include "../src/lib/fs.h"
-
 #include "../src/lib/log.h"
 #include "node_internal.h"
 #include "notice.h"
