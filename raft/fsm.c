@@ -17,6 +17,8 @@
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "notice.h"
+#include "propose.h"
 
 /* The index of the entry being applied: libraft bumps last_applied after
  * apply returns (src/replication.c applyCommand). */
@@ -143,7 +145,7 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     commandDecodedClear(&dec);
     readOnApplied(n);
     if (raft_state(&n->raft) == RAFT_LEADER) {
-        nodeNudgeArm(n);
+        noticeArm(n);
     }
     if (fsmEntryTerm(buf) == n->raft.current_term &&
         raft_state(&n->raft) == RAFT_LEADER) {
@@ -151,7 +153,7 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
          * by asking the voters instead of writing a barrier */
         n->read_ready_term = n->raft.current_term;
     }
-    nodeProposeApplied(n, index, fsmEntryTerm(buf), res);
+    proposeApplied(n, index, fsmEntryTerm(buf), res);
     return 0;
 }
 

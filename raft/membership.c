@@ -1,17 +1,19 @@
-/* Membership changes, etcd-style on libraft roles: a learner is a Raft
- * STANDBY (receives the log, no vote); `member add` without --learner adds
- * a STANDBY too and the leader promotes it to VOTER by itself once it has
- * caught up, so an added-but-not-started member never costs the cluster its
- * quorum. The "learner/<id>" metadata marks members that must stay learners
- * until `member promote`. Removing a member drops it from the Raft
- * configuration (it stops counting for quorum at once). Leader only; loop
- * thread only. */
+/* The member list and membership changes, etcd-style on libraft roles: a
+ * learner is a Raft STANDBY (receives the log, no vote); `member add`
+ * without --learner adds a STANDBY too and the leader promotes it to VOTER
+ * by itself once it has caught up, so an added-but-not-started member never
+ * costs the cluster its quorum. The "learner/<id>" metadata marks members
+ * that must stay learners until `member promote`. Removing a member drops
+ * it from the Raft configuration (it stops counting for quorum at once).
+ * Changes are leader only; the list is any member's view. Loop thread
+ * only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "publish.h"
 
 /* etcd promotes a learner only when its log is at least 90% of the
  * leader's (etcdserver/server.go isLearnerReady). */
@@ -78,6 +80,17 @@ static void changeDone(struct node_change *req, int status)
     req->cb(req, status);
 }
 
+/* req was started by a raft call that returned rv: in flight until its
+ * callback (0), or refused (the error; no callback then). */
+static int changeStarted(struct node *n, struct node_change *req, int rv)
+{
+    if (rv != 0) {
+        return membershipToEtcfs(rv);
+    }
+    QUEUE_PUSH(&n->changes, &req->link);
+    return 0;
+}
+
 /* "host:port" from "http://host:port" (the raft_uv_tcp address). */
 static int peerAddress(const char *peer_url, char *out, size_t size)
 {
@@ -96,6 +109,52 @@ static int peerAddress(const char *peer_url, char *out, size_t size)
     return 0;
 }
 
+/* The metadata name of member id's learner flag, "learner/<id>". */
+static void learnerKey(char *buf, size_t size, uint64_t id)
+{
+    snprintf(buf, size, "learner/%016llx", (unsigned long long)id);
+}
+
+/* True when member id carries the learner flag: it stays a learner until
+ * `member promote`. */
+static bool learnerFlagged(struct node *n, uint64_t id)
+{
+    char meta[64];
+    char *value = NULL;
+    size_t len = 0;
+    learnerKey(meta, sizeof meta, id);
+    if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) != 0) {
+        return false;
+    }
+    free(value);
+    return true;
+}
+
+/* ---- the member list ---- */
+
+int nodeMembers(struct node *n, struct node_member **members, size_t *count)
+{
+    const struct raft_configuration *conf = &n->raft.configuration;
+    struct node_member *out;
+    unsigned i;
+    out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);
+    if (out == NULL) {
+        return ETCFS_NOMEM;
+    }
+    for (i = 0; i < conf->n; i++) {
+        const struct raft_server *s = &conf->servers[i];
+        out[i].id = s->id;
+        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
+                 s->address);
+        publishedAttrs(n, s->id, out[i].name, sizeof out[i].name,
+                       out[i].client_urls, sizeof out[i].client_urls);
+        out[i].is_learner = learnerFlagged(n, s->id);
+    }
+    *members = out;
+    *count = conf->n;
+    return 0;
+}
+
 /* ---- learner flag proposals ---- */
 
 static void metaCb(struct node_propose *p, int status,
@@ -108,17 +167,21 @@ struct membership_meta
     char name[64];
 };
 
-static int proposeLearnerFlag(struct node *n, struct node_change *change,
-                              uint64_t id, bool set)
+/* The next step of change: propose its member's learner flag, set or
+ * cleared; metaCb completes change. Returns 0 or the error (change not
+ * completed then). */
+static int proposeLearnerFlag(struct node_change *change, bool set)
 {
-    struct membership_meta *m = calloc(1, sizeof *m);
+    struct membership_meta *m;
     struct command cmd;
     int rv;
+    change->step = STEP_META;
+    change->learner = set;
+    m = calloc(1, sizeof *m);
     if (m == NULL) {
         return ETCFS_NOMEM;
     }
-    snprintf(m->name, sizeof m->name, "learner/%016llx",
-             (unsigned long long)id);
+    learnerKey(m->name, sizeof m->name, change->id);
     memset(&cmd, 0, sizeof cmd);
     cmd.type = COMMAND_META;
     cmd.meta.name = m->name;
@@ -128,7 +191,7 @@ static int proposeLearnerFlag(struct node *n, struct node_change *change,
     m->change = change;
     m->propose.data = m;
     m->propose.cb = metaCb;
-    rv = nodePropose(n, &m->propose, &cmd);
+    rv = nodePropose(change->node, &m->propose, &cmd);
     if (rv != 0) {
         free(m);
     }
@@ -147,16 +210,7 @@ static void metaCb(struct node_propose *p, int status,
     if (req == NULL) {
         return;
     }
-    if (status != 0) {
-        changeDone(req, status);
-        return;
-    }
-    if (req->step == STEP_META && req->learner) {
-        /* add --learner: flag recorded, now STANDBY */
-        changeDone(req, 0);
-        return;
-    }
-    changeDone(req, 0);
+    changeDone(req, status);
 }
 
 /* ---- add ---- */
@@ -180,35 +234,22 @@ static void addCb(struct raft_change *c, int status)
 static void assignCb(struct raft_change *c, int status)
 {
     struct node_change *req = c->data;
-    struct node *n = req->node;
     int rv;
     if (status != 0) {
         changeDone(req, membershipToEtcfs(status));
         return;
     }
-    if (req->step == STEP_STANDBY) {
-        if (req->learner && !req->updating) {
-            req->step = STEP_META;
-            rv = proposeLearnerFlag(n, req, req->id, true);
-            if (rv != 0) {
-                changeDone(req, rv);
-            }
-            return;
-        }
-        /* a voter-to-be: membershipTick promotes it once caught up */
-        changeDone(req, 0);
-        return;
-    }
-    if (req->step == STEP_VOTER) {
-        /* promote: drop the learner flag */
-        req->step = STEP_META;
-        req->learner = false;
-        rv = proposeLearnerFlag(n, req, req->id, false);
+    if (req->step == STEP_VOTER ||
+        (req->step == STEP_STANDBY && req->learner && !req->updating)) {
+        /* add --learner, now STANDBY: record the learner flag; promote,
+         * now VOTER: drop it */
+        rv = proposeLearnerFlag(req, req->step == STEP_STANDBY);
         if (rv != 0) {
             changeDone(req, rv);
         }
         return;
     }
+    /* STANDBY, a voter-to-be: membershipTick promotes it once caught up */
     changeDone(req, 0);
 }
 
@@ -244,11 +285,7 @@ int nodeMemberAdd(struct node *n, struct node_change *req,
     req->step = STEP_ADD;
     req->change.data = req;
     rv = raft_add(&n->raft, &req->change, req->id, address, addCb);
-    if (rv != 0) {
-        return membershipToEtcfs(rv);
-    }
-    QUEUE_PUSH(&n->changes, &req->link);
-    return 0;
+    return changeStarted(n, req, rv);
 }
 
 /* ---- promote ---- */
@@ -287,11 +324,7 @@ int nodeMemberPromote(struct node *n, struct node_change *req, uint64_t id)
     req->step = STEP_VOTER;
     req->change.data = req;
     rv = raft_assign(&n->raft, &req->change, id, RAFT_VOTER, assignCb);
-    if (rv != 0) {
-        return membershipToEtcfs(rv);
-    }
-    QUEUE_PUSH(&n->changes, &req->link);
-    return 0;
+    return changeStarted(n, req, rv);
 }
 
 /* ---- remove ---- */
@@ -318,9 +351,7 @@ static void removeCb(struct raft_change *c, int status)
         }
         return;
     }
-    req->step = STEP_META;
-    req->learner = false;
-    rv = proposeLearnerFlag(n, req, req->id, false);
+    rv = proposeLearnerFlag(req, false);
     if (rv != 0) {
         changeDone(req, 0); /* removed; the stale flag is harmless */
     }
@@ -340,11 +371,7 @@ int nodeMemberRemove(struct node *n, struct node_change *req, uint64_t id)
     req->step = STEP_REMOVE;
     req->change.data = req;
     rv = raft_remove(&n->raft, &req->change, id, removeCb);
-    if (rv != 0) {
-        return membershipToEtcfs(rv);
-    }
-    QUEUE_PUSH(&n->changes, &req->link);
-    return 0;
+    return changeStarted(n, req, rv);
 }
 
 /* ---- update: libraft keeps the address it was given at add; etcfs records
@@ -385,11 +412,7 @@ int nodeMemberUpdate(struct node *n, struct node_change *req, uint64_t id,
     req->step = STEP_REMOVE;
     req->change.data = req;
     rv = raft_remove(&n->raft, &req->change, id, removeCb);
-    if (rv != 0) {
-        return membershipToEtcfs(rv);
-    }
-    QUEUE_PUSH(&n->changes, &req->link);
-    return 0;
+    return changeStarted(n, req, rv);
 }
 
 /* ---- transfer ---- */
@@ -416,12 +439,7 @@ int nodeTransfer(struct node *n, struct node_change *req, uint64_t id)
     req->step = STEP_TRANSFER;
     req->transfer.data = req;
     rv = raft_transfer(&n->raft, &req->transfer, id, transferCb);
-    if (rv != 0) {
-        return rv == RAFT_BADID ? ETCFS_MEMBER_NOTFOUND
-                                : membershipToEtcfs(rv);
-    }
-    QUEUE_PUSH(&n->changes, &req->link);
-    return 0;
+    return changeStarted(n, req, rv); /* RAFT_BADID: ETCFS_MEMBER_NOTFOUND */
 }
 
 /* ---- auto-promotion of voters-to-be ---- */
@@ -446,17 +464,10 @@ void membershipTick(struct node *n)
     }
     for (i = 0; i < n->raft.configuration.n; i++) {
         const struct raft_server *s = &n->raft.configuration.servers[i];
-        char meta[64];
-        char *value = NULL;
-        size_t len = 0;
         if (s->role != RAFT_STANDBY) {
             continue;
         }
-        snprintf(meta, sizeof meta, "learner/%016llx",
-                 (unsigned long long)s->id);
-        if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) ==
-            0) {
-            free(value);
+        if (learnerFlagged(n, s->id)) {
             continue; /* a learner: waits for `member promote` */
         }
         if (!isCaughtUp(n, i)) {

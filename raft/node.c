@@ -1,10 +1,13 @@
-/* The Raft member: bootstrap (as canonical/raft example/server.c: transport,
- * io, FSM, raft_init, bootstrap on a new dir, raft_start), proposals, the
- * leadership watch, self-publication of name and client URLs, and close.
- * Loop thread only. Linearizable reads live in read.c, membership changes
- * in membership.c, the state machine in fsm.c. */
+/* The Raft member's set-up and close: bootstrap as canonical/raft
+ * example/server.c (transport, io, FSM, raft_init, bootstrap on a new dir,
+ * raft_start), the handles of struct node and their close, the accessors,
+ * derived ids and the tick (leadership watch driving the periodic work of
+ * the other files). Loop thread only; the set-up's disk work (mkdir, raft's
+ * probe) happens before the loop runs, and nothing here blocks it after.
+ * Proposals live in propose.c, member records in publish.c, the commit
+ * notice in notice.c, the peer transport in transport.c, linearizable reads
+ * in read.c, membership in membership.c, the state machine in fsm.c. */
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +16,13 @@
 #include <unistd.h>
 
 #include "../src/lib/fs.h"
-
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "notice.h"
+#include "propose.h"
+#include "publish.h"
 
 #define NODE__TICK_MS 20
-#define NODE__BATCH_MAX 256u
-#define NODE__BATCH_BYTES (4u << 20)
-#define NODE__PUBLISH_RETRY_MS 1000
-/* commit notices repeated 2, 8 and 32 ms after the first (nudgeAgainCb) */
-#define NODE__NUDGE_FIRST_MS 2u
-#define NODE__NUDGE_ROUNDS 3u
 
 uint64_t nodeNowMs(struct node *n)
 {
@@ -72,31 +71,6 @@ uint64_t nodeClusterIdFor(const char *const *peer_urls, unsigned n,
     }
     h = fnv1a(h, token, strlen(token));
     return h != 0 ? h : 1;
-}
-
-static int raftToEtcfs(int rv)
-{
-    switch (rv) {
-        case 0:
-            return 0;
-        case RAFT_NOMEM:
-            return ETCFS_NOMEM;
-        case RAFT_NOTLEADER:
-            return ETCFS_NOTLEADER;
-        case RAFT_LEADERSHIPLOST:
-            return ETCFS_LEADER_CHANGED;
-        case RAFT_SHUTDOWN:
-        case RAFT_CANCELED:
-            return ETCFS_CANCELED;
-        case RAFT_NOSPACE:
-            return ETCFS_NOSPACE;
-        case RAFT_TOOBIG:
-            return ETCFS_TOO_LARGE;
-        case RAFT_CORRUPT:
-            return ETCFS_CORRUPT;
-        default:
-            return ETCFS_IO;
-    }
 }
 
 /* ---- Accessors. ---- */
@@ -160,56 +134,6 @@ void nodeStatus(struct node *n, struct node_status *st)
     }
 }
 
-/* Parses the "member/<id>" metadata JSON: name and client URLs. */
-static void memberAttrs(struct node *n, uint64_t id, char *name,
-                        size_t name_size, char *urls, size_t urls_size)
-{
-    char meta[64];
-    char *value = NULL;
-    size_t len = 0;
-    json_t *root;
-    json_t *arr;
-    size_t i;
-    size_t off = 0;
-    name[0] = '\0';
-    urls[0] = '\0';
-    snprintf(meta, sizeof meta, "member/%016llx", (unsigned long long)id);
-    if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) != 0) {
-        return;
-    }
-    root = json_loadb(value, len, 0, NULL);
-    free(value);
-    if (root == NULL) {
-        return;
-    }
-    if (json_is_string(json_object_get(root, "name"))) {
-        snprintf(name, name_size, "%s",
-                 json_string_value(json_object_get(root, "name")));
-    }
-    arr = json_object_get(root, "clientURLs");
-    for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-        const char *u = json_string_value(json_array_get(arr, i));
-        int w;
-        if (u == NULL) {
-            continue;
-        }
-        w = snprintf(urls + off, urls_size - off, "%s%s", off > 0 ? "," : "",
-                     u);
-        if (w < 0 || (size_t)w >= urls_size - off) {
-            break;
-        }
-        off += (size_t)w;
-    }
-    json_decref(root);
-}
-
-void nodeMemberClientUrls(struct node *n, uint64_t id, char *buf,
-                          size_t size)
-{
-    char name[NODE_NAME_SIZE];
-    memberAttrs(n, id, name, sizeof name, buf, size);
-}
-
 bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
 {
     raft_id id = 0;
@@ -222,532 +146,7 @@ bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
     return id == leader;
 }
 
-int nodeLeaderClientUrls(struct node *n, char *buf, size_t size)
-{
-    raft_id leader = 0;
-    const char *address = NULL;
-    char name[NODE_NAME_SIZE];
-    if (!n->started || n->closing) {
-        return ETCFS_NOLEADER;
-    }
-    raft_leader(&n->raft, &leader, &address);
-    if (leader == 0) {
-        return ETCFS_NOLEADER;
-    }
-    /* Every forwarded request asks: read the member record (LevelDB + JSON)
-     * only when the leader or a member record changed. */
-    if (leader != n->leader_urls_id || n->meta_gen != n->leader_urls_gen) {
-        memberAttrs(n, leader, name, sizeof name, n->leader_urls,
-                    sizeof n->leader_urls);
-        n->leader_urls_id = leader;
-        n->leader_urls_gen = n->meta_gen;
-    }
-    if (n->leader_urls[0] == '\0' || strlen(n->leader_urls) >= size) {
-        return ETCFS_NOLEADER;
-    }
-    memcpy(buf, n->leader_urls, strlen(n->leader_urls) + 1);
-    return 0;
-}
-
-int nodeMembers(struct node *n, struct node_member **members, size_t *count)
-{
-    const struct raft_configuration *conf = &n->raft.configuration;
-    struct node_member *out;
-    unsigned i;
-    out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);
-    if (out == NULL) {
-        return ETCFS_NOMEM;
-    }
-    for (i = 0; i < conf->n; i++) {
-        const struct raft_server *s = &conf->servers[i];
-        char meta[64];
-        char *value = NULL;
-        size_t len = 0;
-        out[i].id = s->id;
-        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
-                 s->address);
-        memberAttrs(n, s->id, out[i].name, sizeof out[i].name,
-                    out[i].client_urls, sizeof out[i].client_urls);
-        snprintf(meta, sizeof meta, "learner/%016llx",
-                 (unsigned long long)s->id);
-        if (storeMetaGet(n->store, meta, strlen(meta), &value, &len, NULL) ==
-            0) {
-            out[i].is_learner = true;
-            free(value);
-        }
-    }
-    *members = out;
-    *count = conf->n;
-    return 0;
-}
-
-/* ---- Proposals. ---- */
-
-/* Group commit: the proposals made during one loop iteration (HTTP
- * requests read in its poll phase, mount operations, lease expiries) go to
- * raft as one raft_apply of several entries in the check phase of the same
- * iteration, so they travel to the followers in one AppendEntries and to
- * the disk in one write. No proposal waits for a timer. */
-
-struct node_batch
-{
-    struct raft_apply apply;
-    struct node *node;
-    uint64_t first;
-    unsigned count;
-};
-
-/* Completes req (already out of any queue). */
-static void proposeFire(struct node_propose *req, int status,
-                        struct command_result *result)
-{
-    if (status != 0 && result != NULL) {
-        commandResultFree(result);
-        result = NULL;
-    }
-    req->cb(req, status, result);
-}
-
-/* Fails every proposal of q (moved out first: callbacks may propose). */
-static void proposeFailQueue(queue *q, int status)
-{
-    queue failed;
-    QUEUE_INIT(&failed);
-    while (!QUEUE_IS_EMPTY(q)) {
-        queue *head = QUEUE_HEAD(q);
-        QUEUE_REMOVE(head);
-        QUEUE_PUSH(&failed, head);
-    }
-    while (!QUEUE_IS_EMPTY(&failed)) {
-        queue *head = QUEUE_HEAD(&failed);
-        struct node_propose *req = QUEUE_DATA(head, struct node_propose, link);
-        QUEUE_REMOVE(head);
-        proposeFire(req, status, NULL);
-    }
-}
-
-/* raft calls back once per batch: after its first entry is applied, or
- * with an error when the entries were not committed under this leader
- * (fsm.c completes each proposal as its own entry is applied). */
-static void batchCb(struct raft_apply *apply, int status, void *result)
-{
-    struct node_batch *b = apply->data;
-    struct node *n = b->node;
-    (void)result; /* fsm.c hands results to the proposals: always NULL */
-    if (status != 0) {
-        queue failed;
-        queue *head;
-        QUEUE_INIT(&failed);
-        head = QUEUE_HEAD(&n->proposals);
-        while (head != &n->proposals) {
-            struct node_propose *req =
-                QUEUE_DATA(head, struct node_propose, link);
-            head = QUEUE_NEXT(head);
-            if (req->index >= b->first && req->index < b->first + b->count) {
-                QUEUE_REMOVE(&req->link);
-                QUEUE_PUSH(&failed, &req->link);
-            }
-        }
-        proposeFailQueue(&failed, raftToEtcfs(status));
-    }
-    free(b);
-}
-
-/* Hands the batch to raft. Loop thread, outside raft's callbacks. */
-static void batchFlush(struct node *n)
-{
-    struct node_batch *b;
-    unsigned count = n->batch_n;
-    unsigned i;
-    queue *head;
-    int rv;
-    if (count == 0) {
-        return;
-    }
-    n->batch_n = 0;
-    n->batch_bytes = 0;
-    b = malloc(sizeof *b);
-    if (b == NULL) {
-        rv = RAFT_NOMEM;
-    } else if (n->closing || raft_state(&n->raft) != RAFT_LEADER) {
-        rv = RAFT_NOTLEADER;
-    } else {
-        b->node = n;
-        b->count = count;
-        b->apply.data = b;
-        rv = raft_apply(&n->raft, &b->apply, n->batch_bufs, count, batchCb);
-    }
-    if (rv != 0) {
-        /* raft owns the buffers once it appended them, and frees them
-         * itself when it then fails (logDiscard); it refuses before
-         * appending only when not leader */
-        if (b == NULL || rv == RAFT_NOTLEADER) {
-            for (i = 0; i < count; i++) {
-                raft_free(n->batch_bufs[i].base);
-            }
-        }
-        free(b);
-        proposeFailQueue(&n->batch_reqs,
-                         n->closing ? ETCFS_CANCELED : raftToEtcfs(rv));
-        return;
-    }
-    b->first = b->apply.index;
-    i = 0;
-    while (!QUEUE_IS_EMPTY(&n->batch_reqs)) {
-        struct node_propose *req;
-        head = QUEUE_HEAD(&n->batch_reqs);
-        req = QUEUE_DATA(head, struct node_propose, link);
-        QUEUE_REMOVE(head);
-        req->index = b->first + i++;
-        req->term = n->raft.current_term;
-        QUEUE_PUSH(&n->proposals, &req->link);
-    }
-}
-
-static void batchCheckCb(uv_check_t *h)
-{
-    batchFlush(h->data);
-}
-
-void nodeProposeApplied(struct node *n, uint64_t index, uint64_t term,
-                        struct command_result *res)
-{
-    queue *head;
-    struct node_propose *req = NULL;
-    QUEUE_FOREACH(head, &n->proposals)
-    {
-        struct node_propose *r = QUEUE_DATA(head, struct node_propose, link);
-        if (r->index == index) {
-            req = r;
-            break;
-        }
-        if (r->index > index) {
-            break;
-        }
-    }
-    if (req == NULL) {
-        commandResultFree(res);
-        return;
-    }
-    QUEUE_REMOVE(&req->link);
-    if (req->term != term) {
-        /* another leader's entry took this index: ours was never committed */
-        proposeFire(req, ETCFS_LEADER_CHANGED, res);
-        return;
-    }
-    proposeFire(req, 0, res);
-}
-
-int nodePropose(struct node *n, struct node_propose *req,
-                const struct command *cmd)
-{
-    void *base = NULL;
-    size_t len = 0;
-    int rv;
-    if (n->closing || !n->started) {
-        return ETCFS_SHUTDOWN;
-    }
-    if (raft_state(&n->raft) != RAFT_LEADER) {
-        return ETCFS_NOTLEADER;
-    }
-    if (n->batch_n == n->batch_cap) {
-        unsigned cap = n->batch_cap == 0 ? 64 : n->batch_cap * 2;
-        struct raft_buffer *bufs =
-            realloc(n->batch_bufs, cap * sizeof *bufs);
-        if (bufs == NULL) {
-            return ETCFS_NOMEM;
-        }
-        n->batch_bufs = bufs;
-        n->batch_cap = cap;
-    }
-    rv = commandEncode(cmd, raft_malloc, &base, &len);
-    if (rv != 0) {
-        return rv;
-    }
-    n->batch_bufs[n->batch_n].base = base;
-    n->batch_bufs[n->batch_n].len = len;
-    n->batch_n++;
-    n->batch_bytes += len;
-    req->node = n;
-    req->index = 0;
-    QUEUE_PUSH(&n->batch_reqs, &req->link);
-    if (n->batch_n >= NODE__BATCH_MAX ||
-        n->batch_bytes >= NODE__BATCH_BYTES) {
-        batchFlush(n); /* keep one AppendEntries reasonably sized */
-    }
-    return 0;
-}
-
-/* ---- Self publication: name and client URLs into "member/<id>". ---- */
-
-static char *publishJson(struct node *n, bool with_id)
-{
-    json_t *root = json_object();
-    json_t *urls = json_array();
-    json_t *peers = json_array();
-    char tmp[NODE_URL_SIZE];
-    char *tok;
-    char *save = NULL;
-    char id[32];
-    char *out;
-    snprintf(tmp, sizeof tmp, "%s", n->cfg.client_urls);
-    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
-        json_array_append_new(urls, json_string(tok));
-    }
-    json_array_append_new(peers, json_string(n->cfg.peer_url));
-    if (with_id) {
-        snprintf(id, sizeof id, "%llu", (unsigned long long)n->cfg.id);
-        json_object_set_new(root, "ID", json_string(id));
-    }
-    json_object_set_new(root, "name", json_string(n->cfg.name));
-    json_object_set_new(root, "clientURLs", urls);
-    json_object_set_new(root, "peerURLs", peers);
-    out = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    return out;
-}
-
-/* True when the store already holds our current name and client URLs. */
-static bool publishDone(struct node *n)
-{
-    char name[NODE_NAME_SIZE];
-    char urls[NODE_URL_SIZE];
-    memberAttrs(n, n->cfg.id, name, sizeof name, urls, sizeof urls);
-    return strcmp(name, n->cfg.name) == 0 &&
-           strcmp(urls, n->cfg.client_urls) == 0;
-}
-
-static void publishProposeCb(struct node_propose *req, int status,
-                             struct command_result *result)
-{
-    struct node *n = req->data;
-    commandResultFree(result);
-    n->publish_inflight = false;
-    if (status != 0) {
-        debugf("publish: %s", etcfsStrerror(status));
-    }
-    free(req);
-}
-
-static void publishForwardCb(struct forward_req *req, int status)
-{
-    struct node *n = req->data;
-    n->publish_inflight = false;
-    if (status != 0 || req->http_status != 200) {
-        debugf("publish via leader: %s (http %d)", etcfsStrerror(status),
-               req->http_status);
-    }
-    forwardReqClear(req);
-}
-
-static void proposeMeta(struct node *n, const char *name, const char *value)
-{
-    struct node_propose *req = calloc(1, sizeof *req);
-    struct command cmd;
-    if (req == NULL) {
-        return;
-    }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_META;
-    cmd.meta.name = name;
-    cmd.meta.name_len = strlen(name);
-    cmd.meta.value = value;
-    cmd.meta.value_len = value != NULL ? strlen(value) : 0;
-    req->data = n;
-    req->cb = publishProposeCb;
-    if (nodePropose(n, req, &cmd) != 0) {
-        free(req);
-        return;
-    }
-    n->publish_inflight = true;
-}
-
-void nodePublishSelf(struct node *n)
-{
-    uint64_t now = nodeNowMs(n);
-    char *json;
-    char meta[64];
-    if (n->publish_inflight || n->closing || !nodeHasLeader(n)) {
-        return;
-    }
-    if (n->published_at != 0 && now - n->published_at < NODE__PUBLISH_RETRY_MS) {
-        return;
-    }
-    if (publishDone(n)) {
-        n->published = true;
-        return;
-    }
-    n->published_at = now;
-    if (nodeIsLeader(n)) {
-        json = publishJson(n, false);
-        if (json == NULL) {
-            return;
-        }
-        snprintf(meta, sizeof meta, "member/%016llx",
-                 (unsigned long long)n->cfg.id);
-        proposeMeta(n, meta, json);
-        free(json);
-        return;
-    }
-    if (n->fwd == NULL) {
-        return;
-    }
-    json = publishJson(n, true);
-    if (json == NULL) {
-        return;
-    }
-    snprintf(n->publish_body, sizeof n->publish_body, "%s", json);
-    free(json);
-    memset(&n->publish_req, 0, sizeof n->publish_req);
-    n->publish_req.data = n;
-    n->publish_req.cb = publishForwardCb;
-    n->publish_req.path = "/etcfs/v1/publish";
-    n->publish_req.body = n->publish_body;
-    n->publish_req.body_len = strlen(n->publish_body);
-    if (forwardSend(n->fwd, &n->publish_req) == 0) {
-        n->publish_inflight = true;
-    }
-}
-
-/* The leader records the cluster id in the replicated metadata once, so
- * members that join later learn it instead of computing their own. */
-static void clusterIdTick(struct node *n)
-{
-    char *value = NULL;
-    size_t len = 0;
-    char buf[32];
-    if (storeMetaGet(n->store, "cluster_id", 10, &value, &len, NULL) == 0) {
-        if (len < sizeof buf) {
-            memcpy(buf, value, len);
-            buf[len] = '\0';
-            n->cluster_id = strtoull(buf, NULL, 16);
-        }
-        free(value);
-        return;
-    }
-    if (nodeIsLeader(n) && !n->publish_inflight) {
-        snprintf(buf, sizeof buf, "%016llx",
-                 (unsigned long long)n->cluster_id);
-        proposeMeta(n, "cluster_id", buf);
-    }
-}
-
 /* ---- Leadership watch and periodic work. ---- */
-
-/* ---- Commit propagation (see node_internal.h). ---- */
-
-static void nudgeSendCb(struct raft_io_send *req, int status)
-{
-    (void)status; /* a lost notice costs only the wait for a heartbeat */
-    free(req);
-}
-
-/* Term of the last entry in the in-memory log (the snapshot's when the log
- * is empty), read from the public struct raft_log. */
-static raft_term lastLogTerm(const struct raft_log *l)
-{
-    size_t n = l->back >= l->front ? l->back - l->front
-                                   : l->size - l->front + l->back;
-    if (n == 0) {
-        return l->snapshot.last_term;
-    }
-    return l->entries[(l->back == 0 ? l->size : l->back) - 1].term;
-}
-
-/* Idle at a commit of this term: nothing in flight (entries in flight
- * carry the commit index themselves) and the last entry is of this term,
- * so it is committed and the followers' committed prefixes include it. */
-static bool nudgeIdle(struct node *n)
-{
-    return !n->closing && n->raft.configuration.n >= 2 &&
-           raft_state(&n->raft) == RAFT_LEADER &&
-           raft_last_index(&n->raft) == n->raft.commit_index &&
-           lastLogTerm(&n->raft.log) == n->raft.current_term;
-}
-
-/* Sends every replicating member the empty AppendEntries that libraft would
- * send at its next heartbeat: previous entry = the leader's last one,
- * leader_commit = the commit index. A member holding that entry commits and
- * applies at once; one that lacks it rejects, and libraft's usual mismatch
- * handling takes over. No entry is written anywhere (a barrier entry cost
- * three disk writes per commit). Only when nudgeIdle. */
-static void nudgeSend(struct node *n)
-{
-    const struct raft_configuration *conf = &n->raft.configuration;
-    struct raft_io *io = n->raft.io;
-    raft_index last = raft_last_index(&n->raft);
-    unsigned i;
-    for (i = 0; i < conf->n; i++) {
-        const struct raft_server *s = &conf->servers[i];
-        struct raft_message msg;
-        struct raft_io_send *req;
-        if (s->id == n->cfg.id || s->role == RAFT_SPARE) {
-            continue;
-        }
-        req = malloc(sizeof *req);
-        if (req == NULL) {
-            return;
-        }
-        memset(&msg, 0, sizeof msg);
-        msg.type = RAFT_IO_APPEND_ENTRIES;
-        msg.server_id = s->id;
-        msg.server_address = s->address;
-        msg.append_entries.term = n->raft.current_term;
-        msg.append_entries.prev_log_index = last;
-        msg.append_entries.prev_log_term = n->raft.current_term;
-        msg.append_entries.leader_commit = n->raft.commit_index;
-        req->data = n;
-        if (io->send(io, req, &msg, nudgeSendCb) != 0) {
-            free(req);
-        }
-    }
-}
-
-/* A member that had not stored the entry yet when the notice came keeps
- * the older commit until something else arrives: repeat the notice a few
- * times while the leader stays idle at this commit (then the heartbeat). */
-static void nudgeAgainCb(uv_timer_t *t)
-{
-    struct node *n = t->data;
-    if (!nudgeIdle(n) || n->raft.commit_index != n->nudged_commit) {
-        return;
-    }
-    nudgeSend(n);
-    if (++n->nudge_round < NODE__NUDGE_ROUNDS) {
-        (void)uv_timer_start(t, nudgeAgainCb,
-                             NODE__NUDGE_FIRST_MS << (2 * n->nudge_round), 0);
-    }
-}
-
-static void nudgeMaybe(struct node *n)
-{
-    if (n->raft.commit_index <= n->nudged_commit || !nudgeIdle(n)) {
-        return;
-    }
-    n->nudged_commit = n->raft.commit_index;
-    n->nudge_round = 0;
-    nudgeSend(n);
-    (void)uv_timer_start(&n->nudge_again, nudgeAgainCb, NODE__NUDGE_FIRST_MS,
-                         0);
-}
-
-static void nudgeTimerCb(uv_timer_t *t)
-{
-    struct node *n = t->data;
-    n->nudge_armed = false;
-    nudgeMaybe(n);
-}
-
-void nodeNudgeArm(struct node *n)
-{
-    if (n->nudge_armed || n->closing || n->raft.configuration.n < 2) {
-        return;
-    }
-    n->nudge_armed = true;
-    /* after this loop iteration: never re-enter raft from its callback */
-    (void)uv_timer_start(&n->nudge_timer, nudgeTimerCb, 0, 0);
-}
 
 static void tickCb(uv_timer_t *timer)
 {
@@ -768,8 +167,7 @@ static void tickCb(uv_timer_t *timer)
             n->start_election_ms = 0; /* read again at the next timer reset */
             raft_set_election_timeout(&n->raft, n->cfg.election_ms);
         }
-        n->published = false;
-        n->published_at = 0;
+        publishLeaderChanged(n);
     }
     if (is_leader != n->was_leader) {
         n->was_leader = is_leader;
@@ -779,114 +177,11 @@ static void tickCb(uv_timer_t *timer)
         }
     }
     if (is_leader) {
-        nudgeMaybe(n); /* a commit no append carried (e.g. behind a read) */
+        noticeMaybe(n); /* a commit no append carried (e.g. behind a read) */
     }
-    if (!n->published) {
-        nodePublishSelf(n);
-    }
-    clusterIdTick(n);
+    publishTick(n);
     membershipTick(n);
     readTick(n, nodeNowMs(n));
-}
-
-/* ---- Transport: raft_uv_tcp with TCP_NODELAY. ----
- *
- * raft_uv_tcp (0.15) leaves Nagle's algorithm on. With pipelined appends a
- * message that finds unacknowledged data in flight waits for the peer's
- * delayed ACK (40 ms on Linux): put p99 was ~45 ms at 16 clients. raft_uv
- * gets this wrapper instead, which sets TCP_NODELAY on every connection
- * raft_uv_tcp makes or accepts and forwards everything else. */
-
-/* raft_uv passes the same connect callback (its own uvClientConnectCb) for
- * every connection of every instance; the request's data is raft_uv's. */
-static raft_uv_connect_cb nodeTcpConnectCb;
-
-static void nodeTcpNodelay(struct uv_stream_s *stream)
-{
-    if (stream != NULL && stream->type == UV_TCP) {
-        (void)uv_tcp_nodelay((uv_tcp_t *)stream, 1);
-    }
-}
-
-static int transportInit(struct raft_uv_transport *t, raft_id id,
-                         const char *address)
-{
-    struct node *n = t->impl;
-    int rv = n->tcp.init(&n->tcp, id, address);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportAcceptCb(struct raft_uv_transport *tcp, raft_id id,
-                              const char *address, struct uv_stream_s *stream)
-{
-    struct node *n = tcp->data;
-    nodeTcpNodelay(stream);
-    n->accept_cb(&n->transport, id, address, stream);
-}
-
-static int transportListen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
-{
-    struct node *n = t->impl;
-    int rv;
-    n->accept_cb = cb;
-    rv = n->tcp.listen(&n->tcp, transportAcceptCb);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportConnectCb(struct raft_uv_connect *req,
-                               struct uv_stream_s *stream, int status)
-{
-    if (status == 0) {
-        nodeTcpNodelay(stream);
-    }
-    nodeTcpConnectCb(req, stream, status);
-}
-
-static int transportConnect(struct raft_uv_transport *t,
-                            struct raft_uv_connect *req, raft_id id,
-                            const char *address, raft_uv_connect_cb cb)
-{
-    struct node *n = t->impl;
-    int rv;
-    nodeTcpConnectCb = cb;
-    rv = n->tcp.connect(&n->tcp, req, id, address, transportConnectCb);
-    if (rv != 0) {
-        memcpy(t->errmsg, n->tcp.errmsg, sizeof t->errmsg);
-    }
-    return rv;
-}
-
-static void transportCloseCb(struct raft_uv_transport *tcp)
-{
-    struct node *n = tcp->data;
-    if (n->transport_close_cb != NULL) {
-        n->transport_close_cb(&n->transport);
-    }
-}
-
-static void transportClose(struct raft_uv_transport *t,
-                           raft_uv_transport_close_cb cb)
-{
-    struct node *n = t->impl;
-    n->transport_close_cb = cb;
-    n->tcp.close(&n->tcp, transportCloseCb);
-}
-
-static void transportSetup(struct node *n)
-{
-    memset(&n->transport, 0, sizeof n->transport);
-    n->transport.impl = n;
-    n->transport.init = transportInit;
-    n->transport.listen = transportListen;
-    n->transport.connect = transportConnect;
-    n->transport.close = transportClose;
-    n->tcp.data = n;
 }
 
 /* ---- Init, start, close. ---- */
@@ -935,24 +230,12 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     if (rv != 0) {
         goto err_after_alloc;
     }
-    rv = raft_uv_tcp_init(&n->tcp, loop);
+    rv = transportInit(&n->transport, loop, cfg->address, cfg->bind_address,
+                       errmsg);
     if (rv != 0) {
-        etcfsErrmsgf(errmsg, "raft_uv_tcp_init(): %s", raft_strerror(rv));
-        rv = ETCFS_IO;
         goto err_after_alloc;
     }
-    if (cfg->bind_address[0] != '\0' &&
-        strcmp(cfg->bind_address, cfg->address) != 0) {
-        rv = raft_uv_tcp_set_bind_address(&n->tcp, cfg->bind_address);
-        if (rv != 0) {
-            etcfsErrmsgf(errmsg, "peer listen address %s: %s",
-                         cfg->bind_address, raft_strerror(rv));
-            rv = ETCFS_INVALID;
-            goto err_after_transport_init;
-        }
-    }
-    transportSetup(n);
-    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport);
+    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport.uv);
     if (rv != 0) {
         etcfsErrmsgf(errmsg, "raft_uv_init(%s): %s", cfg->dir,
                      n->io.errmsg[0] != '\0' ? n->io.errmsg
@@ -1034,10 +317,10 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         goto err_after_raft_init;
     }
     n->tick.data = n;
-    (void)uv_timer_init(loop, &n->nudge_timer); /* cannot fail after tick */
-    n->nudge_timer.data = n;
-    (void)uv_timer_init(loop, &n->nudge_again);
-    n->nudge_again.data = n;
+    (void)uv_timer_init(loop, &n->notice_timer); /* cannot fail after tick */
+    n->notice_timer.data = n;
+    (void)uv_timer_init(loop, &n->notice_again);
+    n->notice_again.data = n;
     (void)uv_check_init(loop, &n->batch_check);
     n->batch_check.data = n;
     *out = n;
@@ -1050,7 +333,7 @@ err_after_raft_init:
 err_after_io_init:
     raft_uv_close(&n->io);
 err_after_transport_init:
-    raft_uv_tcp_close(&n->tcp);
+    transportClose(&n->transport);
 err_after_alloc:
     free(n);
     return rv;
@@ -1103,8 +386,8 @@ int nodeStart(struct node *n, char *errmsg)
     if (rv != 0) {
         /* raft only says "I/O error" when the peer address cannot be
          * listened on (e.g. in use): the transport knows why */
-        const char *why = n->transport.errmsg[0] != '\0'
-                              ? n->transport.errmsg
+        const char *why = n->transport.uv.errmsg[0] != '\0'
+                              ? n->transport.uv.errmsg
                           : n->io.errmsg[0] != '\0' ? n->io.errmsg
                           : raft_errmsg(&n->raft)[0] != '\0'
                               ? raft_errmsg(&n->raft)
@@ -1121,7 +404,7 @@ int nodeStart(struct node *n, char *errmsg)
         return rv == RAFT_CORRUPT ? ETCFS_CORRUPT : ETCFS_IO;
     }
     n->started = true;
-    (void)uv_check_start(&n->batch_check, batchCheckCb);
+    proposeStart(n);
     rv = uv_timer_start(&n->tick, tickCb, NODE__TICK_MS, NODE__TICK_MS);
     if (rv != 0) {
         etcfsErrmsgf(errmsg, "uv_timer_start(): %s", uv_strerror(rv));
@@ -1148,7 +431,7 @@ void nodeDestroy(struct node *n)
         return;
     }
     raft_uv_close(&n->io);
-    raft_uv_tcp_close(&n->tcp);
+    transportClose(&n->transport);
     free(n->batch_bufs);
     free(n);
 }
@@ -1190,11 +473,11 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     n->close_data = data;
     readCancelAll(n, ETCFS_CANCELED);
     membershipCancelAll(n);
-    batchFlush(n); /* fails what raft has not seen: closing */
+    proposeFlush(n); /* fails what raft has not seen: closing */
     n->close_pending = 5;
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
-    uv_close((uv_handle_t *)&n->nudge_timer, tickCloseCb);
-    uv_close((uv_handle_t *)&n->nudge_again, tickCloseCb);
+    uv_close((uv_handle_t *)&n->notice_timer, tickCloseCb);
+    uv_close((uv_handle_t *)&n->notice_again, tickCloseCb);
     uv_close((uv_handle_t *)&n->batch_check, tickCloseCb);
     /* raft_close fails pending applies and barriers (their callbacks map
      * to ETCFS_CANCELED), closes io and transport, then calls back. */

@@ -1,5 +1,6 @@
 /* The node's private state, shared by the files of raft/ only (node.c,
- * fsm.c, read.c, membership.c). Loop thread only. */
+ * propose.c, publish.c, notice.c, fsm.c, read.c, membership.c). Loop
+ * thread only. */
 #ifndef ETCFS_NODE_INTERNAL_H
 #define ETCFS_NODE_INTERNAL_H
 
@@ -9,6 +10,7 @@
 #include "../src/core/error.h"
 #include "forward.h"
 #include "node.h"
+#include "transport.h"
 
 struct store_snapshot;
 
@@ -20,10 +22,7 @@ struct node
     struct node_hooks hooks;
     struct forward *fwd;
 
-    struct raft_uv_transport tcp;       /* raft_uv_tcp */
-    struct raft_uv_transport transport; /* tcp + TCP_NODELAY, for raft_uv */
-    raft_uv_accept_cb accept_cb;
-    raft_uv_transport_close_cb transport_close_cb;
+    struct transport transport; /* raft_uv_tcp + TCP_NODELAY (transport.c) */
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
@@ -35,15 +34,21 @@ struct node
     unsigned start_election_ms; /* 0 once a leader was known */
     bool was_leader;
     uint64_t cluster_id; /* replicated "cluster_id" meta, else computed */
+
+    /* Member records (publish.c). */
     uint64_t published_at; /* ms of the last publish attempt */
     bool published;
-
-    queue proposals; /* node_propose in flight, in index order */
+    struct forward_req publish_req;
+    bool publish_inflight;
+    char publish_body[1024];
     uint64_t meta_gen; /* bumped by every applied meta command or restore */
     uint64_t leader_urls_id; /* nodeLeaderClientUrls cache */
     uint64_t leader_urls_gen;
     char leader_urls[NODE_URL_SIZE];
-    /* Group commit (node.c): encoded commands waiting for the check phase. */
+
+    queue proposals; /* node_propose in flight, in index order (propose.c) */
+    /* Group commit (propose.c): encoded commands waiting for the check
+     * phase. */
     uv_check_t batch_check;
     struct raft_buffer *batch_bufs;
     unsigned batch_n;
@@ -71,20 +76,15 @@ struct node
     queue changes; /* node_change in flight */
     bool promoting;
     struct node_change auto_change;
-    struct forward_req publish_req;
-    bool publish_inflight;
-    char publish_body[1024];
 
-    /* Commit propagation (node.c): libraft tells followers about a new
-     * commit index only with the next append or heartbeat; when the leader
-     * goes idle with a commit the followers have not heard of, it sends
-     * them that heartbeat at once (etcd broadcasts the commit the same
-     * way). */
-    uv_timer_t nudge_timer;
-    bool nudge_armed;
-    raft_index nudged_commit;
-    uv_timer_t nudge_again; /* repeats: NODE__NUDGE_FIRST_MS << 2k */
-    unsigned nudge_round;
+    /* Commit notice (notice.c): the heartbeat libraft would send next, sent
+     * at once when the leader goes idle with a commit the followers have
+     * not heard of. */
+    uv_timer_t notice_timer;
+    bool notice_armed;
+    raft_index noticed_commit;
+    uv_timer_t notice_again; /* repeats: NOTICE__FIRST_MS << 2k */
+    unsigned notice_round;
 
     /* FSM snapshot in progress (fsm.c). */
     struct store_snapshot *snap;
@@ -100,18 +100,6 @@ struct node
 
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
-
-/* node.c: the entry (index, term) was applied with res (owned): completes
- * the proposal waiting for it, if this node made it. */
-void nodeProposeApplied(struct node *n, uint64_t index, uint64_t term,
-                        struct command_result *res);
-
-/* node.c: a command was applied on the leader. */
-void nodeNudgeArm(struct node *n);
-
-/* node.c: the client URLs a member published ("" if unknown). */
-void nodeMemberClientUrls(struct node *n, uint64_t id, char *buf,
-                          size_t size);
 
 /* read.c */
 void readOnApplied(struct node *n);

@@ -24,6 +24,7 @@
 
 #include "../src/lib/log.h"
 #include "node_internal.h"
+#include "publish.h"
 
 #define READ__TIMEOUT_MS 5000
 
@@ -197,7 +198,7 @@ static int pingStart(struct node *n)
             pingSkipped(n, s->id, now)) {
             continue;
         }
-        nodeMemberClientUrls(n, s->id, urls, sizeof urls);
+        publishedClientUrls(n, s->id, urls, sizeof urls);
         if (urls[0] == '\0') {
             continue;
         }
