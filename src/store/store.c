@@ -406,8 +406,8 @@ struct store_reader
     struct buf user;                 /* unescaped user key */
 };
 
-static void readerInit(struct store_reader *rd, struct store *s,
-                       const leveldb_readoptions_t *ro, int64_t latest)
+static void storeReaderInit(struct store_reader *rd, struct store *s,
+                            const leveldb_readoptions_t *ro, int64_t latest)
 {
     memset(rd, 0, sizeof *rd);
     rd->s = s;
@@ -415,7 +415,7 @@ static void readerInit(struct store_reader *rd, struct store *s,
     rd->latest = latest;
 }
 
-static void readerClose(struct store_reader *rd)
+static void storeReaderClose(struct store_reader *rd)
 {
     if (rd->it != NULL) {
         leveldb_iter_destroy(rd->it);
@@ -430,7 +430,7 @@ static void readerClose(struct store_reader *rd)
     memset(rd, 0, sizeof *rd);
 }
 
-static leveldb_iterator_t *readerIter(struct store_reader *rd)
+static leveldb_iterator_t *storeReaderIter(struct store_reader *rd)
 {
     if (rd->it == NULL) {
         rd->it = leveldb_create_iterator(rd->s->db, rd->ro);
@@ -491,9 +491,9 @@ static int readerGetLatest(struct store_reader *rd, const char *key,
 
 /* Newest version of key <= rev. *found is false when there is none or it
  * is a tombstone; otherwise out is filled (owned by the caller). */
-static int readerGet(struct store_reader *rd, const char *key, size_t len,
-                     int64_t rev, bool want_value, struct store_kv *out,
-                     bool *found, char *errmsg)
+static int storeReaderGet(struct store_reader *rd, const char *key, size_t len,
+                          int64_t rev, bool want_value, struct store_kv *out,
+                          bool *found, char *errmsg)
 {
     leveldb_iterator_t *it;
     struct mvcc_record rec;
@@ -626,7 +626,7 @@ static int readerSkipGroup(struct store_reader *rd)
     return 0;
 }
 
-/* readerCollect at the view's revision: walks the 'k' copies, one entry
+/* storeReaderCollect at the view's revision: walks the 'k' copies, one entry
  * per live key. */
 static int readerCollectLatest(struct store_reader *rd, const char *key,
                                size_t key_len, const char *end,
@@ -634,7 +634,7 @@ static int readerCollectLatest(struct store_reader *rd, const char *key,
                                struct store_kvs *out, int64_t *count,
                                char *errmsg)
 {
-    leveldb_iterator_t *it = readerIter(rd);
+    leveldb_iterator_t *it = storeReaderIter(rd);
     struct buf bound = {0};
     int rv = 0;
     if (mvccKeyIsFromKey(end, end_len)
@@ -697,10 +697,11 @@ static int readerCollectLatest(struct store_reader *rd, const char *key,
 
 /* Live keys of [key, end) at c->rev: counts them in *count and appends
  * those passing the filters (up to copy_limit) to out. */
-static int readerCollect(struct store_reader *rd, const char *key,
-                         size_t key_len, const char *end, size_t end_len,
-                         const struct store_collect *c, struct store_kvs *out,
-                         int64_t *count, char *errmsg)
+static int storeReaderCollect(struct store_reader *rd, const char *key,
+                              size_t key_len, const char *end, size_t end_len,
+                              const struct store_collect *c,
+                              struct store_kvs *out, int64_t *count,
+                              char *errmsg)
 {
     leveldb_iterator_t *it;
     struct buf bound = {0};
@@ -711,8 +712,8 @@ static int readerCollect(struct store_reader *rd, const char *key,
     if (end_len == 0) {
         struct store_kv kv;
         bool found;
-        rv = readerGet(rd, key, key_len, c->rev, c->want_value, &kv, &found,
-                       errmsg);
+        rv = storeReaderGet(rd, key, key_len, c->rev, c->want_value, &kv,
+                            &found, errmsg);
         if (rv != 0 || !found) {
             return rv;
         }
@@ -747,7 +748,7 @@ static int readerCollect(struct store_reader *rd, const char *key,
         rv = storeNomem(errmsg, "range");
         goto out;
     }
-    it = readerIter(rd);
+    it = storeReaderIter(rd);
     leveldb_iter_seek(it, rd->k.data, rd->k.len);
     while (leveldb_iter_valid(it)) {
         struct mvcc_record rec;
@@ -999,9 +1000,9 @@ static void storeRangeFinish(const struct store_range_req *req,
 }
 
 /* A range at revision rev through rd (checks done by the caller). */
-static int readerRange(struct store_reader *rd,
-                       const struct store_range_req *req, int64_t rev,
-                       struct store_range_resp *resp, char *errmsg)
+static int storeReaderRange(struct store_reader *rd,
+                            const struct store_range_req *req, int64_t rev,
+                            struct store_range_resp *resp, char *errmsg)
 {
     struct store_collect c;
     struct store_kvs kvs = {0};
@@ -1019,8 +1020,8 @@ static int readerRange(struct store_reader *rd,
         c.copy_limit = (size_t)req->limit + 1; /* one more for 'more' */
         c.stop_at_limit = req->no_count && !req->count_only;
     }
-    rv = readerCollect(rd, req->key, req->key_len, req->range_end,
-                       req->range_end_len, &c, &kvs, &count, errmsg);
+    rv = storeReaderCollect(rd, req->key, req->key_len, req->range_end,
+                            req->range_end_len, &c, &kvs, &count, errmsg);
     if (rv != 0) {
         storeKvsFree(&kvs);
         return rv;
@@ -1282,8 +1283,8 @@ struct store_apply
     char *errmsg;
 };
 
-static void applyBegin(struct store_apply *a, struct store *s,
-                       struct store_events *events, char *errmsg)
+static void storeApplyBegin(struct store_apply *a, struct store *s,
+                            struct store_events *events, char *errmsg)
 {
     memset(a, 0, sizeof *a);
     a->s = s;
@@ -1291,20 +1292,20 @@ static void applyBegin(struct store_apply *a, struct store *s,
     leveldb_writebatch_clear(a->batch);
     storeStateGet(s, &a->st);
     a->begin_rev = a->st.revision;
-    readerInit(&a->rd, s, s->ro, a->begin_rev);
+    storeReaderInit(&a->rd, s, s->ro, a->begin_rev);
     a->events = events;
     a->events_mark = events != NULL ? events->n_events : 0;
     a->errmsg = errmsg;
 }
 
-static void applyEnd(struct store_apply *a)
+static void storeApplyEnd(struct store_apply *a)
 {
     size_t i;
     for (i = 0; i < a->n_ov; i++) {
         storeKvClear(&a->ov[i].kv);
     }
     free(a->ov);
-    readerClose(&a->rd);
+    storeReaderClose(&a->rd);
     bufFree(&a->k);
     bufFree(&a->v);
 }
@@ -1312,8 +1313,8 @@ static void applyEnd(struct store_apply *a)
 /* Writes the batch with the applied position (even after a request-level
  * error, which drops the command's writes) and publishes the new state.
  * Returns rv, or the write's error. */
-static int applyFinish(struct store_apply *a, uint64_t index, uint64_t term,
-                       int rv)
+static int storeApplyFinish(struct store_apply *a, uint64_t index,
+                            uint64_t term, int rv)
 {
     struct store *s = a->s;
     int wrv;
@@ -1412,11 +1413,12 @@ static int applyLookup(struct store_apply *a, const char *key, size_t len,
         }
         return 0;
     }
-    return readerGet(&a->rd, key, len, a->begin_rev, true, out, found,
-                     a->errmsg);
+    return storeReaderGet(&a->rd, key, len, a->begin_rev, true, out, found,
+                          a->errmsg);
 }
 
-static int applyLeaseExists(struct store_apply *a, int64_t id, bool *exists)
+static int storeApplyLeaseExists(struct store_apply *a, int64_t id,
+                                 bool *exists)
 {
     char *err = NULL;
     size_t vlen;
@@ -1442,7 +1444,7 @@ static int applyLeaseExists(struct store_apply *a, int64_t id, bool *exists)
  * The apply thread notes the span deleted; once it holds enough keys the
  * daemon has a pool thread compact just that span (storeTidyRun). */
 
-static void tidyNote(struct store *s, const char *k, size_t len)
+static void storeTidyNote(struct store *s, const char *k, size_t len)
 {
     if (s->tidy_n == 0 ||
         mvccKeyCompare(k, len, s->tidy_lo.data, s->tidy_lo.len) < 0) {
@@ -1503,7 +1505,7 @@ static int applyWriteVersion(struct store_apply *a, const char *key,
     }
     if (rec->tombstone) {
         leveldb_writebatch_delete(a->batch, a->k.data, a->k.len);
-        tidyNote(a->s, a->k.data, a->k.len);
+        storeTidyNote(a->s, a->k.data, a->k.len);
     } else {
         if (mvccLatestEncode(&a->v, applyNewRev(a), a->sub, rec) != 0) {
             return storeNomem(a->errmsg, "write");
@@ -1515,8 +1517,8 @@ static int applyWriteVersion(struct store_apply *a, const char *key,
     return 0;
 }
 
-static int applyAttach(struct store_apply *a, int64_t lease, const char *key,
-                       size_t len, bool attach)
+static int storeApplyAttach(struct store_apply *a, int64_t lease,
+                            const char *key, size_t len, bool attach)
 {
     if (mvccKeyAttach(&a->k, lease, key, len) != 0) {
         return storeNomem(a->errmsg, "lease attach");
@@ -1558,7 +1560,8 @@ static int applyEvent(struct store_apply *a, int type,
 }
 
 /* Checks a put against the state before the command (etcd checkPut). */
-static int applyPutCheck(struct store_apply *a, const struct store_put_req *p)
+static int storeApplyPutCheck(struct store_apply *a,
+                              const struct store_put_req *p)
 {
     int rv = txnCheckPut(p);
     if (rv != 0) {
@@ -1566,7 +1569,7 @@ static int applyPutCheck(struct store_apply *a, const struct store_put_req *p)
     }
     if (p->lease != 0) {
         bool exists;
-        rv = applyLeaseExists(a, p->lease, &exists);
+        rv = storeApplyLeaseExists(a, p->lease, &exists);
         if (rv != 0) {
             return rv;
         }
@@ -1577,8 +1580,8 @@ static int applyPutCheck(struct store_apply *a, const struct store_put_req *p)
     if (p->ignore_value || p->ignore_lease) {
         struct store_kv kv;
         bool found;
-        rv = readerGet(&a->rd, p->key, p->key_len, a->begin_rev, false, &kv,
-                       &found, a->errmsg);
+        rv = storeReaderGet(&a->rd, p->key, p->key_len, a->begin_rev, false,
+                            &kv, &found, a->errmsg);
         if (rv != 0) {
             return rv;
         }
@@ -1591,9 +1594,9 @@ static int applyPutCheck(struct store_apply *a, const struct store_put_req *p)
     return 0;
 }
 
-/* One put (checked by applyPutCheck). resp may be NULL. */
-static int applyPut(struct store_apply *a, const struct store_put_req *p,
-                    struct store_put_resp *resp)
+/* One put (checked by storeApplyPutCheck). resp may be NULL. */
+static int storeApplyPutOp(struct store_apply *a, const struct store_put_req *p,
+                           struct store_put_resp *resp)
 {
     struct store_kv prev;
     struct store_kv kv;
@@ -1643,10 +1646,10 @@ static int applyPut(struct store_apply *a, const struct store_put_req *p,
 
     rv = applyWriteVersion(a, p->key, p->key_len, &rec);
     if (rv == 0 && found && prev.lease != 0 && prev.lease != rec.lease) {
-        rv = applyAttach(a, prev.lease, p->key, p->key_len, false);
+        rv = storeApplyAttach(a, prev.lease, p->key, p->key_len, false);
     }
     if (rv == 0 && rec.lease != 0 && (!found || prev.lease != rec.lease)) {
-        rv = applyAttach(a, rec.lease, p->key, p->key_len, true);
+        rv = storeApplyAttach(a, rec.lease, p->key, p->key_len, true);
     }
     if (rv == 0) {
         rv = applyEvent(a, STORE_EVENT_PUT, &kv, found ? &prev : NULL);
@@ -1692,9 +1695,9 @@ static int storeMergeCmp(const void *pa, const void *pb)
 
 /* Every live key of the range as the command sees it now, with values, in
  * key order (index state merged with the txn's own writes). */
-static int applyRangeAll(struct store_apply *a, const char *key,
-                         size_t key_len, const char *end, size_t end_len,
-                         struct store_kvs *out)
+static int storeApplyRangeAll(struct store_apply *a, const char *key,
+                              size_t key_len, const char *end, size_t end_len,
+                              struct store_kvs *out)
 {
     struct store_collect c;
     struct store_kvs base = {0};
@@ -1707,8 +1710,8 @@ static int applyRangeAll(struct store_apply *a, const char *key,
     memset(&c, 0, sizeof c);
     c.rev = a->begin_rev;
     c.want_value = true;
-    rv = readerCollect(&a->rd, key, key_len, end, end_len, &c, &base, &count,
-                       a->errmsg);
+    rv = storeReaderCollect(&a->rd, key, key_len, end, end_len, &c, &base,
+                            &count, a->errmsg);
     if (rv != 0) {
         goto out;
     }
@@ -1765,9 +1768,9 @@ out:
 }
 
 /* One delete-range. resp may be NULL. */
-static int applyDelete(struct store_apply *a,
-                       const struct store_delete_req *d,
-                       struct store_delete_resp *resp)
+static int storeApplyDeleteOp(struct store_apply *a,
+                              const struct store_delete_req *d,
+                              struct store_delete_resp *resp)
 {
     struct store_kvs kvs = {0};
     struct mvcc_record tomb;
@@ -1777,8 +1780,8 @@ static int applyDelete(struct store_apply *a,
     if (d->key_len == 0) {
         return ETCFS_KEY_EMPTY;
     }
-    rv = applyRangeAll(a, d->key, d->key_len, d->range_end, d->range_end_len,
-                       &kvs);
+    rv = storeApplyRangeAll(a, d->key, d->key_len, d->range_end,
+                            d->range_end_len, &kvs);
     if (rv != 0) {
         goto out;
     }
@@ -1794,7 +1797,8 @@ static int applyDelete(struct store_apply *a,
         kv.mod_revision = applyNewRev(a);
         rv = applyWriteVersion(a, prev->key, prev->key_len, &tomb);
         if (rv == 0 && prev->lease != 0) {
-            rv = applyAttach(a, prev->lease, prev->key, prev->key_len, false);
+            rv = storeApplyAttach(a, prev->lease, prev->key, prev->key_len,
+                                  false);
         }
         if (rv == 0) {
             rv = applyEvent(a, STORE_EVENT_DELETE, &kv, prev);
@@ -1833,19 +1837,19 @@ int storeApplyPut(struct store *s, uint64_t index, uint64_t term,
     if (resp != NULL) {
         memset(resp, 0, sizeof *resp);
     }
-    applyBegin(&a, s, events, errmsg);
-    rv = applyPutCheck(&a, req);
+    storeApplyBegin(&a, s, events, errmsg);
+    rv = storeApplyPutCheck(&a, req);
     if (rv == 0) {
-        rv = applyPut(&a, req, resp);
+        rv = storeApplyPutOp(&a, req, resp);
     }
     if (rv != 0) {
         storePutRespClear(resp);
     }
-    rv = applyFinish(&a, index, term, rv);
+    rv = storeApplyFinish(&a, index, term, rv);
     if (rv != 0) {
         storePutRespClear(resp);
     }
-    applyEnd(&a);
+    storeApplyEnd(&a);
     if (revision != NULL) {
         *revision = storeRevision(s);
     }
@@ -1863,16 +1867,16 @@ int storeApplyDeleteRange(struct store *s, uint64_t index, uint64_t term,
     if (resp != NULL) {
         memset(resp, 0, sizeof *resp);
     }
-    applyBegin(&a, s, events, errmsg);
-    rv = applyDelete(&a, req, resp);
+    storeApplyBegin(&a, s, events, errmsg);
+    rv = storeApplyDeleteOp(&a, req, resp);
     if (rv != 0) {
         storeDeleteRespClear(resp);
     }
-    rv = applyFinish(&a, index, term, rv);
+    rv = storeApplyFinish(&a, index, term, rv);
     if (rv != 0) {
         storeDeleteRespClear(resp);
     }
-    applyEnd(&a);
+    storeApplyEnd(&a);
     if (revision != NULL) {
         *revision = storeRevision(s);
     }
@@ -1901,8 +1905,9 @@ static int applyCompare(struct store_apply *a, const struct store_compare *c,
     if (c->range_end_len == 0) {
         struct store_kv kv;
         bool found;
-        rv = readerGet(&a->rd, c->key, c->key_len, a->begin_rev,
-                       c->target == STORE_CMP_VALUE, &kv, &found, a->errmsg);
+        rv = storeReaderGet(&a->rd, c->key, c->key_len, a->begin_rev,
+                            c->target == STORE_CMP_VALUE, &kv, &found,
+                            a->errmsg);
         if (rv != 0) {
             return rv;
         }
@@ -1916,8 +1921,9 @@ static int applyCompare(struct store_apply *a, const struct store_compare *c,
         memset(&col, 0, sizeof col);
         col.rev = a->begin_rev;
         col.want_value = c->target == STORE_CMP_VALUE;
-        rv = readerCollect(&a->rd, c->key, c->key_len, c->range_end,
-                           c->range_end_len, &col, &kvs, &count, a->errmsg);
+        rv = storeReaderCollect(&a->rd, c->key, c->key_len, c->range_end,
+                                c->range_end_len, &col, &kvs, &count,
+                                a->errmsg);
     }
     if (rv != 0) {
         storeKvsFree(&kvs);
@@ -1996,7 +2002,7 @@ static int applyTxnCheck(struct store_apply *a, const struct store_txn_req *t,
                 }
                 break;
             case STORE_OP_PUT:
-                rv = applyPutCheck(a, &ops[i].put);
+                rv = storeApplyPutCheck(a, &ops[i].put);
                 if (rv != 0) {
                     return rv;
                 }
@@ -2023,12 +2029,12 @@ static int applyRangeInTxn(struct store_apply *a,
     resp->revision = applyReadRev(a);
     if (req->revision > 0 || a->sub == 0) {
         int64_t rev = req->revision > 0 ? req->revision : a->begin_rev;
-        return readerRange(&a->rd, req, rev, resp, a->errmsg);
+        return storeReaderRange(&a->rd, req, rev, resp, a->errmsg);
     }
     {
         struct store_kvs kvs = {0};
-        rv = applyRangeAll(a, req->key, req->key_len, req->range_end,
-                           req->range_end_len, &kvs);
+        rv = storeApplyRangeAll(a, req->key, req->key_len, req->range_end,
+                                req->range_end_len, &kvs);
         if (rv != 0) {
             storeKvsFree(&kvs);
             return rv;
@@ -2065,10 +2071,11 @@ static int applyTxnOps(struct store_apply *a, const struct store_txn_req *t,
                 rv = applyRangeInTxn(a, &ops[i].range, &r->range);
                 break;
             case STORE_OP_PUT:
-                rv = applyPut(a, &ops[i].put, &r->put);
+                rv = storeApplyPutOp(a, &ops[i].put, &r->put);
                 break;
             case STORE_OP_DELETE:
-                rv = applyDelete(a, &ops[i].delete_range, &r->delete_range);
+                rv = storeApplyDeleteOp(a, &ops[i].delete_range,
+                                        &r->delete_range);
                 break;
             case STORE_OP_TXN:
                 r->txn = calloc(1, sizeof *r->txn);
@@ -2102,7 +2109,7 @@ int storeApplyTxn(struct store *s, uint64_t index, uint64_t term,
         resp = &local;
     }
     memset(resp, 0, sizeof *resp);
-    applyBegin(&a, s, events, errmsg);
+    storeApplyBegin(&a, s, events, errmsg);
     a.in_txn = true;
     rv = txnValidate(req, s->max_txn_ops);
     if (rv == 0) {
@@ -2118,12 +2125,12 @@ int storeApplyTxn(struct store *s, uint64_t index, uint64_t term,
     if (rv != 0) {
         storeTxnRespClear(resp);
     }
-    rv = applyFinish(&a, index, term, rv);
+    rv = storeApplyFinish(&a, index, term, rv);
     if (rv != 0 || resp == &local) {
         storeTxnRespClear(resp);
     }
     free(path.v);
-    applyEnd(&a);
+    storeApplyEnd(&a);
     if (revision != NULL) {
         *revision = storeRevision(s);
     }
@@ -2316,7 +2323,7 @@ int storeApplyCompact(struct store *s, uint64_t index, uint64_t term,
 {
     struct store_apply a;
     int rv = 0;
-    applyBegin(&a, s, NULL, errmsg);
+    storeApplyBegin(&a, s, NULL, errmsg);
     /* etcd kvstore.go compact: ErrFutureRev, then ErrCompacted. */
     if (rev > a.begin_rev) {
         rv = ETCFS_FUTURE_REV;
@@ -2325,8 +2332,8 @@ int storeApplyCompact(struct store *s, uint64_t index, uint64_t term,
     } else {
         a.st.compact_rev = rev;
     }
-    rv = applyFinish(&a, index, term, rv);
-    applyEnd(&a);
+    rv = storeApplyFinish(&a, index, term, rv);
+    storeApplyEnd(&a);
     if (rv != 0) {
         return rv;
     }
@@ -2347,13 +2354,13 @@ int storeApplyLeaseGrant(struct store *s, uint64_t index, uint64_t term,
     struct store_apply a;
     bool exists = false;
     int rv = 0;
-    applyBegin(&a, s, NULL, errmsg);
+    storeApplyBegin(&a, s, NULL, errmsg);
     if (id == 0 || ttl <= 0) {
         rv = ETCFS_INVALID;
     } else if (ttl > STORE__MAX_LEASE_TTL) {
         rv = ETCFS_LEASE_TTL_TOO_LARGE;
     } else {
-        rv = applyLeaseExists(&a, id, &exists);
+        rv = storeApplyLeaseExists(&a, id, &exists);
         if (rv == 0 && exists) {
             rv = ETCFS_LEASE_EXISTS;
         }
@@ -2367,8 +2374,8 @@ int storeApplyLeaseGrant(struct store *s, uint64_t index, uint64_t term,
             leveldb_writebatch_put(a.batch, a.k.data, a.k.len, v, sizeof v);
         }
     }
-    rv = applyFinish(&a, index, term, rv);
-    applyEnd(&a);
+    rv = storeApplyFinish(&a, index, term, rv);
+    storeApplyEnd(&a);
     return rv;
 }
 
@@ -2376,7 +2383,7 @@ int storeApplyLeaseGrant(struct store *s, uint64_t index, uint64_t term,
 static int applyLeaseKeys(struct store_apply *a, int64_t id,
                           struct store_kvs *keys)
 {
-    leveldb_iterator_t *it = readerIter(&a->rd);
+    leveldb_iterator_t *it = storeReaderIter(&a->rd);
     if (mvccKeyAttach(&a->k, id, NULL, 0) != 0) {
         return storeNomem(a->errmsg, "lease keys");
     }
@@ -2411,8 +2418,8 @@ int storeApplyLeaseRevoke(struct store *s, uint64_t index, uint64_t term,
     size_t i;
     int rv;
 
-    applyBegin(&a, s, events, errmsg);
-    rv = applyLeaseExists(&a, id, &exists);
+    storeApplyBegin(&a, s, events, errmsg);
+    rv = storeApplyLeaseExists(&a, id, &exists);
     if (rv == 0 && !exists) {
         rv = ETCFS_LEASE_NOTFOUND;
     }
@@ -2425,11 +2432,11 @@ int storeApplyLeaseRevoke(struct store *s, uint64_t index, uint64_t term,
         memset(&d, 0, sizeof d);
         d.key = keys.v[i].key;
         d.key_len = keys.v[i].key_len;
-        rv = applyDelete(&a, &d, NULL);
+        rv = storeApplyDeleteOp(&a, &d, NULL);
         if (rv == 0) {
             /* The delete dropped it if the key still had this lease; an
              * attachment left by anything else goes too. */
-            rv = applyAttach(&a, id, d.key, d.key_len, false);
+            rv = storeApplyAttach(&a, id, d.key, d.key_len, false);
         }
     }
     if (rv == 0) {
@@ -2440,8 +2447,8 @@ int storeApplyLeaseRevoke(struct store *s, uint64_t index, uint64_t term,
         }
     }
     storeKvsFree(&keys);
-    rv = applyFinish(&a, index, term, rv);
-    applyEnd(&a);
+    rv = storeApplyFinish(&a, index, term, rv);
+    storeApplyEnd(&a);
     if (revision != NULL) {
         *revision = storeRevision(s);
     }
@@ -2454,7 +2461,7 @@ int storeApplyMeta(struct store *s, uint64_t index, uint64_t term,
 {
     struct store_apply a;
     int rv = 0;
-    applyBegin(&a, s, NULL, errmsg);
+    storeApplyBegin(&a, s, NULL, errmsg);
     if (name_len == 0 || (value == NULL && value_len != 0)) {
         rv = ETCFS_INVALID;
     } else if (mvccKeyMeta(&a.k, name, name_len) != 0) {
@@ -2465,8 +2472,8 @@ int storeApplyMeta(struct store *s, uint64_t index, uint64_t term,
         leveldb_writebatch_put(a.batch, a.k.data, a.k.len,
                                value != NULL ? value : "", value_len);
     }
-    rv = applyFinish(&a, index, term, rv);
-    applyEnd(&a);
+    rv = storeApplyFinish(&a, index, term, rv);
+    storeApplyEnd(&a);
     return rv;
 }
 
@@ -2475,9 +2482,9 @@ int storeApplyNoop(struct store *s, uint64_t index, uint64_t term,
 {
     struct store_apply a;
     int rv;
-    applyBegin(&a, s, NULL, errmsg);
-    rv = applyFinish(&a, index, term, 0);
-    applyEnd(&a);
+    storeApplyBegin(&a, s, NULL, errmsg);
+    rv = storeApplyFinish(&a, index, term, 0);
+    storeApplyEnd(&a);
     return rv;
 }
 
@@ -2560,9 +2567,9 @@ int storeRange(struct store *s, const struct store_range_req *req,
         rv = ETCFS_COMPACTED;
     }
     if (rv == 0) {
-        readerInit(&rd, s, v.ro, v.rev);
-        rv = readerRange(&rd, req, rev, resp, errmsg);
-        readerClose(&rd);
+        storeReaderInit(&rd, s, v.ro, v.rev);
+        rv = storeReaderRange(&rd, req, rev, resp, errmsg);
+        storeReaderClose(&rd);
     } else {
         etcfsErrmsgf(errmsg, "range at %lld: %s", (long long)rev,
                      etcfsStrerror(rv));
@@ -2582,7 +2589,7 @@ static int historyEvent(struct store_reader *rd, const char *key, size_t len,
                         int64_t rev, int64_t sub, bool with_prev,
                         struct store_event *e, char *errmsg)
 {
-    leveldb_iterator_t *it = readerIter(rd);
+    leveldb_iterator_t *it = storeReaderIter(rd);
     struct mvcc_record rec;
     size_t klen;
     size_t vlen;
@@ -2680,7 +2687,7 @@ int storeHistory(struct store *s, int64_t from_rev, int64_t to_rev,
     if (rv != 0) {
         return rv;
     }
-    readerInit(&rd, s, v.ro, v.rev);
+    storeReaderInit(&rd, s, v.ro, v.rev);
     if (to_rev <= 0 || to_rev > v.rev) {
         to_rev = v.rev;
     }
@@ -2746,7 +2753,7 @@ out:
     if (it != NULL) {
         leveldb_iter_destroy(it);
     }
-    readerClose(&rd);
+    storeReaderClose(&rd);
     storeViewClose(s, &v);
     bufFree(&k);
     if (rv != 0) {
@@ -2874,7 +2881,7 @@ int storeLeaseKeys(struct store *s, int64_t id, char ***keys,
     memset(&a, 0, sizeof a);
     a.s = s;
     a.errmsg = errmsg;
-    readerInit(&a.rd, s, v.ro, v.rev);
+    storeReaderInit(&a.rd, s, v.ro, v.rev);
     rv = storeLeaseGet(s, id, &lease, errmsg);
     if (rv == 0) {
         rv = applyLeaseKeys(&a, id, &list);
@@ -2897,7 +2904,7 @@ int storeLeaseKeys(struct store *s, int64_t id, char ***keys,
         }
     }
     storeKvsFree(&list);
-    readerClose(&a.rd);
+    storeReaderClose(&a.rd);
     bufFree(&a.k);
     storeViewClose(s, &v);
     return rv;
