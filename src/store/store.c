@@ -49,12 +49,14 @@
  *   watch to start at the compacted revision) still sees the delete. The
  *   progress is recorded, and an interrupted cleanup resumes at open.
  * - Snapshots: a pinned LevelDB snapshot is serialized on any thread as
- *   "ETCFSNP1", u32 format 1, u64 applied index, term, revision, compacted
+ *   "ETCFSNP1", u32 format 2, u64 applied index, term, revision, compacted
  *   revision, key count, then (u32 klen, u32 vlen, key, value)* for every
- *   LevelDB key, then a CRC-32 of all that (integers big-endian). Restore
- *   verifies everything first, then drops the state record (so a crash
- *   midway leaves a store at applied index 0 that Raft restores again),
- *   deletes every key, writes the records and the state record last. */
+ *   LevelDB key but the 'k' copies (format 1 carried them too; restore
+ *   reads both and rebuilds the copies from the index), then a CRC-32 of
+ *   all that (integers big-endian). Restore verifies everything first, then
+ *   drops the state record (so a crash midway leaves a store at applied
+ *   index 0 that Raft restores again), deletes every key, writes the
+ *   records and the state record last. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>

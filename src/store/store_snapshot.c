@@ -155,9 +155,6 @@ int storeSnapshotEncode(struct store_snapshot *snap,
     return 0;
 }
 
-/* Checks an encoded snapshot end to end: magic, format, CRC, every record
- * inside the buffer, and the state record agreeing with the header. Fills
- * st from the header. */
 /* Length, magic and format of an encoded snapshot. */
 static int snapshotHeaderCheck(const void *buf, size_t len, char *errmsg)
 {
@@ -179,6 +176,9 @@ static int snapshotHeaderCheck(const void *buf, size_t len, char *errmsg)
     return 0;
 }
 
+/* Checks an encoded snapshot end to end: magic, format, CRC, every record
+ * inside the buffer, and the state record agreeing with the header. Fills
+ * st from the header. */
 static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
                          char *errmsg)
 {
