@@ -97,13 +97,19 @@ struct store_kv *storeKvsPush(struct store_kvs *a)
     return &a->v[a->n++];
 }
 
-void storeKvsFree(struct store_kvs *a)
+/* Clears the n kvs of v and frees v (which may be NULL when n is 0). */
+static void storeKvArrayFree(struct store_kv *v, size_t n)
 {
     size_t i;
-    for (i = 0; i < a->n; i++) {
-        storeKvClear(&a->v[i]);
+    for (i = 0; i < n; i++) {
+        storeKvClear(&v[i]);
     }
-    free(a->v);
+    free(v);
+}
+
+void storeKvsFree(struct store_kvs *a)
+{
+    storeKvArrayFree(a->v, a->n);
     memset(a, 0, sizeof *a);
 }
 
@@ -111,14 +117,10 @@ void storeKvsFree(struct store_kvs *a)
 
 void storeRangeRespClear(struct store_range_resp *r)
 {
-    size_t i;
     if (r == NULL) {
         return;
     }
-    for (i = 0; i < r->n_kvs; i++) {
-        storeKvClear(&r->kvs[i]);
-    }
-    free(r->kvs);
+    storeKvArrayFree(r->kvs, r->n_kvs);
     memset(r, 0, sizeof *r);
 }
 
@@ -133,14 +135,10 @@ void storePutRespClear(struct store_put_resp *r)
 
 void storeDeleteRespClear(struct store_delete_resp *r)
 {
-    size_t i;
     if (r == NULL) {
         return;
     }
-    for (i = 0; i < r->n_prev_kvs; i++) {
-        storeKvClear(&r->prev_kvs[i]);
-    }
-    free(r->prev_kvs);
+    storeKvArrayFree(r->prev_kvs, r->n_prev_kvs);
     memset(r, 0, sizeof *r);
 }
 
@@ -181,20 +179,6 @@ void storeTxnRespClear(struct store_txn_resp *r)
     memset(r, 0, sizeof *r);
 }
 
-void storeEventsClear(struct store_events *ev)
-{
-    size_t i;
-    if (ev == NULL) {
-        return;
-    }
-    for (i = 0; i < ev->n_events; i++) {
-        storeKvClear(&ev->events[i].kv);
-        storeKvClear(&ev->events[i].prev_kv);
-    }
-    free(ev->events);
-    memset(ev, 0, sizeof *ev);
-}
-
 /* Frees the events after 'mark' (a rolled back command's). */
 void storeEventsTruncate(struct store_events *ev, size_t mark)
 {
@@ -204,6 +188,16 @@ void storeEventsTruncate(struct store_events *ev, size_t mark)
         storeKvClear(&ev->events[i].prev_kv);
     }
     ev->n_events = mark;
+}
+
+void storeEventsClear(struct store_events *ev)
+{
+    if (ev == NULL) {
+        return;
+    }
+    storeEventsTruncate(ev, 0);
+    free(ev->events);
+    memset(ev, 0, sizeof *ev);
 }
 
 struct store_event *storeEventsPush(struct store_events *ev)
