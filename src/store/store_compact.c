@@ -108,7 +108,6 @@ int storeCompactCleanup(struct store *s, char *errmsg)
         leveldb_iter_seek(it, k.data, k.len);
         done = true;
         for (; leveldb_iter_valid(it); leveldb_iter_next(it)) {
-            struct store_kv *slot;
             int64_t rev;
             int64_t sub;
             size_t klen;
@@ -132,15 +131,10 @@ int storeCompactCleanup(struct store *s, char *errmsg)
                 break;
             }
             v = leveldb_iter_value(it, &vlen);
-            slot = storeKvsPush(&keys);
-            if (slot == NULL || (slot->key = storeDup(v, vlen)) == NULL) {
-                if (slot != NULL) {
-                    keys.n--;
-                }
+            if (storeKvsPushKey(&keys, v, vlen) != 0) {
                 rv = storeNomem(errmsg, "compact");
                 break;
             }
-            slot->key_len = vlen;
             if (rev < target) {
                 leveldb_writebatch_delete(s->batch, rk, klen);
                 ops++;

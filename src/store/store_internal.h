@@ -155,6 +155,12 @@ int storeKvFill(struct store_kv *kv, const char *key, size_t key_len,
                 bool want_value);
 /* A zeroed slot at the end of a (owned by a), or NULL. */
 struct store_kv *storeKvsPush(struct store_kvs *a);
+/* Appends a kv holding only a copy of key, or a storeKvFill of the record;
+ * 0 or ETCFS_NOMEM (then a holds what it held before). */
+int storeKvsPushKey(struct store_kvs *a, const char *key, size_t len);
+int storeKvsPushFill(struct store_kvs *a, const char *key, size_t key_len,
+                     int64_t mod_revision, const struct mvcc_record *rec,
+                     bool want_value);
 void storeKvsFree(struct store_kvs *a);
 /* Frees the events after 'mark' (a rolled back command's). */
 void storeEventsTruncate(struct store_events *ev, size_t mark);

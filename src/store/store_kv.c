@@ -107,6 +107,34 @@ static void storeKvArrayFree(struct store_kv *v, size_t n)
     free(v);
 }
 
+int storeKvsPushKey(struct store_kvs *a, const char *key, size_t len)
+{
+    struct store_kv *slot = storeKvsPush(a);
+    if (slot == NULL || (slot->key = storeDup(key, len)) == NULL) {
+        if (slot != NULL) {
+            a->n--;
+        }
+        return ETCFS_NOMEM;
+    }
+    slot->key_len = len;
+    return 0;
+}
+
+int storeKvsPushFill(struct store_kvs *a, const char *key, size_t key_len,
+                     int64_t mod_revision, const struct mvcc_record *rec,
+                     bool want_value)
+{
+    struct store_kv *slot = storeKvsPush(a);
+    if (slot == NULL ||
+        storeKvFill(slot, key, key_len, mod_revision, rec, want_value) != 0) {
+        if (slot != NULL) {
+            a->n--;
+        }
+        return ETCFS_NOMEM;
+    }
+    return 0;
+}
+
 void storeKvsFree(struct store_kvs *a)
 {
     storeKvArrayFree(a->v, a->n);

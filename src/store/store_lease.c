@@ -54,21 +54,14 @@ static int applyLeaseKeys(struct store_apply *a, int64_t id,
     }
     for (leveldb_iter_seek(it, a->k.data, a->k.len); leveldb_iter_valid(it);
          leveldb_iter_next(it)) {
-        struct store_kv *slot;
         size_t klen;
         const char *k = leveldb_iter_key(it, &klen);
         if (klen < a->k.len || memcmp(k, a->k.data, a->k.len) != 0) {
             break;
         }
-        slot = storeKvsPush(keys);
-        if (slot == NULL ||
-            (slot->key = storeDup(k + a->k.len, klen - a->k.len)) == NULL) {
-            if (slot != NULL) {
-                keys->n--;
-            }
+        if (storeKvsPushKey(keys, k + a->k.len, klen - a->k.len) != 0) {
             return storeNomem(a->errmsg, "lease keys");
         }
-        slot->key_len = klen - a->k.len;
     }
     return storeIterError(it, a->errmsg, "lease keys");
 }

@@ -241,7 +241,6 @@ static int readerCollectLatest(struct store_reader *rd, const char *key,
          leveldb_iter_next(it)) {
         struct mvcc_record rec;
         struct store_kv probe;
-        struct store_kv *slot;
         size_t klen;
         size_t vlen;
         int64_t rev;
@@ -269,12 +268,8 @@ static int readerCollectLatest(struct store_reader *rd, const char *key,
         if (!storeKvPasses(c, &probe)) {
             continue;
         }
-        slot = storeKvsPush(out);
-        if (slot == NULL || storeKvFill(slot, k + 1, klen - 1, rev, &rec,
-                                        c->want_value) != 0) {
-            if (slot != NULL) {
-                out->n--;
-            }
+        if (storeKvsPushFill(out, k + 1, klen - 1, rev, &rec,
+                             c->want_value) != 0) {
             rv = storeNomem(errmsg, "range");
             break;
         }
@@ -436,7 +431,6 @@ int storeReaderCollect(struct store_reader *rd, const char *key, size_t key_len,
         }
         {
             struct store_kv kv;
-            struct store_kv *slot;
             bufReset(&rd->user);
             if (mvccKeyIndexUserKey(&rd->user, rd->group.data,
                                     rd->group.len) != 0) {
@@ -448,13 +442,8 @@ int storeReaderCollect(struct store_reader *rd, const char *key, size_t key_len,
             if (!storeKvPasses(c, &kv)) {
                 continue;
             }
-            slot = storeKvsPush(out);
-            if (slot == NULL ||
-                storeKvFill(slot, rd->user.data, rd->user.len, best_rev, &rec,
-                            c->want_value) != 0) {
-                if (slot != NULL) {
-                    out->n--;
-                }
+            if (storeKvsPushFill(out, rd->user.data, rd->user.len, best_rev,
+                                 &rec, c->want_value) != 0) {
                 rv = storeNomem(errmsg, "range");
                 goto out;
             }
