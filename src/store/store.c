@@ -73,26 +73,37 @@
 
 /* ---- the state record, open and close ---- */
 
-int storeLoadState(struct store *s, char *errmsg)
+int storeStateRead(struct store *s, const leveldb_readoptions_t *ro,
+                   struct mvcc_state *st, char *errmsg)
 {
-    struct mvcc_state st;
     char *err = NULL;
     size_t vlen = 0;
-    char *v = leveldb_get(s->db, s->ro, MVCC_STATE_KEY, MVCC_STATE_KEY_LEN,
+    int rc;
+    char *v = leveldb_get(s->db, ro, MVCC_STATE_KEY, MVCC_STATE_KEY_LEN,
                           &vlen, &err);
     if (err != NULL) {
         return storeDbError(err, errmsg, "read state");
     }
     if (v == NULL) {
-        memset(&st, 0, sizeof st);
-        st.revision = 1; /* etcd: an empty store is at revision 1 */
-    } else {
-        int rc = mvccStateDecode(v, vlen, &st);
-        leveldb_free(v);
-        if (rc != 0) {
-            etcfsErrmsgf(errmsg, "read state: malformed state record");
-            return ETCFS_CORRUPT;
-        }
+        memset(st, 0, sizeof *st);
+        st->revision = 1; /* etcd: an empty store is at revision 1 */
+        return 0;
+    }
+    rc = mvccStateDecode(v, vlen, st);
+    leveldb_free(v);
+    if (rc != 0) {
+        etcfsErrmsgf(errmsg, "read state: malformed state record");
+        return ETCFS_CORRUPT;
+    }
+    return 0;
+}
+
+int storeLoadState(struct store *s, char *errmsg)
+{
+    struct mvcc_state st;
+    int rv = storeStateRead(s, s->ro, &st, errmsg);
+    if (rv != 0) {
+        return rv;
     }
     atomic_store(&s->applied_index, st.applied_index);
     atomic_store(&s->applied_term, st.applied_term);

@@ -169,8 +169,11 @@ struct store_event *storeEventsPush(struct store_events *ev);
 
 /* ---- the store itself (store.c) ---- */
 
-/* Reads the state record into the counters (an empty store is at
- * revision 1). */
+/* The state record as read through ro (borrowed): a missing record is an
+ * empty store, at revision 1 (etcd), all else 0. */
+int storeStateRead(struct store *s, const leveldb_readoptions_t *ro,
+                   struct mvcc_state *st, char *errmsg);
+/* Reads the state record into the counters. */
 int storeLoadState(struct store *s, char *errmsg);
 /* The state as the counters hold it now. */
 void storeStateGet(struct store *s, struct mvcc_state *st);

@@ -466,31 +466,17 @@ void storeViewClose(struct store *s, struct store_view *v)
 int storeViewOpen(struct store *s, struct store_view *v, char *errmsg)
 {
     struct mvcc_state st;
-    char *err = NULL;
-    size_t vlen = 0;
-    char *val;
+    int rv;
     v->snap = leveldb_create_snapshot(s->db);
     v->ro = leveldb_readoptions_create();
     leveldb_readoptions_set_snapshot(v->ro, v->snap);
-    /* The state record of the snapshot itself: exactly its revision. */
-    val = leveldb_get(s->db, v->ro, MVCC_STATE_KEY, MVCC_STATE_KEY_LEN, &vlen,
-                      &err);
-    if (err != NULL) {
+    /* The state record of the snapshot itself: exactly its revision (1
+     * when empty, or a restore in progress). */
+    rv = storeStateRead(s, v->ro, &st, errmsg);
+    if (rv != 0) {
         storeViewClose(s, v);
-        return storeDbError(err, errmsg, "read state");
+        return rv;
     }
-    if (val == NULL) {
-        v->rev = 1; /* empty, or a restore in progress */
-        v->compact_rev = 0;
-        return 0;
-    }
-    if (mvccStateDecode(val, vlen, &st) != 0) {
-        leveldb_free(val);
-        storeViewClose(s, v);
-        etcfsErrmsgf(errmsg, "read state: malformed state record");
-        return ETCFS_CORRUPT;
-    }
-    leveldb_free(val);
     v->rev = st.revision;
     v->compact_rev = st.compact_rev;
     return 0;
