@@ -144,6 +144,18 @@ int storeWrite(struct store *s, leveldb_writebatch_t *b, char *errmsg,
     return 0;
 }
 
+/* Destroys the options, cache, filter and batch storeOpen creates around
+ * the database, in reverse order of creation. */
+static void storeOptionsDestroy(struct store *s)
+{
+    leveldb_writebatch_destroy(s->batch);
+    leveldb_writeoptions_destroy(s->wo);
+    leveldb_readoptions_destroy(s->ro);
+    leveldb_options_destroy(s->options);
+    leveldb_filterpolicy_destroy(s->filter);
+    leveldb_cache_destroy(s->cache);
+}
+
 int storeOpen(const char *path,
               const struct store_options *opts,
               struct store **out,
@@ -213,12 +225,7 @@ int storeOpen(const char *path,
 err_after_db_open:
     leveldb_close(s->db);
 err_after_options:
-    leveldb_writebatch_destroy(s->batch);
-    leveldb_writeoptions_destroy(s->wo);
-    leveldb_readoptions_destroy(s->ro);
-    leveldb_options_destroy(s->options);
-    leveldb_filterpolicy_destroy(s->filter);
-    leveldb_cache_destroy(s->cache);
+    storeOptionsDestroy(s);
 err_after_alloc:
     free(s->path);
     free(s);
@@ -231,12 +238,7 @@ void storeClose(struct store *s)
         return;
     }
     leveldb_close(s->db);
-    leveldb_writebatch_destroy(s->batch);
-    leveldb_writeoptions_destroy(s->wo);
-    leveldb_readoptions_destroy(s->ro);
-    leveldb_options_destroy(s->options);
-    leveldb_filterpolicy_destroy(s->filter);
-    leveldb_cache_destroy(s->cache);
+    storeOptionsDestroy(s);
     bufFree(&s->tidy_lo);
     bufFree(&s->tidy_hi);
     free(s->path);
