@@ -65,6 +65,17 @@ static void snapshotHeader(unsigned char *p, const struct mvcc_state *st)
     bufPutU64(p + 44, (uint64_t)st->key_count);
 }
 
+/* The state fields snapshotHeader wrote (compact_done is not among them). */
+static void snapshotHeaderDecode(const unsigned char *p, struct mvcc_state *st)
+{
+    st->applied_index = bufGetU64(p + 12);
+    st->applied_term = bufGetU64(p + 20);
+    st->revision = (int64_t)bufGetU64(p + 28);
+    st->compact_rev = (int64_t)bufGetU64(p + 36);
+    st->key_count = (int64_t)bufGetU64(p + 44);
+    st->compact_done = 0;
+}
+
 int storeSnapshotEncode(struct store_snapshot *snap,
                         void *(*alloc)(size_t), void **buf, size_t *len,
                         char *errmsg)
@@ -194,12 +205,7 @@ static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
         etcfsErrmsgf(errmsg, "snapshot: checksum mismatch");
         return ETCFS_CORRUPT;
     }
-    st->applied_index = bufGetU64(p + 12);
-    st->applied_term = bufGetU64(p + 20);
-    st->revision = (int64_t)bufGetU64(p + 28);
-    st->compact_rev = (int64_t)bufGetU64(p + 36);
-    st->key_count = (int64_t)bufGetU64(p + 44);
-    st->compact_done = 0;
+    snapshotHeaderDecode(p, st);
     for (off = STORE__SNAP_HEADER; off < len - 4;) {
         size_t klen;
         size_t vlen;
@@ -254,15 +260,16 @@ int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
                       uint64_t *term, int64_t *revision, int64_t *keys,
                       char *errmsg)
 {
-    const unsigned char *p = buf;
+    struct mvcc_state st;
     int rv = snapshotHeaderCheck(buf, len, errmsg);
     if (rv != 0) {
         return rv;
     }
-    *index = bufGetU64(p + 12);
-    *term = bufGetU64(p + 20);
-    *revision = (int64_t)bufGetU64(p + 28);
-    *keys = (int64_t)bufGetU64(p + 44);
+    snapshotHeaderDecode(buf, &st);
+    *index = st.applied_index;
+    *term = st.applied_term;
+    *revision = st.revision;
+    *keys = st.key_count;
     return 0;
 }
 
