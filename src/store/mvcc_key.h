@@ -1,6 +1,6 @@
 /* The LevelDB layout of the MVCC store: how keys, revisions, records, leases,
  * metadata and the store state are encoded as LevelDB keys and values. Pure:
- * no I/O, no LevelDB; used by store.c only (and its tests).
+ * no I/O, no LevelDB; used by the store files only (and their tests).
  *
  * Keyspaces (first byte of every LevelDB key):
  *   'a' id(8) key          -> ""       key attached to lease id

@@ -266,7 +266,7 @@ int storeOpen(const char *path,
               char *errmsg);
 void storeClose(struct store *s);
 
-/* Compacting the span of deleted keys (store.c "tidying after deletes").
+/* Compacting the span of deleted keys (why: store_tidy.c).
  * storeTidyTake (apply thread): true when at least STORE_TIDY_MIN keys were
  * deleted since the last take; t then owns the span until storeTidyRun
  * (any thread, blocks: the libuv pool) compacts it and frees t. */

@@ -1,7 +1,7 @@
 /* Txn rules that need no storage: compare evaluation (etcd's compareKV and
  * applyCompare), request validation (op count as etcd's checkTxnRequest,
  * duplicate keys as its checkIntervals, empty keys, ignore_* flags). Pure;
- * used by store.c on the apply thread. */
+ * used by store_apply.c and store_txn.c on the apply thread. */
 #ifndef ETCFS_TXN_H
 #define ETCFS_TXN_H
 
