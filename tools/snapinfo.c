@@ -1,7 +1,7 @@
 /* etcfs snapshot header reader for `etcfsctl snapshot status|restore`, and
  * the zlib-compatible CRC-32 used as the snapshot's HASH column. An etcfs
  * snapshot (the concatenated blobs of /v3/maintenance/snapshot, written by
- * src/store.c storeSnapshotEncode) starts with, big-endian:
+ * src/store/store_snapshot.c storeSnapshotEncode) starts with, big-endian:
  *   bytes  0-7   magic "ETCFSNP1"
  *   bytes  8-11  format version, uint32 (1)
  *   bytes 12-19  applied raft index, uint64

@@ -88,7 +88,7 @@ static void tidyAfterWorkCb(uv_work_t *w, int status)
 }
 
 /* After a command that deleted many keys: compact their span on the pool
- * (store.c, "tidying after deletes"). One at a time; spans deleted
+ * (src/store/store_tidy.c). One at a time; spans deleted
  * meanwhile go with the next command's check. */
 static void maybeTidy(struct daemon *d)
 {

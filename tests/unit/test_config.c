@@ -1,7 +1,9 @@
-/* Unit tests of src/config.c: defaults with no flags give a working
+/* Unit tests of src/core/config*.c: defaults with no flags give a working
  * single-node member, every source (config file, ETCFS_* environment,
  * command line) overrides the one below it, both flag syntaxes work, and
- * each mistake is refused with ETCFS_INVALID and a message that names it. */
+ * each mistake is refused with ETCFS_INVALID and a message that names it.
+ * Over 800 lines on purpose: one test file per module, independent tests
+ * over one flag table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,8 @@
-/* Unit tests of src/store.c: revisions, MVCC reads, ranges, txn, leases,
+/* Unit tests of src/store/: revisions, MVCC reads, ranges, txn, leases,
  * compaction, history, restart, snapshots, against a real LevelDB in a
- * temporary directory. Each test names the etcd behaviour it checks. */
+ * temporary directory. Each test names the etcd behaviour it checks.
+ * Over 800 lines on purpose: one test file per module (as canonical/raft's
+ * test/unit), made of independent tests that share one fixture. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* nftw, mkdtemp */
 #endif
