@@ -137,17 +137,28 @@ static void codecBytes(struct codec *c, const char **p, size_t *n)
 /* An array count; on decode allocates count elements of 'size' bytes in the
  * arena (bounded by what the input can hold: each element needs at least
  * one byte, so a forged count cannot make us allocate much). */
+/* An array's count; on decode it must fit what the input still holds.
+ * True when the caller has elements to allocate (decoding, no error). */
+static bool codecCount(struct codec *c, size_t count, uint64_t *n)
+{
+    *n = count;
+    codecU64(c, n);
+    if (c->err != 0 || c->mode != CODEC_DECODE) {
+        return false;
+    }
+    if (*n > c->len - c->pos) {
+        c->err = ETCFS_CORRUPT;
+        return false;
+    }
+    return true;
+}
+
 static void codecArray(struct codec *c, void **arr, size_t *count,
                        size_t size)
 {
-    uint64_t n = *count;
+    uint64_t n;
     struct arena_block *block;
-    codecU64(c, &n);
-    if (c->err != 0 || c->mode != CODEC_DECODE) {
-        return;
-    }
-    if (n > c->len - c->pos) {
-        c->err = ETCFS_CORRUPT;
+    if (!codecCount(c, *count, &n)) {
         return;
     }
     *count = (size_t)n;
@@ -163,6 +174,19 @@ static void codecArray(struct codec *c, void **arr, size_t *count,
     block->next = c->arena;
     c->arena = block;
     *arr = block->data;
+}
+
+/* File metadata; atime and ctime since command format 2. */
+static void codecAttr(struct codec *c, struct store_attr *a, bool times)
+{
+    codecU32(c, &a->mode);
+    codecU32(c, &a->uid);
+    codecU32(c, &a->gid);
+    codecI64(c, &a->mtime_ns);
+    if (times) {
+        codecI64(c, &a->atime_ns);
+        codecI64(c, &a->ctime_ns);
+    }
 }
 
 static void codecRange(struct codec *c, struct store_range_req *r)
@@ -189,14 +213,7 @@ static void codecPut(struct codec *c, struct store_put_req *p)
     codecBool(c, &p->prev_kv);
     codecBool(c, &p->ignore_value);
     codecBool(c, &p->ignore_lease);
-    codecU32(c, &p->attr.mode);
-    codecU32(c, &p->attr.uid);
-    codecU32(c, &p->attr.gid);
-    codecI64(c, &p->attr.mtime_ns);
-    if (c->format >= 2) {
-        codecI64(c, &p->attr.atime_ns);
-        codecI64(c, &p->attr.ctime_ns);
-    }
+    codecAttr(c, &p->attr, c->format >= 2);
 }
 
 static void codecDelete(struct codec *c, struct store_delete_req *d)
@@ -261,11 +278,20 @@ static void codecOps(struct codec *c, struct store_op **ops, size_t *n)
     }
 }
 
+/* A nested txn: false (and an error) past COMMAND__MAX_DEPTH levels. */
+static bool codecEnter(struct codec *c)
+{
+    if (++c->depth > COMMAND__MAX_DEPTH) {
+        c->err = ETCFS_CORRUPT;
+        return false;
+    }
+    return true;
+}
+
 static void codecTxn(struct codec *c, struct store_txn_req *t)
 {
     size_t i;
-    if (++c->depth > COMMAND__MAX_DEPTH) {
-        c->err = ETCFS_CORRUPT;
+    if (!codecEnter(c)) {
         return;
     }
     codecArray(c, (void **)&t->compares, &t->n_compares, sizeof *t->compares);
@@ -412,13 +438,8 @@ static void codecOwned(struct codec *c, char **p, size_t *n)
 static void codecOwnedArray(struct codec *c, void **arr, size_t *count,
                             size_t size)
 {
-    uint64_t n = *count;
-    codecU64(c, &n);
-    if (c->err != 0 || c->mode != CODEC_DECODE) {
-        return;
-    }
-    if (n > c->len - c->pos) {
-        c->err = ETCFS_CORRUPT;
+    uint64_t n;
+    if (!codecCount(c, *count, &n)) {
         return;
     }
     *count = 0; /* counts what the clear functions may free so far */
@@ -441,12 +462,7 @@ static void codecKv(struct codec *c, struct store_kv *kv)
     codecI64(c, &kv->mod_revision);
     codecI64(c, &kv->version);
     codecI64(c, &kv->lease);
-    codecU32(c, &kv->attr.mode);
-    codecU32(c, &kv->attr.uid);
-    codecU32(c, &kv->attr.gid);
-    codecI64(c, &kv->attr.mtime_ns);
-    codecI64(c, &kv->attr.atime_ns);
-    codecI64(c, &kv->attr.ctime_ns);
+    codecAttr(c, &kv->attr, true);
 }
 
 static void codecKvs(struct codec *c, struct store_kv **kvs, size_t *n)
@@ -460,6 +476,18 @@ static void codecKvs(struct codec *c, struct store_kv **kvs, size_t *n)
 
 static void codecTxnResp(struct codec *c, struct store_txn_resp *t);
 
+static void codecPutResp(struct codec *c, struct store_put_resp *r)
+{
+    codecBool(c, &r->has_prev);
+    codecKv(c, &r->prev_kv);
+}
+
+static void codecDeleteResp(struct codec *c, struct store_delete_resp *r)
+{
+    codecI64(c, &r->deleted);
+    codecKvs(c, &r->prev_kvs, &r->n_prev_kvs);
+}
+
 static void codecOpResp(struct codec *c, struct store_op_resp *r)
 {
     codecInt(c, &r->type);
@@ -471,13 +499,10 @@ static void codecOpResp(struct codec *c, struct store_op_resp *r)
             codecI64(c, &r->range.revision);
             break;
         case STORE_OP_PUT:
-            codecBool(c, &r->put.has_prev);
-            codecKv(c, &r->put.prev_kv);
+            codecPutResp(c, &r->put);
             break;
         case STORE_OP_DELETE:
-            codecI64(c, &r->delete_range.deleted);
-            codecKvs(c, &r->delete_range.prev_kvs,
-                     &r->delete_range.n_prev_kvs);
+            codecDeleteResp(c, &r->delete_range);
             break;
         case STORE_OP_TXN:
             if (c->mode == CODEC_DECODE) {
@@ -498,8 +523,7 @@ static void codecOpResp(struct codec *c, struct store_op_resp *r)
 static void codecTxnResp(struct codec *c, struct store_txn_resp *t)
 {
     size_t i;
-    if (++c->depth > COMMAND__MAX_DEPTH) {
-        c->err = ETCFS_CORRUPT;
+    if (!codecEnter(c)) {
         return;
     }
     codecBool(c, &t->succeeded);
@@ -529,13 +553,10 @@ static void resultFields(struct codec *c, struct command_result *r)
     }
     switch (r->type) {
         case COMMAND_PUT:
-            codecBool(c, &r->put.has_prev);
-            codecKv(c, &r->put.prev_kv);
+            codecPutResp(c, &r->put);
             break;
         case COMMAND_DELETE_RANGE:
-            codecI64(c, &r->delete_range.deleted);
-            codecKvs(c, &r->delete_range.prev_kvs,
-                     &r->delete_range.n_prev_kvs);
+            codecDeleteResp(c, &r->delete_range);
             break;
         case COMMAND_TXN:
             codecTxnResp(c, &r->txn);

@@ -33,6 +33,15 @@ typedef void *queue[2];
     }
 #define QUEUE_DATA(e, type, field) \
     ((type *)(void *)((char *)(e)-offsetof(type, field)))
+/* Moves every element of h to the end of n (h is left empty). */
+#define QUEUE_MOVE_ALL(h, n)                     \
+    do {                                         \
+        while (!QUEUE_IS_EMPTY(h)) {             \
+            queue *q__ = QUEUE_HEAD(h);          \
+            QUEUE_REMOVE(q__);                   \
+            QUEUE_PUSH((n), q__);                \
+        }                                        \
+    } while (0)
 #define QUEUE_FOREACH(q, h) \
     for ((q) = QUEUE__NEXT(h); (q) != (h); (q) = QUEUE__NEXT(q))
 

@@ -166,11 +166,7 @@ void watchHubNotify(struct watch_hub *h, const struct store_events *ev,
      * callback: a callback that frees its own watcher then only touches
      * a watcher already relinked. */
     QUEUE_INIT(&list);
-    while (!QUEUE_IS_EMPTY(&h->synced)) {
-        queue *q = QUEUE_HEAD(&h->synced);
-        QUEUE_REMOVE(q);
-        QUEUE_PUSH(&list, q);
-    }
+    QUEUE_MOVE_ALL(&h->synced, &list);
     while (!QUEUE_IS_EMPTY(&list)) {
         queue *q = QUEUE_HEAD(&list);
         struct watcher *w = QUEUE_DATA(q, struct watcher, link);
@@ -232,11 +228,7 @@ static void timerCb(uv_timer_t *t)
     struct watch_hub *h = t->data;
     queue list;
     QUEUE_INIT(&list);
-    while (!QUEUE_IS_EMPTY(&h->unsynced)) {
-        queue *q = QUEUE_HEAD(&h->unsynced);
-        QUEUE_REMOVE(q);
-        QUEUE_PUSH(&list, q);
-    }
+    QUEUE_MOVE_ALL(&h->unsynced, &list);
     while (!QUEUE_IS_EMPTY(&list)) {
         queue *q = QUEUE_HEAD(&list);
         struct watcher *w = QUEUE_DATA(q, struct watcher, link);
