@@ -285,14 +285,12 @@ static void queueRename(struct mount *m, struct dir_memo *dm,
     if (it == NULL) {
         return;
     }
-    it->rel2 = malloc(r->to_len + 1);
+    it->rel2 = mountMemDup(r->to, r->to_len);
     if (it->rel2 == NULL) {
         free(it->rel);
         free(it);
         return;
     }
-    memcpy(it->rel2, r->to, r->to_len);
-    it->rel2[r->to_len] = '\0';
     it->rel2_len = r->to_len;
     it->dir = r->dir;
     it->to_existed = r->to_existed;
@@ -419,13 +417,9 @@ void eventsEnqueue(struct mount *m, struct dir_memo *dm,
                                                  : MOUNT_DEFAULT_FILE_MODE;
                 it->size = (off_t)ev->kv.value_len;
                 if (S_ISLNK(it->mode)) {
-                    it->link = malloc(ev->kv.value_len + 1);
-                    if (it->link != NULL) {
-                        memcpy(it->link, ev->kv.value != NULL ? ev->kv.value
-                                                              : "",
-                               ev->kv.value_len);
-                        it->link[ev->kv.value_len] = '\0';
-                    }
+                    it->link = mountMemDup(
+                        ev->kv.value != NULL ? ev->kv.value : "",
+                        ev->kv.value_len);
                 }
                 replayPush(m, it);
             }

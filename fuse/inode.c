@@ -244,12 +244,10 @@ void inodeDropCaches(struct inode_table *t)
 static int inodeRekey(struct inode_table *t, struct inode *e, const char *rel,
                       size_t len)
 {
-    char *nrel = malloc(len + 1);
+    char *nrel = mountMemDup(rel, len);
     if (nrel == NULL) {
         return -1;
     }
-    memcpy(nrel, rel, len);
-    nrel[len] = '\0';
     unlinkRel(t, e);
     free(e->rel);
     e->rel = nrel;

@@ -245,6 +245,10 @@ void mountOpsTimerCb(uv_timer_t *t);
 
 /* ---- resolve.c: keys, store reads, stat, names (any FUSE thread) ---- */
 int64_t mountNowNs(void);
+/* A NUL-terminated copy of the len bytes at p (borrowed; a key or value
+ * may hold any byte): transferred, the caller frees it. NULL when out of
+ * memory. */
+char *mountMemDup(const char *p, size_t len);
 struct mount *fsMount(fuse_req_t req);
 bool mountIsReplay(struct mount *m, fuse_req_t req);
 /* Key bytes for rel (+ "/" when dir) into out; returns length or -1. */

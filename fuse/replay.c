@@ -43,16 +43,6 @@
 
 /* ---- items and the queue ---- */
 
-static char *dupn(const char *p, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, p, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 struct replay_item *replayItem(int kind, const char *rel, size_t len)
 {
     struct replay_item *it = calloc(1, sizeof *it);
@@ -60,7 +50,7 @@ struct replay_item *replayItem(int kind, const char *rel, size_t len)
         return NULL;
     }
     it->kind = kind;
-    it->rel = dupn(rel, len);
+    it->rel = mountMemDup(rel, len);
     it->rel_len = len;
     if (it->rel == NULL) {
         free(it);
@@ -469,13 +459,11 @@ static int dirFd(struct mount *m, const char *rel, size_t len)
     if (slot->rel != NULL) {
         dirDrop(slot);
     }
-    slot->rel = malloc(len + 1);
+    slot->rel = mountMemDup(rel, len);
     if (slot->rel == NULL) {
         close(fd);
         return -1;
     }
-    memcpy(slot->rel, rel, len);
-    slot->rel[len] = '\0';
     slot->len = len;
     slot->fd = fd;
     slot->ino = st.st_ino;

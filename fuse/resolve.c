@@ -19,6 +19,16 @@ int64_t mountNowNs(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+char *mountMemDup(const char *p, size_t len)
+{
+    char *d = malloc(len + 1);
+    if (d != NULL) {
+        memcpy(d, p, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
 struct mount *fsMount(fuse_req_t req)
 {
     return fuse_req_userdata(req);
