@@ -32,11 +32,7 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
             return;
         }
         if (rv == -1) {
-            if (fuse_reply_entry(req, &e) != 0) {
-                pthread_mutex_lock(&m->mu);
-                inodeForget(&m->inodes, e.ino, 1);
-                pthread_mutex_unlock(&m->mu);
-            }
+            fsSendEntry(req, m, &e, NULL);
             return;
         }
     } else if (m->linearizable) {

@@ -304,6 +304,11 @@ int fsNewChildRel(struct mount *m, fuse_ino_t parent, const char *name,
 void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
                   size_t len, const struct fs_target *t,
                   const struct fuse_file_info *fi);
+/* Sends e (borrowed), whose inode took one lookup reference for it (fi:
+ * a create); when the kernel dropped the reply, the reference is undone. */
+void fsSendEntry(fuse_req_t req, struct mount *m,
+                 const struct fuse_entry_param *e,
+                 const struct fuse_file_info *fi);
 void fsReplyAttr(fuse_req_t req, struct mount *m, const struct stat *st);
 double fsTimeout(struct mount *m, fuse_req_t req);
 /* Proposes cmd; returns 0 or an errno. */

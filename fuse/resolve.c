@@ -382,18 +382,19 @@ void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
     }
     e.attr_timeout = fsTimeout(m, req);
     e.entry_timeout = e.attr_timeout;
-    if (fi != NULL) {
-        if (fuse_reply_create(req, &e, fi) != 0) {
-            /* the kernel dropped it: undo our reference */
-            pthread_mutex_lock(&m->mu);
-            inodeForget(&m->inodes, e.ino, 1);
-            pthread_mutex_unlock(&m->mu);
-        }
-        return;
-    }
-    if (fuse_reply_entry(req, &e) != 0) {
+    fsSendEntry(req, m, &e, fi);
+}
+
+void fsSendEntry(fuse_req_t req, struct mount *m,
+                 const struct fuse_entry_param *e,
+                 const struct fuse_file_info *fi)
+{
+    int rv = fi != NULL ? fuse_reply_create(req, e, fi)
+                        : fuse_reply_entry(req, e);
+    if (rv != 0) {
+        /* the kernel dropped it: undo our reference */
         pthread_mutex_lock(&m->mu);
-        inodeForget(&m->inodes, e.ino, 1);
+        inodeForget(&m->inodes, e->ino, 1);
         pthread_mutex_unlock(&m->mu);
     }
 }
