@@ -226,12 +226,7 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
             fuse_reply_err(req, ENOENT);
             return;
         }
-        memset(&t, 0, sizeof t);
-        t.kind = FS_DIR;
-        n = mountKey(m, rel, len, true, key, sizeof key);
-        if (n > 0 && mountGetKv(m, key, (size_t)n, false, &t.kv) == 1) {
-            t.have_kv = true;
-        }
+        fsDirTarget(m, rel, len, &t);
         fsReplyEntry(req, m, rel, len, &t, NULL);
         fsTargetClear(&t);
         return;

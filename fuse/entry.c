@@ -84,20 +84,12 @@ void fsGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, ESTALE);
         return;
     }
-    memset(&t, 0, sizeof t);
     if (dir) {
         if (len > 0 && !mountDirExists(m, rel, len)) {
             fuse_reply_err(req, ENOENT);
             return;
         }
-        t.kind = FS_DIR;
-        if (len > 0) {
-            char key[MOUNT_KEY_MAX];
-            int n = mountKey(m, rel, len, true, key, sizeof key);
-            if (n > 0 && mountGetKv(m, key, (size_t)n, false, &t.kv) == 1) {
-                t.have_kv = true;
-            }
-        }
+        fsDirTarget(m, rel, len, &t);
     } else {
         int rv = fsResolve(m, rel, len, true, &t);
         if (rv == 0 && t.kind == FS_NONE) {

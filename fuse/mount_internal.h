@@ -284,6 +284,10 @@ struct fs_target
     bool gated;   /* resolved after the read gate, for a lookup */
 };
 void fsTargetClear(struct fs_target *t);
+/* rel as a directory (the caller knows it exists), with its marker's
+ * metadata when it has one (the root has none). */
+void fsDirTarget(struct mount *m, const char *rel, size_t len,
+                 struct fs_target *t);
 /* Resolves rel: as a directory (unless shadowed) or a file, with this
  * mount's uncommitted creates. 0 or an errno. */
 int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,

@@ -265,6 +265,19 @@ void fsTargetClear(struct fs_target *t)
     memset(t, 0, sizeof *t);
 }
 
+void fsDirTarget(struct mount *m, const char *rel, size_t len,
+                 struct fs_target *t)
+{
+    char key[MOUNT_KEY_MAX];
+    int n = mountKey(m, rel, len, true, key, sizeof key);
+    memset(t, 0, sizeof *t);
+    t->kind = FS_DIR;
+    if (n > 0 && len > 0 &&
+        mountGetKv(m, key, (size_t)n, false, &t->kv) == 1) {
+        t->have_kv = true;
+    }
+}
+
 int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
               struct fs_target *t)
 {
@@ -274,12 +287,7 @@ int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
     int rv;
     memset(t, 0, sizeof *t);
     if (!shadowed && mountDirExists(m, rel, len)) {
-        t->kind = FS_DIR;
-        n = mountKey(m, rel, len, true, key, sizeof key);
-        if (n > 0 && len > 0 &&
-            mountGetKv(m, key, (size_t)n, false, &t->kv) == 1) {
-            t->have_kv = true;
-        }
+        fsDirTarget(m, rel, len, t);
         return 0;
     }
     n = mountKey(m, rel, len, false, key, sizeof key);
