@@ -146,12 +146,8 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         fsGetattr(req, ino, fi);
         return;
     }
-    rv = fsResolve(m, rel, len, !dir, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, rel, len, !dir, &t);
     if (rv != 0) {
-        fsTargetClear(&t);
         fuse_reply_err(req, rv);
         return;
     }

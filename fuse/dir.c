@@ -299,10 +299,8 @@ void fsUnlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, 0); /* applied already: the event only */
         return;
     }
-    rv = fsResolve(m, rel, len, shadowed, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    } else if (rv == 0 && t.kind == FS_DIR) {
+    rv = fsResolveFound(m, rel, len, shadowed, &t);
+    if (rv == 0 && t.kind == FS_DIR) {
         rv = EISDIR;
     }
     if (rv == 0 && t.pending) {

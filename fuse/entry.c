@@ -40,10 +40,9 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
          * with EROFS where it is refused, not EIO at the lookup */
         gated = mountOpReadGate(m) == 0;
     }
-    rv = fsResolve(m, rel, len, shadowed, &t);
-    if (rv != 0 || t.kind == FS_NONE) {
-        fsTargetClear(&t);
-        fuse_reply_err(req, rv != 0 ? rv : ENOENT);
+    rv = fsResolveFound(m, rel, len, shadowed, &t);
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
         return;
     }
     t.gated = gated;
@@ -91,14 +90,10 @@ void fsGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
         fsDirTarget(m, rel, len, &t);
     } else {
-        int rv = fsResolve(m, rel, len, true, &t);
-        if (rv == 0 && t.kind == FS_NONE) {
-            /* committed nowhere yet, but open here (a create whose first
-             * flush is deferred keeps its pending inode) */
-            rv = ENOENT;
-        }
+        /* committed nowhere yet, but open here (a create whose first
+         * flush is deferred keeps its pending inode): fsResolve finds it */
+        int rv = fsResolveFound(m, rel, len, true, &t);
         if (rv != 0) {
-            fsTargetClear(&t);
             fuse_reply_err(req, rv);
             return;
         }

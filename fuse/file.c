@@ -91,10 +91,7 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             return;
         }
     }
-    rv = fsResolve(m, rel, len, true, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, rel, len, true, &t);
     h = rv == 0 ? handleNew(ino) : NULL;
     if (rv == 0 && h == NULL) {
         rv = ENOMEM;
@@ -156,11 +153,9 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     if (mountIsReplay(m, req)) {
-        /* a remote create surfacing: applied already, propose nothing */
-        rv = fsResolve(m, rel, len, true, &t);
-        if (rv == 0 && t.kind == FS_NONE) {
-            rv = ENOENT; /* deleted again since */
-        }
+        /* a remote create surfacing: applied already, propose nothing
+         * (ENOENT: deleted again since) */
+        rv = fsResolveFound(m, rel, len, true, &t);
         h = rv == 0 ? handleNew(0) : NULL;
         if (rv != 0 || h == NULL) {
             fsTargetClear(&t);

@@ -11,8 +11,25 @@
 #include "mount_internal.h"
 #include "path.h"
 
+/* Replies the entry of the symlink made at rel (by this request, or by
+ * the change the replay repeats); none_err when the store has nothing
+ * there now. */
+static void replyLinkEntry(fuse_req_t req, struct mount *m, const char *rel,
+                           size_t len, int none_err)
+{
+    struct fs_target t;
+    int rv = fsResolve(m, rel, len, true, &t);
+    if (rv != 0 || t.kind == FS_NONE) {
+        fsTargetClear(&t);
+        fuse_reply_err(req, rv != 0 ? rv : none_err);
+        return;
+    }
+    fsReplyEntry(req, m, rel, len, &t, NULL);
+    fsTargetClear(&t);
+}
+
 void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-                      const char *name)
+               const char *name)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
@@ -28,14 +45,7 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
         return;
     }
     if (mountIsReplay(m, req)) {
-        rv = fsResolve(m, rel, len, true, &t);
-        if (rv != 0 || t.kind == FS_NONE) {
-            fsTargetClear(&t);
-            fuse_reply_err(req, rv != 0 ? rv : ENOENT);
-            return;
-        }
-        fsReplyEntry(req, m, rel, len, &t, NULL);
-        fsTargetClear(&t);
+        replyLinkEntry(req, m, rel, len, ENOENT); /* ENOENT: deleted since */
         return;
     }
     if (!fsCanWrite(m, req)) {
@@ -71,14 +81,7 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
         fuse_reply_err(req, rv);
         return;
     }
-    rv = fsResolve(m, rel, len, true, &t);
-    if (rv != 0 || t.kind == FS_NONE) {
-        fsTargetClear(&t);
-        fuse_reply_err(req, rv != 0 ? rv : EIO);
-        return;
-    }
-    fsReplyEntry(req, m, rel, len, &t, NULL);
-    fsTargetClear(&t);
+    replyLinkEntry(req, m, rel, len, EIO); /* EIO: deleted again at once */
 }
 
 void fsReadlink(fuse_req_t req, fuse_ino_t ino)

@@ -292,6 +292,10 @@ void fsDirTarget(struct mount *m, const char *rel, size_t len,
  * mount's uncommitted creates. 0 or an errno. */
 int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
               struct fs_target *t);
+/* Same, for a name that must refer to something: nothing is ENOENT. On an
+ * error t holds nothing (no fsTargetClear needed). */
+int fsResolveFound(struct mount *m, const char *rel, size_t len, bool shadowed,
+                   struct fs_target *t);
 void fsTargetStat(struct mount *m, uint64_t ino, const struct fs_target *t,
                   struct stat *st);
 /* rel and kind of an inode (copied under mu); 0 or ESTALE. */

@@ -155,10 +155,7 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
-    rv = fsResolve(m, from, flen, fsh, &ft);
-    if (rv == 0 && ft.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, from, flen, fsh, &ft);
     if (rv == 0) {
         rv = fsResolve(m, to, tlen, tsh, &tt);
         if (rv == 0 && tt.kind != FS_NONE && (flags & RENAME_NOREPLACE)) {

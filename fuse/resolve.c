@@ -315,6 +315,19 @@ int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
     return 0;
 }
 
+int fsResolveFound(struct mount *m, const char *rel, size_t len, bool shadowed,
+                   struct fs_target *t)
+{
+    int rv = fsResolve(m, rel, len, shadowed, t);
+    if (rv == 0 && t->kind == FS_NONE) {
+        rv = ENOENT;
+    }
+    if (rv != 0) {
+        fsTargetClear(t);
+    }
+    return rv;
+}
+
 void fsTargetStat(struct mount *m, uint64_t ino, const struct fs_target *t,
                   struct stat *st)
 {
