@@ -205,12 +205,10 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
-    char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
     struct fs_target t;
-    struct command cmd;
-    int n;
+    struct store_attr attr;
     int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv == 0 && shadowed) {
         rv = EINVAL;
@@ -244,22 +242,8 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, rv);
         return;
     }
-    n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n < 0) {
-        fuse_reply_err(req, ENAMETOOLONG);
-        return;
-    }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.value = "";
-    cmd.put.attr.mode = S_IFDIR | (mode & 07777);
-    cmd.put.attr.uid = fuse_req_ctx(req)->uid;
-    cmd.put.attr.gid = fuse_req_ctx(req)->gid;
-    cmd.put.attr.mtime_ns = mountNowNs();
-    cmd.put.attr.ctime_ns = cmd.put.attr.mtime_ns;
-    rv = fsPropose(m, &cmd, NULL);
+    fsNewAttr(req, S_IFDIR | (mode & 07777), &attr);
+    rv = fsProposePut(m, rel, len, true, "", 0, 0, &attr);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
@@ -267,7 +251,7 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
     memset(&t, 0, sizeof t);
     t.kind = FS_DIR;
     t.have_kv = true; /* a marker with no key/value: just its metadata */
-    t.kv.attr = cmd.put.attr;
+    t.kv.attr = attr;
     fsReplyEntry(req, m, rel, len, &t, NULL);
 }
 

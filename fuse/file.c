@@ -205,11 +205,7 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
             return;
         }
     } else {
-        h->attr.mode = S_IFREG | (mode & 07777);
-        h->attr.uid = fuse_req_ctx(req)->uid;
-        h->attr.gid = fuse_req_ctx(req)->gid;
-        h->attr.mtime_ns = mountNowNs();
-        h->attr.ctime_ns = h->attr.mtime_ns;
+        fsNewAttr(req, S_IFREG | (mode & 07777), &h->attr);
         h->dirty = true; /* even empty: touch creates the key */
         t.kind = FS_FILE;
         t.pending = true;

@@ -33,12 +33,10 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
-    char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
     struct fs_target t;
-    struct command cmd;
-    int n;
+    struct store_attr attr;
     int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
         fuse_reply_err(req, rv);
@@ -57,26 +55,12 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     if (rv == 0 && t.kind != FS_NONE) {
         rv = EEXIST;
     }
-    n = mountKey(m, rel, len, false, key, sizeof key);
-    if (rv == 0 && n < 0) {
-        rv = ENAMETOOLONG;
-    }
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.value = link;
-    cmd.put.value_len = strlen(link);
-    cmd.put.attr.mode = S_IFLNK | 0777;
-    cmd.put.attr.uid = fuse_req_ctx(req)->uid;
-    cmd.put.attr.gid = fuse_req_ctx(req)->gid;
-    cmd.put.attr.mtime_ns = mountNowNs();
-    cmd.put.attr.ctime_ns = cmd.put.attr.mtime_ns;
-    rv = fsPropose(m, &cmd, NULL);
+    fsNewAttr(req, S_IFLNK | 0777, &attr);
+    rv = fsProposePut(m, rel, len, false, link, strlen(link), 0, &attr);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;

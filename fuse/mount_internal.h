@@ -321,6 +321,14 @@ void fsReplyAttr(fuse_req_t req, struct mount *m, const struct stat *st);
 double fsTimeout(struct mount *m, fuse_req_t req);
 /* Proposes cmd; returns 0 or an errno. */
 int fsPropose(struct mount *m, struct command *cmd, struct mount_result *res);
+/* Proposes a put of rel's key (dir: its marker) with value, lease and attr
+ * (borrowed for the call). 0 or an errno. */
+int fsProposePut(struct mount *m, const char *rel, size_t len, bool dir,
+                 const char *value, size_t value_len, int64_t lease,
+                 const struct store_attr *attr);
+/* The metadata of an entry req creates: mode (type and permissions), the
+ * caller's uid and gid, now as mtime and ctime. */
+void fsNewAttr(fuse_req_t req, mode_t mode, struct store_attr *a);
 bool fsCanWrite(struct mount *m, fuse_req_t req);
 int fsErrno(int etcfs_rv);
 

@@ -450,6 +450,38 @@ int fsPropose(struct mount *m, struct command *cmd, struct mount_result *res)
     return fsErrno(mountOpPropose(m, cmd, res != NULL ? res : &tmp));
 }
 
+int fsProposePut(struct mount *m, const char *rel, size_t len, bool dir,
+                 const char *value, size_t value_len, int64_t lease,
+                 const struct store_attr *attr)
+{
+    char key[MOUNT_KEY_MAX];
+    struct command cmd;
+    int n = mountKey(m, rel, len, dir, key, sizeof key);
+    if (n < 0) {
+        return ENAMETOOLONG;
+    }
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_PUT;
+    cmd.put.key = key;
+    cmd.put.key_len = (size_t)n;
+    cmd.put.value = value;
+    cmd.put.value_len = value_len;
+    cmd.put.lease = lease;
+    cmd.put.attr = *attr;
+    return fsPropose(m, &cmd, NULL);
+}
+
+void fsNewAttr(fuse_req_t req, mode_t mode, struct store_attr *a)
+{
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    memset(a, 0, sizeof *a);
+    a->mode = mode;
+    a->uid = ctx->uid;
+    a->gid = ctx->gid;
+    a->mtime_ns = mountNowNs();
+    a->ctime_ns = a->mtime_ns;
+}
+
 bool fsCanWrite(struct mount *m, fuse_req_t req)
 {
     return mountIsReplay(m, req) || atomic_load(&m->has_leader);
