@@ -319,7 +319,7 @@ void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
-    struct store_range_resp resp;
+    int under;
     int n;
     int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
@@ -343,17 +343,16 @@ void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, ENAMETOOLONG);
         return;
     }
-    rv = mountPrefixRange(m, key, (size_t)n, 2, 0, &resp);
+    rv = mountDirUnder(m, key, (size_t)n, &under);
     if (rv != 0) {
         fuse_reply_err(req, etcfsErrno(rv));
         return;
     }
-    if (resp.n_kvs == 0) {
+    if (under == MOUNT_DIR_NOTHING) {
         rv = ENOENT;
-    } else if (resp.n_kvs > 1 || resp.kvs[0].key_len != (size_t)n) {
+    } else if (under == MOUNT_DIR_ENTRIES) {
         rv = ENOTEMPTY;
     }
-    storeRangeRespClear(&resp);
     if (rv == 0) {
         rv = deleteKey(m, key, (size_t)n);
     }

@@ -265,6 +265,10 @@ int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
 int mountGetKv(struct mount *m, const char *key, size_t len, bool values,
                struct store_kv *kv);
 bool mountDirExists(struct mount *m, const char *rel, size_t len);
+/* What lies under a directory whose marker key is key (rel + "/"): no key,
+ * only the marker (an empty directory), or entries. 0 or ETCFS_*. */
+enum { MOUNT_DIR_NOTHING = 0, MOUNT_DIR_MARKER, MOUNT_DIR_ENTRIES };
+int mountDirUnder(struct mount *m, const char *key, size_t len, int *under);
 /* Fills st for a key's current state (file) or a directory. */
 void mountStatFile(const struct mount *m, uint64_t ino,
                    const struct store_kv *kv, struct stat *st);

@@ -170,17 +170,14 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         if (rv == 0 && ft.kind == FS_DIR && tt.kind == FS_DIR) {
             /* the destination must be empty (only its marker) */
             char key[MOUNT_KEY_MAX];
-            struct store_range_resp resp;
+            int under;
             int n = mountKey(m, to, tlen, true, key, sizeof key);
-            if (n >= 0 &&
-                mountPrefixRange(m, key, (size_t)n, 2, 0, &resp) == 0) {
-                if (resp.n_kvs > 1 ||
-                    (resp.n_kvs == 1 && resp.kvs[0].key_len != (size_t)n)) {
+            if (n >= 0 && mountDirUnder(m, key, (size_t)n, &under) == 0) {
+                if (under == MOUNT_DIR_ENTRIES) {
                     rv = ENOTEMPTY;
                 } else {
-                    to_dir_empty = resp.n_kvs == 1;
+                    to_dir_empty = under == MOUNT_DIR_MARKER;
                 }
-                storeRangeRespClear(&resp);
             }
         }
         if (rv == 0 && ft.kind == FS_DIR && tlen > flen &&

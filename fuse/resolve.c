@@ -142,6 +142,24 @@ bool mountDirExists(struct mount *m, const char *rel, size_t len)
     return found;
 }
 
+int mountDirUnder(struct mount *m, const char *key, size_t len, int *under)
+{
+    struct store_range_resp resp;
+    int rv = mountPrefixRange(m, key, len, 2, 0, &resp);
+    if (rv != 0) {
+        return rv;
+    }
+    if (resp.n_kvs == 0) {
+        *under = MOUNT_DIR_NOTHING;
+    } else if (resp.n_kvs > 1 || resp.kvs[0].key_len != len) {
+        *under = MOUNT_DIR_ENTRIES; /* the marker sorts first */
+    } else {
+        *under = MOUNT_DIR_MARKER;
+    }
+    storeRangeRespClear(&resp);
+    return 0;
+}
+
 static void setTime(struct timespec *ts, int64_t ns)
 {
     ts->tv_sec = ns / 1000000000LL;
