@@ -102,10 +102,7 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rv = handleFill(m, h, &t, trunc);
     }
     if (rv != 0) {
-        if (h != NULL) {
-            free(h->buf);
-            free(h);
-        }
+        handleFree(h);
         fsTargetClear(&t);
         fuse_reply_err(req, rv);
         return;
@@ -198,8 +195,7 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         /* exists already (no O_EXCL): like open with the given flags */
         rv = handleFill(m, h, &t, (fi->flags & O_TRUNC) != 0);
         if (rv != 0) {
-            free(h->buf);
-            free(h);
+            handleFree(h);
             fsTargetClear(&t);
             fuse_reply_err(req, rv);
             return;
@@ -224,8 +220,7 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
     }
     pthread_mutex_unlock(&m->mu);
     if (in == NULL) {
-        free(h->buf);
-        free(h);
+        handleFree(h);
         fsTargetClear(&t);
         fuse_reply_err(req, ENOMEM);
         return;
@@ -337,7 +332,6 @@ void fsRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     while (atomic_load(&h->readers) > 0) {
         sched_yield();
     }
-    free(h->buf);
-    free(h);
+    handleFree(h);
     fuse_reply_err(req, 0);
 }

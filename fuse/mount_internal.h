@@ -383,6 +383,9 @@ extern const struct fuse_lowlevel_ops mountFsOps;
 
 /* ---- handle.c ---- */
 struct fs_handle *handleNew(uint64_t ino);
+/* Frees h (transferred; NULL is ignored) and its buffer: no inode links
+ * it (handleDetach first) and no reply reads its buffer. */
+void handleFree(struct fs_handle *h);
 int handleReserve(struct mount *m, struct fs_handle *h, size_t need);
 /* Links h to its inode (getattr sees uncommitted sizes) / unlinks it. */
 void handleAttach(struct mount *m, struct fs_handle *h);
