@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mount_internal.h"
+#include "path.h"
 
 static bool underPrefix(const struct mount *m, const char *key, size_t len)
 {
@@ -145,20 +146,12 @@ bool eventsRename(struct mount *m, const struct command *cmd,
     return r->from_len > 0 && r->to_len > 0;
 }
 
-static size_t parentOf(const char *rel, size_t len)
-{
-    while (len > 0 && rel[len - 1] != '/') {
-        len--;
-    }
-    return len > 0 ? len - 1 : 0;
-}
-
 /* Whether a watcher can be in the directory holding rel. */
 static bool watchable(struct mount *m, const char *rel, size_t len)
 {
     bool seen;
     pthread_mutex_lock(&m->mu);
-    seen = inodeDirSeen(&m->inodes, rel, parentOf(rel, len));
+    seen = inodeDirSeen(&m->inodes, rel, pathParentLen(rel, len));
     pthread_mutex_unlock(&m->mu);
     return seen;
 }
