@@ -101,7 +101,7 @@ void fsReadlink(fuse_req_t req, fuse_ino_t ino)
 }
 
 void fsLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-                   const char *newname)
+            const char *newname)
 {
     (void)ino;
     (void)newparent;
@@ -110,7 +110,7 @@ void fsLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 }
 
 void fsMknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-                    mode_t mode, dev_t rdev)
+             mode_t mode, dev_t rdev)
 {
     (void)parent;
     (void)name;

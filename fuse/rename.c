@@ -14,8 +14,8 @@
 /* Builds and proposes the rename txn: every key under the source moves to
  * the destination, the old ones are deleted, in one revision. */
 static int renameTxn(struct mount *m, const char *from, size_t from_len,
-                       bool from_dir, const char *to, size_t to_len,
-                       bool to_exists_dir)
+                     bool from_dir, const char *to, size_t to_len,
+                     bool to_exists_dir)
 {
     char fkey[MOUNT_KEY_MAX];
     char fend[MOUNT_KEY_MAX];
@@ -121,8 +121,7 @@ out:
 }
 
 void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
-                     fuse_ino_t newparent, const char *newname,
-                     unsigned int flags)
+              fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
     struct mount *m = fsMount(req);
     char from[MOUNT_REL_MAX];
@@ -197,7 +196,7 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
     }
     if (rv == 0) {
         rv = renameTxn(m, from, flen, ft.kind == FS_DIR, to, tlen,
-                         to_dir_empty);
+                       to_dir_empty);
     }
     fsTargetClear(&ft);
     fuse_reply_err(req, rv);

@@ -51,7 +51,7 @@ static int xattrTarget(struct mount *m, fuse_ino_t ino, struct fs_target *t,
 }
 
 void fsGetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-                       size_t size)
+                size_t size)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
@@ -146,7 +146,7 @@ static int setLease(struct mount *m, const char *rel, size_t len,
 }
 
 void fsSetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-                       const char *value, size_t size, int flags)
+                const char *value, size_t size, int flags)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
