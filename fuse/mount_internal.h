@@ -247,7 +247,7 @@ void mountOpsTimerCb(uv_timer_t *t);
 int64_t mountNowNs(void);
 /* A NUL-terminated copy of the len bytes at p (borrowed; a key or value
  * may hold any byte): transferred, the caller frees it. NULL when out of
- * memory. */
+ * memory. Any thread. */
 char *mountMemDup(const char *p, size_t len);
 struct mount *fsMount(fuse_req_t req);
 bool mountIsReplay(struct mount *m, fuse_req_t req);

@@ -1,7 +1,10 @@
-/* Names, keys and attributes for the handlers: a name's key, what a name
- * refers to in the store right now (plus this mount's uncommitted
- * creates), the stat a key or directory shows, entry replies and the
- * proposal helper. Any FUSE thread; store reads are thread-safe.
+/* What the handlers share: a name's key, what a name refers to in the
+ * store right now (plus this mount's uncommitted creates) and what lies
+ * under a directory, the stat a key or directory shows, entry replies
+ * (each takes one lookup reference, undone when the kernel drops the
+ * reply), a new entry's metadata and the proposal helpers. Any FUSE
+ * thread; store reads are thread-safe. mountMemDup, which the inode
+ * table, the apply hook and the replay use too, is pure.
  * Key <-> name rules: fuse/path.h. */
 #include <errno.h>
 #include <stdlib.h>
