@@ -110,14 +110,13 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct fs_handle *h =
         fi != NULL ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
     char rel[MOUNT_REL_MAX];
-    char key[MOUNT_KEY_MAX];
     size_t len;
     bool dir;
     struct fs_target t;
-    struct command cmd;
     struct store_attr na;
+    const char *value = "";
+    size_t value_len = 0;
     char *v = NULL;
-    int n;
     int rv = fsRelOf(m, ino, rel, &len, &dir);
     if (rv != 0) {
         fuse_reply_err(req, rv);
@@ -146,12 +145,8 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         fsGetattr(req, ino, fi);
         return;
     }
-    rv = fsResolve(m, rel, len, !dir, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, rel, len, !dir, &t);
     if (rv != 0) {
-        fsTargetClear(&t);
         fuse_reply_err(req, rv);
         return;
     }
@@ -177,14 +172,6 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         fsGetattr(req, ino, fi);
         return;
     }
-    n = mountKey(m, rel, len, dir, key, sizeof key);
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.attr = na;
-    cmd.put.lease = t.kv.lease;
-    cmd.put.value = "";
     if (!dir && (to_set & FUSE_SET_ATTR_SIZE)) {
         size_t sz = (size_t)attr->st_size;
         if (sz > m->max_value) {
@@ -199,13 +186,13 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
             return;
         }
         memcpy(v, t.kv.value, sz < t.kv.value_len ? sz : t.kv.value_len);
-        cmd.put.value = v;
-        cmd.put.value_len = sz;
+        value = v;
+        value_len = sz;
     } else if (!dir) {
-        cmd.put.value = t.kv.value != NULL ? t.kv.value : "";
-        cmd.put.value_len = t.kv.value_len;
+        value = t.kv.value != NULL ? t.kv.value : "";
+        value_len = t.kv.value_len;
     }
-    rv = fsPropose(m, &cmd, NULL);
+    rv = fsProposePut(m, rel, len, dir, value, value_len, t.kv.lease, &na);
     free(v);
     fsTargetClear(&t);
     if (rv != 0) {

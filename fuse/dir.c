@@ -205,12 +205,10 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
-    char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
     struct fs_target t;
-    struct command cmd;
-    int n;
+    struct store_attr attr;
     int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv == 0 && shadowed) {
         rv = EINVAL;
@@ -226,12 +224,7 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
             fuse_reply_err(req, ENOENT);
             return;
         }
-        memset(&t, 0, sizeof t);
-        t.kind = FS_DIR;
-        n = mountKey(m, rel, len, true, key, sizeof key);
-        if (n > 0 && mountGetKv(m, key, (size_t)n, false, &t.kv) == 1) {
-            t.have_kv = true;
-        }
+        fsDirTarget(m, rel, len, &t);
         fsReplyEntry(req, m, rel, len, &t, NULL);
         fsTargetClear(&t);
         return;
@@ -249,22 +242,8 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, rv);
         return;
     }
-    n = mountKey(m, rel, len, true, key, sizeof key);
-    if (n < 0) {
-        fuse_reply_err(req, ENAMETOOLONG);
-        return;
-    }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.value = "";
-    cmd.put.attr.mode = S_IFDIR | (mode & 07777);
-    cmd.put.attr.uid = fuse_req_ctx(req)->uid;
-    cmd.put.attr.gid = fuse_req_ctx(req)->gid;
-    cmd.put.attr.mtime_ns = mountNowNs();
-    cmd.put.attr.ctime_ns = cmd.put.attr.mtime_ns;
-    rv = fsPropose(m, &cmd, NULL);
+    fsNewAttr(req, S_IFDIR | (mode & 07777), &attr);
+    rv = fsProposePut(m, rel, len, true, "", 0, 0, &attr);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
@@ -272,7 +251,7 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
     memset(&t, 0, sizeof t);
     t.kind = FS_DIR;
     t.have_kv = true; /* a marker with no key/value: just its metadata */
-    t.kv.attr = cmd.put.attr;
+    t.kv.attr = attr;
     fsReplyEntry(req, m, rel, len, &t, NULL);
 }
 
@@ -304,10 +283,8 @@ void fsUnlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, 0); /* applied already: the event only */
         return;
     }
-    rv = fsResolve(m, rel, len, shadowed, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    } else if (rv == 0 && t.kind == FS_DIR) {
+    rv = fsResolveFound(m, rel, len, shadowed, &t);
+    if (rv == 0 && t.kind == FS_DIR) {
         rv = EISDIR;
     }
     if (rv == 0 && t.pending) {
@@ -342,7 +319,7 @@ void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
-    struct store_range_resp resp;
+    int under;
     int n;
     int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
@@ -366,17 +343,16 @@ void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         fuse_reply_err(req, ENAMETOOLONG);
         return;
     }
-    rv = mountPrefixRange(m, key, (size_t)n, 2, 0, &resp);
+    rv = mountDirUnder(m, key, (size_t)n, &under);
     if (rv != 0) {
         fuse_reply_err(req, etcfsErrno(rv));
         return;
     }
-    if (resp.n_kvs == 0) {
+    if (under == MOUNT_DIR_NOTHING) {
         rv = ENOENT;
-    } else if (resp.n_kvs > 1 || resp.kvs[0].key_len != (size_t)n) {
+    } else if (under == MOUNT_DIR_ENTRIES) {
         rv = ENOTEMPTY;
     }
-    storeRangeRespClear(&resp);
     if (rv == 0) {
         rv = deleteKey(m, key, (size_t)n);
     }

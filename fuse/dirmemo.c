@@ -97,12 +97,10 @@ static struct dir_memo_entry *memoGet(struct dir_memo *dm, const char *rel,
     }
     e = memoSlot(dm, rel, len, rev, kind);
     if (e->rel == NULL) {
-        e->rel = malloc(len + 1);
+        e->rel = mountMemDup(rel, len);
         if (e->rel == NULL) {
             return NULL;
         }
-        memcpy(e->rel, rel, len);
-        e->rel[len] = '\0';
         e->len = len;
         e->rev = rev;
         e->kind = kind;

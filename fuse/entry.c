@@ -32,11 +32,7 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
             return;
         }
         if (rv == -1) {
-            if (fuse_reply_entry(req, &e) != 0) {
-                pthread_mutex_lock(&m->mu);
-                inodeForget(&m->inodes, e.ino, 1);
-                pthread_mutex_unlock(&m->mu);
-            }
+            fsSendEntry(req, m, &e, NULL);
             return;
         }
     } else if (m->linearizable) {
@@ -44,10 +40,9 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
          * with EROFS where it is refused, not EIO at the lookup */
         gated = mountOpReadGate(m) == 0;
     }
-    rv = fsResolve(m, rel, len, shadowed, &t);
-    if (rv != 0 || t.kind == FS_NONE) {
-        fsTargetClear(&t);
-        fuse_reply_err(req, rv != 0 ? rv : ENOENT);
+    rv = fsResolveFound(m, rel, len, shadowed, &t);
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
         return;
     }
     t.gated = gated;
@@ -88,29 +83,17 @@ void fsGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, ESTALE);
         return;
     }
-    memset(&t, 0, sizeof t);
     if (dir) {
         if (len > 0 && !mountDirExists(m, rel, len)) {
             fuse_reply_err(req, ENOENT);
             return;
         }
-        t.kind = FS_DIR;
-        if (len > 0) {
-            char key[MOUNT_KEY_MAX];
-            int n = mountKey(m, rel, len, true, key, sizeof key);
-            if (n > 0 && mountGetKv(m, key, (size_t)n, false, &t.kv) == 1) {
-                t.have_kv = true;
-            }
-        }
+        fsDirTarget(m, rel, len, &t);
     } else {
-        int rv = fsResolve(m, rel, len, true, &t);
-        if (rv == 0 && t.kind == FS_NONE) {
-            /* committed nowhere yet, but open here (a create whose first
-             * flush is deferred keeps its pending inode) */
-            rv = ENOENT;
-        }
+        /* committed nowhere yet, but open here (a create whose first
+         * flush is deferred keeps its pending inode): fsResolve finds it */
+        int rv = fsResolveFound(m, rel, len, true, &t);
         if (rv != 0) {
-            fsTargetClear(&t);
             fuse_reply_err(req, rv);
             return;
         }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mount_internal.h"
+#include "path.h"
 
 static bool underPrefix(const struct mount *m, const char *key, size_t len)
 {
@@ -145,20 +146,12 @@ bool eventsRename(struct mount *m, const struct command *cmd,
     return r->from_len > 0 && r->to_len > 0;
 }
 
-static size_t parentOf(const char *rel, size_t len)
-{
-    while (len > 0 && rel[len - 1] != '/') {
-        len--;
-    }
-    return len > 0 ? len - 1 : 0;
-}
-
 /* Whether a watcher can be in the directory holding rel. */
 static bool watchable(struct mount *m, const char *rel, size_t len)
 {
     bool seen;
     pthread_mutex_lock(&m->mu);
-    seen = inodeDirSeen(&m->inodes, rel, parentOf(rel, len));
+    seen = inodeDirSeen(&m->inodes, rel, pathParentLen(rel, len));
     pthread_mutex_unlock(&m->mu);
     return seen;
 }
@@ -285,14 +278,12 @@ static void queueRename(struct mount *m, struct dir_memo *dm,
     if (it == NULL) {
         return;
     }
-    it->rel2 = malloc(r->to_len + 1);
+    it->rel2 = mountMemDup(r->to, r->to_len);
     if (it->rel2 == NULL) {
         free(it->rel);
         free(it);
         return;
     }
-    memcpy(it->rel2, r->to, r->to_len);
-    it->rel2[r->to_len] = '\0';
     it->rel2_len = r->to_len;
     it->dir = r->dir;
     it->to_existed = r->to_existed;
@@ -419,13 +410,9 @@ void eventsEnqueue(struct mount *m, struct dir_memo *dm,
                                                  : MOUNT_DEFAULT_FILE_MODE;
                 it->size = (off_t)ev->kv.value_len;
                 if (S_ISLNK(it->mode)) {
-                    it->link = malloc(ev->kv.value_len + 1);
-                    if (it->link != NULL) {
-                        memcpy(it->link, ev->kv.value != NULL ? ev->kv.value
-                                                              : "",
-                               ev->kv.value_len);
-                        it->link[ev->kv.value_len] = '\0';
-                    }
+                    it->link = mountMemDup(
+                        ev->kv.value != NULL ? ev->kv.value : "",
+                        ev->kv.value_len);
                 }
                 replayPush(m, it);
             }

@@ -91,10 +91,7 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             return;
         }
     }
-    rv = fsResolve(m, rel, len, true, &t);
-    if (rv == 0 && t.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, rel, len, true, &t);
     h = rv == 0 ? handleNew(ino) : NULL;
     if (rv == 0 && h == NULL) {
         rv = ENOMEM;
@@ -105,10 +102,7 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rv = handleFill(m, h, &t, trunc);
     }
     if (rv != 0) {
-        if (h != NULL) {
-            free(h->buf);
-            free(h);
-        }
+        handleFree(h);
         fsTargetClear(&t);
         fuse_reply_err(req, rv);
         return;
@@ -156,11 +150,9 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     if (mountIsReplay(m, req)) {
-        /* a remote create surfacing: applied already, propose nothing */
-        rv = fsResolve(m, rel, len, true, &t);
-        if (rv == 0 && t.kind == FS_NONE) {
-            rv = ENOENT; /* deleted again since */
-        }
+        /* a remote create surfacing: applied already, propose nothing
+         * (ENOENT: deleted again since) */
+        rv = fsResolveFound(m, rel, len, true, &t);
         h = rv == 0 ? handleNew(0) : NULL;
         if (rv != 0 || h == NULL) {
             fsTargetClear(&t);
@@ -203,18 +195,13 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         /* exists already (no O_EXCL): like open with the given flags */
         rv = handleFill(m, h, &t, (fi->flags & O_TRUNC) != 0);
         if (rv != 0) {
-            free(h->buf);
-            free(h);
+            handleFree(h);
             fsTargetClear(&t);
             fuse_reply_err(req, rv);
             return;
         }
     } else {
-        h->attr.mode = S_IFREG | (mode & 07777);
-        h->attr.uid = fuse_req_ctx(req)->uid;
-        h->attr.gid = fuse_req_ctx(req)->gid;
-        h->attr.mtime_ns = mountNowNs();
-        h->attr.ctime_ns = h->attr.mtime_ns;
+        fsNewAttr(req, S_IFREG | (mode & 07777), &h->attr);
         h->dirty = true; /* even empty: touch creates the key */
         t.kind = FS_FILE;
         t.pending = true;
@@ -233,8 +220,7 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
     }
     pthread_mutex_unlock(&m->mu);
     if (in == NULL) {
-        free(h->buf);
-        free(h);
+        handleFree(h);
         fsTargetClear(&t);
         fuse_reply_err(req, ENOMEM);
         return;
@@ -346,7 +332,6 @@ void fsRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     while (atomic_load(&h->readers) > 0) {
         sched_yield();
     }
-    free(h->buf);
-    free(h);
+    handleFree(h);
     fuse_reply_err(req, 0);
 }

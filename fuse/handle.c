@@ -31,6 +31,14 @@ struct fs_handle *handleNew(uint64_t ino)
     return h;
 }
 
+void handleFree(struct fs_handle *h)
+{
+    if (h != NULL) {
+        free(h->buf);
+        free(h);
+    }
+}
+
 int handleReserve(struct mount *m, struct fs_handle *h, size_t need)
 {
     char *b;

@@ -74,40 +74,52 @@ struct inode *inodeFindRel(struct inode_table *t, const char *rel, size_t len,
     return e;
 }
 
+/* The first number from 'from' on that is not the root's and not in use. */
+static uint64_t inodeNumber(struct inode_table *t, uint64_t from)
+{
+    while (from <= FUSE_ROOT_ID || inodeFind(t, from) != NULL) {
+        from++;
+    }
+    return from;
+}
+
+/* A new inode (rel, dir) numbered ino, in the by_ino index only; NULL on
+ * out of memory. */
+static struct inode *inodeAdd(struct inode_table *t, const char *rel,
+                              size_t len, bool dir, uint64_t ino)
+{
+    struct inode *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        return NULL;
+    }
+    e->rel = mountMemDup(rel, len);
+    if (e->rel == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->rel_len = len;
+    e->dir = dir;
+    e->ino = ino;
+    e->cached_rev = -1;
+    e->next_ino = t->by_ino[ino % t->nbuckets];
+    t->by_ino[ino % t->nbuckets] = e;
+    t->n++;
+    return e;
+}
+
 struct inode *inodeGet(struct inode_table *t, const char *rel, size_t len,
                        bool dir, bool ref)
 {
     struct inode *e = inodeFindRel(t, rel, len, dir);
-    uint64_t ino;
     if (e == NULL) {
-        if (len == 0 && dir) {
-            ino = FUSE_ROOT_ID;
-        } else {
-            ino = fnv(rel, len, dir);
-            while (ino <= FUSE_ROOT_ID || inodeFind(t, ino) != NULL) {
-                ino++;
-            }
-        }
-        e = calloc(1, sizeof *e);
+        uint64_t ino = len == 0 && dir ? FUSE_ROOT_ID
+                                       : inodeNumber(t, fnv(rel, len, dir));
+        e = inodeAdd(t, rel, len, dir, ino);
         if (e == NULL) {
             return NULL;
         }
-        e->rel = malloc(len + 1);
-        if (e->rel == NULL) {
-            free(e);
-            return NULL;
-        }
-        memcpy(e->rel, rel, len);
-        e->rel[len] = '\0';
-        e->rel_len = len;
-        e->dir = dir;
-        e->ino = ino;
-        e->cached_rev = -1;
-        e->next_ino = t->by_ino[ino % t->nbuckets];
-        t->by_ino[ino % t->nbuckets] = e;
         e->next_rel = t->by_rel[fnv(rel, len, dir) % t->nbuckets];
         t->by_rel[fnv(rel, len, dir) % t->nbuckets] = e;
-        t->n++;
     }
     if (ref) {
         e->nlookup++;
@@ -148,32 +160,15 @@ void inodeSetPending(struct inode_table *t, struct inode *e, bool pending)
 struct inode *inodeNewOrphan(struct inode_table *t, const char *rel,
                              size_t len, bool dir, const struct stat *st)
 {
-    struct inode *e = calloc(1, sizeof *e);
-    uint64_t ino = fnv(rel, len, dir) ^ 0x5a5a5a5a5a5a5a5aULL;
+    uint64_t ino = inodeNumber(t, fnv(rel, len, dir) ^ 0x5a5a5a5a5a5a5a5aULL);
+    struct inode *e = inodeAdd(t, rel, len, dir, ino);
     if (e == NULL) {
         return NULL;
     }
-    e->rel = malloc(len + 1);
-    if (e->rel == NULL) {
-        free(e);
-        return NULL;
-    }
-    while (ino <= FUSE_ROOT_ID || inodeFind(t, ino) != NULL) {
-        ino++;
-    }
-    memcpy(e->rel, rel, len);
-    e->rel[len] = '\0';
-    e->rel_len = len;
-    e->dir = dir;
-    e->ino = ino;
-    e->cached_rev = -1;
     e->orphan = true;
     e->orphan_st = *st;
     e->orphan_st.st_ino = ino;
     e->nlookup = 1;
-    e->next_ino = t->by_ino[ino % t->nbuckets];
-    t->by_ino[ino % t->nbuckets] = e;
-    t->n++;
     return e;
 }
 
@@ -244,12 +239,10 @@ void inodeDropCaches(struct inode_table *t)
 static int inodeRekey(struct inode_table *t, struct inode *e, const char *rel,
                       size_t len)
 {
-    char *nrel = malloc(len + 1);
+    char *nrel = mountMemDup(rel, len);
     if (nrel == NULL) {
         return -1;
     }
-    memcpy(nrel, rel, len);
-    nrel[len] = '\0';
     unlinkRel(t, e);
     free(e->rel);
     e->rel = nrel;

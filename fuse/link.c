@@ -11,31 +11,39 @@
 #include "mount_internal.h"
 #include "path.h"
 
+/* Replies the entry of the symlink made at rel (by this request, or by
+ * the change the replay repeats); none_err when the store has nothing
+ * there now. */
+static void replyLinkEntry(fuse_req_t req, struct mount *m, const char *rel,
+                           size_t len, int none_err)
+{
+    struct fs_target t;
+    int rv = fsResolve(m, rel, len, true, &t);
+    if (rv != 0 || t.kind == FS_NONE) {
+        fsTargetClear(&t);
+        fuse_reply_err(req, rv != 0 ? rv : none_err);
+        return;
+    }
+    fsReplyEntry(req, m, rel, len, &t, NULL);
+    fsTargetClear(&t);
+}
+
 void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-                      const char *name)
+               const char *name)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
-    char key[MOUNT_KEY_MAX];
     size_t len;
     bool shadowed = false;
     struct fs_target t;
-    struct command cmd;
-    int n;
+    struct store_attr attr;
     int rv = fsNewChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
     if (mountIsReplay(m, req)) {
-        rv = fsResolve(m, rel, len, true, &t);
-        if (rv != 0 || t.kind == FS_NONE) {
-            fsTargetClear(&t);
-            fuse_reply_err(req, rv != 0 ? rv : ENOENT);
-            return;
-        }
-        fsReplyEntry(req, m, rel, len, &t, NULL);
-        fsTargetClear(&t);
+        replyLinkEntry(req, m, rel, len, ENOENT); /* ENOENT: deleted since */
         return;
     }
     if (!fsCanWrite(m, req)) {
@@ -47,38 +55,17 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
     if (rv == 0 && t.kind != FS_NONE) {
         rv = EEXIST;
     }
-    n = mountKey(m, rel, len, false, key, sizeof key);
-    if (rv == 0 && n < 0) {
-        rv = ENAMETOOLONG;
-    }
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.value = link;
-    cmd.put.value_len = strlen(link);
-    cmd.put.attr.mode = S_IFLNK | 0777;
-    cmd.put.attr.uid = fuse_req_ctx(req)->uid;
-    cmd.put.attr.gid = fuse_req_ctx(req)->gid;
-    cmd.put.attr.mtime_ns = mountNowNs();
-    cmd.put.attr.ctime_ns = cmd.put.attr.mtime_ns;
-    rv = fsPropose(m, &cmd, NULL);
+    fsNewAttr(req, S_IFLNK | 0777, &attr);
+    rv = fsProposePut(m, rel, len, false, link, strlen(link), 0, &attr);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
-    rv = fsResolve(m, rel, len, true, &t);
-    if (rv != 0 || t.kind == FS_NONE) {
-        fsTargetClear(&t);
-        fuse_reply_err(req, rv != 0 ? rv : EIO);
-        return;
-    }
-    fsReplyEntry(req, m, rel, len, &t, NULL);
-    fsTargetClear(&t);
+    replyLinkEntry(req, m, rel, len, EIO); /* EIO: deleted again at once */
 }
 
 void fsReadlink(fuse_req_t req, fuse_ino_t ino)
@@ -114,7 +101,7 @@ void fsReadlink(fuse_req_t req, fuse_ino_t ino)
 }
 
 void fsLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-                   const char *newname)
+            const char *newname)
 {
     (void)ino;
     (void)newparent;
@@ -123,7 +110,7 @@ void fsLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 }
 
 void fsMknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-                    mode_t mode, dev_t rdev)
+             mode_t mode, dev_t rdev)
 {
     (void)parent;
     (void)name;

@@ -245,6 +245,10 @@ void mountOpsTimerCb(uv_timer_t *t);
 
 /* ---- resolve.c: keys, store reads, stat, names (any FUSE thread) ---- */
 int64_t mountNowNs(void);
+/* A NUL-terminated copy of the len bytes at p (borrowed; a key or value
+ * may hold any byte): transferred, the caller frees it. NULL when out of
+ * memory. Any thread. */
+char *mountMemDup(const char *p, size_t len);
 struct mount *fsMount(fuse_req_t req);
 bool mountIsReplay(struct mount *m, fuse_req_t req);
 /* Key bytes for rel (+ "/" when dir) into out; returns length or -1. */
@@ -261,6 +265,10 @@ int mountPrefixRange(struct mount *m, const char *key, size_t key_len,
 int mountGetKv(struct mount *m, const char *key, size_t len, bool values,
                struct store_kv *kv);
 bool mountDirExists(struct mount *m, const char *rel, size_t len);
+/* What lies under a directory whose marker key is key (rel + "/"): no key,
+ * only the marker (an empty directory), or entries. 0 or ETCFS_*. */
+enum { MOUNT_DIR_NOTHING = 0, MOUNT_DIR_MARKER, MOUNT_DIR_ENTRIES };
+int mountDirUnder(struct mount *m, const char *key, size_t len, int *under);
 /* Fills st for a key's current state (file) or a directory. */
 void mountStatFile(const struct mount *m, uint64_t ino,
                    const struct store_kv *kv, struct stat *st);
@@ -280,10 +288,18 @@ struct fs_target
     bool gated;   /* resolved after the read gate, for a lookup */
 };
 void fsTargetClear(struct fs_target *t);
+/* rel as a directory (the caller knows it exists), with its marker's
+ * metadata when it has one (the root has none). */
+void fsDirTarget(struct mount *m, const char *rel, size_t len,
+                 struct fs_target *t);
 /* Resolves rel: as a directory (unless shadowed) or a file, with this
  * mount's uncommitted creates. 0 or an errno. */
 int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
               struct fs_target *t);
+/* Same, for a name that must refer to something: nothing is ENOENT. On an
+ * error t holds nothing (no fsTargetClear needed). */
+int fsResolveFound(struct mount *m, const char *rel, size_t len, bool shadowed,
+                   struct fs_target *t);
 void fsTargetStat(struct mount *m, uint64_t ino, const struct fs_target *t,
                   struct stat *st);
 /* rel and kind of an inode (copied under mu); 0 or ESTALE. */
@@ -300,10 +316,23 @@ int fsNewChildRel(struct mount *m, fuse_ino_t parent, const char *name,
 void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
                   size_t len, const struct fs_target *t,
                   const struct fuse_file_info *fi);
+/* Sends e (borrowed), whose inode took one lookup reference for it (fi:
+ * a create); when the kernel dropped the reply, the reference is undone. */
+void fsSendEntry(fuse_req_t req, struct mount *m,
+                 const struct fuse_entry_param *e,
+                 const struct fuse_file_info *fi);
 void fsReplyAttr(fuse_req_t req, struct mount *m, const struct stat *st);
 double fsTimeout(struct mount *m, fuse_req_t req);
 /* Proposes cmd; returns 0 or an errno. */
 int fsPropose(struct mount *m, struct command *cmd, struct mount_result *res);
+/* Proposes a put of rel's key (dir: its marker) with value, lease and attr
+ * (borrowed for the call). 0 or an errno. */
+int fsProposePut(struct mount *m, const char *rel, size_t len, bool dir,
+                 const char *value, size_t value_len, int64_t lease,
+                 const struct store_attr *attr);
+/* The metadata of an entry req creates: mode (type and permissions), the
+ * caller's uid and gid, now as mtime and ctime. */
+void fsNewAttr(fuse_req_t req, mode_t mode, struct store_attr *a);
 bool fsCanWrite(struct mount *m, fuse_req_t req);
 int fsErrno(int etcfs_rv);
 
@@ -354,6 +383,9 @@ extern const struct fuse_lowlevel_ops mountFsOps;
 
 /* ---- handle.c ---- */
 struct fs_handle *handleNew(uint64_t ino);
+/* Frees h (transferred; NULL is ignored) and its buffer: no inode links
+ * it (handleDetach first) and no reply reads its buffer. */
+void handleFree(struct fs_handle *h);
 int handleReserve(struct mount *m, struct fs_handle *h, size_t need);
 /* Links h to its inode (getattr sees uncommitted sizes) / unlinks it. */
 void handleAttach(struct mount *m, struct fs_handle *h);

@@ -130,3 +130,11 @@ int pathUnescapeName(const char *name, size_t len, char *out, size_t size,
     }
     return (int)o;
 }
+
+size_t pathParentLen(const char *rel, size_t len)
+{
+    while (len > 0 && rel[len - 1] != '/') {
+        len--;
+    }
+    return len > 0 ? len - 1 : 0;
+}

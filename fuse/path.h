@@ -33,4 +33,8 @@ int pathEscapeSegment(const char *seg, size_t len, bool shadowed, char *out,
 int pathUnescapeName(const char *name, size_t len, char *out, size_t size,
                      bool *shadowed);
 
+/* The length of the key suffix of the directory holding rel (segments
+ * joined by '/'): up to its last '/', 0 for a name at the top. */
+size_t pathParentLen(const char *rel, size_t len);
+
 #endif /* ETCFS_PATH_H */

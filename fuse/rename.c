@@ -14,8 +14,8 @@
 /* Builds and proposes the rename txn: every key under the source moves to
  * the destination, the old ones are deleted, in one revision. */
 static int renameTxn(struct mount *m, const char *from, size_t from_len,
-                       bool from_dir, const char *to, size_t to_len,
-                       bool to_exists_dir)
+                     bool from_dir, const char *to, size_t to_len,
+                     bool to_exists_dir)
 {
     char fkey[MOUNT_KEY_MAX];
     char fend[MOUNT_KEY_MAX];
@@ -121,8 +121,7 @@ out:
 }
 
 void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
-                     fuse_ino_t newparent, const char *newname,
-                     unsigned int flags)
+              fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
     struct mount *m = fsMount(req);
     char from[MOUNT_REL_MAX];
@@ -155,10 +154,7 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
-    rv = fsResolve(m, from, flen, fsh, &ft);
-    if (rv == 0 && ft.kind == FS_NONE) {
-        rv = ENOENT;
-    }
+    rv = fsResolveFound(m, from, flen, fsh, &ft);
     if (rv == 0) {
         rv = fsResolve(m, to, tlen, tsh, &tt);
         if (rv == 0 && tt.kind != FS_NONE && (flags & RENAME_NOREPLACE)) {
@@ -173,17 +169,14 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
         if (rv == 0 && ft.kind == FS_DIR && tt.kind == FS_DIR) {
             /* the destination must be empty (only its marker) */
             char key[MOUNT_KEY_MAX];
-            struct store_range_resp resp;
+            int under;
             int n = mountKey(m, to, tlen, true, key, sizeof key);
-            if (n >= 0 &&
-                mountPrefixRange(m, key, (size_t)n, 2, 0, &resp) == 0) {
-                if (resp.n_kvs > 1 ||
-                    (resp.n_kvs == 1 && resp.kvs[0].key_len != (size_t)n)) {
+            if (n >= 0 && mountDirUnder(m, key, (size_t)n, &under) == 0) {
+                if (under == MOUNT_DIR_ENTRIES) {
                     rv = ENOTEMPTY;
                 } else {
-                    to_dir_empty = resp.n_kvs == 1;
+                    to_dir_empty = under == MOUNT_DIR_MARKER;
                 }
-                storeRangeRespClear(&resp);
             }
         }
         if (rv == 0 && ft.kind == FS_DIR && tlen > flen &&
@@ -203,7 +196,7 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
     }
     if (rv == 0) {
         rv = renameTxn(m, from, flen, ft.kind == FS_DIR, to, tlen,
-                         to_dir_empty);
+                       to_dir_empty);
     }
     fsTargetClear(&ft);
     fuse_reply_err(req, rv);

@@ -43,16 +43,6 @@
 
 /* ---- items and the queue ---- */
 
-static char *dupn(const char *p, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, p, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 struct replay_item *replayItem(int kind, const char *rel, size_t len)
 {
     struct replay_item *it = calloc(1, sizeof *it);
@@ -60,7 +50,7 @@ struct replay_item *replayItem(int kind, const char *rel, size_t len)
         return NULL;
     }
     it->kind = kind;
-    it->rel = dupn(rel, len);
+    it->rel = mountMemDup(rel, len);
     it->rel_len = len;
     if (it->rel == NULL) {
         free(it);
@@ -343,22 +333,15 @@ static int absPath(struct mount *m, const char *rel, size_t len, bool dir,
     return 0;
 }
 
-static size_t parentOf(const char *rel, size_t len)
-{
-    while (len > 0 && rel[len - 1] != '/') {
-        len--;
-    }
-    return len > 0 ? len - 1 : 0;
-}
-
 /* What to do with it now (mu held): its kind, or 0 to skip. */
 static int decide(struct mount *m, struct replay_item *it)
 {
     struct inode *e;
-    bool seen = inodeDirSeen(&m->inodes, it->rel, parentOf(it->rel, it->rel_len));
+    bool seen = inodeDirSeen(&m->inodes, it->rel,
+                             pathParentLen(it->rel, it->rel_len));
     if (it->kind == REPLAY_RENAME) {
         seen = seen || inodeDirSeen(&m->inodes, it->rel2,
-                                    parentOf(it->rel2, it->rel2_len));
+                                    pathParentLen(it->rel2, it->rel2_len));
     }
     if (!seen) {
         return 0; /* nobody can watch there */
@@ -469,13 +452,11 @@ static int dirFd(struct mount *m, const char *rel, size_t len)
     if (slot->rel != NULL) {
         dirDrop(slot);
     }
-    slot->rel = malloc(len + 1);
+    slot->rel = mountMemDup(rel, len);
     if (slot->rel == NULL) {
         close(fd);
         return -1;
     }
-    memcpy(slot->rel, rel, len);
-    slot->rel[len] = '\0';
     slot->len = len;
     slot->fd = fd;
     slot->ino = st.st_ino;
@@ -489,7 +470,7 @@ static int dirFd(struct mount *m, const char *rel, size_t len)
 static int replayTarget(struct mount *m, const char *rel, size_t len, bool dir,
                         bool by_path, int *dfd, char *name, size_t size)
 {
-    size_t plen = parentOf(rel, len);
+    size_t plen = pathParentLen(rel, len);
     size_t start = plen > 0 ? plen + 1 : 0;
     int fd = by_path ? -1 : dirFd(m, rel, plen);
     int n;

@@ -1,7 +1,10 @@
-/* Names, keys and attributes for the handlers: a name's key, what a name
- * refers to in the store right now (plus this mount's uncommitted
- * creates), the stat a key or directory shows, entry replies and the
- * proposal helper. Any FUSE thread; store reads are thread-safe.
+/* What the handlers share: a name's key, what a name refers to in the
+ * store right now (plus this mount's uncommitted creates) and what lies
+ * under a directory, the stat a key or directory shows, entry replies
+ * (each takes one lookup reference, undone when the kernel drops the
+ * reply), a new entry's metadata and the proposal helpers. Any FUSE
+ * thread; store reads are thread-safe. mountMemDup, which the inode
+ * table, the apply hook and the replay use too, is pure.
  * Key <-> name rules: fuse/path.h. */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +20,16 @@ int64_t mountNowNs(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+char *mountMemDup(const char *p, size_t len)
+{
+    char *d = malloc(len + 1);
+    if (d != NULL) {
+        memcpy(d, p, len);
+        d[len] = '\0';
+    }
+    return d;
 }
 
 struct mount *fsMount(fuse_req_t req)
@@ -130,6 +143,24 @@ bool mountDirExists(struct mount *m, const char *rel, size_t len)
     found = resp.n_kvs > 0;
     storeRangeRespClear(&resp);
     return found;
+}
+
+int mountDirUnder(struct mount *m, const char *key, size_t len, int *under)
+{
+    struct store_range_resp resp;
+    int rv = mountPrefixRange(m, key, len, 2, 0, &resp);
+    if (rv != 0) {
+        return rv;
+    }
+    if (resp.n_kvs == 0) {
+        *under = MOUNT_DIR_NOTHING;
+    } else if (resp.n_kvs > 1 || resp.kvs[0].key_len != len) {
+        *under = MOUNT_DIR_ENTRIES; /* the marker sorts first */
+    } else {
+        *under = MOUNT_DIR_MARKER;
+    }
+    storeRangeRespClear(&resp);
+    return 0;
 }
 
 static void setTime(struct timespec *ts, int64_t ns)
@@ -255,6 +286,19 @@ void fsTargetClear(struct fs_target *t)
     memset(t, 0, sizeof *t);
 }
 
+void fsDirTarget(struct mount *m, const char *rel, size_t len,
+                 struct fs_target *t)
+{
+    char key[MOUNT_KEY_MAX];
+    int n = mountKey(m, rel, len, true, key, sizeof key);
+    memset(t, 0, sizeof *t);
+    t->kind = FS_DIR;
+    if (n > 0 && len > 0 &&
+        mountGetKv(m, key, (size_t)n, false, &t->kv) == 1) {
+        t->have_kv = true;
+    }
+}
+
 int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
               struct fs_target *t)
 {
@@ -264,12 +308,7 @@ int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
     int rv;
     memset(t, 0, sizeof *t);
     if (!shadowed && mountDirExists(m, rel, len)) {
-        t->kind = FS_DIR;
-        n = mountKey(m, rel, len, true, key, sizeof key);
-        if (n > 0 && len > 0 &&
-            mountGetKv(m, key, (size_t)n, false, &t->kv) == 1) {
-            t->have_kv = true;
-        }
+        fsDirTarget(m, rel, len, t);
         return 0;
     }
     n = mountKey(m, rel, len, false, key, sizeof key);
@@ -295,6 +334,19 @@ int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
     }
     pthread_mutex_unlock(&m->mu);
     return 0;
+}
+
+int fsResolveFound(struct mount *m, const char *rel, size_t len, bool shadowed,
+                   struct fs_target *t)
+{
+    int rv = fsResolve(m, rel, len, shadowed, t);
+    if (rv == 0 && t->kind == FS_NONE) {
+        rv = ENOENT;
+    }
+    if (rv != 0) {
+        fsTargetClear(t);
+    }
+    return rv;
 }
 
 void fsTargetStat(struct mount *m, uint64_t ino, const struct fs_target *t,
@@ -372,18 +424,19 @@ void fsReplyEntry(fuse_req_t req, struct mount *m, const char *rel,
     }
     e.attr_timeout = fsTimeout(m, req);
     e.entry_timeout = e.attr_timeout;
-    if (fi != NULL) {
-        if (fuse_reply_create(req, &e, fi) != 0) {
-            /* the kernel dropped it: undo our reference */
-            pthread_mutex_lock(&m->mu);
-            inodeForget(&m->inodes, e.ino, 1);
-            pthread_mutex_unlock(&m->mu);
-        }
-        return;
-    }
-    if (fuse_reply_entry(req, &e) != 0) {
+    fsSendEntry(req, m, &e, fi);
+}
+
+void fsSendEntry(fuse_req_t req, struct mount *m,
+                 const struct fuse_entry_param *e,
+                 const struct fuse_file_info *fi)
+{
+    int rv = fi != NULL ? fuse_reply_create(req, e, fi)
+                        : fuse_reply_entry(req, e);
+    if (rv != 0) {
+        /* the kernel dropped it: undo our reference */
         pthread_mutex_lock(&m->mu);
-        inodeForget(&m->inodes, e.ino, 1);
+        inodeForget(&m->inodes, e->ino, 1);
         pthread_mutex_unlock(&m->mu);
     }
 }
@@ -416,6 +469,38 @@ int fsPropose(struct mount *m, struct command *cmd, struct mount_result *res)
 {
     struct mount_result tmp;
     return fsErrno(mountOpPropose(m, cmd, res != NULL ? res : &tmp));
+}
+
+int fsProposePut(struct mount *m, const char *rel, size_t len, bool dir,
+                 const char *value, size_t value_len, int64_t lease,
+                 const struct store_attr *attr)
+{
+    char key[MOUNT_KEY_MAX];
+    struct command cmd;
+    int n = mountKey(m, rel, len, dir, key, sizeof key);
+    if (n < 0) {
+        return ENAMETOOLONG;
+    }
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_PUT;
+    cmd.put.key = key;
+    cmd.put.key_len = (size_t)n;
+    cmd.put.value = value;
+    cmd.put.value_len = value_len;
+    cmd.put.lease = lease;
+    cmd.put.attr = *attr;
+    return fsPropose(m, &cmd, NULL);
+}
+
+void fsNewAttr(fuse_req_t req, mode_t mode, struct store_attr *a)
+{
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    memset(a, 0, sizeof *a);
+    a->mode = mode;
+    a->uid = ctx->uid;
+    a->gid = ctx->gid;
+    a->mtime_ns = mountNowNs();
+    a->ctime_ns = a->mtime_ns;
 }
 
 bool fsCanWrite(struct mount *m, fuse_req_t req)

@@ -51,7 +51,7 @@ static int xattrTarget(struct mount *m, fuse_ino_t ino, struct fs_target *t,
 }
 
 void fsGetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-                       size_t size)
+                size_t size)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
@@ -137,36 +137,16 @@ void fsListxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static int setLease(struct mount *m, const char *rel, size_t len,
                     struct fs_target *t, int64_t lease)
 {
-    char key[MOUNT_KEY_MAX];
-    struct command cmd;
-    int n = mountKey(m, rel, len, false, key, sizeof key);
-    if (n < 0) {
-        return ENAMETOOLONG;
-    }
-    memset(&cmd, 0, sizeof cmd);
-    cmd.type = COMMAND_PUT;
-    cmd.put.key = key;
-    cmd.put.key_len = (size_t)n;
-    cmd.put.value = t->kv.value != NULL ? t->kv.value : "";
-    cmd.put.value_len = t->kv.value_len;
-    cmd.put.lease = lease;
-    cmd.put.attr = t->kv.attr;
-    cmd.put.attr.ctime_ns = mountNowNs();
-    {
-        struct mount_result res;
-        int rv = mountOpPropose(m, &cmd, &res);
-        if (rv == ETCFS_LEASE_NOTFOUND) {
-            return ENOENT;
-        }
-        if (rv == ETCFS_NOLEADER || rv == ETCFS_NOTLEADER) {
-            return EROFS;
-        }
-        return rv == 0 ? 0 : etcfsErrno(rv);
-    }
+    struct store_attr attr = t->kv.attr;
+    attr.ctime_ns = mountNowNs();
+    /* an unknown lease is ENOENT, no leader EROFS (fsErrno) */
+    return fsProposePut(m, rel, len, false,
+                        t->kv.value != NULL ? t->kv.value : "",
+                        t->kv.value_len, lease, &attr);
 }
 
 void fsSetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-                       const char *value, size_t size, int flags)
+                const char *value, size_t size, int flags)
 {
     struct mount *m = fsMount(req);
     char rel[MOUNT_REL_MAX];
@@ -226,7 +206,7 @@ void fsSetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
             memset(&res, 0, sizeof res);
             rv = mountOpLeaseGrant(m, ttl, &res);
             rv = rv == 0 ? setLease(m, rel, len, &t, res.lease_id)
-                         : (rv == ETCFS_NOLEADER ? EROFS : etcfsErrno(rv));
+                         : fsErrno(rv);
         }
     }
     fsTargetClear(&t);

@@ -90,12 +90,23 @@ static void testTooLong(void **state)
     assert_int_equal(pathEscapeSegment(seg, 254, false, out, sizeof out), -1);
 }
 
+/* A name's directory is everything before its last '/'. */
+static void testParent(void **state)
+{
+    (void)state;
+    assert_int_equal(pathParentLen("a/b/c", 5), 3);
+    assert_int_equal(pathParentLen("a/b", 3), 1);
+    assert_int_equal(pathParentLen("a", 1), 0);
+    assert_int_equal(pathParentLen("", 0), 0);
+    assert_int_equal(pathParentLen("a//b", 4), 2); /* "a/": empty segment */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testPlain),    cmocka_unit_test(testEscaped),
         cmocka_unit_test(testShadowed), cmocka_unit_test(testRefused),
-        cmocka_unit_test(testTooLong),
+        cmocka_unit_test(testTooLong),  cmocka_unit_test(testParent),
     };
     return cmocka_run_group_tests_name("path", tests, NULL, NULL);
 }
