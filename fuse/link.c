@@ -51,10 +51,10 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
         return;
     }
     rv = fsResolve(m, rel, len, shadowed, &t);
-    fsTargetClear(&t);
     if (rv == 0 && t.kind != FS_NONE) {
-        rv = EEXIST;
+        rv = EEXIST; /* symlink(2) never replaces a name */
     }
+    fsTargetClear(&t);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;

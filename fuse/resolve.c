@@ -325,6 +325,9 @@ int fsResolve(struct mount *m, const char *rel, size_t len, bool shadowed,
         t->have_kv = true;
         return 0;
     }
+    if (rv == 1) {
+        storeKvClear(&t->kv); /* the key equal to the prefix: not a file */
+    }
     pthread_mutex_lock(&m->mu);
     e = inodeFindRel(&m->inodes, rel, len, false);
     if (e != NULL && e->pending) {

@@ -44,8 +44,9 @@ static int xattrTarget(struct mount *m, fuse_ino_t ino, struct fs_target *t,
     }
     rv = fsResolve(m, rel, *len, true, t);
     if (rv == 0 && !t->have_kv) {
+        bool pending = t->pending; /* a new file not committed yet */
         fsTargetClear(t);
-        rv = t->pending ? ENODATA : ENOENT;
+        rv = pending ? ENODATA : ENOENT;
     }
     return rv;
 }
