@@ -245,6 +245,7 @@ void mountApplied(struct mount *m, const struct command *cmd,
     }
     if (cmd == NULL) {
         /* a snapshot restore: everything may have changed */
+        dirCacheReset(&m->dirs);
         pthread_mutex_lock(&m->mu);
         inodeDropCaches(&m->inodes);
         pthread_mutex_unlock(&m->mu);
@@ -253,6 +254,16 @@ void mountApplied(struct mount *m, const struct command *cmd,
     if (res == NULL || res->status != 0 || events == NULL ||
         events->n_events == 0) {
         return;
+    }
+    for (i = 0; i < events->n_events; i++) {
+        const struct store_event *ev = &events->events[i];
+        if (ev->kv.key_len > m->prefix_len &&
+            memcmp(ev->kv.key, m->prefix, m->prefix_len) == 0 &&
+            (ev->type == STORE_EVENT_DELETE || !ev->has_prev)) {
+            dirCacheApplied(&m->dirs, ev->kv.key + m->prefix_len,
+                            ev->kv.key_len - m->prefix_len,
+                            ev->type != STORE_EVENT_DELETE);
+        }
     }
     ns = malloc(sizeof *ns);
     if (ns == NULL) {

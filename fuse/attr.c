@@ -65,6 +65,7 @@ static void handlesTakeAttr(struct mount *m, fuse_ino_t ino,
     }
     if (e->pending) {
         e->pending_attr = *na;
+        e->attr_gen++; /* a commit in flight takes it again (handle.c) */
     }
     for (h = e->handles; h != NULL; h = h->next) {
         h->attr.mode = na->mode;

@@ -142,6 +142,8 @@ int handleCommit(struct mount *m, struct fs_handle *h, bool deferred)
     struct inode *e;
     size_t len;
     bool pending;
+    bool again = false;
+    uint64_t gen;
     int n;
     int rv;
     if (h->failed) {
@@ -164,6 +166,7 @@ int handleCommit(struct mount *m, struct fs_handle *h, bool deferred)
     if (pending) {
         attr = e->pending_attr; /* setattr before the first commit */
     }
+    gen = e->attr_gen;
     pthread_mutex_unlock(&m->mu);
     n = mountKey(m, rel, len, false, key, sizeof key);
     if (n < 0) {
@@ -219,10 +222,21 @@ int handleCommit(struct mount *m, struct fs_handle *h, bool deferred)
     pthread_mutex_lock(&m->mu);
     e = inodeFind(&m->inodes, h->ino);
     if (e != NULL) {
+        if (e->attr_gen != gen && !e->orphan) {
+            /* a chmod/chown/utimensat kept in memory while this commit
+             * was in flight: it goes out with one more put */
+            h->attr = e->pending_attr;
+            h->mtime_set = true;
+            h->dirty = true;
+            again = true;
+        }
         inodeSetPending(&m->inodes, e, false);
         e->cached_rev = res.revision;
     }
     pthread_mutex_unlock(&m->mu);
+    if (again) {
+        return handleCommit(m, h, false);
+    }
     if (m->cache_timeout > 0) {
         /* attributes replied while the value was uncommitted must not
          * outlive the commit; attributes only: no page lock, safe here */

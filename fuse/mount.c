@@ -108,6 +108,7 @@ static void *fuseMain(void *arg)
 static void mountFree(struct mount *m)
 {
     inodeTableClose(&m->inodes);
+    dirCacheClose(&m->dirs);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->gate_mu);
     pthread_mutex_destroy(&m->rq_mu);
@@ -153,7 +154,7 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
     pthread_mutex_init(&m->gate_mu, NULL);
     pthread_mutex_init(&m->rq_mu, NULL);
     pthread_cond_init(&m->rq_cond, NULL);
-    if (inodeTableInit(&m->inodes) != 0 ||
+    if (inodeTableInit(&m->inodes) != 0 || dirCacheInit(&m->dirs) != 0 ||
         inodeGet(&m->inodes, "", 0, true, true) == NULL) {
         mountFree(m);
         etcfsErrmsgf(errmsg, "mount: out of memory");

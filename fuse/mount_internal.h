@@ -70,6 +70,7 @@ struct inode
      * release): visible to this mount with pending_attr. */
     bool pending;
     struct store_attr pending_attr;
+    uint64_t attr_gen; /* bumped by a setattr kept in memory (pending) */
     /* Directories: st_mtime/st_ctime of the last entry created, removed or
      * renamed in it as applied on this member (0: none since the mount). */
     int64_t dir_time_ns;
@@ -112,6 +113,16 @@ struct fs_handle
 
 struct replay_item;
 struct dir_memo;
+struct dircache_entry;
+
+/* dircache.c: which directories exist, remembered between changes. */
+struct dircache
+{
+    pthread_mutex_t mu;
+    struct dircache_entry **buckets;
+    size_t n;
+    uint64_t gen; /* bumped by every applied create or delete */
+};
 struct notify_item;
 
 struct mount
@@ -147,6 +158,7 @@ struct mount
     } gate_notes[MOUNT_GATE_NOTES];
     /* leadership view for FUSE threads (refreshed by the loop) */
     _Atomic bool has_leader;
+    struct dircache dirs;
     /* guarded by mu */
     pthread_mutex_t mu;
     struct inode_table inodes;
@@ -446,6 +458,21 @@ bool dirMemoExists(struct mount *m, struct dir_memo *dm, const char *rel,
                    size_t len, int64_t rev);
 /* True the first time (kind, rel) is named (and when out of memory). */
 bool dirMemoFirst(struct dir_memo *dm, int kind, const char *rel, size_t len);
+
+/* ---- dircache.c ---- */
+int dirCacheInit(struct dircache *c);
+void dirCacheClose(struct dircache *c);
+/* 1 exists, 0 does not, -1 unknown; *gen: pass it to dirCachePut. */
+int dirCacheGet(struct dircache *c, const char *rel, size_t len,
+                uint64_t *gen);
+/* Remembers the store's answer, unless a change was applied since gen. */
+void dirCachePut(struct dircache *c, const char *rel, size_t len,
+                 bool exists, uint64_t gen);
+/* Loop thread: key rel was created (its parents exist) or deleted. */
+void dirCacheApplied(struct dircache *c, const char *rel, size_t len,
+                     bool created);
+/* Loop thread: the whole state was replaced. */
+void dirCacheReset(struct dircache *c);
 
 /* ---- notify.c: kernel cache invalidations off the loop ---- */
 int notifyStart(struct mount *m, char *errmsg);

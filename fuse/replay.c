@@ -346,15 +346,6 @@ static int decide(struct mount *m, struct replay_item *it)
     if (!seen) {
         return 0; /* nobody can watch there */
     }
-    if (it->kind == REPLAY_CREATE || it->kind == REPLAY_MKDIR) {
-        e = inodeFindOrphan(&m->inodes, it->rel, it->rel_len,
-                            it->kind == REPLAY_MKDIR);
-        if (e != NULL && e->nlookup > 0) {
-            /* looked up, and deleted since: the kernel knows the name,
-             * and its delete, still queued, raises the event owed */
-            return 0;
-        }
-    }
     switch (it->kind) {
         case REPLAY_CREATE:
             e = inodeFindRel(&m->inodes, it->rel, it->rel_len, false);

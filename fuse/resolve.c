@@ -131,10 +131,16 @@ bool mountDirExists(struct mount *m, const char *rel, size_t len)
 {
     char key[MOUNT_KEY_MAX];
     struct store_range_resp resp;
+    uint64_t gen;
     int n;
+    int known;
     bool found;
     if (len == 0) {
         return true;
+    }
+    known = dirCacheGet(&m->dirs, rel, len, &gen);
+    if (known >= 0) {
+        return known == 1;
     }
     n = mountKey(m, rel, len, true, key, sizeof key);
     if (n < 0 || mountPrefixRange(m, key, (size_t)n, 1, 0, &resp) != 0) {
@@ -142,6 +148,7 @@ bool mountDirExists(struct mount *m, const char *rel, size_t len)
     }
     found = resp.n_kvs > 0;
     storeRangeRespClear(&resp);
+    dirCachePut(&m->dirs, rel, len, found, gen);
     return found;
 }
 

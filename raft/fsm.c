@@ -88,6 +88,8 @@ static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
     return rv;
 }
 
+#define FSM__SLOW_APPLY_MS 100 /* etcd's warning threshold */
+
 static bool fsmIsIoError(int rv)
 {
     return rv == ETCFS_IO || rv == ETCFS_NOSPACE || rv == ETCFS_CORRUPT ||
@@ -104,6 +106,8 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     struct command_result *res;
     struct store_events events = {0};
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    uint64_t started;
+    uint64_t took_ms;
     int rv;
 
     *result = NULL;
@@ -124,6 +128,7 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
         commandDecodedClear(&dec);
         return RAFT_NOMEM;
     }
+    started = uv_hrtime();
     rv = fsmApplyCommand(n, index, term, &dec.cmd, res, &events, errmsg);
     if (fsmIsIoError(rv)) {
         /* Nothing was written: returning an error makes libraft retry this
@@ -140,6 +145,13 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     }
     if (n->hooks.applied != NULL) {
         n->hooks.applied(n->hooks.data, &dec.cmd, res, &events);
+    }
+    took_ms = (uv_hrtime() - started) / 1000000;
+    if (took_ms >= FSM__SLOW_APPLY_MS) {
+        /* etcd: "apply request took too long"; the loop stood still */
+        warnf("applying entry %llu (%zu events) took %llu ms",
+              (unsigned long long)index, events.n_events,
+              (unsigned long long)took_ms);
     }
     storeEventsClear(&events);
     commandDecodedClear(&dec);
