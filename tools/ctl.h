@@ -143,6 +143,14 @@ void ctlFatalResponse(const char *what) __attribute__((noreturn));
 char *ctlBase64Encode(const void *data, size_t len);
 int ctlBase64Decode(const char *s, size_t slen, char **out, size_t *outLen);
 
+/* Monotonic clock in nanoseconds. */
+int64_t ctlNowNs(void);
+
+/* Reads all of stdin. Returns a malloc'd NUL-terminated buffer. */
+char *ctlReadAllStdin(size_t *len);
+
+/* ---- Go compatibility (ctl_go.c) ---- */
+
 /* Go strconv.ParseInt(s, base, 64) / ParseUint. Return 0 or -1 with the Go
  * error text ("strconv.ParseInt: parsing \"x\": invalid syntax") in err. */
 int ctlParseInt64(const char *s, int base, int64_t *out, char *err, size_t errlen);
@@ -158,12 +166,12 @@ void ctlFmtHumanBytes(struct ctl_buf *b, uint64_t n);   /* humanize.Bytes */
 void ctlFmtGoQuote(struct ctl_buf *b, const char *s, size_t n); /* %q */
 void ctlFmtLeaseId(struct ctl_buf *b, int64_t id);      /* %016x of int64 */
 void ctlFmtHexWidth(struct ctl_buf *b, uint64_t v, int width); /* %<w>x */
-
-/* Monotonic clock in nanoseconds. */
-int64_t ctlNowNs(void);
-
-/* Reads all of stdin. Returns a malloc'd NUL-terminated buffer. */
-char *ctlReadAllStdin(size_t *len);
+/* Go strconv.Unquote of the double-quoted literal s[0..n) (quotes included),
+ * appended to out. Returns 0 or -1 (invalid syntax). */
+int ctlGoUnquote(const char *s, size_t n, struct ctl_buf *out);
+/* Decodes one UTF-8 rune of s[0..n) as Go does; returns its length, or 0 for
+ * an invalid sequence. */
+size_t ctlUtf8Decode(const unsigned char *s, size_t n, uint32_t *r);
 
 /* ---- gateway JSON in (ctl_json.c) ---- */
 

@@ -374,45 +374,10 @@ void ctlJsonStr(struct ctl_buf *b, const char *s, size_t n)
             i++;
             continue;
         }
-        /* validate the UTF-8 sequence; invalid bytes become U+FFFD */
-        size_t len = 0;
+        /* invalid UTF-8 bytes become U+FFFD */
         uint32_t r = 0;
-        if ((c & 0xe0) == 0xc0)
-        {
-            len = 2;
-            r = c & 0x1f;
-        }
-        else if ((c & 0xf0) == 0xe0)
-        {
-            len = 3;
-            r = c & 0x0f;
-        }
-        else if ((c & 0xf8) == 0xf0)
-        {
-            len = 4;
-            r = c & 0x07;
-        }
-        bool ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-        {
-            if ((p[i + k] & 0xc0) != 0x80)
-            {
-                ok = false;
-            }
-            else
-            {
-                r = (r << 6) | (p[i + k] & 0x3f);
-            }
-        }
-        if (ok)
-        {
-            static const uint32_t mins[5] = {0, 0, 0x80, 0x800, 0x10000};
-            if (r < mins[len] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-            {
-                ok = false;
-            }
-        }
-        if (!ok)
+        size_t len = ctlUtf8Decode(p + i, n - i, &r);
+        if (len == 0)
         {
             ctlBufPuts(b, "\\ufffd");
             i++;
