@@ -384,8 +384,42 @@ int ctlCmdSnapshotSave(struct ctl_options *o);
 int ctlCmdSnapshotStatus(struct ctl_options *o);
 int ctlCmdSnapshotRestore(struct ctl_options *o);
 
-/* Options with every default set (etcfsctl.c). */
+/* ---- flags (ctl_flags.c) ---- */
+
+/* Which global flags the command line set; environment defaults fill only
+ * the others. */
+struct ctl_parse_state
+{
+    bool endpoints_set;
+    bool write_out_set;
+    bool hex_set;
+    bool dial_set;
+};
+
+/* Options with every default set. */
 void ctlOptionsInit(struct ctl_options *o);
+/* Pass 2 of the command line: parses every flag against cmd's flag set (and
+ * the global ones unless localOnly); the first 'depth' positional words are
+ * the command path, the other positional words go to o->args. Returns 0 or
+ * -1 with pflag's error text in err. */
+int ctlParseArgs(struct ctl_options *o, struct ctl_parse_state *st, int argc, char **argv,
+                 const struct ctl_command *cmd, size_t depth, bool localOnly, char *err,
+                 size_t errlen);
+/* True when name[0..len) (or the shorthand, if not 0) is a flag of some
+ * command that takes a value (pass 1 skips that value). */
+bool ctlFlagTakesValue(const char *name, size_t len, char shorthand);
+/* Sets the global flags the command line left alone from ETCFSCTL_* or
+ * ETCDCTL_*; exits 1 on an invalid value. */
+void ctlEnvDefaults(struct ctl_options *o, struct ctl_parse_state *st);
+/* Help lines of the named local flags (NULL-terminated), of the globals. */
+void ctlFlagsPrintLocal(const char *const *names);
+void ctlFlagsPrintGlobal(void);
+/* etcdctl's argify: splits a line into arguments honouring "..." and '...'.
+ * Returns a NULL-terminated malloc'd array. */
+char **ctlArgify(const char *s, size_t *count);
+
+/* ---- the command tree (etcfsctl.c) ---- */
+
 /* Parses a txn operation line (argv[0] is put, get or del, or a unique
  * prefix) with that command's own flags only. Returns 0 with *name set, or
  * -1 with a message. */
@@ -395,9 +429,6 @@ int ctlParseOpLine(char **argv, size_t argc, struct ctl_options *o, const char *
  * top-level command only. Returns 0 or -1 with pflag's message. */
 int ctlParseCommandLine(const char *cmdName, char **argv, size_t argc, struct ctl_options *o,
                         char *err, size_t errlen);
-/* etcdctl's argify: splits a line into arguments honouring "..." and '...'.
- * Returns a NULL-terminated malloc'd array. */
-char **ctlArgify(const char *s, size_t *count);
 
 /* kv helpers shared by get/del/txn/watch */
 /* Applies etcdctl's --prefix / --from-key rules: key may be replaced and
