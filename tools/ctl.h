@@ -430,6 +430,21 @@ int ctlParseOpLine(char **argv, size_t argc, struct ctl_options *o, const char *
 int ctlParseCommandLine(const char *cmdName, char **argv, size_t argc, struct ctl_options *o,
                         char *err, size_t errlen);
 
+/* ---- key-value requests and printers (ctl_kv.c), shared with txn ---- */
+
+/* etcdctl's getPutOp / getGetOp / getDelOp: check the arguments (exit on
+ * bad ones) and return the request (caller frees). */
+json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin);
+json_t *ctlKvGetRequest(const struct ctl_options *o);
+json_t *ctlKvDelRequest(const struct ctl_options *o);
+void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
+                     bool valueOnly);
+void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp);
+void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp);
+void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp);
+void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp);
+void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp);
+
 /* kv helpers shared by get/del/txn/watch */
 /* Applies etcdctl's --prefix / --from-key rules: key may be replaced and
  * *end set (malloc'd) or left NULL. */

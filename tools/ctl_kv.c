@@ -1,8 +1,6 @@
-/* etcfsctl key-value commands: put, get, del, txn and compaction, with
- * etcdctl 3.4's argument checks, messages, exit codes and printers (simple,
- * json, fields). The txn parser follows etcdctl's txn_command.go (compare
- * syntax scanned like Go's fmt.Sscanf "%q) %s %q", operations split like its
- * argify regexp and parsed as put/get/del command lines). */
+/* etcfsctl key-value commands: put, get, del and compaction, with etcdctl
+ * 3.4's argument checks, messages, exit codes and printers (simple, json,
+ * fields); their request builders also serve txn's operations. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +63,7 @@ void ctlKvRange(const char *key, size_t keyLen, bool prefix, bool fromKey, char 
 
 /* ---- request builders (etcdctl's getPutOp / getGetOp / getDelOp) ---- */
 
-static json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin)
+json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin)
 {
     if (o->arg_count == 0)
     {
@@ -149,7 +147,7 @@ static void ctlKvSetRange(json_t *req, const char *key, bool prefix, bool fromKe
     free(end);
 }
 
-static json_t *ctlKvGetRequest(const struct ctl_options *o)
+json_t *ctlKvGetRequest(const struct ctl_options *o)
 {
     if (o->arg_count == 0)
     {
@@ -264,7 +262,7 @@ static json_t *ctlKvGetRequest(const struct ctl_options *o)
     return req;
 }
 
-static json_t *ctlKvDelRequest(const struct ctl_options *o)
+json_t *ctlKvDelRequest(const struct ctl_options *o)
 {
     if (o->arg_count == 0 || o->arg_count > 2)
     {
@@ -297,7 +295,7 @@ static json_t *ctlKvDelRequest(const struct ctl_options *o)
 
 /* ---- printers ---- */
 
-static void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
+void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
                             bool valueOnly)
 {
     json_t *kvs = ctlJArr(resp, "kvs");
@@ -307,7 +305,7 @@ static void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, cons
     }
 }
 
-static void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
+void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
 {
     ctlBufPuts(b, "OK\n");
     json_t *prev = ctlJObj(resp, "prev_kv");
@@ -317,7 +315,7 @@ static void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const 
     }
 }
 
-static void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
+void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
 {
     ctlBufPrintf(b, "%lld\n", (long long)ctlJI64(resp, "deleted"));
     json_t *kvs = ctlJArr(resp, "prev_kvs");
@@ -327,7 +325,7 @@ static void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const 
     }
 }
 
-static void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp)
+void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp)
 {
     ctlFieldsHeader(b, ctlJObj(resp, "header"));
     json_t *kvs = ctlJArr(resp, "kvs");
@@ -339,7 +337,7 @@ static void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp)
     ctlBufPrintf(b, "\"Count\" : %lld\n", (long long)ctlJI64(resp, "count"));
 }
 
-static void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp)
+void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp)
 {
     ctlFieldsHeader(b, ctlJObj(resp, "header"));
     json_t *prev = ctlJObj(resp, "prev_kv");
@@ -349,7 +347,7 @@ static void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp)
     }
 }
 
-static void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp)
+void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp)
 {
     ctlFieldsHeader(b, ctlJObj(resp, "header"));
     ctlBufPrintf(b, "\"Deleted\" : %lld\n", (long long)ctlJI64(resp, "deleted"));
@@ -477,443 +475,6 @@ int ctlCmdCompaction(struct ctl_options *o)
     }
     json_t *resp = ctlCallOrDie(o, "/v3/kv/compaction", req, true, CTL_EXIT_ERROR, NULL, NULL);
     printf("compacted revision %lld\n", (long long)rev);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
-}
-
-/* ---- txn ---- */
-
-/* One line of stdin as bufio.Reader.ReadString('\n') would return it; a
- * missing newline (EOF) is etcdctl's "Error: EOF". */
-static char *ctlTxnReadLine(FILE *in)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, in);
-    if (n <= 0 || line[n - 1] != '\n')
-    {
-        free(line);
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "EOF");
-    }
-    return line;
-}
-
-/* strings.TrimSpace in place */
-static char *ctlTrim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-    {
-        s++;
-    }
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-                     s[n - 1] == '\r' || s[n - 1] == '\v' || s[n - 1] == '\f'))
-    {
-        s[--n] = '\0';
-    }
-    return s;
-}
-
-/* fmt.Sscanf's %q: skips spaces, reads a "..." or `...` literal. Returns
- * the number of bytes consumed, or 0 on failure. */
-static size_t ctlScanQuoted(const char *s, struct ctl_buf *out)
-{
-    size_t i = 0;
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
-    {
-        i++;
-    }
-    if (s[i] == '`')
-    {
-        const char *end = strchr(s + i + 1, '`');
-        if (end == NULL)
-        {
-            return 0;
-        }
-        ctlBufAppend(out, s + i + 1, (size_t)(end - (s + i + 1)));
-        return (size_t)(end - s) + 1;
-    }
-    if (s[i] != '"')
-    {
-        return 0;
-    }
-    size_t j = i + 1;
-    while (s[j] != '\0' && s[j] != '"')
-    {
-        j += (s[j] == '\\' && s[j + 1] != '\0') ? 2 : 1;
-    }
-    if (s[j] != '"')
-    {
-        return 0;
-    }
-    struct ctl_buf tmp = {0};
-    if (ctlGoUnquote(s + i, j - i + 1, &tmp) != 0)
-    {
-        ctlBufFree(&tmp);
-        return 0;
-    }
-    ctlBufAppend(out, tmp.data, tmp.len);
-    ctlBufFree(&tmp);
-    return j + 1;
-}
-
-/* fmt.Sscanf's %s: skips spaces, reads up to the next space. */
-static size_t ctlScanWord(const char *s, struct ctl_buf *out)
-{
-    size_t i = 0;
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
-    {
-        i++;
-    }
-    size_t j = i;
-    while (s[j] != '\0' && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' && s[j] != '\n')
-    {
-        j++;
-    }
-    if (j == i)
-    {
-        return 0;
-    }
-    ctlBufAppend(out, s + i, j - i);
-    return j;
-}
-
-static json_t *ctlTxnCompare(const char *line)
-{
-    const char *paren = strchr(line, '(');
-    if (paren == NULL)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s", line);
-    }
-    char *target = ctlStrndup(line, (size_t)(paren - line));
-    struct ctl_buf key = {0};
-    struct ctl_buf op = {0};
-    struct ctl_buf val = {0};
-    ctlBufAppend(&key, "", 0);
-    ctlBufAppend(&op, "", 0);
-    ctlBufAppend(&val, "", 0);
-    const char *p = paren + 1;
-    int n = 0;
-    size_t used = ctlScanQuoted(p, &key);
-    if (used > 0)
-    {
-        n = 1;
-        p += used;
-        if (*p == ')')
-        {
-            p++;
-            used = ctlScanWord(p, &op);
-            if (used > 0)
-            {
-                n = 2;
-                p += used;
-                used = ctlScanQuoted(p, &val);
-                if (used > 0)
-                {
-                    n = 3;
-                }
-            }
-        }
-    }
-    if (n != 3)
-    {
-        struct ctl_buf msg = {0};
-        ctlBufPrintf(&msg, "malformed comparison: %s; got %s(", line, target);
-        ctlFmtGoQuote(&msg, key.data, key.len);
-        ctlBufPrintf(&msg, ") %s ", op.data);
-        ctlFmtGoQuote(&msg, val.data, val.len);
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "%s", msg.data);
-    }
-    json_t *cmp = ctlJNewObj();
-    const char *result = NULL;
-    if (strcmp(op.data, "=") == 0)
-    {
-        result = "EQUAL";
-    }
-    else if (strcmp(op.data, "!=") == 0)
-    {
-        result = "NOT_EQUAL";
-    }
-    else if (strcmp(op.data, ">") == 0)
-    {
-        result = "GREATER";
-    }
-    else if (strcmp(op.data, "<") == 0)
-    {
-        result = "LESS";
-    }
-    else
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s (unknown op %s)", line,
-                 op.data);
-    }
-    ctlJSetStr(cmp, "result", result);
-    ctlJSetBytes(cmp, "key", key.data, key.len);
-    int64_t v = 0;
-    char err[256];
-    const char *field = NULL;
-    const char *tname = NULL;
-    if (strcmp(target, "ver") == 0 || strcmp(target, "version") == 0)
-    {
-        tname = "VERSION";
-        field = "version";
-    }
-    else if (strcmp(target, "c") == 0 || strcmp(target, "create") == 0)
-    {
-        tname = "CREATE";
-        field = "create_revision";
-    }
-    else if (strcmp(target, "m") == 0 || strcmp(target, "mod") == 0)
-    {
-        tname = "MOD";
-        field = "mod_revision";
-    }
-    else if (strcmp(target, "val") == 0 || strcmp(target, "value") == 0)
-    {
-        ctlJSetStr(cmp, "target", "VALUE");
-        ctlJSetBytes(cmp, "value", val.data, val.len);
-    }
-    else if (strcmp(target, "lease") == 0)
-    {
-        /* lease ids are hexadecimal everywhere else in etcdctl */
-        if (ctlParseInt64(val.data, 16, &v, err, sizeof(err)) != 0)
-        {
-            ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-        }
-        ctlJSetStr(cmp, "target", "LEASE");
-        ctlJSetI64(cmp, "lease", v);
-    }
-    else
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s (unknown target %s)", line,
-                 target);
-    }
-    if (field != NULL)
-    {
-        if (ctlParseInt64(val.data, 10, &v, err, sizeof(err)) != 0)
-        {
-            ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-        }
-        ctlJSetStr(cmp, "target", tname);
-        ctlJSetI64(cmp, field, v);
-    }
-    free(target);
-    ctlBufFree(&key);
-    ctlBufFree(&op);
-    ctlBufFree(&val);
-    return cmp;
-}
-
-static json_t *ctlTxnOp(const char *line)
-{
-    size_t argc = 0;
-    char **argv = ctlArgify(line, &argc);
-    if (argc < 2)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-    }
-    struct ctl_options opOpts;
-    const char *name = NULL;
-    char err[512];
-    if (ctlParseOpLine(argv, argc, &opOpts, &name, err, sizeof(err)) != 0)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn request: %s", line);
-    }
-    json_t *op = ctlJNewObj();
-    if (strcmp(name, "put") == 0)
-    {
-        ctlJSet(op, "request_put", ctlKvPutRequest(&opOpts, false));
-    }
-    else if (strcmp(name, "get") == 0)
-    {
-        ctlJSet(op, "request_range", ctlKvGetRequest(&opOpts));
-    }
-    else
-    {
-        ctlJSet(op, "request_delete_range", ctlKvDelRequest(&opOpts));
-    }
-    for (size_t i = 0; i < argc; i++)
-    {
-        free(argv[i]);
-    }
-    free(argv);
-    return op;
-}
-
-static json_t *ctlTxnReadOps(FILE *in)
-{
-    json_t *ops = ctlJNewArr();
-    for (;;)
-    {
-        char *raw = ctlTxnReadLine(in);
-        char *line = ctlTrim(raw);
-        if (*line == '\0')
-        {
-            free(raw);
-            break;
-        }
-        ctlJAppend(ops, ctlTxnOp(line));
-        free(raw);
-    }
-    return ops;
-}
-
-static void ctlTxnPrompt(const struct ctl_options *o, const char *s)
-{
-    if (o->interactive)
-    {
-        printf("%s\n", s);
-        fflush(stdout);
-    }
-}
-
-int ctlCmdTxn(struct ctl_options *o)
-{
-    if (o->arg_count != 0)
-    {
-        ctlFatal(CTL_EXIT_BAD_ARGS, "txn command does not accept argument");
-    }
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    json_t *cmps = ctlJNewArr();
-    ctlTxnPrompt(o, "compares:");
-    for (;;)
-    {
-        char *raw = ctlTxnReadLine(stdin);
-        char *line = ctlTrim(raw);
-        if (*line == '\0')
-        {
-            free(raw);
-            break;
-        }
-        ctlJAppend(cmps, ctlTxnCompare(line));
-        free(raw);
-    }
-    ctlTxnPrompt(o, "success requests (get, put, del):");
-    json_t *success = ctlTxnReadOps(stdin);
-    ctlTxnPrompt(o, "failure requests (get, put, del):");
-    json_t *failure = ctlTxnReadOps(stdin);
-    ctlJSet(req, "compare", cmps);
-    ctlJSet(req, "success", success);
-    ctlJSet(req, "failure", failure);
-
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/txn", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    json_t *responses = ctlJArr(resp, "responses");
-    size_t count = responses ? json_array_size(responses) : 0;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, ctlJBool(resp, "succeeded") ? "SUCCESS\n" : "FAILURE\n");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            ctlBufPutc(&b, '\n');
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvPrintPut(&b, o, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvPrintRange(&b, o, v, false);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvPrintDel(&b, o, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "unexpected response {Response:<nil>}\n");
-            }
-        }
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPutc(&b, '{');
-        {
-            bool first = true;
-            json_t *hdr = ctlJObj(resp, "header");
-            if (hdr != NULL)
-            {
-                ctlBufPuts(&b, "\"header\":");
-                ctlJsonEmit(&b, hdr, &ctlSchemaHeader);
-                first = false;
-            }
-            if (ctlJBool(resp, "succeeded"))
-            {
-                ctlBufPuts(&b, first ? "\"succeeded\":true" : ",\"succeeded\":true");
-                first = false;
-            }
-            if (count > 0)
-            {
-                ctlBufPuts(&b, first ? "\"responses\":[" : ",\"responses\":[");
-                for (size_t i = 0; i < count; i++)
-                {
-                    json_t *r = json_array_get(responses, i);
-                    json_t *v;
-                    if (i > 0)
-                    {
-                        ctlBufPutc(&b, ',');
-                    }
-                    if ((v = ctlJObj(r, "response_put")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponsePut\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaPut);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaRange);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseDeleteRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaDelete);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else
-                    {
-                        ctlBufPuts(&b, "{}");
-                    }
-                }
-                ctlBufPutc(&b, ']');
-            }
-        }
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        ctlBufPrintf(&b, "\"Succeeded\" : %s\n", ctlJBool(resp, "succeeded") ? "true" : "false");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvFieldsPut(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvFieldsRange(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvFieldsDel(&b, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "\"Unknown\" : \"<nil>\"\n");
-            }
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
     json_decref(req);
     json_decref(resp);
     return 0;
