@@ -95,7 +95,11 @@ struct ctl_options
 
 typedef int (*ctl_run_fn)(struct ctl_options *o);
 
-/* One node of the command tree. */
+struct ctl_unary;
+
+/* One node of the command tree. A command either is one request and the
+ * print of its answer (unary, run by ctlRunUnary) or has its own code
+ * (run); a group (lease, member, ...) has neither. */
 struct ctl_command
 {
     const char *name;
@@ -103,7 +107,8 @@ struct ctl_command
     const char *use;    /* usage line after the program name */
     const char *short_help;
     const char *const *flags; /* local flag names, NULL-terminated */
-    ctl_run_fn run;           /* NULL for groups (lease, member, ...) */
+    ctl_run_fn run;
+    const struct ctl_unary *unary;
 };
 
 /* ---- buffer and errors (ctl_util.c) ---- */
@@ -130,6 +135,8 @@ void *ctlMalloc(size_t n);
 void *ctlRealloc(void *p, size_t n);
 char *ctlStrdup(const char *s);
 char *ctlStrndup(const char *s, size_t n);
+/* Frees v[0..n) and v. */
+void ctlFreeStrings(char **v, size_t n);
 
 /* Prints "Error: <msg>" to stderr and exits with code. */
 void ctlFatal(int code, const char *fmt, ...)
@@ -164,14 +171,12 @@ int ctlParseDuration(const char *s, int64_t *ms, char *err, size_t errlen);
 void ctlFmtDuration(struct ctl_buf *b, int64_t ns);     /* time.Duration.String */
 void ctlFmtHumanBytes(struct ctl_buf *b, uint64_t n);   /* humanize.Bytes */
 void ctlFmtGoQuote(struct ctl_buf *b, const char *s, size_t n); /* %q */
+void ctlFmtJsonString(struct ctl_buf *b, const char *s, size_t n); /* encoding/json */
 void ctlFmtLeaseId(struct ctl_buf *b, int64_t id);      /* %016x of int64 */
 void ctlFmtHexWidth(struct ctl_buf *b, uint64_t v, int width); /* %<w>x */
 /* Go strconv.Unquote of the double-quoted literal s[0..n) (quotes included),
  * appended to out. Returns 0 or -1 (invalid syntax). */
 int ctlGoUnquote(const char *s, size_t n, struct ctl_buf *out);
-/* Decodes one UTF-8 rune of s[0..n) as Go does; returns its length, or 0 for
- * an invalid sequence. */
-size_t ctlUtf8Decode(const unsigned char *s, size_t n, uint32_t *r);
 
 /* ---- gateway JSON in (ctl_json.c) ---- */
 
@@ -190,6 +195,23 @@ char *ctlJBytes(const json_t *obj, const char *key, size_t *len);
 json_t *ctlJObj(const json_t *obj, const char *key); /* NULL if missing */
 json_t *ctlJArr(const json_t *obj, const char *key); /* NULL if missing */
 
+/* A mvccpb.KeyValue decoded (key and value malloc'd, NUL-terminated). */
+struct ctl_kv
+{
+    char *key;
+    size_t key_len;
+    char *value;
+    size_t value_len;
+    int64_t create_revision;
+    int64_t mod_revision;
+    int64_t version;
+    int64_t lease;
+};
+
+/* Reads obj (NULL: all empty) into kv; exits on a malformed field. */
+void ctlKvParse(const json_t *obj, struct ctl_kv *kv);
+void ctlKvFree(struct ctl_kv *kv);
+
 /* Builders for requests. */
 void ctlJSetBytes(json_t *obj, const char *key, const char *data, size_t len);
 void ctlJSetI64(json_t *obj, const char *key, int64_t v);
@@ -202,57 +224,12 @@ void ctlJAppend(json_t *arr, json_t *v);
 void ctlJSet(json_t *obj, const char *key, json_t *v);
 char *ctlJDump(const json_t *obj);
 
-/* ---- Go encoding/json output (ctl_json.c) ---- */
+/* ---- output format checks (ctl_view.c) ---- */
 
-enum ctl_jkind
-{
-    CTL_J_I64,
-    CTL_J_U64,
-    CTL_J_BOOL,
-    CTL_J_STR,
-    CTL_J_BYTES,
-    CTL_J_MSG,
-    CTL_J_MSGS,
-    CTL_J_STRS,
-    CTL_J_BYTESS,
-    CTL_J_EVTYPE
-};
-
-struct ctl_jschema;
-
-struct ctl_jfield
-{
-    const char *name; /* same name in the gateway and in etcdctl's output */
-    enum ctl_jkind kind;
-    const struct ctl_jschema *sub;
-};
-
-struct ctl_jschema
-{
-    size_t count;
-    const struct ctl_jfield *fields;
-};
-
-extern const struct ctl_jschema ctlSchemaHeader;
-extern const struct ctl_jschema ctlSchemaKv;
-extern const struct ctl_jschema ctlSchemaRange;
-extern const struct ctl_jschema ctlSchemaPut;
-extern const struct ctl_jschema ctlSchemaDelete;
-extern const struct ctl_jschema ctlSchemaMember;
-extern const struct ctl_jschema ctlSchemaMemberList;
-extern const struct ctl_jschema ctlSchemaMemberAdd;
-extern const struct ctl_jschema ctlSchemaStatus;
-extern const struct ctl_jschema ctlSchemaHeaderOnly;
-extern const struct ctl_jschema ctlSchemaEvent;
-
-/* Emits gateway object 'in' (may be NULL = empty) as Go's encoding/json
- * would marshal the protobuf struct (omitempty everywhere). */
-void ctlJsonEmit(struct ctl_buf *b, const json_t *in, const struct ctl_jschema *s);
-/* Emits the header fields without braces (for clientv3's embedded
- * *ResponseHeader); *first tracks whether a comma is needed. */
-void ctlJsonEmitFlatHeader(struct ctl_buf *b, const json_t *hdr, bool *first);
-/* A Go encoding/json string. */
-void ctlJsonStr(struct ctl_buf *b, const char *s, size_t n);
+/* "Error: <fmt> not supported as output format", exit 4. */
+void ctlUnsupportedOutput(const struct ctl_options *o) __attribute__((noreturn));
+/* Exits with "unsupported output format" for unknown -w values. */
+void ctlCheckOutput(const struct ctl_options *o);
 
 /* ---- HTTP (ctl_http.c) ---- */
 
@@ -272,11 +249,6 @@ struct ctl_reply
 int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount,
             const char *path, const json_t *body, bool idempotent,
             int64_t timeoutMs, struct ctl_reply *r);
-/* ctlCall on all endpoints with the command timeout; on failure prints
- * "Error: <prefix><msg><suffix>" and exits with code. */
-json_t *ctlCallOrDie(const struct ctl_options *o, const char *path,
-                     const json_t *body, bool idempotent, int code,
-                     const char *prefix, const char *suffix);
 void ctlReplyFree(struct ctl_reply *r);
 
 /* Streaming calls: each complete line of the answer goes to the callback.
@@ -311,6 +283,21 @@ struct ctl_stream
  * it ended without error, -1 with s->error set. */
 int ctlStreamRun(struct ctl_stream *s);
 
+/* What one line of a gateway stream holds. */
+enum ctl_line
+{
+    CTL_LINE_RESULT,   /* {"result":{...}} */
+    CTL_LINE_ERROR,    /* {"error":{...,"message":...}}: the stream failed */
+    CTL_LINE_OTHER,    /* neither: nothing to do */
+    CTL_LINE_MALFORMED /* not a JSON object */
+};
+
+/* Decodes one stream line: the result in *result (transferred), or the
+ * error's message in err. A result or error that is not an object exits
+ * with "invalid response from server". */
+enum ctl_line ctlStreamDecode(const char *line, size_t len, json_t **result, char *err,
+                              size_t errlen);
+
 /* A set of concurrent streams (watch -i). */
 struct ctl_streams;
 struct ctl_streams *ctlStreamsNew(void);
@@ -325,58 +312,27 @@ int ctlStreamsPoll(struct ctl_streams *ms, int fd, int timeoutMs, bool *fdReady,
 /* Builds "http://host:port<path>" for an endpoint. */
 char *ctlEndpointUrl(const char *ep, const char *path);
 
-/* ---- printing (ctl_print.c) ---- */
-
-struct ctl_kv
-{
-    char *key;
-    size_t key_len;
-    char *value;
-    size_t value_len;
-    int64_t create_revision;
-    int64_t mod_revision;
-    int64_t version;
-    int64_t lease;
-};
-
-void ctlKvParse(const json_t *obj, struct ctl_kv *kv);
-void ctlKvFree(struct ctl_kv *kv);
-/* etcdctl's printKV. */
-void ctlPrintKv(struct ctl_buf *b, const struct ctl_options *o, const json_t *kv,
-                bool valueOnly);
-/* fields printer pieces */
-void ctlFieldsHeader(struct ctl_buf *b, const json_t *hdr);
-void ctlFieldsKv(struct ctl_buf *b, const char *pfx, const json_t *kv);
-
-/* "Error: <fmt> not supported as output format", exit 4. */
-void ctlUnsupportedOutput(const struct ctl_options *o) __attribute__((noreturn));
-/* Exits with "unsupported output format" for unknown -w values. */
-void ctlCheckOutput(const struct ctl_options *o);
-
-/* tablewriter-compatible rendering (olekukonko/tablewriter as etcdctl uses
- * it: headers upper-cased and centred, cells right-aligned, cells longer than
- * 30 columns word-wrapped). cells is rows*cols strings, row-major. */
-void ctlTableRender(struct ctl_buf *b, const char *const *headers, size_t cols,
-                    char **cells, size_t rows);
-
 /* ---- commands ---- */
 
-int ctlCmdPut(struct ctl_options *o);
-int ctlCmdGet(struct ctl_options *o);
-int ctlCmdDel(struct ctl_options *o);
-int ctlCmdTxn(struct ctl_options *o);
-int ctlCmdCompaction(struct ctl_options *o);
+/* one request each (ctl_request.h) */
+extern const struct ctl_unary ctlKvPut;
+extern const struct ctl_unary ctlKvGet;
+extern const struct ctl_unary ctlKvDel;
+extern const struct ctl_unary ctlKvCompaction;
+extern const struct ctl_unary ctlTxn;
+extern const struct ctl_unary ctlLeaseGrant;
+extern const struct ctl_unary ctlLeaseRevoke;
+extern const struct ctl_unary ctlLeaseTimeToLive;
+extern const struct ctl_unary ctlLeaseList;
+extern const struct ctl_unary ctlMemberAdd;
+extern const struct ctl_unary ctlMemberRemove;
+extern const struct ctl_unary ctlMemberUpdate;
+extern const struct ctl_unary ctlMemberList;
+extern const struct ctl_unary ctlMemberPromote;
+
+/* their own code */
 int ctlCmdWatch(struct ctl_options *o);
-int ctlCmdLeaseGrant(struct ctl_options *o);
-int ctlCmdLeaseRevoke(struct ctl_options *o);
-int ctlCmdLeaseTimeToLive(struct ctl_options *o);
-int ctlCmdLeaseList(struct ctl_options *o);
 int ctlCmdLeaseKeepAlive(struct ctl_options *o);
-int ctlCmdMemberAdd(struct ctl_options *o);
-int ctlCmdMemberRemove(struct ctl_options *o);
-int ctlCmdMemberUpdate(struct ctl_options *o);
-int ctlCmdMemberList(struct ctl_options *o);
-int ctlCmdMemberPromote(struct ctl_options *o);
 int ctlCmdEndpointHealth(struct ctl_options *o);
 int ctlCmdEndpointStatus(struct ctl_options *o);
 int ctlCmdMoveLeader(struct ctl_options *o);
@@ -429,29 +385,6 @@ int ctlParseOpLine(char **argv, size_t argc, struct ctl_options *o, const char *
  * top-level command only. Returns 0 or -1 with pflag's message. */
 int ctlParseCommandLine(const char *cmdName, char **argv, size_t argc, struct ctl_options *o,
                         char *err, size_t errlen);
-
-/* ---- key-value requests and printers (ctl_kv.c), shared with txn ---- */
-
-/* etcdctl's getPutOp / getGetOp / getDelOp: check the arguments (exit on
- * bad ones) and return the request (caller frees). */
-json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin);
-json_t *ctlKvGetRequest(const struct ctl_options *o);
-json_t *ctlKvDelRequest(const struct ctl_options *o);
-void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
-                     bool valueOnly);
-void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp);
-void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp);
-void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp);
-void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp);
-void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp);
-
-/* kv helpers shared by get/del/txn/watch */
-/* Applies etcdctl's --prefix / --from-key rules: key may be replaced and
- * *end set (malloc'd) or left NULL. */
-void ctlKvRange(const char *key, size_t keyLen, bool prefix, bool fromKey,
-                char **outKey, size_t *outKeyLen, char **end, size_t *endLen);
-/* clientv3's prefix end (getPrefix). */
-char *ctlPrefixEnd(const char *key, size_t len, size_t *endLen);
 
 /* snapshot header reader (snapinfo.c) */
 int ctlSnapshotHeader(const void *buf, size_t len, int64_t *revision, int64_t *keys);

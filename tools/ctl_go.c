@@ -3,7 +3,8 @@
  * strconv.ParseInt/ParseUint/ParseBool (with their error texts),
  * time.ParseDuration, strconv.Unquote of a "..." literal, and the formatting
  * etcdctl's output depends on: time.Duration.String, humanize.Bytes,
- * strconv.Quote (%q), %016x of lease ids. Pure: no I/O. */
+ * strconv.Quote (%q), encoding/json's strings, %016x of lease ids. Pure:
+ * no I/O. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +373,7 @@ void ctlFmtHumanBytes(struct ctl_buf *b, uint64_t n)
 }
 
 /* Decodes one UTF-8 rune; returns its length or 0 if invalid. */
-size_t ctlUtf8Decode(const unsigned char *s, size_t n, uint32_t *r)
+static size_t ctlUtf8Decode(const unsigned char *s, size_t n, uint32_t *r)
 {
     if (s[0] < 0x80)
     {
@@ -441,81 +442,153 @@ static bool ctlRuneIsPrint(uint32_t r)
     return true;
 }
 
-void ctlFmtGoQuote(struct ctl_buf *b, const char *s, size_t n)
+/* What Go's two string quotings (strconv.Quote, encoding/json) share: the
+ * quotes, and the walk that hands each ASCII byte to ascii() and each UTF-8
+ * rune to rune() (its bytes p[0..len); len 0: p[0] is not valid UTF-8). */
+static void ctlQuoteWalk(struct ctl_buf *b, const char *s, size_t n,
+                         void (*ascii)(struct ctl_buf *b, unsigned char c),
+                         void (*rune)(struct ctl_buf *b, const unsigned char *p, size_t len,
+                                      uint32_t r))
 {
     const unsigned char *p = (const unsigned char *)s;
     ctlBufPutc(b, '"');
     size_t i = 0;
     while (i < n)
     {
-        unsigned char c = p[i];
-        if (c < 0x80)
+        if (p[i] < 0x80)
         {
-            switch (c)
-            {
-            case '"':
-                ctlBufPuts(b, "\\\"");
-                break;
-            case '\\':
-                ctlBufPuts(b, "\\\\");
-                break;
-            case '\a':
-                ctlBufPuts(b, "\\a");
-                break;
-            case '\b':
-                ctlBufPuts(b, "\\b");
-                break;
-            case '\f':
-                ctlBufPuts(b, "\\f");
-                break;
-            case '\n':
-                ctlBufPuts(b, "\\n");
-                break;
-            case '\r':
-                ctlBufPuts(b, "\\r");
-                break;
-            case '\t':
-                ctlBufPuts(b, "\\t");
-                break;
-            case '\v':
-                ctlBufPuts(b, "\\v");
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f)
-                {
-                    ctlBufPrintf(b, "\\x%02x", c);
-                }
-                else
-                {
-                    ctlBufPutc(b, (char)c);
-                }
-            }
+            ascii(b, p[i]);
             i++;
             continue;
         }
         uint32_t r = 0;
         size_t len = ctlUtf8Decode(p + i, n - i, &r);
-        if (len == 0)
+        rune(b, p + i, len, r);
+        i += len > 0 ? len : 1;
+    }
+    ctlBufPutc(b, '"');
+}
+
+static void ctlGoQuoteAscii(struct ctl_buf *b, unsigned char c)
+{
+    switch (c)
+    {
+    case '"':
+        ctlBufPuts(b, "\\\"");
+        break;
+    case '\\':
+        ctlBufPuts(b, "\\\\");
+        break;
+    case '\a':
+        ctlBufPuts(b, "\\a");
+        break;
+    case '\b':
+        ctlBufPuts(b, "\\b");
+        break;
+    case '\f':
+        ctlBufPuts(b, "\\f");
+        break;
+    case '\n':
+        ctlBufPuts(b, "\\n");
+        break;
+    case '\r':
+        ctlBufPuts(b, "\\r");
+        break;
+    case '\t':
+        ctlBufPuts(b, "\\t");
+        break;
+    case '\v':
+        ctlBufPuts(b, "\\v");
+        break;
+    default:
+        if (c < 0x20 || c == 0x7f)
         {
             ctlBufPrintf(b, "\\x%02x", c);
-            i++;
-            continue;
-        }
-        if (ctlRuneIsPrint(r))
-        {
-            ctlBufAppend(b, p + i, len);
-        }
-        else if (r < 0x10000)
-        {
-            ctlBufPrintf(b, "\\u%04x", r);
         }
         else
         {
-            ctlBufPrintf(b, "\\U%08x", r);
+            ctlBufPutc(b, (char)c);
         }
-        i += len;
     }
-    ctlBufPutc(b, '"');
+}
+
+static void ctlGoQuoteRune(struct ctl_buf *b, const unsigned char *p, size_t len, uint32_t r)
+{
+    if (len == 0)
+    {
+        ctlBufPrintf(b, "\\x%02x", p[0]);
+    }
+    else if (ctlRuneIsPrint(r))
+    {
+        ctlBufAppend(b, p, len);
+    }
+    else if (r < 0x10000)
+    {
+        ctlBufPrintf(b, "\\u%04x", r);
+    }
+    else
+    {
+        ctlBufPrintf(b, "\\U%08x", r);
+    }
+}
+
+void ctlFmtGoQuote(struct ctl_buf *b, const char *s, size_t n)
+{
+    ctlQuoteWalk(b, s, n, ctlGoQuoteAscii, ctlGoQuoteRune);
+}
+
+/* encoding/json escapes <, > and & too (HTML-safe) */
+static void ctlJsonQuoteAscii(struct ctl_buf *b, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
+    {
+        ctlBufPutc(b, (char)c);
+    }
+    else if (c == '"' || c == '\\')
+    {
+        ctlBufPutc(b, '\\');
+        ctlBufPutc(b, (char)c);
+    }
+    else if (c == '\n')
+    {
+        ctlBufPuts(b, "\\n");
+    }
+    else if (c == '\r')
+    {
+        ctlBufPuts(b, "\\r");
+    }
+    else if (c == '\t')
+    {
+        ctlBufPuts(b, "\\t");
+    }
+    else
+    {
+        char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf], 0};
+        ctlBufPuts(b, esc);
+    }
+}
+
+/* invalid UTF-8 becomes U+FFFD; U+2028 and U+2029 are escaped */
+static void ctlJsonQuoteRune(struct ctl_buf *b, const unsigned char *p, size_t len, uint32_t r)
+{
+    if (len == 0)
+    {
+        ctlBufPuts(b, "\\ufffd");
+    }
+    else if (r == 0x2028 || r == 0x2029)
+    {
+        ctlBufPrintf(b, "\\u%04x", r);
+    }
+    else
+    {
+        ctlBufAppend(b, p, len);
+    }
+}
+
+void ctlFmtJsonString(struct ctl_buf *b, const char *s, size_t n)
+{
+    ctlQuoteWalk(b, s, n, ctlJsonQuoteAscii, ctlJsonQuoteRune);
 }
 
 void ctlFmtLeaseId(struct ctl_buf *b, int64_t id)

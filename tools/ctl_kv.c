@@ -1,11 +1,14 @@
-/* etcfsctl key-value commands: put, get, del and compaction, with etcdctl
- * 3.4's argument checks, messages, exit codes and printers (simple, json,
- * fields); their request builders also serve txn's operations. */
+/* etcfsctl key-value commands: put, get, del and compaction, each its
+ * request builder (etcdctl 3.4's argument checks, messages and exit codes)
+ * and its field lists; txn builds its operations with the same builders and
+ * prints their answers with the same lists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctl_kv.h"
+#include "ctl_request.h"
+#include "ctl_schema.h"
 
 /* ---- ranges ---- */
 
@@ -147,6 +150,21 @@ static void ctlKvSetRange(json_t *req, const char *key, bool prefix, bool fromKe
     free(end);
 }
 
+/* The range end argument of get and del, if any. */
+static const char *ctlKvRangeEnd(const struct ctl_options *o)
+{
+    if (o->arg_count < 2)
+    {
+        return NULL;
+    }
+    if (o->prefix || o->from_key)
+    {
+        ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
+                                    "`--prefix` or `--from-key` is set");
+    }
+    return o->args[1];
+}
+
 json_t *ctlKvGetRequest(const struct ctl_options *o)
 {
     if (o->arg_count == 0)
@@ -175,16 +193,7 @@ json_t *ctlKvGetRequest(const struct ctl_options *o)
         ctlFmtGoQuote(&q, o->consistency, strlen(o->consistency));
         ctlFatal(CTL_EXIT_BAD_FEATURE, "unknown consistency flag %s", q.data);
     }
-    const char *rangeEnd = NULL;
-    if (o->arg_count > 1)
-    {
-        if (o->prefix || o->from_key)
-        {
-            ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
-                                        "`--prefix` or `--from-key` is set");
-        }
-        rangeEnd = o->args[1];
-    }
+    const char *rangeEnd = ctlKvRangeEnd(o);
     if (o->limit != 0)
     {
         ctlJSetI64(req, "limit", o->limit);
@@ -274,16 +283,7 @@ json_t *ctlKvDelRequest(const struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS,
                  "`--prefix` and `--from-key` cannot be set at the same time, choose one");
     }
-    const char *rangeEnd = NULL;
-    if (o->arg_count > 1)
-    {
-        if (o->prefix || o->from_key)
-        {
-            ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
-                                        "`--prefix` or `--from-key` is set");
-        }
-        rangeEnd = o->args[1];
-    }
+    const char *rangeEnd = ctlKvRangeEnd(o);
     json_t *req = ctlJNewObj();
     ctlKvSetRange(req, o->args[0], o->prefix, o->from_key, rangeEnd);
     if (o->prev_kv)
@@ -293,106 +293,84 @@ json_t *ctlKvDelRequest(const struct ctl_options *o)
     return req;
 }
 
-/* ---- printers ---- */
+/* ---- what put, get and del print (inside txn's answer too) ---- */
 
-void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
-                            bool valueOnly)
-{
-    json_t *kvs = ctlJArr(resp, "kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlPrintKv(b, o, json_array_get(kvs, i), valueOnly);
-    }
-}
+const struct ctl_field ctlRangeSimple[] = {
+    {.from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvSimple},
+    CTL_FIELDS_END,
+};
 
-void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
-{
-    ctlBufPuts(b, "OK\n");
-    json_t *prev = ctlJObj(resp, "prev_kv");
-    if (prev != NULL)
-    {
-        ctlPrintKv(b, o, prev, false);
-    }
-}
+const struct ctl_field ctlRangeJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "kvs", .from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvJson},
+    {.label = "more", .from = "more", .kind = CTL_K_BOOL},
+    {.label = "count", .from = "count", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
 
-void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
-{
-    ctlBufPrintf(b, "%lld\n", (long long)ctlJI64(resp, "deleted"));
-    json_t *kvs = ctlJArr(resp, "prev_kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlPrintKv(b, o, json_array_get(kvs, i), false);
-    }
-}
+const struct ctl_field ctlRangeFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "", .from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvFields},
+    {.label = "More", .from = "more", .kind = CTL_K_BOOL},
+    {.label = "Count", .from = "count", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
 
-void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    json_t *kvs = ctlJArr(resp, "kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlFieldsKv(b, "", json_array_get(kvs, i));
-    }
-    ctlBufPrintf(b, "\"More\" : %s\n", ctlJBool(resp, "more") ? "true" : "false");
-    ctlBufPrintf(b, "\"Count\" : %lld\n", (long long)ctlJI64(resp, "count"));
-}
+const struct ctl_field ctlPutSimple[] = {
+    {.label = "OK\n", .kind = CTL_K_TEXT},
+    {.from = "prev_kv", .kind = CTL_K_KV},
+    CTL_FIELDS_END,
+};
 
-void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    json_t *prev = ctlJObj(resp, "prev_kv");
-    if (prev != NULL)
-    {
-        ctlFieldsKv(b, "Prev", prev);
-    }
-}
+const struct ctl_field ctlPutJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "prev_kv", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
+    CTL_FIELDS_END,
+};
 
-void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    ctlBufPrintf(b, "\"Deleted\" : %lld\n", (long long)ctlJI64(resp, "deleted"));
-    json_t *kvs = ctlJArr(resp, "prev_kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlFieldsKv(b, "Prev", json_array_get(kvs, i));
-    }
-}
+const struct ctl_field ctlPutFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Prev", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvFields},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteSimple[] = {
+    {.from = "deleted", .kind = CTL_K_I64},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    {.from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvSimple},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "deleted", .from = "deleted", .kind = CTL_K_I64},
+    {.label = "prev_kvs", .from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvJson},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Deleted", .from = "deleted", .kind = CTL_K_I64},
+    {.label = "Prev", .from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvFields},
+    CTL_FIELDS_END,
+};
 
 /* ---- put / get / del ---- */
 
-int ctlCmdPut(struct ctl_options *o)
+static json_t *ctlKvPutBuild(const struct ctl_options *o)
 {
-    json_t *req = ctlKvPutRequest(o, true);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/put", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintPut(&b, o, resp);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaPut);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsPut(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return ctlKvPutRequest(o, true);
 }
 
-int ctlCmdGet(struct ctl_options *o)
+const struct ctl_unary ctlKvPut = {
+    .request = {.path = "/v3/kv/put", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvPutBuild,
+    .view = {.simple = ctlPutSimple, .json = ctlPutJson, .fields = ctlPutFields},
+};
+
+/* etcdctl checks these once the answer is in */
+static void ctlKvGetCheck(const struct ctl_options *o)
 {
-    json_t *req = ctlKvGetRequest(o);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/range", req, true, CTL_EXIT_ERROR, NULL, NULL);
     if (o->count_only && o->output != CTL_OUT_FIELDS)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "--count-only is only for `--write-out=fields`");
@@ -401,60 +379,24 @@ int ctlCmdGet(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "print-value-only is only for `--write-out=simple`");
     }
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintRange(&b, o, resp, o->print_value_only);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaRange);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsRange(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
 }
 
-int ctlCmdDel(struct ctl_options *o)
-{
-    json_t *req = ctlKvDelRequest(o);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/deleterange", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintDel(&b, o, resp);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaDelete);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsDel(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
-}
+const struct ctl_unary ctlKvGet = {
+    .request = {.path = "/v3/kv/range", .idempotent = true, .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvGetRequest,
+    .check = ctlKvGetCheck,
+    .view = {.simple = ctlRangeSimple, .json = ctlRangeJson, .fields = ctlRangeFields},
+};
+
+const struct ctl_unary ctlKvDel = {
+    .request = {.path = "/v3/kv/deleterange", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvDelRequest,
+    .view = {.simple = ctlDeleteSimple, .json = ctlDeleteJson, .fields = ctlDeleteFields},
+};
 
 /* ---- compaction ---- */
 
-int ctlCmdCompaction(struct ctl_options *o)
+static json_t *ctlKvCompactionBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
@@ -466,16 +408,24 @@ int ctlCmdCompaction(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_ERROR, "%s", err);
     }
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
     ctlJSetI64(req, "revision", rev);
     if (o->physical)
     {
         ctlJSetBool(req, "physical", true);
     }
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/compaction", req, true, CTL_EXIT_ERROR, NULL, NULL);
-    printf("compacted revision %lld\n", (long long)rev);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
+
+static const struct ctl_field ctlCompactionSimple[] = {
+    {.label = "compacted revision ", .from = "revision", .kind = CTL_K_I64, .flags = CTL_F_REQ},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+/* etcdctl prints the sentence whatever -w says */
+const struct ctl_unary ctlKvCompaction = {
+    .request = {.path = "/v3/kv/compaction", .idempotent = true, .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvCompactionBuild,
+    .view = {.simple = ctlCompactionSimple, .flags = CTL_VIEW_ANY},
+};

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctl_kv.h"
+#include "ctl_request.h"
+#include "ctl_schema.h"
 
 /* One line of stdin as bufio.Reader.ReadString('\n') would return it; a
  * missing newline (EOF) is etcdctl's "Error: EOF". */
@@ -258,51 +260,21 @@ static json_t *ctlTxnOp(const char *line)
     {
         ctlJSet(op, "request_delete_range", ctlKvDelRequest(&opOpts));
     }
-    for (size_t i = 0; i < argc; i++)
-    {
-        free(argv[i]);
-    }
-    free(argv);
+    ctlFreeStrings(argv, argc);
     return op;
 }
 
-static json_t *ctlTxnReadOps(FILE *in)
-{
-    json_t *ops = ctlJNewArr();
-    for (;;)
-    {
-        char *raw = ctlTxnReadLine(in);
-        char *line = ctlTrim(raw);
-        if (*line == '\0')
-        {
-            free(raw);
-            break;
-        }
-        ctlJAppend(ops, ctlTxnOp(line));
-        free(raw);
-    }
-    return ops;
-}
-
-static void ctlTxnPrompt(const struct ctl_options *o, const char *s)
+/* One section of the input: prompt (with -i), then lines up to a blank
+ * one, each parsed into an element of the returned list. */
+static json_t *ctlTxnReadSection(const struct ctl_options *o, const char *prompt,
+                                 json_t *(*parse)(const char *line))
 {
     if (o->interactive)
     {
-        printf("%s\n", s);
+        printf("%s\n", prompt);
         fflush(stdout);
     }
-}
-
-int ctlCmdTxn(struct ctl_options *o)
-{
-    if (o->arg_count != 0)
-    {
-        ctlFatal(CTL_EXIT_BAD_ARGS, "txn command does not accept argument");
-    }
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    json_t *cmps = ctlJNewArr();
-    ctlTxnPrompt(o, "compares:");
+    json_t *list = ctlJNewArr();
     for (;;)
     {
         char *raw = ctlTxnReadLine(stdin);
@@ -312,134 +284,100 @@ int ctlCmdTxn(struct ctl_options *o)
             free(raw);
             break;
         }
-        ctlJAppend(cmps, ctlTxnCompare(line));
+        ctlJAppend(list, parse(line));
         free(raw);
     }
-    ctlTxnPrompt(o, "success requests (get, put, del):");
-    json_t *success = ctlTxnReadOps(stdin);
-    ctlTxnPrompt(o, "failure requests (get, put, del):");
-    json_t *failure = ctlTxnReadOps(stdin);
+    return list;
+}
+
+/* ---- the command ---- */
+
+static json_t *ctlTxnBuild(const struct ctl_options *o)
+{
+    if (o->arg_count != 0)
+    {
+        ctlFatal(CTL_EXIT_BAD_ARGS, "txn command does not accept argument");
+    }
+    /* before the prompts and stdin, as etcdctl */
+    ctlCheckOutput(o);
+    json_t *cmps = ctlTxnReadSection(o, "compares:", ctlTxnCompare);
+    json_t *success = ctlTxnReadSection(o, "success requests (get, put, del):", ctlTxnOp);
+    json_t *failure = ctlTxnReadSection(o, "failure requests (get, put, del):", ctlTxnOp);
+    json_t *req = ctlJNewObj();
     ctlJSet(req, "compare", cmps);
     ctlJSet(req, "success", success);
     ctlJSet(req, "failure", failure);
-
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/txn", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    json_t *responses = ctlJArr(resp, "responses");
-    size_t count = responses ? json_array_size(responses) : 0;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, ctlJBool(resp, "succeeded") ? "SUCCESS\n" : "FAILURE\n");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            ctlBufPutc(&b, '\n');
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvPrintPut(&b, o, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvPrintRange(&b, o, v, false);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvPrintDel(&b, o, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "unexpected response {Response:<nil>}\n");
-            }
-        }
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPutc(&b, '{');
-        {
-            bool first = true;
-            json_t *hdr = ctlJObj(resp, "header");
-            if (hdr != NULL)
-            {
-                ctlBufPuts(&b, "\"header\":");
-                ctlJsonEmit(&b, hdr, &ctlSchemaHeader);
-                first = false;
-            }
-            if (ctlJBool(resp, "succeeded"))
-            {
-                ctlBufPuts(&b, first ? "\"succeeded\":true" : ",\"succeeded\":true");
-                first = false;
-            }
-            if (count > 0)
-            {
-                ctlBufPuts(&b, first ? "\"responses\":[" : ",\"responses\":[");
-                for (size_t i = 0; i < count; i++)
-                {
-                    json_t *r = json_array_get(responses, i);
-                    json_t *v;
-                    if (i > 0)
-                    {
-                        ctlBufPutc(&b, ',');
-                    }
-                    if ((v = ctlJObj(r, "response_put")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponsePut\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaPut);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaRange);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseDeleteRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaDelete);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else
-                    {
-                        ctlBufPuts(&b, "{}");
-                    }
-                }
-                ctlBufPutc(&b, ']');
-            }
-        }
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        ctlBufPrintf(&b, "\"Succeeded\" : %s\n", ctlJBool(resp, "succeeded") ? "true" : "false");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvFieldsPut(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvFieldsRange(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvFieldsDel(&b, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "\"Unknown\" : \"<nil>\"\n");
-            }
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
+
+static void ctlTxnSucceeded(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
+{
+    (void)p;
+    ctlBufPuts(b, ctlJBool(obj, "succeeded") ? "SUCCESS\n" : "FAILURE\n");
+}
+
+/* One ResponseOp: the answer of one operation, whichever it was. */
+static const struct ctl_field ctlTxnOpSimple[] = {
+    {.from = "response_put", .kind = CTL_K_MSG, .sub = ctlPutSimple},
+    {.from = "response_range", .kind = CTL_K_MSG, .sub = ctlRangeSimple},
+    {.from = "response_delete_range", .kind = CTL_K_MSG, .sub = ctlDeleteSimple},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnResponseSimple[] = {
+    {.label = "\n", .kind = CTL_K_TEXT},
+    {.kind = CTL_K_ONEOF, .sub = ctlTxnOpSimple, .text = "unexpected response {Response:<nil>}\n"},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnSimple[] = {
+    {.kind = CTL_K_CUSTOM, .custom = ctlTxnSucceeded},
+    {.from = "responses", .kind = CTL_K_MSGS, .sub = ctlTxnResponseSimple},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnOpJson[] = {
+    {.label = "ResponsePut", .from = "response_put", .kind = CTL_K_MSG, .sub = ctlPutJson},
+    {.label = "ResponseRange", .from = "response_range", .kind = CTL_K_MSG, .sub = ctlRangeJson},
+    {.label = "ResponseDeleteRange", .from = "response_delete_range", .kind = CTL_K_MSG,
+     .sub = ctlDeleteJson},
+    CTL_FIELDS_END,
+};
+
+/* Go's oneof wrapper: {"Response":{"ResponsePut":{...}}}, {} when unset */
+static const struct ctl_field ctlTxnResponseJson[] = {
+    {.label = "Response", .kind = CTL_K_ONEOF, .sub = ctlTxnOpJson},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "succeeded", .from = "succeeded", .kind = CTL_K_BOOL},
+    {.label = "responses", .from = "responses", .kind = CTL_K_MSGS, .sub = ctlTxnResponseJson},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnOpFields[] = {
+    {.label = "", .from = "response_put", .kind = CTL_K_MSG, .sub = ctlPutFields},
+    {.label = "", .from = "response_range", .kind = CTL_K_MSG, .sub = ctlRangeFields},
+    {.label = "", .from = "response_delete_range", .kind = CTL_K_MSG, .sub = ctlDeleteFields},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnResponseFields[] = {
+    {.label = "", .kind = CTL_K_ONEOF, .sub = ctlTxnOpFields, .text = "\"Unknown\" : \"<nil>\"\n"},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTxnFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Succeeded", .from = "succeeded", .kind = CTL_K_BOOL},
+    {.label = "", .from = "responses", .kind = CTL_K_MSGS, .sub = ctlTxnResponseFields},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_unary ctlTxn = {
+    .request = {.path = "/v3/kv/txn", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlTxnBuild,
+    .view = {.simple = ctlTxnSimple, .json = ctlTxnJson, .fields = ctlTxnFields},
+};

@@ -54,6 +54,15 @@ char *ctlStrdup(const char *s)
     return ctlStrndup(s, strlen(s));
 }
 
+void ctlFreeStrings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+    {
+        free(v[i]);
+    }
+    free(v);
+}
+
 /* ---- buffer ---- */
 
 void ctlBufAppend(struct ctl_buf *b, const void *p, size_t n)

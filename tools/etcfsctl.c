@@ -10,7 +10,7 @@
 
 #include <curl/curl.h>
 
-#include "ctl.h"
+#include "ctl_request.h"
 
 static const char *const ctlFlagsGet[] = {"consistency", "order", "sort-by", "limit", "prefix",
                                           "from-key", "rev", "keys-only", "count-only",
@@ -40,15 +40,15 @@ static int ctlCmdVersion(struct ctl_options *o)
 
 static const struct ctl_command ctlCommands[] = {
     {"get", NULL, "get [options] <key> [range_end]", "Gets the key or a range of keys",
-     ctlFlagsGet, ctlCmdGet},
+     ctlFlagsGet, NULL, &ctlKvGet},
     {"put", NULL, "put [options] <key> <value> (<value> can also be given from stdin)",
-     "Puts the given key into the store", ctlFlagsPut, ctlCmdPut},
+     "Puts the given key into the store", ctlFlagsPut, NULL, &ctlKvPut},
     {"del", NULL, "del [options] <key> [range_end]",
-     "Removes the specified key or range of keys [key, range_end)", ctlFlagsDel, ctlCmdDel},
+     "Removes the specified key or range of keys [key, range_end)", ctlFlagsDel, NULL, &ctlKvDel},
     {"txn", NULL, "txn [options]", "Txn processes all the requests in one transaction",
-     ctlFlagsTxn, ctlCmdTxn},
+     ctlFlagsTxn, NULL, &ctlTxn},
     {"compaction", NULL, "compaction [options] <revision>", "Compacts the event history in etcd",
-     ctlFlagsCompaction, ctlCmdCompaction},
+     ctlFlagsCompaction, NULL, &ctlKvCompaction},
     {"endpoint", NULL, "endpoint <subcommand>", "Endpoint related commands", ctlFlagsEndpoint,
      NULL},
     {"health", "endpoint", "health",
@@ -63,23 +63,23 @@ static const struct ctl_command ctlCommands[] = {
      "Watches events stream on keys or prefixes", ctlFlagsWatch, ctlCmdWatch},
     {"version", NULL, "version", "Prints the version of etcfsctl", NULL, ctlCmdVersion},
     {"lease", NULL, "lease <subcommand>", "Lease related commands", NULL, NULL},
-    {"grant", "lease", "grant <ttl>", "Creates leases", NULL, ctlCmdLeaseGrant},
-    {"revoke", "lease", "revoke <leaseID>", "Revokes leases", NULL, ctlCmdLeaseRevoke},
+    {"grant", "lease", "grant <ttl>", "Creates leases", NULL, NULL, &ctlLeaseGrant},
+    {"revoke", "lease", "revoke <leaseID>", "Revokes leases", NULL, NULL, &ctlLeaseRevoke},
     {"timetolive", "lease", "timetolive <leaseID> [options]", "Get lease information",
-     ctlFlagsTtl, ctlCmdLeaseTimeToLive},
-    {"list", "lease", "list", "List all active leases", NULL, ctlCmdLeaseList},
+     ctlFlagsTtl, NULL, &ctlLeaseTimeToLive},
+    {"list", "lease", "list", "List all active leases", NULL, NULL, &ctlLeaseList},
     {"keep-alive", "lease", "keep-alive [options] <leaseID>", "Keeps leases alive (renew)",
      ctlFlagsKeepAlive, ctlCmdLeaseKeepAlive},
     {"member", NULL, "member <subcommand>", "Membership related commands", NULL, NULL},
     {"add", "member", "add <memberName> [options]", "Adds a member into the cluster",
-     ctlFlagsMemberAdd, ctlCmdMemberAdd},
+     ctlFlagsMemberAdd, NULL, &ctlMemberAdd},
     {"remove", "member", "remove <memberID>", "Removes a member from the cluster", NULL,
-     ctlCmdMemberRemove},
+     NULL, &ctlMemberRemove},
     {"update", "member", "update <memberID> [options]", "Updates a member in the cluster",
-     ctlFlagsMemberUpdate, ctlCmdMemberUpdate},
-    {"list", "member", "list", "Lists all members in the cluster", NULL, ctlCmdMemberList},
+     ctlFlagsMemberUpdate, NULL, &ctlMemberUpdate},
+    {"list", "member", "list", "Lists all members in the cluster", NULL, NULL, &ctlMemberList},
     {"promote", "member", "promote <memberID>", "Promotes a non-voting member in the cluster",
-     NULL, ctlCmdMemberPromote},
+     NULL, NULL, &ctlMemberPromote},
     {"snapshot", NULL, "snapshot <subcommand>", "Manages etcfs node snapshots", NULL, NULL},
     {"save", "snapshot", "save <filename>", "Stores an etcfs node snapshot to a given file", NULL,
      ctlCmdSnapshotSave},
@@ -93,6 +93,11 @@ static const struct ctl_command ctlCommands[] = {
 #define CTL_COMMAND_COUNT (sizeof(ctlCommands) / sizeof(ctlCommands[0]))
 
 /* ---- command tree ---- */
+
+static bool ctlIsGroup(const struct ctl_command *c)
+{
+    return c->run == NULL && c->unary == NULL;
+}
 
 static bool ctlIsChild(const struct ctl_command *c, const struct ctl_command *parent)
 {
@@ -228,7 +233,7 @@ static void ctlHelp(const struct ctl_command *cmd)
         {
             continue;
         }
-        if (cmd == NULL && c->run == NULL)
+        if (cmd == NULL && ctlIsGroup(c))
         {
             for (size_t k = 0; k < CTL_COMMAND_COUNT; k++)
             {
@@ -348,7 +353,7 @@ int main(int argc, char **argv)
     {
         return ctlCmdVersion(&opts);
     }
-    if (cmd == NULL || cmd->run == NULL || groupHelp)
+    if (cmd == NULL || ctlIsGroup(cmd) || groupHelp)
     {
         ctlHelp(cmd);
         return 0;
@@ -379,7 +384,7 @@ int main(int argc, char **argv)
     {
         ctlFatal(CTL_EXIT_BAD_CONNECTION, "etcdclient: no available endpoints");
     }
-    int rc = cmd->run(&opts);
+    int rc = cmd->unary != NULL ? ctlRunUnary(&opts, cmd->unary) : cmd->run(&opts);
     fflush(stdout);
     return rc;
 }
