@@ -6,8 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_request.h"
+#include "ctl_cluster.h"
+#include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
 #include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
 
 static uint64_t ctlMemberIdFromArg(const char *arg)
 {

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_flags.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_util.h"
 
 enum ctl_flag_type
 {

@@ -9,7 +9,10 @@
 
 #include <curl/curl.h>
 
+#include "ctl_http.h"
 #include "ctl.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
 
 #define CTL_ERRBODY_MAX (64 * 1024)
 

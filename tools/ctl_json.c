@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_json.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_util.h"
 
 /* ---- parsing ---- */
 

@@ -7,8 +7,12 @@
 #include <string.h>
 
 #include "ctl_kv.h"
+#include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_json.h"
 #include "ctl_request.h"
 #include "ctl_schema.h"
+#include "ctl_util.h"
 
 /* ---- ranges ---- */
 

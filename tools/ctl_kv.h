@@ -1,7 +1,8 @@
-/* etcfsctl key-value commands (put, get, del, compaction): what txn and
- * watch borrow from them. The --prefix / --from-key range rules, the
- * request builders of put, get and del (txn's operations), and the field
- * lists of their answers (txn prints them inside its own). */
+/* etcfsctl key-value commands (ctl_kv.c): put, get, del and compaction, one
+ * request each; and what txn and watch borrow from them: the --prefix /
+ * --from-key range rules, the request builders of put, get and del (txn's
+ * operations), and the field lists of their answers (txn prints them inside
+ * its own). */
 #ifndef ETCFS_TOOLS_CTL_KV_H
 #define ETCFS_TOOLS_CTL_KV_H
 
@@ -11,7 +12,13 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl_request.h"
 #include "ctl_view.h"
+
+extern const struct ctl_unary ctlKvPut;
+extern const struct ctl_unary ctlKvGet;
+extern const struct ctl_unary ctlKvDel;
+extern const struct ctl_unary ctlKvCompaction;
 
 /* clientv3's prefix end of key[0..len) (getPrefix): malloc'd, *endLen
  * bytes. */

@@ -9,8 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_request.h"
+#include "ctl_lease.h"
+#include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
 #include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
 
 static int64_t ctlLeaseFromArg(const char *arg)
 {

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "ctl_view.h"
+#include "ctl_go.h"
+#include "ctl_util.h"
 
 static void ctlFieldsName(struct ctl_buf *b, const char *prefix, const struct ctl_field *f)
 {

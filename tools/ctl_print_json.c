@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "ctl_view.h"
+#include "ctl_go.h"
+#include "ctl_util.h"
 
 static void ctlJsonKey(struct ctl_buf *b, bool *first, const char *name)
 {

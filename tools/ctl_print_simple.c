@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "ctl_view.h"
+#include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
 
 static void ctlPrintHex(struct ctl_buf *b, const char *data, size_t len)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl_view.h"
+#include "ctl_util.h"
 
 /* ---- tablewriter ---- */
 

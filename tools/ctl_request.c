@@ -5,6 +5,9 @@
 #include <stdlib.h>
 
 #include "ctl_request.h"
+#include "ctl.h"
+#include "ctl_http.h"
+#include "ctl_util.h"
 
 json_t *ctlRequest(const struct ctl_options *o, const struct ctl_request *rq, char *const *eps,
                    size_t epCount, const json_t *body)

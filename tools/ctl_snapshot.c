@@ -13,7 +13,14 @@
 
 #include <dirent.h>
 
+#include "ctl_snapshot.h"
+#include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
 #include "ctl_view.h"
+#include "snapinfo.h"
 
 #define CTL_SNAP_HEADER_BYTES 52
 

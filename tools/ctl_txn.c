@@ -7,9 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_txn.h"
+#include "ctl.h"
+#include "ctl_flags.h"
+#include "ctl_go.h"
+#include "ctl_json.h"
 #include "ctl_kv.h"
-#include "ctl_request.h"
 #include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
+#include "etcfsctl.h"
 
 /* One line of stdin as bufio.Reader.ReadString('\n') would return it; a
  * missing newline (EOF) is etcdctl's "Error: EOF". */

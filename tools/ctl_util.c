@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "ctl_util.h"
 #include "ctl.h"
 
 /* ---- allocation ---- */

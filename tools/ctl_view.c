@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "ctl_view.h"
+#include "ctl.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
 
 void ctlUnsupportedOutput(const struct ctl_options *o)
 {

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl_util.h"
 
 /* How a field's value is read and shown; each printer's file says which
  * kinds it shows and how. */
@@ -106,6 +107,11 @@ struct ctl_print
     const struct ctl_options *o; /* --hex, --print-value-only, --keys, ... */
     const json_t *req;           /* the request the answer is for; may be NULL */
 };
+
+/* "Error: <format> not supported as output format", exit 4. */
+void ctlUnsupportedOutput(const struct ctl_options *o) __attribute__((noreturn));
+/* Exits 4 with "unsupported output format" for an unknown -w value. */
+void ctlCheckOutput(const struct ctl_options *o);
 
 /* Prints doc (an object, or a list of row objects) as o->output says, for
  * the request req (may be NULL); all borrowed. Exits 4 if the view lacks

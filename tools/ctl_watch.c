@@ -14,8 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl_watch.h"
+#include "ctl.h"
+#include "ctl_flags.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
 #include "ctl_kv.h"
 #include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
+#include "etcfsctl.h"
 
 #define CTL_WATCH_MAX 256
 

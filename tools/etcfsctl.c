@@ -10,7 +10,17 @@
 
 #include <curl/curl.h>
 
+#include "etcfsctl.h"
+#include "ctl.h"
+#include "ctl_cluster.h"
+#include "ctl_flags.h"
+#include "ctl_kv.h"
+#include "ctl_lease.h"
 #include "ctl_request.h"
+#include "ctl_snapshot.h"
+#include "ctl_txn.h"
+#include "ctl_util.h"
+#include "ctl_watch.h"
 
 static const char *const ctlFlagsGet[] = {"consistency", "order", "sort-by", "limit", "prefix",
                                           "from-key", "rev", "keys-only", "count-only",
