@@ -437,7 +437,8 @@ static const struct ctl_field ctlStatusFields[] = {
 };
 
 static const struct ctl_field ctlStatusRowFields[] = {
-    {.label = "", .from = "status", .kind = CTL_K_MSG, .sub = ctlStatusFields, .flags = CTL_F_ALWAYS},
+    {.label = "", .from = "status", .kind = CTL_K_MSG, .sub = ctlStatusFields,
+     .flags = CTL_F_ALWAYS},
     {.label = "Endpoint", .from = "endpoint", .kind = CTL_K_STR},
     {.label = "\n", .kind = CTL_K_TEXT},
     CTL_FIELDS_END,

@@ -211,7 +211,9 @@ const struct ctl_unary ctlLeaseTimeToLive = {
                 .idempotent = true,
                 .fail_code = CTL_EXIT_BAD_CONNECTION},
     .build = ctlLeaseTimeToLiveBuild,
-    .view = {.simple = ctlTimeToLiveSimple, .json = ctlTimeToLiveJson, .fields = ctlTimeToLiveFields},
+    .view = {.simple = ctlTimeToLiveSimple,
+             .json = ctlTimeToLiveJson,
+             .fields = ctlTimeToLiveFields},
 };
 
 static json_t *ctlLeaseListBuild(const struct ctl_options *o)

@@ -11,7 +11,8 @@
 /* The "header" of an answer: a message in protobuf json, its fields inline
  * in a clientv3 struct's json (Go's embedded *ResponseHeader), its four
  * lines first in fields. */
-#define CTL_HEADER_JSON {.label = "header", .from = "header", .kind = CTL_K_MSG, .sub = ctlHeaderJson}
+#define CTL_HEADER_JSON                                                                       \
+    {.label = "header", .from = "header", .kind = CTL_K_MSG, .sub = ctlHeaderJson}
 #define CTL_HEADER_FLAT                                                                       \
     {.label = "header", .from = "header", .kind = CTL_K_MSG, .sub = ctlHeaderJson,            \
      .flags = CTL_F_FLAT}

@@ -1,9 +1,9 @@
 /* etcfsctl views: ctlPrint (the format's printer, or etcdctl's "not
  * supported as output format"), and reading a field's value out of a
  * document for the printers: "a.b" paths through nested objects, values
- * taken from the request, one-ofs, rows of a table. What a malformed answer
- * exits with is ctl_json.c's accessors' message, or `field "<name>"` for the
- * elements of a list. */
+ * taken from the request, one-ofs, rows of a table. A malformed answer exits
+ * with ctl_json.c's accessors' message; a list element of the wrong type
+ * with `field "<list>"` (a table row: the list's name). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,7 @@ void ctlCheckOutput(const struct ctl_options *o)
 }
 
 static const struct ctl_field *ctlViewFormat(const struct ctl_options *o,
-                                              const struct ctl_field *fs)
+                                             const struct ctl_field *fs)
 {
     if (fs == NULL)
     {
