@@ -2,12 +2,9 @@
  * (one /v3/lease/keepalive stream per renewal, read up to its first result,
  * repeated every TTL/3 like clientv3). Outputs follow etcdctl 3.4: lease ids
  * in %016x, and -w json prints clientv3's structs (header fields flattened). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ctl_lease.h"
 #include "ctl.h"
@@ -315,22 +312,6 @@ static const struct ctl_field ctlKeepAliveJson[] = {
 static const struct ctl_view ctlKeepAliveView = {
     .simple = ctlKeepAliveSimple, .json = ctlKeepAliveJson, .fields = ctlLeaseIdTtlFields};
 
-static void ctlLeaseOnSignal(int sig)
-{
-    (void)sig;
-    _exit(0);
-}
-
-static void ctlSleepMs(int64_t ms)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0)
-    {
-    }
-}
-
 int ctlCmdLeaseKeepAlive(struct ctl_options *o)
 {
     if (o->arg_count != 1)
@@ -356,8 +337,7 @@ int ctlCmdLeaseKeepAlive(struct ctl_options *o)
         json_decref(res);
         return 0;
     }
-    signal(SIGINT, ctlLeaseOnSignal);
-    signal(SIGTERM, ctlLeaseOnSignal);
+    ctlExitZeroOnStop();
     for (;;)
     {
         json_t *res = ctlKeepAliveOnce(o, id, err, sizeof(err), &transport);

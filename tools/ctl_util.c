@@ -1,8 +1,9 @@
 /* etcfsctl utilities: growable buffer, checked allocation, fatal errors
  * ("Error: ..." and the exit code), base64 (OpenSSL EVP), the monotonic
- * clock and reading stdin. Go-compatible parsing and formatting is in
- * ctl_go.c. */
+ * clock, sleeping, the stop signals and reading stdin. Go-compatible
+ * parsing and formatting is in ctl_go.c. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,28 @@ int ctlBase64Decode(const char *s, size_t slen, char **out, size_t *outLen)
     *out = dec;
     *outLen = len;
     return 0;
+}
+
+void ctlSleepMs(int64_t ms)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0)
+    {
+    }
+}
+
+static void ctlExitZeroCb(int sig)
+{
+    (void)sig;
+    _exit(0);
+}
+
+void ctlExitZeroOnStop(void)
+{
+    signal(SIGINT, ctlExitZeroCb);
+    signal(SIGTERM, ctlExitZeroCb);
 }
 
 int64_t ctlNowNs(void)

@@ -1,7 +1,8 @@
 /* etcfsctl utilities (ctl_util.c): the growable buffer every printer writes
  * into, allocation that exits on failure, the "Error: ..." exits, base64
- * (OpenSSL EVP), the monotonic clock and reading stdin. Everything here
- * either succeeds or exits: out of memory is "Error: out of memory", 1. */
+ * (OpenSSL EVP), the monotonic clock, sleeping, the stop signals and
+ * reading stdin. Everything here either succeeds or exits: out of memory is
+ * "Error: out of memory", 1. */
 #ifndef ETCFS_TOOLS_CTL_UTIL_H
 #define ETCFS_TOOLS_CTL_UTIL_H
 
@@ -55,6 +56,11 @@ int ctlBase64Decode(const char *s, size_t slen, char **out, size_t *outLen);
 
 /* Monotonic clock in nanoseconds. */
 int64_t ctlNowNs(void);
+/* Sleeps ms milliseconds, whatever signals come. */
+void ctlSleepMs(int64_t ms);
+/* SIGINT and SIGTERM end the process with exit code 0, as they end
+ * etcdctl's watch and lease keep-alive. */
+void ctlExitZeroOnStop(void);
 
 /* Reads all of stdin; the result (NUL-terminated, *len bytes) is
  * transferred to the caller. */

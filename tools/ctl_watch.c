@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl_watch.h"
@@ -47,12 +46,6 @@ struct ctl_watch
     char last_error[512]; /* error line of the last stream, if any */
     size_t quick_fails;
 };
-
-static void ctlWatchOnSignal(int sig)
-{
-    (void)sig;
-    _exit(0);
-}
 
 static char *ctlWatchBody(const struct ctl_watch *w)
 {
@@ -301,14 +294,6 @@ static void ctlWatchStart(struct ctl_streams *ms, struct ctl_watch *w, size_t fi
     w->got_created = false;
     w->last_error[0] = '\0';
     ctlStreamsAdd(ms, &w->stream);
-}
-
-static void ctlSleepMs(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-    {
-    }
 }
 
 /* Ends one watch: fatal for a plain watch, a message for watch -i. */
@@ -585,8 +570,7 @@ int ctlCmdWatch(struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS, "ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=%s",
                  q.data);
     }
-    signal(SIGINT, ctlWatchOnSignal);
-    signal(SIGTERM, ctlWatchOnSignal);
+    ctlExitZeroOnStop();
     signal(SIGPIPE, SIG_DFL);
     if (o->interactive)
     {
