@@ -1,17 +1,14 @@
-/* etcfsctl shared declarations: the parsed options, exit codes, the growable
- * buffer, fatal-error helpers, the HTTP/JSON gateway client, gateway JSON
- * accessors, Go-compatible formatting (JSON, %q, durations, sizes), tables,
- * and every command's entry point. etcfsctl is an etcdctl v3 (3.4) work-alike
- * talking to the etcd v3 JSON gateway over HTTP/1.1. */
+/* etcfsctl's shared types: the options parsed from argv and the
+ * environment, etcdctl's exit codes and output formats, and a node of the
+ * command tree. etcfsctl is an etcdctl v3 (3.4) work-alike talking to the
+ * etcd v3 JSON gateway over HTTP/1.1; each module declares its functions in
+ * its own header. Types only. */
 #ifndef ETCFS_TOOLS_CTL_H
 #define ETCFS_TOOLS_CTL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #define CTL_VERSION "0.1.0"
 #define CTL_API_VERSION "3.4"
@@ -39,8 +36,9 @@ enum ctl_output
 
 struct ctl_command;
 
-/* Everything parsed from argv and the environment. The only global state of
- * the program; commands read it (and a few set derived fields). */
+/* Everything parsed from argv and the environment (ctl_flags.c), built in
+ * main() and passed down: the program's only state. Its strings and arrays
+ * are malloc'd, owned by it and live until exit; commands only read it. */
 struct ctl_options
 {
     /* global flags */
@@ -95,7 +93,11 @@ struct ctl_options
 
 typedef int (*ctl_run_fn)(struct ctl_options *o);
 
-/* One node of the command tree. */
+struct ctl_unary;
+
+/* One node of the command tree. A command either is one request and the
+ * print of its answer (unary, run by ctlRunUnary) or has its own code
+ * (run); a group (lease, member, ...) has neither. */
 struct ctl_command
 {
     const char *name;
@@ -103,305 +105,8 @@ struct ctl_command
     const char *use;    /* usage line after the program name */
     const char *short_help;
     const char *const *flags; /* local flag names, NULL-terminated */
-    ctl_run_fn run;           /* NULL for groups (lease, member, ...) */
+    ctl_run_fn run;
+    const struct ctl_unary *unary;
 };
-
-/* ---- buffer and errors (ctl_util.c) ---- */
-
-/* Growable byte buffer; always NUL-terminated when data != NULL. */
-struct ctl_buf
-{
-    char *data;
-    size_t len;
-    size_t cap;
-};
-
-void ctlBufAppend(struct ctl_buf *b, const void *p, size_t n);
-void ctlBufPuts(struct ctl_buf *b, const char *s);
-void ctlBufPutc(struct ctl_buf *b, char c);
-void ctlBufPrintf(struct ctl_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void ctlBufFree(struct ctl_buf *b);
-/* Writes the buffer to stdout and flushes. */
-void ctlBufFlush(struct ctl_buf *b);
-
-/* Allocation helpers: print "Error: out of memory" and exit 1 on failure. */
-void *ctlMalloc(size_t n);
-void *ctlRealloc(void *p, size_t n);
-char *ctlStrdup(const char *s);
-char *ctlStrndup(const char *s, size_t n);
-
-/* Prints "Error: <msg>" to stderr and exits with code. */
-void ctlFatal(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
-/* Malformed answer from the server. */
-void ctlFatalResponse(const char *what) __attribute__((noreturn));
-
-/* Standard base64 with padding. Encode returns a malloc'd string. Decode
- * accepts standard and URL-safe alphabets, with or without padding; returns
- * 0 and a malloc'd buffer (NUL-terminated, *outLen bytes) or -1. */
-char *ctlBase64Encode(const void *data, size_t len);
-int ctlBase64Decode(const char *s, size_t slen, char **out, size_t *outLen);
-
-/* Go strconv.ParseInt(s, base, 64) / ParseUint. Return 0 or -1 with the Go
- * error text ("strconv.ParseInt: parsing \"x\": invalid syntax") in err. */
-int ctlParseInt64(const char *s, int base, int64_t *out, char *err, size_t errlen);
-int ctlParseUint64(const char *s, int base, uint64_t *out, char *err, size_t errlen);
-/* Go strconv.ParseBool. */
-int ctlParseBool(const char *s, bool *out);
-/* Go time.ParseDuration to milliseconds; 0 or -1 with Go's error text. */
-int ctlParseDuration(const char *s, int64_t *ms, char *err, size_t errlen);
-
-/* Go formatting helpers appending to a buffer. */
-void ctlFmtDuration(struct ctl_buf *b, int64_t ns);     /* time.Duration.String */
-void ctlFmtHumanBytes(struct ctl_buf *b, uint64_t n);   /* humanize.Bytes */
-void ctlFmtGoQuote(struct ctl_buf *b, const char *s, size_t n); /* %q */
-void ctlFmtLeaseId(struct ctl_buf *b, int64_t id);      /* %016x of int64 */
-void ctlFmtHexWidth(struct ctl_buf *b, uint64_t v, int width); /* %<w>x */
-
-/* Monotonic clock in nanoseconds. */
-int64_t ctlNowNs(void);
-
-/* Reads all of stdin. Returns a malloc'd NUL-terminated buffer. */
-char *ctlReadAllStdin(size_t *len);
-
-/* ---- gateway JSON in (ctl_json.c) ---- */
-
-/* Parses a gateway answer. Bare integers are accepted (even beyond int64)
- * by quoting them first. Returns NULL if the text is not a JSON object. */
-json_t *ctlJsonParse(const char *text, size_t len);
-/* Field accessors on a gateway object. A missing field (or JSON null) is
- * the zero value; a present field of the wrong type exits with
- * "Error: invalid response from server". */
-int64_t ctlJI64(const json_t *obj, const char *key);
-uint64_t ctlJU64(const json_t *obj, const char *key);
-bool ctlJBool(const json_t *obj, const char *key);
-const char *ctlJStr(const json_t *obj, const char *key); /* "" if missing */
-/* Decoded bytes field (base64); returns malloc'd NUL-terminated data. */
-char *ctlJBytes(const json_t *obj, const char *key, size_t *len);
-json_t *ctlJObj(const json_t *obj, const char *key); /* NULL if missing */
-json_t *ctlJArr(const json_t *obj, const char *key); /* NULL if missing */
-
-/* Builders for requests. */
-void ctlJSetBytes(json_t *obj, const char *key, const char *data, size_t len);
-void ctlJSetI64(json_t *obj, const char *key, int64_t v);
-void ctlJSetU64(json_t *obj, const char *key, uint64_t v);
-void ctlJSetBool(json_t *obj, const char *key, bool v);
-void ctlJSetStr(json_t *obj, const char *key, const char *s);
-json_t *ctlJNewObj(void);
-json_t *ctlJNewArr(void);
-void ctlJAppend(json_t *arr, json_t *v);
-void ctlJSet(json_t *obj, const char *key, json_t *v);
-char *ctlJDump(const json_t *obj);
-
-/* ---- Go encoding/json output (ctl_json.c) ---- */
-
-enum ctl_jkind
-{
-    CTL_J_I64,
-    CTL_J_U64,
-    CTL_J_BOOL,
-    CTL_J_STR,
-    CTL_J_BYTES,
-    CTL_J_MSG,
-    CTL_J_MSGS,
-    CTL_J_STRS,
-    CTL_J_BYTESS,
-    CTL_J_EVTYPE
-};
-
-struct ctl_jschema;
-
-struct ctl_jfield
-{
-    const char *name; /* same name in the gateway and in etcdctl's output */
-    enum ctl_jkind kind;
-    const struct ctl_jschema *sub;
-};
-
-struct ctl_jschema
-{
-    size_t count;
-    const struct ctl_jfield *fields;
-};
-
-extern const struct ctl_jschema ctlSchemaHeader;
-extern const struct ctl_jschema ctlSchemaKv;
-extern const struct ctl_jschema ctlSchemaRange;
-extern const struct ctl_jschema ctlSchemaPut;
-extern const struct ctl_jschema ctlSchemaDelete;
-extern const struct ctl_jschema ctlSchemaMember;
-extern const struct ctl_jschema ctlSchemaMemberList;
-extern const struct ctl_jschema ctlSchemaMemberAdd;
-extern const struct ctl_jschema ctlSchemaStatus;
-extern const struct ctl_jschema ctlSchemaHeaderOnly;
-extern const struct ctl_jschema ctlSchemaEvent;
-
-/* Emits gateway object 'in' (may be NULL = empty) as Go's encoding/json
- * would marshal the protobuf struct (omitempty everywhere). */
-void ctlJsonEmit(struct ctl_buf *b, const json_t *in, const struct ctl_jschema *s);
-/* Emits the header fields without braces (for clientv3's embedded
- * *ResponseHeader); *first tracks whether a comma is needed. */
-void ctlJsonEmitFlatHeader(struct ctl_buf *b, const json_t *hdr, bool *first);
-/* A Go encoding/json string. */
-void ctlJsonStr(struct ctl_buf *b, const char *s, size_t n);
-
-/* ---- HTTP (ctl_http.c) ---- */
-
-/* Result of a unary call. */
-struct ctl_reply
-{
-    json_t *json;   /* parsed body on success (caller frees) */
-    char *error;    /* malloc'd message on failure */
-    bool transport; /* failure was no reachable endpoint / timeout */
-};
-
-/* POSTs body (JSON) to path on the first reachable of the given endpoints
- * (or all configured ones when eps is NULL). Returns 0 with r->json, or -1
- * with r->error ("context deadline exceeded" if no endpoint answered, else
- * the server's message). idempotent: retry on the next endpoint even if the
- * failure happened after the request was sent. */
-int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount,
-            const char *path, const json_t *body, bool idempotent,
-            int64_t timeoutMs, struct ctl_reply *r);
-/* ctlCall on all endpoints with the command timeout; on failure prints
- * "Error: <prefix><msg><suffix>" and exits with code. */
-json_t *ctlCallOrDie(const struct ctl_options *o, const char *path,
-                     const json_t *body, bool idempotent, int code,
-                     const char *prefix, const char *suffix);
-void ctlReplyFree(struct ctl_reply *r);
-
-/* Streaming calls: each complete line of the answer goes to the callback.
- * Callback returns 0 to go on, 1 to stop. */
-typedef int (*ctl_line_fn)(void *ud, const char *line, size_t len);
-
-struct ctl_stream
-{
-    /* set by the caller */
-    const struct ctl_options *o;
-    const char *path;
-    char *body;           /* JSON request body (owned by the caller) */
-    ctl_line_fn on_line;
-    void *ud;
-    size_t first_endpoint; /* endpoint index to try first */
-    int64_t timeout_ms;    /* 0 = none (after connecting) */
-    /* state */
-    void *easy;
-    void *headers;
-    size_t ep_tries;
-    size_t ep_index;
-    struct ctl_buf line;
-    struct ctl_buf errbody;
-    long status;
-    bool stopped;   /* callback asked to stop */
-    bool connected; /* got an HTTP answer */
-    bool done;
-    char error[512]; /* set when done with an error */
-};
-
-/* Runs one stream to its end (or until the callback stops it). Returns 0 if
- * it ended without error, -1 with s->error set. */
-int ctlStreamRun(struct ctl_stream *s);
-
-/* A set of concurrent streams (watch -i). */
-struct ctl_streams;
-struct ctl_streams *ctlStreamsNew(void);
-void ctlStreamsAdd(struct ctl_streams *ms, struct ctl_stream *s);
-/* Runs transfers for up to timeoutMs, also waiting on fd (if >= 0) being
- * readable. Returns the number of streams that finished during the call
- * (their 'done' flag is set; they are no longer part of the set); *fdReady
- * tells whether fd became readable. */
-int ctlStreamsPoll(struct ctl_streams *ms, int fd, int timeoutMs, bool *fdReady,
-                   struct ctl_stream **finished, int maxFinished);
-
-/* Builds "http://host:port<path>" for an endpoint. */
-char *ctlEndpointUrl(const char *ep, const char *path);
-
-/* ---- printing (ctl_print.c) ---- */
-
-struct ctl_kv
-{
-    char *key;
-    size_t key_len;
-    char *value;
-    size_t value_len;
-    int64_t create_revision;
-    int64_t mod_revision;
-    int64_t version;
-    int64_t lease;
-};
-
-void ctlKvParse(const json_t *obj, struct ctl_kv *kv);
-void ctlKvFree(struct ctl_kv *kv);
-/* etcdctl's printKV. */
-void ctlPrintKv(struct ctl_buf *b, const struct ctl_options *o, const json_t *kv,
-                bool valueOnly);
-/* fields printer pieces */
-void ctlFieldsHeader(struct ctl_buf *b, const json_t *hdr);
-void ctlFieldsKv(struct ctl_buf *b, const char *pfx, const json_t *kv);
-
-/* "Error: <fmt> not supported as output format", exit 4. */
-void ctlUnsupportedOutput(const struct ctl_options *o) __attribute__((noreturn));
-/* Exits with "unsupported output format" for unknown -w values. */
-void ctlCheckOutput(const struct ctl_options *o);
-
-/* tablewriter-compatible rendering (olekukonko/tablewriter as etcdctl uses
- * it: headers upper-cased and centred, cells right-aligned, cells longer than
- * 30 columns word-wrapped). cells is rows*cols strings, row-major. */
-void ctlTableRender(struct ctl_buf *b, const char *const *headers, size_t cols,
-                    char **cells, size_t rows);
-
-/* ---- commands ---- */
-
-int ctlCmdPut(struct ctl_options *o);
-int ctlCmdGet(struct ctl_options *o);
-int ctlCmdDel(struct ctl_options *o);
-int ctlCmdTxn(struct ctl_options *o);
-int ctlCmdCompaction(struct ctl_options *o);
-int ctlCmdWatch(struct ctl_options *o);
-int ctlCmdLeaseGrant(struct ctl_options *o);
-int ctlCmdLeaseRevoke(struct ctl_options *o);
-int ctlCmdLeaseTimeToLive(struct ctl_options *o);
-int ctlCmdLeaseList(struct ctl_options *o);
-int ctlCmdLeaseKeepAlive(struct ctl_options *o);
-int ctlCmdMemberAdd(struct ctl_options *o);
-int ctlCmdMemberRemove(struct ctl_options *o);
-int ctlCmdMemberUpdate(struct ctl_options *o);
-int ctlCmdMemberList(struct ctl_options *o);
-int ctlCmdMemberPromote(struct ctl_options *o);
-int ctlCmdEndpointHealth(struct ctl_options *o);
-int ctlCmdEndpointStatus(struct ctl_options *o);
-int ctlCmdMoveLeader(struct ctl_options *o);
-int ctlCmdSnapshotSave(struct ctl_options *o);
-int ctlCmdSnapshotStatus(struct ctl_options *o);
-int ctlCmdSnapshotRestore(struct ctl_options *o);
-
-/* Options with every default set (etcfsctl.c). */
-void ctlOptionsInit(struct ctl_options *o);
-/* Parses a txn operation line (argv[0] is put, get or del, or a unique
- * prefix) with that command's own flags only. Returns 0 with *name set, or
- * -1 with a message. */
-int ctlParseOpLine(char **argv, size_t argc, struct ctl_options *o, const char **name,
-                   char *err, size_t errlen);
-/* Parses argv (argv[0] is the command word) with the flags of the named
- * top-level command only. Returns 0 or -1 with pflag's message. */
-int ctlParseCommandLine(const char *cmdName, char **argv, size_t argc, struct ctl_options *o,
-                        char *err, size_t errlen);
-/* etcdctl's argify: splits a line into arguments honouring "..." and '...'.
- * Returns a NULL-terminated malloc'd array. */
-char **ctlArgify(const char *s, size_t *count);
-
-/* kv helpers shared by get/del/txn/watch */
-/* Applies etcdctl's --prefix / --from-key rules: key may be replaced and
- * *end set (malloc'd) or left NULL. */
-void ctlKvRange(const char *key, size_t keyLen, bool prefix, bool fromKey,
-                char **outKey, size_t *outKeyLen, char **end, size_t *endLen);
-/* clientv3's prefix end (getPrefix). */
-char *ctlPrefixEnd(const char *key, size_t len, size_t *endLen);
-
-/* snapshot header reader (snapinfo.c) */
-int ctlSnapshotHeader(const void *buf, size_t len, int64_t *revision, int64_t *keys);
-/* zlib-compatible crc32 (snapinfo.c) */
-uint32_t ctlCrc32(uint32_t crc, const void *buf, size_t len);
 
 #endif /* ETCFS_TOOLS_CTL_H */

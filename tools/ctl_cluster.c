@@ -6,7 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_cluster.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
+#include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
 
 static uint64_t ctlMemberIdFromArg(const char *arg)
 {
@@ -39,141 +46,64 @@ static json_t *ctlSplitUrls(const char *list)
     return arr;
 }
 
-static void ctlJoinStrings(struct ctl_buf *b, const json_t *arr, const char *sep)
-{
-    for (size_t i = 0; arr != NULL && i < json_array_size(arr); i++)
-    {
-        json_t *s = json_array_get(arr, i);
-        if (!json_is_string(s))
-        {
-            ctlFatalResponse("URL list");
-        }
-        if (i > 0)
-        {
-            ctlBufPuts(b, sep);
-        }
-        ctlBufAppend(b, json_string_value(s), json_string_length(s));
-    }
-}
-
 /* ---- member ---- */
 
-/* makeMemberListTable: cells are malloc'd, 6 per member. */
-static char **ctlMemberRows(const json_t *members, size_t *rows)
+/* makeMemberListTable's status column */
+static void ctlMemberStatus(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
 {
-    size_t n = members ? json_array_size(members) : 0;
-    char **cells = ctlMalloc((n * 6 + 1) * sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-    {
-        json_t *m = json_array_get(members, i);
-        if (!json_is_object(m))
-        {
-            ctlFatalResponse("members");
-        }
-        struct ctl_buf b = {0};
-        const char *name = ctlJStr(m, "name");
-        ctlBufPrintf(&b, "%llx", (unsigned long long)ctlJU64(m, "ID"));
-        cells[i * 6] = b.data;
-        cells[i * 6 + 1] = ctlStrdup(name[0] ? "started" : "unstarted");
-        cells[i * 6 + 2] = ctlStrdup(name);
-        b = (struct ctl_buf){0};
-        ctlBufAppend(&b, "", 0);
-        ctlJoinStrings(&b, ctlJArr(m, "peerURLs"), ",");
-        cells[i * 6 + 3] = b.data;
-        b = (struct ctl_buf){0};
-        ctlBufAppend(&b, "", 0);
-        ctlJoinStrings(&b, ctlJArr(m, "clientURLs"), ",");
-        cells[i * 6 + 4] = b.data;
-        cells[i * 6 + 5] = ctlStrdup(ctlJBool(m, "isLearner") ? "true" : "false");
-    }
-    *rows = n;
-    return cells;
+    (void)p;
+    ctlBufPuts(b, ctlJStr(obj, "name")[0] ? "started" : "unstarted");
 }
 
-static void ctlFreeCells(char **cells, size_t n)
+static const struct ctl_field ctlMemberColumns[] = {
+    {.label = "ID", .from = "ID", .kind = CTL_K_HEX},
+    {.label = "Status", .kind = CTL_K_CUSTOM, .custom = ctlMemberStatus},
+    {.label = "Name", .from = "name", .kind = CTL_K_STR},
+    {.label = "Peer Addrs", .from = "peerURLs", .kind = CTL_K_STRS, .text = ","},
+    {.label = "Client Addrs", .from = "clientURLs", .kind = CTL_K_STRS, .text = ","},
+    {.label = "Is Learner", .from = "isLearner", .kind = CTL_K_BOOL},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlMemberListJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "members", .from = "members", .kind = CTL_K_MSGS, .sub = ctlMemberJson},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlMemberFields[] = {
+    {.label = "ID", .from = "ID", .kind = CTL_K_U64},
+    {.label = "Name", .from = "name", .kind = CTL_K_STR},
+    {.label = "PeerURL", .from = "peerURLs", .kind = CTL_K_STRS},
+    {.label = "ClientURL", .from = "clientURLs", .kind = CTL_K_STRS},
+    {.label = "IsLearner", .from = "isLearner", .kind = CTL_K_BOOL},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlMemberListFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "", .from = "members", .kind = CTL_K_MSGS, .sub = ctlMemberFields},
+    CTL_FIELDS_END,
+};
+
+static json_t *ctlMemberListBuild(const struct ctl_options *o)
 {
-    for (size_t i = 0; i < n; i++)
-    {
-        free(cells[i]);
-    }
-    free(cells);
+    (void)o; /* member list takes no arguments (etcdctl ignores any) */
+    return ctlJNewObj();
 }
 
-int ctlCmdMemberList(struct ctl_options *o)
-{
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    json_t *resp = ctlCallOrDie(o, "/v3/cluster/member/list", req, true, CTL_EXIT_ERROR, NULL,
-                                NULL);
-    json_t *members = ctlJArr(resp, "members");
-    struct ctl_buf b = {0};
-    size_t rows = 0;
-    char **cells = NULL;
-    static const char *const hdr[] = {"ID",         "Status",       "Name",
-                                      "Peer Addrs", "Client Addrs", "Is Learner"};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        cells = ctlMemberRows(members, &rows);
-        for (size_t r = 0; r < rows; r++)
-        {
-            for (size_t c = 0; c < 6; c++)
-            {
-                ctlBufPuts(&b, cells[r * 6 + c]);
-                ctlBufPuts(&b, c < 5 ? ", " : "\n");
-            }
-        }
-        ctlFreeCells(cells, rows * 6);
-        break;
-    case CTL_OUT_TABLE:
-        cells = ctlMemberRows(members, &rows);
-        ctlTableRender(&b, hdr, 6, cells, rows);
-        ctlFreeCells(cells, rows * 6);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaMemberList);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        for (size_t i = 0; members != NULL && i < json_array_size(members); i++)
-        {
-            json_t *m = json_array_get(members, i);
-            const char *name = ctlJStr(m, "name");
-            ctlBufPrintf(&b, "\"ID\" : %llu\n\"Name\" : ", (unsigned long long)ctlJU64(m, "ID"));
-            ctlFmtGoQuote(&b, name, strlen(name));
-            ctlBufPutc(&b, '\n');
-            static const char *const lists[2][2] = {{"peerURLs", "PeerURL"},
-                                                    {"clientURLs", "ClientURL"}};
-            for (size_t l = 0; l < 2; l++)
-            {
-                json_t *arr = ctlJArr(m, lists[l][0]);
-                for (size_t k = 0; arr != NULL && k < json_array_size(arr); k++)
-                {
-                    json_t *u = json_array_get(arr, k);
-                    if (!json_is_string(u))
-                    {
-                        ctlFatalResponse("URL list");
-                    }
-                    ctlBufPrintf(&b, "\"%s\" : ", lists[l][1]);
-                    ctlFmtGoQuote(&b, json_string_value(u), json_string_length(u));
-                    ctlBufPutc(&b, '\n');
-                }
-            }
-            ctlBufPrintf(&b, "\"IsLearner\" : %s\n\n", ctlJBool(m, "isLearner") ? "true" : "false");
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
-}
+const struct ctl_unary ctlMemberList = {
+    .request = {.path = "/v3/cluster/member/list", .idempotent = true, .fail_code = CTL_EXIT_ERROR},
+    .build = ctlMemberListBuild,
+    .view = {.json = ctlMemberListJson,
+             .fields = ctlMemberListFields,
+             .table = ctlMemberColumns,
+             .rows = "members",
+             .flags = CTL_VIEW_ROWS},
+};
 
-int ctlCmdMemberAdd(struct ctl_options *o)
+static json_t *ctlMemberAddBuild(const struct ctl_options *o)
 {
     if (o->arg_count < 1)
     {
@@ -192,141 +122,139 @@ int ctlCmdMemberAdd(struct ctl_options *o)
         }
         ctlFatal(CTL_EXIT_BAD_ARGS, "%s", ev.data);
     }
-    const char *newName = o->args[0];
     if (o->peer_urls[0] == '\0')
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "member peer urls not provided");
     }
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
     ctlJSet(req, "peerURLs", ctlSplitUrls(o->peer_urls));
     if (o->learner)
     {
         ctlJSetBool(req, "isLearner", true);
     }
-    json_t *resp = ctlCallOrDie(o, "/v3/cluster/member/add", req, false, CTL_EXIT_ERROR, NULL,
-                                NULL);
-    json_t *member = ctlJObj(resp, "member");
-    uint64_t newId = ctlJU64(member, "ID");
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-    {
-        ctlBufPuts(&b, "Member ");
-        ctlFmtHexWidth(&b, newId, 16);
-        ctlBufPuts(&b, " added to cluster ");
-        ctlFmtHexWidth(&b, ctlJU64(ctlJObj(resp, "header"), "cluster_id"), 16);
-        ctlBufPuts(&b, "\n\n");
-        struct ctl_buf conf = {0};
-        ctlBufAppend(&conf, "", 0);
-        json_t *members = ctlJArr(resp, "members");
-        bool first = true;
-        for (size_t i = 0; members != NULL && i < json_array_size(members); i++)
-        {
-            json_t *m = json_array_get(members, i);
-            const char *n = ctlJU64(m, "ID") == newId ? newName : ctlJStr(m, "name");
-            json_t *urls = ctlJArr(m, "peerURLs");
-            for (size_t k = 0; urls != NULL && k < json_array_size(urls); k++)
-            {
-                json_t *u = json_array_get(urls, k);
-                if (!json_is_string(u))
-                {
-                    ctlFatalResponse("peerURLs");
-                }
-                ctlBufPrintf(&conf, "%s%s=%s", first ? "" : ",", n, json_string_value(u));
-                first = false;
-            }
-        }
-        ctlBufPuts(&b, "ETCD_NAME=");
-        ctlFmtGoQuote(&b, newName, strlen(newName));
-        ctlBufPuts(&b, "\nETCD_INITIAL_CLUSTER=");
-        ctlFmtGoQuote(&b, conf.data, conf.len);
-        ctlBufPuts(&b, "\nETCD_INITIAL_ADVERTISE_PEER_URLS=");
-        ctlFmtGoQuote(&b, o->peer_urls, strlen(o->peer_urls));
-        ctlBufPuts(&b, "\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n");
-        ctlBufFree(&conf);
-        break;
-    }
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaMemberAdd);
-        ctlBufPutc(&b, '\n');
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
 
-/* remove / update / promote share their shape */
-static int ctlMemberChange(struct ctl_options *o, const char *path, const char *verb,
-                           bool needUrls)
+/* The environment of the new member, as etcdctl prints it after "added". */
+static void ctlMemberAddEnv(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
+{
+    const char *newName = p->o->args[0];
+    uint64_t newId = ctlJU64(ctlJObj(obj, "member"), "ID");
+    struct ctl_buf conf = {0};
+    ctlBufAppend(&conf, "", 0);
+    json_t *members = ctlJArr(obj, "members");
+    bool first = true;
+    for (size_t i = 0; members != NULL && i < json_array_size(members); i++)
+    {
+        json_t *m = json_array_get(members, i);
+        const char *n = ctlJU64(m, "ID") == newId ? newName : ctlJStr(m, "name");
+        json_t *urls = ctlJArr(m, "peerURLs");
+        for (size_t k = 0; urls != NULL && k < json_array_size(urls); k++)
+        {
+            json_t *u = json_array_get(urls, k);
+            if (!json_is_string(u))
+            {
+                ctlFatalResponse("peerURLs");
+            }
+            ctlBufPrintf(&conf, "%s%s=%s", first ? "" : ",", n, json_string_value(u));
+            first = false;
+        }
+    }
+    ctlBufPuts(b, "ETCD_NAME=");
+    ctlFmtGoQuote(b, newName, strlen(newName));
+    ctlBufPuts(b, "\nETCD_INITIAL_CLUSTER=");
+    ctlFmtGoQuote(b, conf.data, conf.len);
+    ctlBufPuts(b, "\nETCD_INITIAL_ADVERTISE_PEER_URLS=");
+    ctlFmtGoQuote(b, p->o->peer_urls, strlen(p->o->peer_urls));
+    ctlBufPuts(b, "\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n");
+    ctlBufFree(&conf);
+}
+
+static const struct ctl_field ctlMemberAddSimple[] = {
+    {.label = "Member ", .from = "member.ID", .kind = CTL_K_HEX16},
+    {.label = " added to cluster ", .from = "header.cluster_id", .kind = CTL_K_HEX16},
+    {.label = "\n\n", .kind = CTL_K_TEXT},
+    {.kind = CTL_K_CUSTOM, .custom = ctlMemberAddEnv},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlMemberAddJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "member", .from = "member", .kind = CTL_K_MSG, .sub = ctlMemberJson},
+    {.label = "members", .from = "members", .kind = CTL_K_MSGS, .sub = ctlMemberJson},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_unary ctlMemberAdd = {
+    .request = {.path = "/v3/cluster/member/add", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlMemberAddBuild,
+    .view = {.simple = ctlMemberAddSimple, .json = ctlMemberAddJson},
+};
+
+/* remove and promote: the member id */
+static json_t *ctlMemberIdBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "member ID is not provided");
     }
-    uint64_t id = ctlMemberIdFromArg(o->args[0]);
-    if (needUrls && o->peer_urls[0] == '\0')
+    json_t *req = ctlJNewObj();
+    ctlJSetU64(req, "ID", ctlMemberIdFromArg(o->args[0]));
+    return req;
+}
+
+static json_t *ctlMemberUpdateBuild(const struct ctl_options *o)
+{
+    json_t *req = ctlMemberIdBuild(o);
+    if (o->peer_urls[0] == '\0')
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "member peer urls not provided");
     }
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    ctlJSetU64(req, "ID", id);
-    if (needUrls)
-    {
-        ctlJSet(req, "peerURLs", ctlSplitUrls(o->peer_urls));
-    }
-    json_t *resp = ctlCallOrDie(o, path, req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, "Member ");
-        ctlFmtHexWidth(&b, id, 16);
-        ctlBufPrintf(&b, " %s cluster ", verb);
-        ctlFmtHexWidth(&b, ctlJU64(ctlJObj(resp, "header"), "cluster_id"), 16);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaMemberList);
-        ctlBufPutc(&b, '\n');
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    ctlJSet(req, "peerURLs", ctlSplitUrls(o->peer_urls));
+    return req;
 }
 
-int ctlCmdMemberRemove(struct ctl_options *o)
-{
-    return ctlMemberChange(o, "/v3/cluster/member/remove", "removed from", false);
-}
+/* "Member <id> <verb> cluster <cluster id>" */
+#define CTL_MEMBER_CHANGED(verb)                                                              \
+    {{.label = "Member ", .from = "ID", .kind = CTL_K_HEX16, .flags = CTL_F_REQ},            \
+     {.label = " " verb " cluster ", .from = "header.cluster_id", .kind = CTL_K_HEX16},      \
+     {.label = "\n", .kind = CTL_K_TEXT},                                                    \
+     CTL_FIELDS_END}
 
-int ctlCmdMemberUpdate(struct ctl_options *o)
-{
-    return ctlMemberChange(o, "/v3/cluster/member/update", "updated in", true);
-}
+static const struct ctl_field ctlMemberRemovedSimple[] = CTL_MEMBER_CHANGED("removed from");
+static const struct ctl_field ctlMemberUpdatedSimple[] = CTL_MEMBER_CHANGED("updated in");
+static const struct ctl_field ctlMemberPromotedSimple[] = CTL_MEMBER_CHANGED("promoted in");
 
-int ctlCmdMemberPromote(struct ctl_options *o)
-{
-    return ctlMemberChange(o, "/v3/cluster/member/promote", "promoted in", false);
-}
+
+const struct ctl_unary ctlMemberRemove = {
+    .request = {.path = "/v3/cluster/member/remove", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlMemberIdBuild,
+    .view = {.simple = ctlMemberRemovedSimple, .json = ctlMemberListJson},
+};
+
+const struct ctl_unary ctlMemberUpdate = {
+    .request = {.path = "/v3/cluster/member/update", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlMemberUpdateBuild,
+    .view = {.simple = ctlMemberUpdatedSimple, .json = ctlMemberListJson},
+};
+
+const struct ctl_unary ctlMemberPromote = {
+    .request = {.path = "/v3/cluster/member/promote", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlMemberIdBuild,
+    .view = {.simple = ctlMemberPromotedSimple, .json = ctlMemberListJson},
+};
 
 /* ---- endpoint ---- */
 
 /* The endpoints to check: --endpoints, or every member's client URLs. */
 static char **ctlEndpointList(const struct ctl_options *o, size_t *count)
 {
+    static const struct ctl_request memberList = {
+        .path = "/v3/cluster/member/list",
+        .idempotent = true,
+        .fail_code = CTL_EXIT_ERROR,
+        .fail_prefix = "failed to fetch endpoints from etcd cluster member list: ",
+    };
     char **eps;
     if (!o->cluster)
     {
@@ -339,8 +267,7 @@ static char **ctlEndpointList(const struct ctl_options *o, size_t *count)
         return eps;
     }
     json_t *req = ctlJNewObj();
-    json_t *resp = ctlCallOrDie(o, "/v3/cluster/member/list", req, true, CTL_EXIT_ERROR,
-                                "failed to fetch endpoints from etcd cluster member list: ", NULL);
+    json_t *resp = ctlRequest(o, &memberList, NULL, 0, req);
     json_t *members = ctlJArr(resp, "members");
     size_t n = 0;
     eps = ctlMalloc(sizeof(char *));
@@ -364,12 +291,62 @@ static char **ctlEndpointList(const struct ctl_options *o, size_t *count)
     return eps;
 }
 
-struct ctl_ep_health
+/* ---- endpoint health ---- */
+
+/* etcdctl's epHealth, one row per endpoint: {"endpoint", "health", "took",
+ * "error" (only when unhealthy)} */
+static void ctlHealthSentence(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
 {
-    char *ep;
-    bool health;
-    char *took;
-    char *error; /* NULL when healthy */
+    (void)p;
+    if (ctlJBool(obj, "health"))
+    {
+        ctlBufPrintf(b, "%s is healthy: successfully committed proposal: took = %s\n",
+                     ctlJStr(obj, "endpoint"), ctlJStr(obj, "took"));
+    }
+    else
+    {
+        ctlBufPrintf(b, "%s is unhealthy: failed to commit proposal: %s\n",
+                     ctlJStr(obj, "endpoint"), ctlJStr(obj, "error"));
+    }
+}
+
+static const struct ctl_field ctlHealthSimple[] = {
+    {.kind = CTL_K_CUSTOM, .custom = ctlHealthSentence},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlHealthJson[] = {
+    {.label = "endpoint", .from = "endpoint", .kind = CTL_K_STR, .flags = CTL_F_ALWAYS},
+    {.label = "health", .from = "health", .kind = CTL_K_BOOL, .flags = CTL_F_ALWAYS},
+    {.label = "took", .from = "took", .kind = CTL_K_STR, .flags = CTL_F_ALWAYS},
+    {.label = "error", .from = "error", .kind = CTL_K_STR},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlHealthFields[] = {
+    {.label = "Endpoint", .from = "endpoint", .kind = CTL_K_STR},
+    {.label = "Health", .from = "health", .kind = CTL_K_BOOL},
+    {.label = "Took", .from = "took", .kind = CTL_K_STR, .flags = CTL_F_BARE},
+    {.label = "Error", .from = "error", .kind = CTL_K_STR, .flags = CTL_F_BARE},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlHealthColumns[] = {
+    {.label = "endpoint", .from = "endpoint", .kind = CTL_K_STR},
+    {.label = "health", .from = "health", .kind = CTL_K_BOOL},
+    {.label = "took", .from = "took", .kind = CTL_K_STR},
+    {.label = "error", .from = "error", .kind = CTL_K_STR},
+    CTL_FIELDS_END,
+};
+
+/* etcdctl writes the simple lines to stderr */
+static const struct ctl_view ctlHealthView = {
+    .simple = ctlHealthSimple,
+    .json = ctlHealthJson,
+    .fields = ctlHealthFields,
+    .table = ctlHealthColumns,
+    .flags = CTL_VIEW_STDERR,
 };
 
 int ctlCmdEndpointHealth(struct ctl_options *o)
@@ -377,7 +354,7 @@ int ctlCmdEndpointHealth(struct ctl_options *o)
     ctlCheckOutput(o);
     size_t n = 0;
     char **eps = ctlEndpointList(o, &n);
-    struct ctl_ep_health *hs = ctlMalloc((n + 1) * sizeof(*hs));
+    json_t *rows = ctlJNewArr();
     bool errs = false;
     json_t *req = ctlJNewObj();
     ctlJSetBytes(req, "key", "health", 6);
@@ -389,91 +366,24 @@ int ctlCmdEndpointHealth(struct ctl_options *o)
         int64_t took = ctlNowNs() - start;
         struct ctl_buf t = {0};
         ctlFmtDuration(&t, took);
-        hs[i].ep = eps[i];
-        hs[i].took = t.data;
-        hs[i].health = rc == 0 || strstr(r.error, "permission denied") != NULL;
-        hs[i].error = hs[i].health ? NULL : ctlStrdup(r.error);
-        if (!hs[i].health)
+        bool health = rc == 0 || strstr(r.error, "permission denied") != NULL;
+        json_t *row = ctlJNewObj();
+        ctlJSetStr(row, "endpoint", eps[i]);
+        ctlJSetBool(row, "health", health);
+        ctlJSetStr(row, "took", t.data);
+        if (!health)
         {
+            ctlJSetStr(row, "error", r.error);
             errs = true;
         }
+        ctlJAppend(rows, row);
+        ctlBufFree(&t);
         ctlReplyFree(&r);
     }
     json_decref(req);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        fflush(stdout);
-        for (size_t i = 0; i < n; i++)
-        {
-            if (hs[i].error == NULL)
-            {
-                fprintf(stderr, "%s is healthy: successfully committed proposal: took = %s\n",
-                        hs[i].ep, hs[i].took);
-            }
-            else
-            {
-                fprintf(stderr, "%s is unhealthy: failed to commit proposal: %s\n", hs[i].ep,
-                        hs[i].error);
-            }
-        }
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPutc(&b, '[');
-        for (size_t i = 0; i < n; i++)
-        {
-            ctlBufPuts(&b, i > 0 ? ",{\"endpoint\":" : "{\"endpoint\":");
-            ctlJsonStr(&b, hs[i].ep, strlen(hs[i].ep));
-            ctlBufPrintf(&b, ",\"health\":%s,\"took\":", hs[i].health ? "true" : "false");
-            ctlJsonStr(&b, hs[i].took, strlen(hs[i].took));
-            if (hs[i].error != NULL && hs[i].error[0] != '\0')
-            {
-                ctlBufPuts(&b, ",\"error\":");
-                ctlJsonStr(&b, hs[i].error, strlen(hs[i].error));
-            }
-            ctlBufPutc(&b, '}');
-        }
-        ctlBufPuts(&b, "]\n");
-        break;
-    case CTL_OUT_TABLE:
-    {
-        static const char *const hdr[] = {"endpoint", "health", "took", "error"};
-        char **cells = ctlMalloc((n * 4 + 1) * sizeof(char *));
-        for (size_t i = 0; i < n; i++)
-        {
-            cells[i * 4] = ctlStrdup(hs[i].ep);
-            cells[i * 4 + 1] = ctlStrdup(hs[i].health ? "true" : "false");
-            cells[i * 4 + 2] = ctlStrdup(hs[i].took);
-            cells[i * 4 + 3] = ctlStrdup(hs[i].error ? hs[i].error : "");
-        }
-        ctlTableRender(&b, hdr, 4, cells, n);
-        ctlFreeCells(cells, n * 4);
-        break;
-    }
-    case CTL_OUT_FIELDS:
-        for (size_t i = 0; i < n; i++)
-        {
-            ctlBufPuts(&b, "\"Endpoint\" : ");
-            ctlFmtGoQuote(&b, hs[i].ep, strlen(hs[i].ep));
-            ctlBufPrintf(&b, "\n\"Health\" : %s\n\"Took\" : %s\n\"Error\" : %s\n\n",
-                         hs[i].health ? "true" : "false", hs[i].took,
-                         hs[i].error ? hs[i].error : "");
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    for (size_t i = 0; i < n; i++)
-    {
-        free(hs[i].ep);
-        free(hs[i].took);
-        free(hs[i].error);
-    }
-    free(hs);
-    free(eps);
+    ctlPrint(o, &ctlHealthView, NULL, rows);
+    json_decref(rows);
+    ctlFreeStrings(eps, n);
     if (errs)
     {
         ctlFatal(CTL_EXIT_ERROR, "unhealthy cluster");
@@ -481,43 +391,72 @@ int ctlCmdEndpointHealth(struct ctl_options *o)
     return 0;
 }
 
-static void ctlStatusRow(char **cells, const char *ep, const json_t *st)
+/* ---- endpoint status ---- */
+
+/* One row per endpoint that answered: {"endpoint", "status": the answer} */
+static void ctlStatusIsLeader(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
 {
-    json_t *hdr = ctlJObj(st, "header");
-    uint64_t member = ctlJU64(hdr, "member_id");
-    struct ctl_buf b = {0};
-    cells[0] = ctlStrdup(ep);
-    ctlBufPrintf(&b, "%llx", (unsigned long long)member);
-    cells[1] = b.data;
-    cells[2] = ctlStrdup(ctlJStr(st, "version"));
-    b = (struct ctl_buf){0};
-    ctlFmtHumanBytes(&b, (uint64_t)ctlJI64(st, "dbSize"));
-    cells[3] = b.data;
-    cells[4] = ctlStrdup(ctlJU64(st, "leader") == member ? "true" : "false");
-    cells[5] = ctlStrdup(ctlJBool(st, "isLearner") ? "true" : "false");
-    b = (struct ctl_buf){0};
-    ctlBufPrintf(&b, "%llu", (unsigned long long)ctlJU64(st, "raftTerm"));
-    cells[6] = b.data;
-    b = (struct ctl_buf){0};
-    ctlBufPrintf(&b, "%llu", (unsigned long long)ctlJU64(st, "raftIndex"));
-    cells[7] = b.data;
-    b = (struct ctl_buf){0};
-    ctlBufPrintf(&b, "%llu", (unsigned long long)ctlJU64(st, "raftAppliedIndex"));
-    cells[8] = b.data;
-    b = (struct ctl_buf){0};
-    ctlBufAppend(&b, "", 0);
-    ctlJoinStrings(&b, ctlJArr(st, "errors"), ", ");
-    cells[9] = b.data;
+    (void)p;
+    json_t *st = ctlJObj(obj, "status");
+    bool leader = ctlJU64(st, "leader") == ctlJU64(ctlJObj(st, "header"), "member_id");
+    ctlBufPuts(b, leader ? "true" : "false");
 }
+
+static const struct ctl_field ctlStatusColumns[] = {
+    {.label = "endpoint", .from = "endpoint", .kind = CTL_K_STR},
+    {.label = "ID", .from = "status.header.member_id", .kind = CTL_K_HEX},
+    {.label = "version", .from = "status.version", .kind = CTL_K_STR},
+    {.label = "db size", .from = "status.dbSize", .kind = CTL_K_SIZE},
+    {.label = "is leader", .kind = CTL_K_CUSTOM, .custom = ctlStatusIsLeader},
+    {.label = "is learner", .from = "status.isLearner", .kind = CTL_K_BOOL},
+    {.label = "raft term", .from = "status.raftTerm", .kind = CTL_K_U64},
+    {.label = "raft index", .from = "status.raftIndex", .kind = CTL_K_U64},
+    {.label = "raft applied index", .from = "status.raftAppliedIndex", .kind = CTL_K_U64},
+    {.label = "errors", .from = "status.errors", .kind = CTL_K_STRS, .text = ", "},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlStatusRowJson[] = {
+    {.label = "Endpoint", .from = "endpoint", .kind = CTL_K_STR, .flags = CTL_F_ALWAYS},
+    {.label = "Status", .from = "status", .kind = CTL_K_MSG, .sub = ctlStatusJson,
+     .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlStatusFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Version", .from = "version", .kind = CTL_K_STR},
+    {.label = "DBSize", .from = "dbSize", .kind = CTL_K_I64},
+    {.label = "Leader", .from = "leader", .kind = CTL_K_U64},
+    {.label = "IsLearner", .from = "isLearner", .kind = CTL_K_BOOL},
+    {.label = "RaftIndex", .from = "raftIndex", .kind = CTL_K_U64},
+    {.label = "RaftTerm", .from = "raftTerm", .kind = CTL_K_U64},
+    {.label = "RaftAppliedIndex", .from = "raftAppliedIndex", .kind = CTL_K_U64},
+    {.label = "Errors", .from = "errors", .kind = CTL_K_STRS, .flags = CTL_F_GOLIST},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlStatusRowFields[] = {
+    {.label = "", .from = "status", .kind = CTL_K_MSG, .sub = ctlStatusFields,
+     .flags = CTL_F_ALWAYS},
+    {.label = "Endpoint", .from = "endpoint", .kind = CTL_K_STR},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_view ctlStatusView = {
+    .json = ctlStatusRowJson,
+    .fields = ctlStatusRowFields,
+    .table = ctlStatusColumns,
+    .flags = CTL_VIEW_ROWS,
+};
 
 int ctlCmdEndpointStatus(struct ctl_options *o)
 {
     ctlCheckOutput(o);
     size_t n = 0;
     char **eps = ctlEndpointList(o, &n);
-    json_t **st = ctlMalloc((n + 1) * sizeof(json_t *));
-    char **stEp = ctlMalloc((n + 1) * sizeof(char *));
-    size_t ok = 0;
+    json_t *rows = ctlJNewArr();
     bool failed = false;
     json_t *req = ctlJNewObj();
     for (size_t i = 0; i < n; i++)
@@ -532,100 +471,38 @@ int ctlCmdEndpointStatus(struct ctl_options *o)
             ctlReplyFree(&r);
             continue;
         }
-        stEp[ok] = eps[i];
-        st[ok++] = r.json;
+        json_t *row = ctlJNewObj();
+        ctlJSetStr(row, "endpoint", eps[i]);
+        ctlJSet(row, "status", r.json);
         r.json = NULL;
+        ctlJAppend(rows, row);
         ctlReplyFree(&r);
     }
     json_decref(req);
-    struct ctl_buf b = {0};
-    static const char *const hdr[] = {"endpoint",   "ID",        "version",    "db size",
-                                      "is leader",  "is learner", "raft term", "raft index",
-                                      "raft applied index", "errors"};
-    char **cells = NULL;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-    case CTL_OUT_TABLE:
-        cells = ctlMalloc((ok * 10 + 1) * sizeof(char *));
-        for (size_t i = 0; i < ok; i++)
-        {
-            ctlStatusRow(cells + i * 10, stEp[i], st[i]);
-        }
-        if (o->output == CTL_OUT_TABLE)
-        {
-            ctlTableRender(&b, hdr, 10, cells, ok);
-        }
-        else
-        {
-            for (size_t i = 0; i < ok; i++)
-            {
-                for (size_t c = 0; c < 10; c++)
-                {
-                    ctlBufPuts(&b, cells[i * 10 + c]);
-                    ctlBufPuts(&b, c < 9 ? ", " : "\n");
-                }
-            }
-        }
-        ctlFreeCells(cells, ok * 10);
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPutc(&b, '[');
-        for (size_t i = 0; i < ok; i++)
-        {
-            ctlBufPuts(&b, i > 0 ? ",{\"Endpoint\":" : "{\"Endpoint\":");
-            ctlJsonStr(&b, stEp[i], strlen(stEp[i]));
-            ctlBufPuts(&b, ",\"Status\":");
-            ctlJsonEmit(&b, st[i], &ctlSchemaStatus);
-            ctlBufPutc(&b, '}');
-        }
-        ctlBufPuts(&b, "]\n");
-        break;
-    case CTL_OUT_FIELDS:
-        for (size_t i = 0; i < ok; i++)
-        {
-            ctlFieldsHeader(&b, ctlJObj(st[i], "header"));
-            const char *version = ctlJStr(st[i], "version");
-            ctlBufPuts(&b, "\"Version\" : ");
-            ctlFmtGoQuote(&b, version, strlen(version));
-            ctlBufPrintf(&b, "\n\"DBSize\" : %lld\n", (long long)ctlJI64(st[i], "dbSize"));
-            ctlBufPrintf(&b, "\"Leader\" : %llu\n", (unsigned long long)ctlJU64(st[i], "leader"));
-            ctlBufPrintf(&b, "\"IsLearner\" : %s\n", ctlJBool(st[i], "isLearner") ? "true" : "false");
-            ctlBufPrintf(&b, "\"RaftIndex\" : %llu\n",
-                         (unsigned long long)ctlJU64(st[i], "raftIndex"));
-            ctlBufPrintf(&b, "\"RaftTerm\" : %llu\n", (unsigned long long)ctlJU64(st[i], "raftTerm"));
-            ctlBufPrintf(&b, "\"RaftAppliedIndex\" : %llu\n",
-                         (unsigned long long)ctlJU64(st[i], "raftAppliedIndex"));
-            ctlBufPuts(&b, "\"Errors\" : [");
-            ctlJoinStrings(&b, ctlJArr(st[i], "errors"), " ");
-            ctlBufPuts(&b, "]\n\"Endpoint\" : ");
-            ctlFmtGoQuote(&b, stEp[i], strlen(stEp[i]));
-            ctlBufPuts(&b, "\n\n");
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    for (size_t i = 0; i < ok; i++)
-    {
-        json_decref(st[i]);
-    }
-    for (size_t i = 0; i < n; i++)
-    {
-        free(eps[i]);
-    }
-    free(eps);
-    free(st);
-    free(stEp);
+    ctlPrint(o, &ctlStatusView, NULL, rows);
+    json_decref(rows);
+    ctlFreeStrings(eps, n);
     return failed ? CTL_EXIT_ERROR : 0;
 }
 
 /* ---- move-leader ---- */
 
+static const struct ctl_field ctlMoveLeaderSimple[] = {
+    {.label = "Leadership transferred from ", .from = "leader", .kind = CTL_K_HEX},
+    {.label = " to ", .from = "targetID", .kind = CTL_K_HEX, .flags = CTL_F_REQ},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_view ctlMoveLeaderView = {.simple = ctlMoveLeaderSimple,
+                                                  .json = ctlHeaderOnlyJson};
+
 int ctlCmdMoveLeader(struct ctl_options *o)
 {
+    static const struct ctl_request status = {
+        .path = "/v3/maintenance/status", .idempotent = true, .fail_code = CTL_EXIT_ERROR};
+    static const struct ctl_request transfer = {.path = "/v3/maintenance/transfer-leadership",
+                                                .fail_code = CTL_EXIT_ERROR};
     if (o->arg_count != 1)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "move-leader command needs 1 argument");
@@ -642,20 +519,15 @@ int ctlCmdMoveLeader(struct ctl_options *o)
     uint64_t leaderId = 0;
     for (size_t i = 0; i < o->endpoint_count && leaderEp == NULL; i++)
     {
-        struct ctl_reply r;
-        if (ctlCall(o, &o->endpoints[i], 1, "/v3/maintenance/status", req, true,
-                    o->command_timeout_ms, &r) != 0)
-        {
-            ctlFatal(CTL_EXIT_ERROR, "%s", r.error);
-        }
-        uint64_t member = ctlJU64(ctlJObj(r.json, "header"), "member_id");
-        uint64_t leader = ctlJU64(r.json, "leader");
+        json_t *st = ctlRequest(o, &status, &o->endpoints[i], 1, req);
+        uint64_t member = ctlJU64(ctlJObj(st, "header"), "member_id");
+        uint64_t leader = ctlJU64(st, "leader");
         if (member == leader)
         {
             leaderEp = o->endpoints[i];
             leaderId = leader;
         }
-        ctlReplyFree(&r);
+        json_decref(st);
     }
     json_decref(req);
     if (leaderEp == NULL)
@@ -671,29 +543,11 @@ int ctlCmdMoveLeader(struct ctl_options *o)
     }
     req = ctlJNewObj();
     ctlJSetU64(req, "targetID", target);
-    struct ctl_reply r;
-    if (ctlCall(o, &leaderEp, 1, "/v3/maintenance/transfer-leadership", req, false,
-                o->command_timeout_ms, &r) != 0)
-    {
-        ctlFatal(CTL_EXIT_ERROR, "%s", r.error);
-    }
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPrintf(&b, "Leadership transferred from %llx to %llx\n",
-                     (unsigned long long)leaderId, (unsigned long long)target);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, r.json, &ctlSchemaHeaderOnly);
-        ctlBufPutc(&b, '\n');
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    ctlReplyFree(&r);
+    json_t *resp = ctlRequest(o, &transfer, &leaderEp, 1, req);
+    /* what the printers read: the answer, and the member that was leader */
+    ctlJSetU64(resp, "leader", leaderId);
+    ctlPrint(o, &ctlMoveLeaderView, req, resp);
+    json_decref(resp);
     json_decref(req);
     return 0;
 }

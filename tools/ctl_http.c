@@ -9,7 +9,10 @@
 
 #include <curl/curl.h>
 
+#include "ctl_http.h"
 #include "ctl.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
 
 #define CTL_ERRBODY_MAX (64 * 1024)
 
@@ -187,17 +190,6 @@ int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const
     curl_slist_free_all(headers);
     free(payload);
     return r->json != NULL ? 0 : -1;
-}
-
-json_t *ctlCallOrDie(const struct ctl_options *o, const char *path, const json_t *body,
-                     bool idempotent, int code, const char *prefix, const char *suffix)
-{
-    struct ctl_reply r;
-    if (ctlCall(o, NULL, 0, path, body, idempotent, o->command_timeout_ms, &r) != 0)
-    {
-        ctlFatal(code, "%s%s%s", prefix ? prefix : "", r.error, suffix ? suffix : "");
-    }
-    return r.json;
 }
 
 void ctlReplyFree(struct ctl_reply *r)
@@ -440,6 +432,31 @@ int ctlStreamsPoll(struct ctl_streams *ms, int fd, int timeoutMs, bool *fdReady,
     }
     curl_multi_perform(ms->multi, &running);
     return ctlStreamsCollect(ms, finished, maxFinished);
+}
+
+enum ctl_line ctlStreamDecode(const char *line, size_t len, json_t **result, char *err,
+                              size_t errlen)
+{
+    json_t *j = ctlJsonParse(line, len);
+    if (j == NULL)
+    {
+        return CTL_LINE_MALFORMED;
+    }
+    enum ctl_line kind = CTL_LINE_OTHER;
+    json_t *e = ctlJObj(j, "error");
+    json_t *res = e == NULL ? ctlJObj(j, "result") : NULL;
+    if (e != NULL)
+    {
+        snprintf(err, errlen, "%s", ctlJStr(e, "message"));
+        kind = CTL_LINE_ERROR;
+    }
+    else if (res != NULL)
+    {
+        *result = json_incref(res);
+        kind = CTL_LINE_RESULT;
+    }
+    json_decref(j);
+    return kind;
 }
 
 int ctlStreamRun(struct ctl_stream *s)

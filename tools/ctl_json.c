@@ -1,13 +1,15 @@
-/* etcfsctl JSON: parsing gateway answers (int64 as strings or numbers,
- * bytes as base64), building requests, and re-emitting answers the way
- * etcdctl -w json prints them (Go encoding/json of the protobuf structs:
- * int64 as numbers, bytes as base64, zero values omitted, field order of the
- * .proto). The schemas below list those fields in order. */
+/* etcfsctl's side of the gateway's JSON: parsing answers (int64 as strings
+ * or numbers, bytes as base64) and reading their fields with the type
+ * checks every printer relies on, and building requests. How answers are
+ * printed back as etcdctl -w json does is ctl_print_json.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_json.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_util.h"
 
 /* ---- parsing ---- */
 
@@ -319,7 +321,8 @@ void ctlJSetBool(json_t *obj, const char *key, bool v)
 
 void ctlJSetStr(json_t *obj, const char *key, const char *s)
 {
-    ctlJSet(obj, key, json_stringn(s, strlen(s)));
+    /* unchecked: documents made for printing hold endpoints as typed */
+    ctlJSet(obj, key, json_stringn_nocheck(s, strlen(s)));
 }
 
 char *ctlJDump(const json_t *obj)
@@ -332,399 +335,22 @@ char *ctlJDump(const json_t *obj)
     return s;
 }
 
-/* ---- Go encoding/json output ---- */
+/* ---- mvccpb.KeyValue ---- */
 
-void ctlJsonStr(struct ctl_buf *b, const char *s, size_t n)
+void ctlKvParse(const json_t *obj, struct ctl_kv *kv)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    ctlBufPutc(b, '"');
-    size_t i = 0;
-    while (i < n)
-    {
-        unsigned char c = p[i];
-        if (c < 0x80)
-        {
-            if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
-            {
-                ctlBufPutc(b, (char)c);
-            }
-            else if (c == '"' || c == '\\')
-            {
-                ctlBufPutc(b, '\\');
-                ctlBufPutc(b, (char)c);
-            }
-            else if (c == '\n')
-            {
-                ctlBufPuts(b, "\\n");
-            }
-            else if (c == '\r')
-            {
-                ctlBufPuts(b, "\\r");
-            }
-            else if (c == '\t')
-            {
-                ctlBufPuts(b, "\\t");
-            }
-            else
-            {
-                char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf], 0};
-                ctlBufPuts(b, esc);
-            }
-            i++;
-            continue;
-        }
-        /* validate the UTF-8 sequence; invalid bytes become U+FFFD */
-        size_t len = 0;
-        uint32_t r = 0;
-        if ((c & 0xe0) == 0xc0)
-        {
-            len = 2;
-            r = c & 0x1f;
-        }
-        else if ((c & 0xf0) == 0xe0)
-        {
-            len = 3;
-            r = c & 0x0f;
-        }
-        else if ((c & 0xf8) == 0xf0)
-        {
-            len = 4;
-            r = c & 0x07;
-        }
-        bool ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-        {
-            if ((p[i + k] & 0xc0) != 0x80)
-            {
-                ok = false;
-            }
-            else
-            {
-                r = (r << 6) | (p[i + k] & 0x3f);
-            }
-        }
-        if (ok)
-        {
-            static const uint32_t mins[5] = {0, 0, 0x80, 0x800, 0x10000};
-            if (r < mins[len] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-            {
-                ok = false;
-            }
-        }
-        if (!ok)
-        {
-            ctlBufPuts(b, "\\ufffd");
-            i++;
-            continue;
-        }
-        if (r == 0x2028 || r == 0x2029)
-        {
-            ctlBufPrintf(b, "\\u%04x", r);
-        }
-        else
-        {
-            ctlBufAppend(b, p + i, len);
-        }
-        i += len;
-    }
-    ctlBufPutc(b, '"');
+    memset(kv, 0, sizeof(*kv));
+    kv->key = ctlJBytes(obj, "key", &kv->key_len);
+    kv->value = ctlJBytes(obj, "value", &kv->value_len);
+    kv->create_revision = ctlJI64(obj, "create_revision");
+    kv->mod_revision = ctlJI64(obj, "mod_revision");
+    kv->version = ctlJI64(obj, "version");
+    kv->lease = ctlJI64(obj, "lease");
 }
 
-static void ctlJsonKey(struct ctl_buf *b, bool *first, const char *name)
+void ctlKvFree(struct ctl_kv *kv)
 {
-    if (!*first)
-    {
-        ctlBufPutc(b, ',');
-    }
-    *first = false;
-    ctlJsonStr(b, name, strlen(name));
-    ctlBufPutc(b, ':');
+    free(kv->key);
+    free(kv->value);
+    memset(kv, 0, sizeof(*kv));
 }
-
-static void ctlJsonBytesValue(struct ctl_buf *b, const char *data, size_t len)
-{
-    char *enc = ctlBase64Encode(data, len);
-    ctlBufPutc(b, '"');
-    ctlBufPuts(b, enc);
-    ctlBufPutc(b, '"');
-    free(enc);
-}
-
-void ctlJsonEmit(struct ctl_buf *b, const json_t *in, const struct ctl_jschema *s)
-{
-    bool first = true;
-    ctlBufPutc(b, '{');
-    for (size_t i = 0; i < s->count; i++)
-    {
-        const struct ctl_jfield *f = &s->fields[i];
-        switch (f->kind)
-        {
-        case CTL_J_I64:
-        {
-            int64_t v = ctlJI64(in, f->name);
-            if (v != 0)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlBufPrintf(b, "%lld", (long long)v);
-            }
-            break;
-        }
-        case CTL_J_U64:
-        {
-            uint64_t v = ctlJU64(in, f->name);
-            if (v != 0)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlBufPrintf(b, "%llu", (unsigned long long)v);
-            }
-            break;
-        }
-        case CTL_J_BOOL:
-            if (ctlJBool(in, f->name))
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlBufPuts(b, "true");
-            }
-            break;
-        case CTL_J_STR:
-        {
-            json_t *v = in ? json_object_get(in, f->name) : NULL;
-            const char *str = ctlJStr(in, f->name);
-            size_t len = (v && json_is_string(v)) ? json_string_length(v) : strlen(str);
-            if (len > 0)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlJsonStr(b, str, len);
-            }
-            break;
-        }
-        case CTL_J_BYTES:
-        {
-            size_t len = 0;
-            char *data = ctlJBytes(in, f->name, &len);
-            if (len > 0)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlJsonBytesValue(b, data, len);
-            }
-            free(data);
-            break;
-        }
-        case CTL_J_EVTYPE:
-        {
-            json_t *v = in ? json_object_get(in, f->name) : NULL;
-            long long t = 0;
-            if (v != NULL && json_is_string(v))
-            {
-                const char *str = json_string_value(v);
-                if (strcmp(str, "DELETE") == 0 || strcmp(str, "1") == 0)
-                {
-                    t = 1;
-                }
-                else if (strcmp(str, "PUT") != 0 && strcmp(str, "0") != 0)
-                {
-                    ctlJBad(f->name);
-                }
-            }
-            else if (v != NULL && json_is_integer(v))
-            {
-                t = json_integer_value(v);
-            }
-            if (t != 0)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlBufPrintf(b, "%lld", t);
-            }
-            break;
-        }
-        case CTL_J_MSG:
-        {
-            json_t *v = ctlJObj(in, f->name);
-            if (v != NULL)
-            {
-                ctlJsonKey(b, &first, f->name);
-                ctlJsonEmit(b, v, f->sub);
-            }
-            break;
-        }
-        case CTL_J_MSGS:
-        case CTL_J_STRS:
-        case CTL_J_BYTESS:
-        {
-            json_t *arr = ctlJArr(in, f->name);
-            if (arr == NULL || json_array_size(arr) == 0)
-            {
-                break;
-            }
-            ctlJsonKey(b, &first, f->name);
-            ctlBufPutc(b, '[');
-            for (size_t k = 0; k < json_array_size(arr); k++)
-            {
-                json_t *e = json_array_get(arr, k);
-                if (k > 0)
-                {
-                    ctlBufPutc(b, ',');
-                }
-                if (f->kind == CTL_J_MSGS)
-                {
-                    if (!json_is_object(e))
-                    {
-                        ctlJBad(f->name);
-                    }
-                    ctlJsonEmit(b, e, f->sub);
-                }
-                else
-                {
-                    if (!json_is_string(e))
-                    {
-                        ctlJBad(f->name);
-                    }
-                    if (f->kind == CTL_J_STRS)
-                    {
-                        ctlJsonStr(b, json_string_value(e), json_string_length(e));
-                    }
-                    else
-                    {
-                        char *data = NULL;
-                        size_t len = 0;
-                        if (ctlBase64Decode(json_string_value(e), json_string_length(e), &data,
-                                            &len) != 0)
-                        {
-                            ctlJBad(f->name);
-                        }
-                        ctlJsonBytesValue(b, data, len);
-                        free(data);
-                    }
-                }
-            }
-            ctlBufPutc(b, ']');
-            break;
-        }
-        }
-    }
-    ctlBufPutc(b, '}');
-}
-
-void ctlJsonEmitFlatHeader(struct ctl_buf *b, const json_t *hdr, bool *first)
-{
-    static const struct
-    {
-        const char *name;
-        bool isUnsigned;
-    } f[] = {{"cluster_id", true}, {"member_id", true}, {"revision", false}, {"raft_term", true}};
-    if (hdr == NULL)
-    {
-        return;
-    }
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-    {
-        if (f[i].isUnsigned)
-        {
-            uint64_t v = ctlJU64(hdr, f[i].name);
-            if (v != 0)
-            {
-                ctlJsonKey(b, first, f[i].name);
-                ctlBufPrintf(b, "%llu", (unsigned long long)v);
-            }
-        }
-        else
-        {
-            int64_t v = ctlJI64(hdr, f[i].name);
-            if (v != 0)
-            {
-                ctlJsonKey(b, first, f[i].name);
-                ctlBufPrintf(b, "%lld", (long long)v);
-            }
-        }
-    }
-}
-
-/* ---- schemas (field order of etcd's rpc.proto / kv.proto) ---- */
-
-static const struct ctl_jfield ctlJFieldsHeader[] = {
-    {"cluster_id", CTL_J_U64, NULL},
-    {"member_id", CTL_J_U64, NULL},
-    {"revision", CTL_J_I64, NULL},
-    {"raft_term", CTL_J_U64, NULL},
-};
-const struct ctl_jschema ctlSchemaHeader = {4, ctlJFieldsHeader};
-
-static const struct ctl_jfield ctlJFieldsKv[] = {
-    {"key", CTL_J_BYTES, NULL},
-    {"create_revision", CTL_J_I64, NULL},
-    {"mod_revision", CTL_J_I64, NULL},
-    {"version", CTL_J_I64, NULL},
-    {"value", CTL_J_BYTES, NULL},
-    {"lease", CTL_J_I64, NULL},
-};
-const struct ctl_jschema ctlSchemaKv = {6, ctlJFieldsKv};
-
-static const struct ctl_jfield ctlJFieldsRange[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"kvs", CTL_J_MSGS, &ctlSchemaKv},
-    {"more", CTL_J_BOOL, NULL},
-    {"count", CTL_J_I64, NULL},
-};
-const struct ctl_jschema ctlSchemaRange = {4, ctlJFieldsRange};
-
-static const struct ctl_jfield ctlJFieldsPut[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"prev_kv", CTL_J_MSG, &ctlSchemaKv},
-};
-const struct ctl_jschema ctlSchemaPut = {2, ctlJFieldsPut};
-
-static const struct ctl_jfield ctlJFieldsDelete[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"deleted", CTL_J_I64, NULL},
-    {"prev_kvs", CTL_J_MSGS, &ctlSchemaKv},
-};
-const struct ctl_jschema ctlSchemaDelete = {3, ctlJFieldsDelete};
-
-static const struct ctl_jfield ctlJFieldsMember[] = {
-    {"ID", CTL_J_U64, NULL},
-    {"name", CTL_J_STR, NULL},
-    {"peerURLs", CTL_J_STRS, NULL},
-    {"clientURLs", CTL_J_STRS, NULL},
-    {"isLearner", CTL_J_BOOL, NULL},
-};
-const struct ctl_jschema ctlSchemaMember = {5, ctlJFieldsMember};
-
-static const struct ctl_jfield ctlJFieldsMemberList[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"members", CTL_J_MSGS, &ctlSchemaMember},
-};
-const struct ctl_jschema ctlSchemaMemberList = {2, ctlJFieldsMemberList};
-
-static const struct ctl_jfield ctlJFieldsMemberAdd[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"member", CTL_J_MSG, &ctlSchemaMember},
-    {"members", CTL_J_MSGS, &ctlSchemaMember},
-};
-const struct ctl_jschema ctlSchemaMemberAdd = {3, ctlJFieldsMemberAdd};
-
-static const struct ctl_jfield ctlJFieldsStatus[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-    {"version", CTL_J_STR, NULL},
-    {"dbSize", CTL_J_I64, NULL},
-    {"leader", CTL_J_U64, NULL},
-    {"raftIndex", CTL_J_U64, NULL},
-    {"raftTerm", CTL_J_U64, NULL},
-    {"raftAppliedIndex", CTL_J_U64, NULL},
-    {"errors", CTL_J_STRS, NULL},
-    {"dbSizeInUse", CTL_J_I64, NULL},
-    {"isLearner", CTL_J_BOOL, NULL},
-};
-const struct ctl_jschema ctlSchemaStatus = {10, ctlJFieldsStatus};
-
-static const struct ctl_jfield ctlJFieldsHeaderOnly[] = {
-    {"header", CTL_J_MSG, &ctlSchemaHeader},
-};
-const struct ctl_jschema ctlSchemaHeaderOnly = {1, ctlJFieldsHeaderOnly};
-
-static const struct ctl_jfield ctlJFieldsEvent[] = {
-    {"type", CTL_J_EVTYPE, NULL},
-    {"kv", CTL_J_MSG, &ctlSchemaKv},
-    {"prev_kv", CTL_J_MSG, &ctlSchemaKv},
-};
-const struct ctl_jschema ctlSchemaEvent = {3, ctlJFieldsEvent};

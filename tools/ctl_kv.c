@@ -1,13 +1,18 @@
-/* etcfsctl key-value commands: put, get, del, txn and compaction, with
- * etcdctl 3.4's argument checks, messages, exit codes and printers (simple,
- * json, fields). The txn parser follows etcdctl's txn_command.go (compare
- * syntax scanned like Go's fmt.Sscanf "%q) %s %q", operations split like its
- * argify regexp and parsed as put/get/del command lines). */
+/* etcfsctl key-value commands: put, get, del and compaction, each its
+ * request builder (etcdctl 3.4's argument checks, messages and exit codes)
+ * and its field lists; txn builds its operations with the same builders and
+ * prints their answers with the same lists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_kv.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_json.h"
+#include "ctl_request.h"
+#include "ctl_schema.h"
+#include "ctl_util.h"
 
 /* ---- ranges ---- */
 
@@ -65,7 +70,7 @@ void ctlKvRange(const char *key, size_t keyLen, bool prefix, bool fromKey, char 
 
 /* ---- request builders (etcdctl's getPutOp / getGetOp / getDelOp) ---- */
 
-static json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin)
+json_t *ctlKvPutRequest(const struct ctl_options *o, bool allowStdin)
 {
     if (o->arg_count == 0)
     {
@@ -149,7 +154,22 @@ static void ctlKvSetRange(json_t *req, const char *key, bool prefix, bool fromKe
     free(end);
 }
 
-static json_t *ctlKvGetRequest(const struct ctl_options *o)
+/* The range end argument of get and del, if any. */
+static const char *ctlKvRangeEnd(const struct ctl_options *o)
+{
+    if (o->arg_count < 2)
+    {
+        return NULL;
+    }
+    if (o->prefix || o->from_key)
+    {
+        ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
+                                    "`--prefix` or `--from-key` is set");
+    }
+    return o->args[1];
+}
+
+json_t *ctlKvGetRequest(const struct ctl_options *o)
 {
     if (o->arg_count == 0)
     {
@@ -177,16 +197,7 @@ static json_t *ctlKvGetRequest(const struct ctl_options *o)
         ctlFmtGoQuote(&q, o->consistency, strlen(o->consistency));
         ctlFatal(CTL_EXIT_BAD_FEATURE, "unknown consistency flag %s", q.data);
     }
-    const char *rangeEnd = NULL;
-    if (o->arg_count > 1)
-    {
-        if (o->prefix || o->from_key)
-        {
-            ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
-                                        "`--prefix` or `--from-key` is set");
-        }
-        rangeEnd = o->args[1];
-    }
+    const char *rangeEnd = ctlKvRangeEnd(o);
     if (o->limit != 0)
     {
         ctlJSetI64(req, "limit", o->limit);
@@ -264,7 +275,7 @@ static json_t *ctlKvGetRequest(const struct ctl_options *o)
     return req;
 }
 
-static json_t *ctlKvDelRequest(const struct ctl_options *o)
+json_t *ctlKvDelRequest(const struct ctl_options *o)
 {
     if (o->arg_count == 0 || o->arg_count > 2)
     {
@@ -276,16 +287,7 @@ static json_t *ctlKvDelRequest(const struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS,
                  "`--prefix` and `--from-key` cannot be set at the same time, choose one");
     }
-    const char *rangeEnd = NULL;
-    if (o->arg_count > 1)
-    {
-        if (o->prefix || o->from_key)
-        {
-            ctlFatal(CTL_EXIT_BAD_ARGS, "too many arguments, only accept one argument when "
-                                        "`--prefix` or `--from-key` is set");
-        }
-        rangeEnd = o->args[1];
-    }
+    const char *rangeEnd = ctlKvRangeEnd(o);
     json_t *req = ctlJNewObj();
     ctlKvSetRange(req, o->args[0], o->prefix, o->from_key, rangeEnd);
     if (o->prev_kv)
@@ -295,106 +297,84 @@ static json_t *ctlKvDelRequest(const struct ctl_options *o)
     return req;
 }
 
-/* ---- printers ---- */
+/* ---- what put, get and del print (inside txn's answer too) ---- */
 
-static void ctlKvPrintRange(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp,
-                            bool valueOnly)
-{
-    json_t *kvs = ctlJArr(resp, "kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlPrintKv(b, o, json_array_get(kvs, i), valueOnly);
-    }
-}
+const struct ctl_field ctlRangeSimple[] = {
+    {.from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvSimple},
+    CTL_FIELDS_END,
+};
 
-static void ctlKvPrintPut(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
-{
-    ctlBufPuts(b, "OK\n");
-    json_t *prev = ctlJObj(resp, "prev_kv");
-    if (prev != NULL)
-    {
-        ctlPrintKv(b, o, prev, false);
-    }
-}
+const struct ctl_field ctlRangeJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "kvs", .from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvJson},
+    {.label = "more", .from = "more", .kind = CTL_K_BOOL},
+    {.label = "count", .from = "count", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
 
-static void ctlKvPrintDel(struct ctl_buf *b, const struct ctl_options *o, const json_t *resp)
-{
-    ctlBufPrintf(b, "%lld\n", (long long)ctlJI64(resp, "deleted"));
-    json_t *kvs = ctlJArr(resp, "prev_kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlPrintKv(b, o, json_array_get(kvs, i), false);
-    }
-}
+const struct ctl_field ctlRangeFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "", .from = "kvs", .kind = CTL_K_MSGS, .sub = ctlKvFields},
+    {.label = "More", .from = "more", .kind = CTL_K_BOOL},
+    {.label = "Count", .from = "count", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
 
-static void ctlKvFieldsRange(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    json_t *kvs = ctlJArr(resp, "kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlFieldsKv(b, "", json_array_get(kvs, i));
-    }
-    ctlBufPrintf(b, "\"More\" : %s\n", ctlJBool(resp, "more") ? "true" : "false");
-    ctlBufPrintf(b, "\"Count\" : %lld\n", (long long)ctlJI64(resp, "count"));
-}
+const struct ctl_field ctlPutSimple[] = {
+    {.label = "OK\n", .kind = CTL_K_TEXT},
+    {.from = "prev_kv", .kind = CTL_K_KV},
+    CTL_FIELDS_END,
+};
 
-static void ctlKvFieldsPut(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    json_t *prev = ctlJObj(resp, "prev_kv");
-    if (prev != NULL)
-    {
-        ctlFieldsKv(b, "Prev", prev);
-    }
-}
+const struct ctl_field ctlPutJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "prev_kv", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
+    CTL_FIELDS_END,
+};
 
-static void ctlKvFieldsDel(struct ctl_buf *b, const json_t *resp)
-{
-    ctlFieldsHeader(b, ctlJObj(resp, "header"));
-    ctlBufPrintf(b, "\"Deleted\" : %lld\n", (long long)ctlJI64(resp, "deleted"));
-    json_t *kvs = ctlJArr(resp, "prev_kvs");
-    for (size_t i = 0; kvs != NULL && i < json_array_size(kvs); i++)
-    {
-        ctlFieldsKv(b, "Prev", json_array_get(kvs, i));
-    }
-}
+const struct ctl_field ctlPutFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Prev", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvFields},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteSimple[] = {
+    {.from = "deleted", .kind = CTL_K_I64},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    {.from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvSimple},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteJson[] = {
+    CTL_HEADER_JSON,
+    {.label = "deleted", .from = "deleted", .kind = CTL_K_I64},
+    {.label = "prev_kvs", .from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvJson},
+    CTL_FIELDS_END,
+};
+
+const struct ctl_field ctlDeleteFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "Deleted", .from = "deleted", .kind = CTL_K_I64},
+    {.label = "Prev", .from = "prev_kvs", .kind = CTL_K_MSGS, .sub = ctlKvFields},
+    CTL_FIELDS_END,
+};
 
 /* ---- put / get / del ---- */
 
-int ctlCmdPut(struct ctl_options *o)
+static json_t *ctlKvPutBuild(const struct ctl_options *o)
 {
-    json_t *req = ctlKvPutRequest(o, true);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/put", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintPut(&b, o, resp);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaPut);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsPut(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return ctlKvPutRequest(o, true);
 }
 
-int ctlCmdGet(struct ctl_options *o)
+const struct ctl_unary ctlKvPut = {
+    .request = {.path = "/v3/kv/put", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvPutBuild,
+    .view = {.simple = ctlPutSimple, .json = ctlPutJson, .fields = ctlPutFields},
+};
+
+/* etcdctl checks these once the answer is in */
+static void ctlKvGetCheck(const struct ctl_options *o)
 {
-    json_t *req = ctlKvGetRequest(o);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/range", req, true, CTL_EXIT_ERROR, NULL, NULL);
     if (o->count_only && o->output != CTL_OUT_FIELDS)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "--count-only is only for `--write-out=fields`");
@@ -403,60 +383,24 @@ int ctlCmdGet(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "print-value-only is only for `--write-out=simple`");
     }
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintRange(&b, o, resp, o->print_value_only);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaRange);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsRange(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
 }
 
-int ctlCmdDel(struct ctl_options *o)
-{
-    json_t *req = ctlKvDelRequest(o);
-    ctlCheckOutput(o);
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/deleterange", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlKvPrintDel(&b, o, resp);
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaDelete);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlKvFieldsDel(&b, resp);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
-}
+const struct ctl_unary ctlKvGet = {
+    .request = {.path = "/v3/kv/range", .idempotent = true, .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvGetRequest,
+    .check = ctlKvGetCheck,
+    .view = {.simple = ctlRangeSimple, .json = ctlRangeJson, .fields = ctlRangeFields},
+};
+
+const struct ctl_unary ctlKvDel = {
+    .request = {.path = "/v3/kv/deleterange", .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvDelRequest,
+    .view = {.simple = ctlDeleteSimple, .json = ctlDeleteJson, .fields = ctlDeleteFields},
+};
 
 /* ---- compaction ---- */
 
-int ctlCmdCompaction(struct ctl_options *o)
+static json_t *ctlKvCompactionBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
@@ -468,691 +412,24 @@ int ctlCmdCompaction(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_ERROR, "%s", err);
     }
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
     ctlJSetI64(req, "revision", rev);
     if (o->physical)
     {
         ctlJSetBool(req, "physical", true);
     }
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/compaction", req, true, CTL_EXIT_ERROR, NULL, NULL);
-    printf("compacted revision %lld\n", (long long)rev);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
 
-/* ---- txn ---- */
+static const struct ctl_field ctlCompactionSimple[] = {
+    {.label = "compacted revision ", .from = "revision", .kind = CTL_K_I64, .flags = CTL_F_REQ},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
 
-/* One line of stdin as bufio.Reader.ReadString('\n') would return it; a
- * missing newline (EOF) is etcdctl's "Error: EOF". */
-static char *ctlTxnReadLine(FILE *in)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, in);
-    if (n <= 0 || line[n - 1] != '\n')
-    {
-        free(line);
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "EOF");
-    }
-    return line;
-}
-
-/* strings.TrimSpace in place */
-static char *ctlTrim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-    {
-        s++;
-    }
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-                     s[n - 1] == '\r' || s[n - 1] == '\v' || s[n - 1] == '\f'))
-    {
-        s[--n] = '\0';
-    }
-    return s;
-}
-
-static int ctlHexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-    {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f')
-    {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F')
-    {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-static void ctlPutUtf8(struct ctl_buf *b, uint32_t r)
-{
-    if (r < 0x80)
-    {
-        ctlBufPutc(b, (char)r);
-    }
-    else if (r < 0x800)
-    {
-        ctlBufPutc(b, (char)(0xc0 | (r >> 6)));
-        ctlBufPutc(b, (char)(0x80 | (r & 0x3f)));
-    }
-    else if (r < 0x10000)
-    {
-        ctlBufPutc(b, (char)(0xe0 | (r >> 12)));
-        ctlBufPutc(b, (char)(0x80 | ((r >> 6) & 0x3f)));
-        ctlBufPutc(b, (char)(0x80 | (r & 0x3f)));
-    }
-    else
-    {
-        ctlBufPutc(b, (char)(0xf0 | (r >> 18)));
-        ctlBufPutc(b, (char)(0x80 | ((r >> 12) & 0x3f)));
-        ctlBufPutc(b, (char)(0x80 | ((r >> 6) & 0x3f)));
-        ctlBufPutc(b, (char)(0x80 | (r & 0x3f)));
-    }
-}
-
-/* Go-unquotes a double-quoted literal s[0..n) (quotes included) into out.
- * Returns 0 or -1 (invalid syntax). */
-static int ctlGoUnquote(const char *s, size_t n, struct ctl_buf *out)
-{
-    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
-    {
-        return -1;
-    }
-    ctlBufAppend(out, "", 0);
-    for (size_t i = 1; i < n - 1; i++)
-    {
-        char c = s[i];
-        if (c == '"' || c == '\n')
-        {
-            return -1;
-        }
-        if (c != '\\')
-        {
-            ctlBufPutc(out, c);
-            continue;
-        }
-        if (++i >= n - 1)
-        {
-            return -1;
-        }
-        c = s[i];
-        switch (c)
-        {
-        case 'a':
-            ctlBufPutc(out, '\a');
-            break;
-        case 'b':
-            ctlBufPutc(out, '\b');
-            break;
-        case 'f':
-            ctlBufPutc(out, '\f');
-            break;
-        case 'n':
-            ctlBufPutc(out, '\n');
-            break;
-        case 'r':
-            ctlBufPutc(out, '\r');
-            break;
-        case 't':
-            ctlBufPutc(out, '\t');
-            break;
-        case 'v':
-            ctlBufPutc(out, '\v');
-            break;
-        case '\\':
-        case '"':
-            ctlBufPutc(out, c);
-            break;
-        case 'x':
-        case 'u':
-        case 'U':
-        {
-            size_t digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
-            uint32_t v = 0;
-            for (size_t k = 0; k < digits; k++)
-            {
-                if (i + 1 >= n - 1 || ctlHexDigit(s[i + 1]) < 0)
-                {
-                    return -1;
-                }
-                v = v * 16 + (uint32_t)ctlHexDigit(s[++i]);
-            }
-            if (c == 'x')
-            {
-                ctlBufPutc(out, (char)v);
-            }
-            else
-            {
-                if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-                {
-                    return -1;
-                }
-                ctlPutUtf8(out, v);
-            }
-            break;
-        }
-        default:
-            if (c >= '0' && c <= '7')
-            {
-                uint32_t v = 0;
-                for (size_t k = 0; k < 3; k++)
-                {
-                    if (i >= n - 1 || s[i] < '0' || s[i] > '7')
-                    {
-                        return -1;
-                    }
-                    v = v * 8 + (uint32_t)(s[i] - '0');
-                    i++;
-                }
-                i--;
-                if (v > 255)
-                {
-                    return -1;
-                }
-                ctlBufPutc(out, (char)v);
-                break;
-            }
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* fmt.Sscanf's %q: skips spaces, reads a "..." or `...` literal. Returns
- * the number of bytes consumed, or 0 on failure. */
-static size_t ctlScanQuoted(const char *s, struct ctl_buf *out)
-{
-    size_t i = 0;
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
-    {
-        i++;
-    }
-    if (s[i] == '`')
-    {
-        const char *end = strchr(s + i + 1, '`');
-        if (end == NULL)
-        {
-            return 0;
-        }
-        ctlBufAppend(out, s + i + 1, (size_t)(end - (s + i + 1)));
-        return (size_t)(end - s) + 1;
-    }
-    if (s[i] != '"')
-    {
-        return 0;
-    }
-    size_t j = i + 1;
-    while (s[j] != '\0' && s[j] != '"')
-    {
-        j += (s[j] == '\\' && s[j + 1] != '\0') ? 2 : 1;
-    }
-    if (s[j] != '"')
-    {
-        return 0;
-    }
-    struct ctl_buf tmp = {0};
-    if (ctlGoUnquote(s + i, j - i + 1, &tmp) != 0)
-    {
-        ctlBufFree(&tmp);
-        return 0;
-    }
-    ctlBufAppend(out, tmp.data, tmp.len);
-    ctlBufFree(&tmp);
-    return j + 1;
-}
-
-/* fmt.Sscanf's %s: skips spaces, reads up to the next space. */
-static size_t ctlScanWord(const char *s, struct ctl_buf *out)
-{
-    size_t i = 0;
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
-    {
-        i++;
-    }
-    size_t j = i;
-    while (s[j] != '\0' && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' && s[j] != '\n')
-    {
-        j++;
-    }
-    if (j == i)
-    {
-        return 0;
-    }
-    ctlBufAppend(out, s + i, j - i);
-    return j;
-}
-
-static json_t *ctlTxnCompare(const char *line)
-{
-    const char *paren = strchr(line, '(');
-    if (paren == NULL)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s", line);
-    }
-    char *target = ctlStrndup(line, (size_t)(paren - line));
-    struct ctl_buf key = {0};
-    struct ctl_buf op = {0};
-    struct ctl_buf val = {0};
-    ctlBufAppend(&key, "", 0);
-    ctlBufAppend(&op, "", 0);
-    ctlBufAppend(&val, "", 0);
-    const char *p = paren + 1;
-    int n = 0;
-    size_t used = ctlScanQuoted(p, &key);
-    if (used > 0)
-    {
-        n = 1;
-        p += used;
-        if (*p == ')')
-        {
-            p++;
-            used = ctlScanWord(p, &op);
-            if (used > 0)
-            {
-                n = 2;
-                p += used;
-                used = ctlScanQuoted(p, &val);
-                if (used > 0)
-                {
-                    n = 3;
-                }
-            }
-        }
-    }
-    if (n != 3)
-    {
-        struct ctl_buf msg = {0};
-        ctlBufPrintf(&msg, "malformed comparison: %s; got %s(", line, target);
-        ctlFmtGoQuote(&msg, key.data, key.len);
-        ctlBufPrintf(&msg, ") %s ", op.data);
-        ctlFmtGoQuote(&msg, val.data, val.len);
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "%s", msg.data);
-    }
-    json_t *cmp = ctlJNewObj();
-    const char *result = NULL;
-    if (strcmp(op.data, "=") == 0)
-    {
-        result = "EQUAL";
-    }
-    else if (strcmp(op.data, "!=") == 0)
-    {
-        result = "NOT_EQUAL";
-    }
-    else if (strcmp(op.data, ">") == 0)
-    {
-        result = "GREATER";
-    }
-    else if (strcmp(op.data, "<") == 0)
-    {
-        result = "LESS";
-    }
-    else
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s (unknown op %s)", line,
-                 op.data);
-    }
-    ctlJSetStr(cmp, "result", result);
-    ctlJSetBytes(cmp, "key", key.data, key.len);
-    int64_t v = 0;
-    char err[256];
-    const char *field = NULL;
-    const char *tname = NULL;
-    if (strcmp(target, "ver") == 0 || strcmp(target, "version") == 0)
-    {
-        tname = "VERSION";
-        field = "version";
-    }
-    else if (strcmp(target, "c") == 0 || strcmp(target, "create") == 0)
-    {
-        tname = "CREATE";
-        field = "create_revision";
-    }
-    else if (strcmp(target, "m") == 0 || strcmp(target, "mod") == 0)
-    {
-        tname = "MOD";
-        field = "mod_revision";
-    }
-    else if (strcmp(target, "val") == 0 || strcmp(target, "value") == 0)
-    {
-        ctlJSetStr(cmp, "target", "VALUE");
-        ctlJSetBytes(cmp, "value", val.data, val.len);
-    }
-    else if (strcmp(target, "lease") == 0)
-    {
-        /* lease ids are hexadecimal everywhere else in etcdctl */
-        if (ctlParseInt64(val.data, 16, &v, err, sizeof(err)) != 0)
-        {
-            ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-        }
-        ctlJSetStr(cmp, "target", "LEASE");
-        ctlJSetI64(cmp, "lease", v);
-    }
-    else
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "malformed comparison: %s (unknown target %s)", line,
-                 target);
-    }
-    if (field != NULL)
-    {
-        if (ctlParseInt64(val.data, 10, &v, err, sizeof(err)) != 0)
-        {
-            ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-        }
-        ctlJSetStr(cmp, "target", tname);
-        ctlJSetI64(cmp, field, v);
-    }
-    free(target);
-    ctlBufFree(&key);
-    ctlBufFree(&op);
-    ctlBufFree(&val);
-    return cmp;
-}
-
-/* etcdctl's argify: the regexp "(?:[^"\\]|\\.)*"|'[^']*'|[^'"\s]\S*[^'"\s]?
- * applied leftmost-first, then quotes removed. */
-char **ctlArgify(const char *s, size_t *count)
-{
-    char **args = ctlMalloc(sizeof(char *));
-    args[0] = NULL;
-    *count = 0;
-    size_t i = 0;
-    size_t n = strlen(s);
-    while (i < n)
-    {
-        size_t start = i;
-        size_t end = 0;
-        int kind = 0;
-        if (s[i] == '"')
-        {
-            size_t j = i + 1;
-            while (j < n && s[j] != '"')
-            {
-                if (s[j] == '\\')
-                {
-                    if (j + 1 >= n || s[j + 1] == '\n')
-                    {
-                        break;
-                    }
-                    j++;
-                }
-                j++;
-            }
-            if (j < n && s[j] == '"')
-            {
-                end = j + 1;
-                kind = 1;
-            }
-        }
-        if (kind == 0 && s[i] == '\'')
-        {
-            const char *q = strchr(s + i + 1, '\'');
-            if (q != NULL)
-            {
-                end = (size_t)(q - s) + 1;
-                kind = 2;
-            }
-        }
-        if (kind == 0 && s[i] != '\'' && s[i] != '"' && s[i] != ' ' && s[i] != '\t' &&
-            s[i] != '\n' && s[i] != '\r' && s[i] != '\v' && s[i] != '\f')
-        {
-            size_t j = i + 1;
-            while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '\n' && s[j] != '\r' &&
-                   s[j] != '\v' && s[j] != '\f')
-            {
-                j++;
-            }
-            end = j;
-            kind = 3;
-        }
-        if (kind == 0)
-        {
-            i++;
-            continue;
-        }
-        char *arg;
-        if (kind == 1)
-        {
-            struct ctl_buf tmp = {0};
-            if (ctlGoUnquote(s + start, end - start, &tmp) != 0)
-            {
-                ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid syntax");
-            }
-            arg = tmp.data;
-        }
-        else if (kind == 2)
-        {
-            arg = ctlStrndup(s + start + 1, end - start - 2);
-        }
-        else
-        {
-            arg = ctlStrndup(s + start, end - start);
-        }
-        args = ctlRealloc(args, (*count + 2) * sizeof(char *));
-        args[(*count)++] = arg;
-        args[*count] = NULL;
-        i = end;
-    }
-    return args;
-}
-
-static json_t *ctlTxnOp(const char *line)
-{
-    size_t argc = 0;
-    char **argv = ctlArgify(line, &argc);
-    if (argc < 2)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn compare request: %s", line);
-    }
-    struct ctl_options opOpts;
-    const char *name = NULL;
-    char err[512];
-    if (ctlParseOpLine(argv, argc, &opOpts, &name, err, sizeof(err)) != 0)
-    {
-        ctlFatal(CTL_EXIT_INVALID_INPUT, "invalid txn request: %s", line);
-    }
-    json_t *op = ctlJNewObj();
-    if (strcmp(name, "put") == 0)
-    {
-        ctlJSet(op, "request_put", ctlKvPutRequest(&opOpts, false));
-    }
-    else if (strcmp(name, "get") == 0)
-    {
-        ctlJSet(op, "request_range", ctlKvGetRequest(&opOpts));
-    }
-    else
-    {
-        ctlJSet(op, "request_delete_range", ctlKvDelRequest(&opOpts));
-    }
-    for (size_t i = 0; i < argc; i++)
-    {
-        free(argv[i]);
-    }
-    free(argv);
-    return op;
-}
-
-static json_t *ctlTxnReadOps(FILE *in)
-{
-    json_t *ops = ctlJNewArr();
-    for (;;)
-    {
-        char *raw = ctlTxnReadLine(in);
-        char *line = ctlTrim(raw);
-        if (*line == '\0')
-        {
-            free(raw);
-            break;
-        }
-        ctlJAppend(ops, ctlTxnOp(line));
-        free(raw);
-    }
-    return ops;
-}
-
-static void ctlTxnPrompt(const struct ctl_options *o, const char *s)
-{
-    if (o->interactive)
-    {
-        printf("%s\n", s);
-        fflush(stdout);
-    }
-}
-
-int ctlCmdTxn(struct ctl_options *o)
-{
-    if (o->arg_count != 0)
-    {
-        ctlFatal(CTL_EXIT_BAD_ARGS, "txn command does not accept argument");
-    }
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    json_t *cmps = ctlJNewArr();
-    ctlTxnPrompt(o, "compares:");
-    for (;;)
-    {
-        char *raw = ctlTxnReadLine(stdin);
-        char *line = ctlTrim(raw);
-        if (*line == '\0')
-        {
-            free(raw);
-            break;
-        }
-        ctlJAppend(cmps, ctlTxnCompare(line));
-        free(raw);
-    }
-    ctlTxnPrompt(o, "success requests (get, put, del):");
-    json_t *success = ctlTxnReadOps(stdin);
-    ctlTxnPrompt(o, "failure requests (get, put, del):");
-    json_t *failure = ctlTxnReadOps(stdin);
-    ctlJSet(req, "compare", cmps);
-    ctlJSet(req, "success", success);
-    ctlJSet(req, "failure", failure);
-
-    json_t *resp = ctlCallOrDie(o, "/v3/kv/txn", req, false, CTL_EXIT_ERROR, NULL, NULL);
-    struct ctl_buf b = {0};
-    json_t *responses = ctlJArr(resp, "responses");
-    size_t count = responses ? json_array_size(responses) : 0;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, ctlJBool(resp, "succeeded") ? "SUCCESS\n" : "FAILURE\n");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            ctlBufPutc(&b, '\n');
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvPrintPut(&b, o, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvPrintRange(&b, o, v, false);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvPrintDel(&b, o, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "unexpected response {Response:<nil>}\n");
-            }
-        }
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPutc(&b, '{');
-        {
-            bool first = true;
-            json_t *hdr = ctlJObj(resp, "header");
-            if (hdr != NULL)
-            {
-                ctlBufPuts(&b, "\"header\":");
-                ctlJsonEmit(&b, hdr, &ctlSchemaHeader);
-                first = false;
-            }
-            if (ctlJBool(resp, "succeeded"))
-            {
-                ctlBufPuts(&b, first ? "\"succeeded\":true" : ",\"succeeded\":true");
-                first = false;
-            }
-            if (count > 0)
-            {
-                ctlBufPuts(&b, first ? "\"responses\":[" : ",\"responses\":[");
-                for (size_t i = 0; i < count; i++)
-                {
-                    json_t *r = json_array_get(responses, i);
-                    json_t *v;
-                    if (i > 0)
-                    {
-                        ctlBufPutc(&b, ',');
-                    }
-                    if ((v = ctlJObj(r, "response_put")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponsePut\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaPut);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaRange);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-                    {
-                        ctlBufPuts(&b, "{\"Response\":{\"ResponseDeleteRange\":");
-                        ctlJsonEmit(&b, v, &ctlSchemaDelete);
-                        ctlBufPuts(&b, "}}");
-                    }
-                    else
-                    {
-                        ctlBufPuts(&b, "{}");
-                    }
-                }
-                ctlBufPutc(&b, ']');
-            }
-        }
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        ctlBufPrintf(&b, "\"Succeeded\" : %s\n", ctlJBool(resp, "succeeded") ? "true" : "false");
-        for (size_t i = 0; i < count; i++)
-        {
-            json_t *r = json_array_get(responses, i);
-            json_t *v;
-            if ((v = ctlJObj(r, "response_put")) != NULL)
-            {
-                ctlKvFieldsPut(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_range")) != NULL)
-            {
-                ctlKvFieldsRange(&b, v);
-            }
-            else if ((v = ctlJObj(r, "response_delete_range")) != NULL)
-            {
-                ctlKvFieldsDel(&b, v);
-            }
-            else
-            {
-                ctlBufPuts(&b, "\"Unknown\" : \"<nil>\"\n");
-            }
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
-}
+/* etcdctl prints the sentence whatever -w says */
+const struct ctl_unary ctlKvCompaction = {
+    .request = {.path = "/v3/kv/compaction", .idempotent = true, .fail_code = CTL_EXIT_ERROR},
+    .build = ctlKvCompactionBuild,
+    .view = {.simple = ctlCompactionSimple, .flags = CTL_VIEW_ANY},
+};

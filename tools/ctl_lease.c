@@ -2,14 +2,18 @@
  * (one /v3/lease/keepalive stream per renewal, read up to its first result,
  * repeated every TTL/3 like clientv3). Outputs follow etcdctl 3.4: lease ids
  * in %016x, and -w json prints clientv3's structs (header fields flattened). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "ctl_lease.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
+#include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
 
 static int64_t ctlLeaseFromArg(const char *arg)
 {
@@ -22,25 +26,123 @@ static int64_t ctlLeaseFromArg(const char *arg)
     return id;
 }
 
-/* {"cluster_id":..,...,<extra>} for clientv3 structs embedding the header */
-static void ctlLeaseJsonOpen(struct ctl_buf *b, const json_t *resp, bool *first)
-{
-    ctlBufPutc(b, '{');
-    *first = true;
-    ctlJsonEmitFlatHeader(b, ctlJObj(resp, "header"), first);
-}
+/* ---- what the lease commands print ---- */
 
-static void ctlLeaseJsonKey(struct ctl_buf *b, bool *first, const char *key)
+static const struct ctl_field ctlGrantSimple[] = {
+    {.label = "lease ", .from = "ID", .kind = CTL_K_LEASE},
+    {.label = " granted with TTL(", .from = "TTL", .kind = CTL_K_I64},
+    {.label = "s)\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlGrantJson[] = {
+    CTL_HEADER_FLAT,
+    {.label = "ID", .from = "ID", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "TTL", .from = "TTL", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "Error", .from = "error", .kind = CTL_K_STR, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+/* also keep-alive's */
+static const struct ctl_field ctlLeaseIdTtlFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "ID", .from = "ID", .kind = CTL_K_I64},
+    {.label = "TTL", .from = "TTL", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlRevokeSimple[] = {
+    {.label = "lease ", .from = "ID", .kind = CTL_K_LEASE, .flags = CTL_F_REQ},
+    {.label = " revoked\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+/* lease 694d77aa9e38260f granted with TTL(600s), remaining(598s), attached
+ * keys([k1 k2]); or "already expired" */
+static void ctlTimeToLiveSentence(struct ctl_buf *b, const struct ctl_print *p, const json_t *obj)
 {
-    if (!*first)
+    static const struct ctl_field keys = {.from = "keys", .kind = CTL_K_BYTESS, .text = " "};
+    int64_t ttl = ctlJI64(obj, "TTL");
+    int64_t granted = ctlJI64(obj, "grantedTTL");
+    if (granted == 0 && ttl == -1)
     {
-        ctlBufPutc(b, ',');
+        ctlBufPuts(b, " already expired\n");
+        return;
     }
-    *first = false;
-    ctlBufPrintf(b, "\"%s\":", key);
+    ctlBufPrintf(b, " granted with TTL(%llds), remaining(%llds)", (long long)granted,
+                 (long long)ttl);
+    if (p->o->keys)
+    {
+        ctlBufPuts(b, ", attached keys([");
+        ctlPrintValue(b, p, &keys, obj);
+        ctlBufPuts(b, "])");
+    }
+    ctlBufPutc(b, '\n');
 }
 
-int ctlCmdLeaseGrant(struct ctl_options *o)
+static const struct ctl_field ctlTimeToLiveSimple[] = {
+    {.label = "lease ", .from = "ID", .kind = CTL_K_LEASE},
+    {.kind = CTL_K_CUSTOM, .custom = ctlTimeToLiveSentence},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTimeToLiveJson[] = {
+    CTL_HEADER_FLAT,
+    {.label = "id", .from = "ID", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "ttl", .from = "TTL", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "granted-ttl", .from = "grantedTTL", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "keys", .from = "keys", .kind = CTL_K_BYTESS, .flags = CTL_F_ALWAYS | CTL_F_NULL},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlTimeToLiveFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "ID", .from = "ID", .kind = CTL_K_I64},
+    {.label = "TTL", .from = "TTL", .kind = CTL_K_I64},
+    {.label = "GrantedTTL", .from = "grantedTTL", .kind = CTL_K_I64},
+    {.label = "Key", .from = "keys", .kind = CTL_K_BYTESS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeaseIdLine[] = {
+    {.from = "ID", .kind = CTL_K_LEASE},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeasesSimple[] = {
+    {.label = "found ", .from = "leases", .kind = CTL_K_COUNT},
+    {.label = " leases\n", .kind = CTL_K_TEXT},
+    {.from = "leases", .kind = CTL_K_MSGS, .sub = ctlLeaseIdLine},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeaseStatusJson[] = {
+    {.label = "id", .from = "ID", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeasesJson[] = {
+    CTL_HEADER_FLAT,
+    {.label = "leases", .from = "leases", .kind = CTL_K_MSGS, .sub = ctlLeaseStatusJson,
+     .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeaseStatusFields[] = {
+    {.label = "ID", .from = "ID", .kind = CTL_K_I64},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlLeasesFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "", .from = "leases", .kind = CTL_K_MSGS, .sub = ctlLeaseStatusFields},
+    CTL_FIELDS_END,
+};
+
+/* ---- grant, revoke, timetolive, list ---- */
+
+static json_t *ctlLeaseGrantBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
@@ -52,256 +154,78 @@ int ctlCmdLeaseGrant(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "bad TTL (%s)", err);
     }
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
     ctlJSetI64(req, "TTL", ttl);
-    json_t *resp = ctlCallOrDie(o, "/v3/lease/grant", req, false, CTL_EXIT_ERROR,
-                                "failed to grant lease (", ")");
-    const char *gerr = ctlJStr(resp, "error");
-    int64_t id = ctlJI64(resp, "ID");
-    int64_t rttl = ctlJI64(resp, "TTL");
-    struct ctl_buf b = {0};
-    bool first;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, "lease ");
-        ctlFmtLeaseId(&b, id);
-        ctlBufPrintf(&b, " granted with TTL(%llds)\n", (long long)rttl);
-        break;
-    case CTL_OUT_JSON:
-        ctlLeaseJsonOpen(&b, resp, &first);
-        ctlLeaseJsonKey(&b, &first, "ID");
-        ctlBufPrintf(&b, "%lld", (long long)id);
-        ctlLeaseJsonKey(&b, &first, "TTL");
-        ctlBufPrintf(&b, "%lld", (long long)rttl);
-        ctlLeaseJsonKey(&b, &first, "Error");
-        ctlJsonStr(&b, gerr, strlen(gerr));
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        ctlBufPrintf(&b, "\"ID\" : %lld\n\"TTL\" : %lld\n", (long long)id, (long long)rttl);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
 
-int ctlCmdLeaseRevoke(struct ctl_options *o)
+const struct ctl_unary ctlLeaseGrant = {
+    .request = {.path = "/v3/lease/grant",
+                .fail_code = CTL_EXIT_ERROR,
+                .fail_prefix = "failed to grant lease (",
+                .fail_suffix = ")"},
+    .build = ctlLeaseGrantBuild,
+    .view = {.simple = ctlGrantSimple, .json = ctlGrantJson, .fields = ctlLeaseIdTtlFields},
+};
+
+static json_t *ctlLeaseRevokeBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "lease revoke command needs 1 argument");
     }
-    int64_t id = ctlLeaseFromArg(o->args[0]);
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
-    ctlJSetI64(req, "ID", id);
-    json_t *resp = ctlCallOrDie(o, "/v3/lease/revoke", req, false, CTL_EXIT_ERROR,
-                                "failed to revoke lease (", ")");
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, "lease ");
-        ctlFmtLeaseId(&b, id);
-        ctlBufPuts(&b, " revoked\n");
-        break;
-    case CTL_OUT_JSON:
-        ctlJsonEmit(&b, resp, &ctlSchemaHeaderOnly);
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    ctlJSetI64(req, "ID", ctlLeaseFromArg(o->args[0]));
+    return req;
 }
 
-int ctlCmdLeaseTimeToLive(struct ctl_options *o)
+const struct ctl_unary ctlLeaseRevoke = {
+    .request = {.path = "/v3/lease/revoke",
+                .fail_code = CTL_EXIT_ERROR,
+                .fail_prefix = "failed to revoke lease (",
+                .fail_suffix = ")"},
+    .build = ctlLeaseRevokeBuild,
+    .view = {.simple = ctlRevokeSimple, .json = ctlHeaderOnlyJson, .fields = ctlHeaderOnlyFields},
+};
+
+static json_t *ctlLeaseTimeToLiveBuild(const struct ctl_options *o)
 {
     if (o->arg_count != 1)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "lease timetolive command needs lease ID as argument");
     }
-    int64_t id = ctlLeaseFromArg(o->args[0]);
-    ctlCheckOutput(o);
     json_t *req = ctlJNewObj();
-    ctlJSetI64(req, "ID", id);
+    ctlJSetI64(req, "ID", ctlLeaseFromArg(o->args[0]));
     if (o->keys)
     {
         ctlJSetBool(req, "keys", true);
     }
-    json_t *resp = ctlCallOrDie(o, "/v3/lease/timetolive", req, true, CTL_EXIT_BAD_CONNECTION,
-                                NULL, NULL);
-    int64_t rid = ctlJI64(resp, "ID");
-    int64_t ttl = ctlJI64(resp, "TTL");
-    int64_t granted = ctlJI64(resp, "grantedTTL");
-    json_t *keys = ctlJArr(resp, "keys");
-    size_t nkeys = keys ? json_array_size(keys) : 0;
-    struct ctl_buf b = {0};
-    bool first;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, "lease ");
-        ctlFmtLeaseId(&b, rid);
-        if (granted == 0 && ttl == -1)
-        {
-            ctlBufPuts(&b, " already expired\n");
-            break;
-        }
-        ctlBufPrintf(&b, " granted with TTL(%llds), remaining(%llds)", (long long)granted,
-                     (long long)ttl);
-        if (o->keys)
-        {
-            ctlBufPuts(&b, ", attached keys([");
-            for (size_t i = 0; i < nkeys; i++)
-            {
-                json_t *k = json_array_get(keys, i);
-                char *data = NULL;
-                size_t len = 0;
-                if (!json_is_string(k) ||
-                    ctlBase64Decode(json_string_value(k), json_string_length(k), &data, &len) != 0)
-                {
-                    ctlFatalResponse("field \"keys\"");
-                }
-                if (i > 0)
-                {
-                    ctlBufPutc(&b, ' ');
-                }
-                ctlBufAppend(&b, data, len);
-                free(data);
-            }
-            ctlBufPuts(&b, "])");
-        }
-        ctlBufPutc(&b, '\n');
-        break;
-    case CTL_OUT_JSON:
-        ctlLeaseJsonOpen(&b, resp, &first);
-        ctlLeaseJsonKey(&b, &first, "id");
-        ctlBufPrintf(&b, "%lld", (long long)rid);
-        ctlLeaseJsonKey(&b, &first, "ttl");
-        ctlBufPrintf(&b, "%lld", (long long)ttl);
-        ctlLeaseJsonKey(&b, &first, "granted-ttl");
-        ctlBufPrintf(&b, "%lld", (long long)granted);
-        ctlLeaseJsonKey(&b, &first, "keys");
-        if (nkeys == 0)
-        {
-            ctlBufPuts(&b, "null");
-        }
-        else
-        {
-            ctlBufPutc(&b, '[');
-            for (size_t i = 0; i < nkeys; i++)
-            {
-                json_t *k = json_array_get(keys, i);
-                char *data = NULL;
-                size_t len = 0;
-                if (!json_is_string(k) ||
-                    ctlBase64Decode(json_string_value(k), json_string_length(k), &data, &len) != 0)
-                {
-                    ctlFatalResponse("field \"keys\"");
-                }
-                char *enc = ctlBase64Encode(data, len);
-                ctlBufPrintf(&b, "%s\"%s\"", i > 0 ? "," : "", enc);
-                free(enc);
-                free(data);
-            }
-            ctlBufPutc(&b, ']');
-        }
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        ctlBufPrintf(&b, "\"ID\" : %lld\n\"TTL\" : %lld\n\"GrantedTTL\" : %lld\n", (long long)rid,
-                     (long long)ttl, (long long)granted);
-        for (size_t i = 0; i < nkeys; i++)
-        {
-            json_t *k = json_array_get(keys, i);
-            char *data = NULL;
-            size_t len = 0;
-            if (!json_is_string(k) ||
-                ctlBase64Decode(json_string_value(k), json_string_length(k), &data, &len) != 0)
-            {
-                ctlFatalResponse("field \"keys\"");
-            }
-            ctlBufPuts(&b, "\"Key\" : ");
-            ctlFmtGoQuote(&b, data, len);
-            ctlBufPutc(&b, '\n');
-            free(data);
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    return req;
 }
 
-int ctlCmdLeaseList(struct ctl_options *o)
+const struct ctl_unary ctlLeaseTimeToLive = {
+    .request = {.path = "/v3/lease/timetolive",
+                .idempotent = true,
+                .fail_code = CTL_EXIT_BAD_CONNECTION},
+    .build = ctlLeaseTimeToLiveBuild,
+    .view = {.simple = ctlTimeToLiveSimple,
+             .json = ctlTimeToLiveJson,
+             .fields = ctlTimeToLiveFields},
+};
+
+static json_t *ctlLeaseListBuild(const struct ctl_options *o)
 {
-    ctlCheckOutput(o);
-    json_t *req = ctlJNewObj();
-    json_t *resp = ctlCallOrDie(o, "/v3/lease/leases", req, true, CTL_EXIT_BAD_CONNECTION, NULL,
-                                NULL);
-    json_t *leases = ctlJArr(resp, "leases");
-    size_t n = leases ? json_array_size(leases) : 0;
-    struct ctl_buf b = {0};
-    bool first;
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPrintf(&b, "found %zu leases\n", n);
-        for (size_t i = 0; i < n; i++)
-        {
-            ctlFmtLeaseId(&b, ctlJI64(json_array_get(leases, i), "ID"));
-            ctlBufPutc(&b, '\n');
-        }
-        break;
-    case CTL_OUT_JSON:
-        ctlLeaseJsonOpen(&b, resp, &first);
-        ctlLeaseJsonKey(&b, &first, "leases");
-        ctlBufPutc(&b, '[');
-        for (size_t i = 0; i < n; i++)
-        {
-            ctlBufPrintf(&b, "%s{\"id\":%lld}", i > 0 ? "," : "",
-                         (long long)ctlJI64(json_array_get(leases, i), "ID"));
-        }
-        ctlBufPuts(&b, "]}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(resp, "header"));
-        for (size_t i = 0; i < n; i++)
-        {
-            ctlBufPrintf(&b, "\"ID\" : %lld\n",
-                         (long long)ctlJI64(json_array_get(leases, i), "ID"));
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-    json_decref(req);
-    json_decref(resp);
-    return 0;
+    (void)o; /* no arguments: etcdctl ignores any */
+    return ctlJNewObj();
 }
+
+const struct ctl_unary ctlLeaseList = {
+    .request = {.path = "/v3/lease/leases",
+                .idempotent = true,
+                .fail_code = CTL_EXIT_BAD_CONNECTION},
+    .build = ctlLeaseListBuild,
+    .view = {.simple = ctlLeasesSimple, .json = ctlLeasesJson, .fields = ctlLeasesFields},
+};
 
 /* ---- keep-alive ---- */
 
@@ -314,28 +238,16 @@ struct ctl_keepalive
 static int ctlKeepAliveLine(void *ud, const char *line, size_t len)
 {
     struct ctl_keepalive *ka = ud;
-    json_t *j = ctlJsonParse(line, len);
-    if (j == NULL)
+    switch (ctlStreamDecode(line, len, &ka->result, ka->error, sizeof(ka->error)))
     {
+    case CTL_LINE_MALFORMED:
         snprintf(ka->error, sizeof(ka->error), "invalid response from server (malformed JSON)");
         return 1;
-    }
-    json_t *err = ctlJObj(j, "error");
-    if (err != NULL)
-    {
-        snprintf(ka->error, sizeof(ka->error), "%s", ctlJStr(err, "message"));
-        json_decref(j);
-        return 1;
-    }
-    json_t *res = ctlJObj(j, "result");
-    if (res == NULL)
-    {
-        json_decref(j);
+    case CTL_LINE_OTHER:
         return 0;
+    default:
+        return 1; /* the first result, or the stream's error */
     }
-    ka->result = json_incref(res);
-    json_decref(j);
-    return 1;
 }
 
 /* One renewal. Returns the result object (caller frees), or NULL with err
@@ -383,53 +295,22 @@ static json_t *ctlKeepAliveOnce(const struct ctl_options *o, int64_t id, char *e
     return NULL;
 }
 
-static void ctlKeepAlivePrint(const struct ctl_options *o, const json_t *res)
-{
-    struct ctl_buf b = {0};
-    bool first;
-    int64_t id = ctlJI64(res, "ID");
-    int64_t ttl = ctlJI64(res, "TTL");
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPuts(&b, "lease ");
-        ctlFmtLeaseId(&b, id);
-        ctlBufPrintf(&b, " keepalived with TTL(%lld)\n", (long long)ttl);
-        break;
-    case CTL_OUT_JSON:
-        ctlLeaseJsonOpen(&b, res, &first);
-        ctlLeaseJsonKey(&b, &first, "ID");
-        ctlBufPrintf(&b, "%lld", (long long)id);
-        ctlLeaseJsonKey(&b, &first, "TTL");
-        ctlBufPrintf(&b, "%lld", (long long)ttl);
-        ctlBufPuts(&b, "}\n");
-        break;
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(res, "header"));
-        ctlBufPrintf(&b, "\"ID\" : %lld\n\"TTL\" : %lld\n", (long long)id, (long long)ttl);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
-}
+static const struct ctl_field ctlKeepAliveSimple[] = {
+    {.label = "lease ", .from = "ID", .kind = CTL_K_LEASE},
+    {.label = " keepalived with TTL(", .from = "TTL", .kind = CTL_K_I64},
+    {.label = ")\n", .kind = CTL_K_TEXT},
+    CTL_FIELDS_END,
+};
 
-static void ctlLeaseOnSignal(int sig)
-{
-    (void)sig;
-    _exit(0);
-}
+static const struct ctl_field ctlKeepAliveJson[] = {
+    CTL_HEADER_FLAT,
+    {.label = "ID", .from = "ID", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "TTL", .from = "TTL", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
 
-static void ctlSleepMs(int64_t ms)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0)
-    {
-    }
-}
+static const struct ctl_view ctlKeepAliveView = {
+    .simple = ctlKeepAliveSimple, .json = ctlKeepAliveJson, .fields = ctlLeaseIdTtlFields};
 
 int ctlCmdLeaseKeepAlive(struct ctl_options *o)
 {
@@ -452,12 +333,11 @@ int ctlCmdLeaseKeepAlive(struct ctl_options *o)
         {
             ctlFatal(CTL_EXIT_BAD_CONNECTION, "etcdserver: requested lease not found");
         }
-        ctlKeepAlivePrint(o, res);
+        ctlPrint(o, &ctlKeepAliveView, NULL, res);
         json_decref(res);
         return 0;
     }
-    signal(SIGINT, ctlLeaseOnSignal);
-    signal(SIGTERM, ctlLeaseOnSignal);
+    ctlExitZeroOnStop();
     for (;;)
     {
         json_t *res = ctlKeepAliveOnce(o, id, err, sizeof(err), &transport);
@@ -477,7 +357,7 @@ int ctlCmdLeaseKeepAlive(struct ctl_options *o)
             json_decref(res);
             break;
         }
-        ctlKeepAlivePrint(o, res);
+        ctlPrint(o, &ctlKeepAliveView, NULL, res);
         json_decref(res);
         int64_t next = ttl * 1000 / 3;
         ctlSleepMs(next < 500 ? 500 : next);

@@ -13,7 +13,14 @@
 
 #include <dirent.h>
 
+#include "ctl_snapshot.h"
 #include "ctl.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
+#include "snapinfo.h"
 
 #define CTL_SNAP_HEADER_BYTES 52
 
@@ -243,6 +250,38 @@ static void ctlSnapInspect(const char *path, uint32_t *hash, int64_t *rev, int64
     *size = total;
 }
 
+/* The file as a document: {"hash", "revision", "totalKey", "totalSize"} */
+static const struct ctl_field ctlSnapStatusColumns[] = {
+    {.label = "hash", .from = "hash", .kind = CTL_K_HEX},
+    {.label = "revision", .from = "revision", .kind = CTL_K_I64},
+    {.label = "total keys", .from = "totalKey", .kind = CTL_K_I64},
+    {.label = "total size", .from = "totalSize", .kind = CTL_K_SIZE},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlSnapStatusJson[] = {
+    {.label = "hash", .from = "hash", .kind = CTL_K_U64, .flags = CTL_F_ALWAYS},
+    {.label = "revision", .from = "revision", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "totalKey", .from = "totalKey", .kind = CTL_K_I64, .flags = CTL_F_ALWAYS},
+    {.label = "totalSize", .from = "totalSize", .kind = CTL_K_U64, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlSnapStatusFields[] = {
+    {.label = "Hash", .from = "hash", .kind = CTL_K_U64},
+    {.label = "Revision", .from = "revision", .kind = CTL_K_I64},
+    {.label = "Keys", .from = "totalKey", .kind = CTL_K_I64},
+    {.label = "Size", .from = "totalSize", .kind = CTL_K_U64},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_view ctlSnapStatusView = {
+    .json = ctlSnapStatusJson,
+    .fields = ctlSnapStatusFields,
+    .table = ctlSnapStatusColumns,
+    .flags = CTL_VIEW_ROWS,
+};
+
 int ctlCmdSnapshotStatus(struct ctl_options *o)
 {
     if (o->arg_count != 1)
@@ -255,46 +294,13 @@ int ctlCmdSnapshotStatus(struct ctl_options *o)
     int64_t keys = 0;
     uint64_t size = 0;
     ctlSnapInspect(o->args[0], &hash, &rev, &keys, &size);
-    struct ctl_buf b = {0};
-    char *cells[4];
-    struct ctl_buf c = {0};
-    ctlBufPrintf(&c, "%x", hash);
-    cells[0] = c.data;
-    c = (struct ctl_buf){0};
-    ctlBufPrintf(&c, "%lld", (long long)rev);
-    cells[1] = c.data;
-    c = (struct ctl_buf){0};
-    ctlBufPrintf(&c, "%lld", (long long)keys);
-    cells[2] = c.data;
-    c = (struct ctl_buf){0};
-    ctlFmtHumanBytes(&c, size);
-    cells[3] = c.data;
-    static const char *const hdr[] = {"hash", "revision", "total keys", "total size"};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        ctlBufPrintf(&b, "%s, %s, %s, %s\n", cells[0], cells[1], cells[2], cells[3]);
-        break;
-    case CTL_OUT_TABLE:
-        ctlTableRender(&b, hdr, 4, cells, 1);
-        break;
-    case CTL_OUT_JSON:
-        ctlBufPrintf(&b, "{\"hash\":%u,\"revision\":%lld,\"totalKey\":%lld,\"totalSize\":%llu}\n",
-                     hash, (long long)rev, (long long)keys, (unsigned long long)size);
-        break;
-    case CTL_OUT_FIELDS:
-        ctlBufPrintf(&b, "\"Hash\" : %u\n\"Revision\" : %lld\n\"Keys\" : %lld\n\"Size\" : %llu\n",
-                     hash, (long long)rev, (long long)keys, (unsigned long long)size);
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    for (int i = 0; i < 4; i++)
-    {
-        free(cells[i]);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
+    json_t *doc = ctlJNewObj();
+    ctlJSetU64(doc, "hash", hash);
+    ctlJSetI64(doc, "revision", rev);
+    ctlJSetI64(doc, "totalKey", keys);
+    ctlJSetU64(doc, "totalSize", size);
+    ctlPrint(o, &ctlSnapStatusView, NULL, doc);
+    json_decref(doc);
     return 0;
 }
 

@@ -11,10 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "ctl_watch.h"
 #include "ctl.h"
+#include "ctl_flags.h"
+#include "ctl_go.h"
+#include "ctl_http.h"
+#include "ctl_json.h"
+#include "ctl_kv.h"
+#include "ctl_schema.h"
+#include "ctl_util.h"
+#include "ctl_view.h"
+#include "etcfsctl.h"
 
 #define CTL_WATCH_MAX 256
 
@@ -37,12 +46,6 @@ struct ctl_watch
     char last_error[512]; /* error line of the last stream, if any */
     size_t quick_fails;
 };
-
-static void ctlWatchOnSignal(int sig)
-{
-    (void)sig;
-    _exit(0);
-}
 
 static char *ctlWatchBody(const struct ctl_watch *w)
 {
@@ -144,102 +147,67 @@ static void ctlWatchExec(const struct ctl_watch *w, const json_t *res)
     }
 }
 
-/* display.Watch for one response. */
+/* ---- what a watch prints (display.Watch of each response) ---- */
+
+static const struct ctl_field ctlEventSimple[] = {
+    {.from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "\n", .kind = CTL_K_TEXT},
+    {.from = "prev_kv", .kind = CTL_K_KV},
+    {.from = "kv", .kind = CTL_K_KV, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlWatchSimple[] = {
+    {.from = "events", .kind = CTL_K_MSGS, .sub = ctlEventSimple},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlEventJson[] = {
+    {.label = "type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "kv", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
+    {.label = "prev_kv", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
+    CTL_FIELDS_END,
+};
+
+/* clientv3.WatchResponse: no omitempty, Events [] rather than null; a
+ * created response is never printed, so Created is always false */
+static const struct ctl_field ctlWatchJson[] = {
+    {.label = "Header", .from = "header", .kind = CTL_K_MSG, .sub = ctlHeaderJson,
+     .flags = CTL_F_ALWAYS},
+    {.label = "Events", .from = "events", .kind = CTL_K_MSGS, .sub = ctlEventJson,
+     .flags = CTL_F_ALWAYS},
+    {.label = "CompactRevision", .from = "compact_revision", .kind = CTL_K_I64,
+     .flags = CTL_F_ALWAYS},
+    {.label = "Canceled", .from = "canceled", .kind = CTL_K_BOOL, .flags = CTL_F_ALWAYS},
+    {.label = "Created", .kind = CTL_K_BOOL, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlEventFields[] = {
+    {.label = "Type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "Prev", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvFields},
+    {.label = "", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvFields, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_field ctlWatchFields[] = {
+    CTL_HEADER_FIELDS,
+    {.label = "", .from = "events", .kind = CTL_K_MSGS, .sub = ctlEventFields},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_view ctlWatchView = {
+    .simple = ctlWatchSimple, .json = ctlWatchJson, .fields = ctlWatchFields};
+
 static void ctlWatchDisplay(const struct ctl_watch *w, const json_t *res)
 {
-    const struct ctl_options *o = w->o;
-    json_t *events = ctlJArr(res, "events");
-    size_t n = events ? json_array_size(events) : 0;
-    struct ctl_buf b = {0};
-    switch (o->output)
-    {
-    case CTL_OUT_SIMPLE:
-        for (size_t i = 0; i < n; i++)
-        {
-            json_t *ev = json_array_get(events, i);
-            const char *type = ctlJStr(ev, "type");
-            bool del = strcmp(type, "DELETE") == 0 || strcmp(type, "1") == 0;
-            ctlBufPuts(&b, del ? "DELETE\n" : "PUT\n");
-            json_t *prev = ctlJObj(ev, "prev_kv");
-            if (prev != NULL)
-            {
-                ctlPrintKv(&b, o, prev, false);
-            }
-            ctlPrintKv(&b, o, ctlJObj(ev, "kv"), false);
-        }
-        break;
-    case CTL_OUT_JSON:
-    {
-        ctlBufPuts(&b, "{\"Header\":");
-        ctlJsonEmit(&b, ctlJObj(res, "header"), &ctlSchemaHeader);
-        /* clientv3 always makes the Events slice: [] rather than null */
-        ctlBufPuts(&b, ",\"Events\":[");
-        for (size_t i = 0; i < n; i++)
-        {
-            if (i > 0)
-            {
-                ctlBufPutc(&b, ',');
-            }
-            json_t *ev = json_array_get(events, i);
-            if (!json_is_object(ev))
-            {
-                ctlFatalResponse("events");
-            }
-            ctlJsonEmit(&b, ev, &ctlSchemaEvent);
-        }
-        ctlBufPutc(&b, ']');
-        ctlBufPrintf(&b, ",\"CompactRevision\":%lld,\"Canceled\":%s,\"Created\":false}\n",
-                     (long long)ctlJI64(res, "compact_revision"),
-                     ctlJBool(res, "canceled") ? "true" : "false");
-        break;
-    }
-    case CTL_OUT_FIELDS:
-        ctlFieldsHeader(&b, ctlJObj(res, "header"));
-        for (size_t i = 0; i < n; i++)
-        {
-            json_t *ev = json_array_get(events, i);
-            const char *type = ctlJStr(ev, "type");
-            bool del = strcmp(type, "DELETE") == 0 || strcmp(type, "1") == 0;
-            ctlBufPrintf(&b, "\"Type\" : %s\n", del ? "DELETE" : "PUT");
-            json_t *prev = ctlJObj(ev, "prev_kv");
-            if (prev != NULL)
-            {
-                ctlFieldsKv(&b, "Prev", prev);
-            }
-            ctlFieldsKv(&b, "", ctlJObj(ev, "kv"));
-        }
-        break;
-    default:
-        ctlUnsupportedOutput(o);
-    }
-    ctlBufFlush(&b);
-    ctlBufFree(&b);
+    ctlPrint(w->o, &ctlWatchView, NULL, res);
 }
 
-static int ctlWatchLine(void *ud, const char *line, size_t len)
+/* One result of the stream: shown, unless it is the watch's creation.
+ * Returns 1 when the watch is over (canceled by the server). */
+static int ctlWatchResult(struct ctl_watch *w, const json_t *res)
 {
-    struct ctl_watch *w = ud;
-    json_t *j = ctlJsonParse(line, len);
-    if (j == NULL)
-    {
-        ctlFatalResponse("malformed watch response");
-    }
-    json_t *err = ctlJObj(j, "error");
-    if (err != NULL)
-    {
-        /* the gateway lost its stream (e.g. "transport is closing"): end
-         * this stream; ctlWatchFinished resumes or gives up */
-        const char *msg = ctlJStr(err, "message");
-        snprintf(w->last_error, sizeof(w->last_error), "%s", msg[0] ? msg : "stream error");
-        json_decref(j);
-        return 1;
-    }
-    json_t *res = ctlJObj(j, "result");
-    if (res == NULL)
-    {
-        json_decref(j);
-        return 0;
-    }
     json_t *hdr = ctlJObj(res, "header");
     json_t *events = ctlJArr(res, "events");
     size_t n = events ? json_array_size(events) : 0;
@@ -256,7 +224,6 @@ static int ctlWatchLine(void *ud, const char *line, size_t len)
         fprintf(stderr, "watch was canceled (%s)\n", msg);
         ctlWatchDisplay(w, res);
         w->canceled = true;
-        json_decref(j);
         return 1;
     }
     if (created)
@@ -267,7 +234,6 @@ static int ctlWatchLine(void *ud, const char *line, size_t len)
         {
             w->next_rev = ctlJI64(hdr, "revision") + 1;
         }
-        json_decref(j);
         return 0;
     }
     if (n == 0 && compact == 0 && ctlJI64(hdr, "revision") != 0)
@@ -288,8 +254,31 @@ static int ctlWatchLine(void *ud, const char *line, size_t len)
             ctlWatchExec(w, res);
         }
     }
-    json_decref(j);
     return 0;
+}
+
+static int ctlWatchLine(void *ud, const char *line, size_t len)
+{
+    struct ctl_watch *w = ud;
+    json_t *res = NULL;
+    char msg[sizeof(w->last_error)];
+    switch (ctlStreamDecode(line, len, &res, msg, sizeof(msg)))
+    {
+    case CTL_LINE_MALFORMED:
+        ctlFatalResponse("malformed watch response");
+    case CTL_LINE_ERROR:
+        /* the gateway lost its stream (e.g. "transport is closing"): end
+         * this stream; ctlWatchFinished resumes or gives up */
+        snprintf(w->last_error, sizeof(w->last_error), "%s", msg[0] ? msg : "stream error");
+        return 1;
+    case CTL_LINE_OTHER:
+        return 0;
+    default:
+        break;
+    }
+    int rc = ctlWatchResult(w, res);
+    json_decref(res);
+    return rc;
 }
 
 static void ctlWatchStart(struct ctl_streams *ms, struct ctl_watch *w, size_t firstEndpoint)
@@ -305,14 +294,6 @@ static void ctlWatchStart(struct ctl_streams *ms, struct ctl_watch *w, size_t fi
     w->got_created = false;
     w->last_error[0] = '\0';
     ctlStreamsAdd(ms, &w->stream);
-}
-
-static void ctlSleepMs(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-    {
-    }
 }
 
 /* Ends one watch: fatal for a plain watch, a message for watch -i. */
@@ -513,11 +494,7 @@ static struct ctl_watch *ctlWatchInteractiveLine(const struct ctl_options *o, co
             fprintf(stderr, "Invalid command %s (%s)\n", line, msg);
         }
     }
-    for (size_t i = 0; i < argc; i++)
-    {
-        free(argv[i]);
-    }
-    free(argv);
+    ctlFreeStrings(argv, argc);
     return w;
 }
 
@@ -593,8 +570,7 @@ int ctlCmdWatch(struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS, "ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=%s",
                  q.data);
     }
-    signal(SIGINT, ctlWatchOnSignal);
-    signal(SIGTERM, ctlWatchOnSignal);
+    ctlExitZeroOnStop();
     signal(SIGPIPE, SIG_DFL);
     if (o->interactive)
     {

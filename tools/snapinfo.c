@@ -15,7 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ctl.h"
+#include "snapinfo.h"
 
 #define CTL_SNAP_MAGIC "ETCFSNP1"
 #define CTL_SNAP_VERSION 2u /* 1 and 2 share the header */

@@ -1,101 +1,14 @@
-/* etcfsctl printers shared by the commands: etcdctl's printKV (simple and
- * --hex), the "fields" printer pieces, output-format checks, and a renderer
- * reproducing olekukonko/tablewriter's layout as etcdctl -w table uses it. */
+/* etcfsctl's -w table printer: a view's columns over its rows, rendered
+ * as olekukonko/tablewriter does for etcdctl (headers upper-cased and
+ * centred, cells right-aligned, cells longer than 30 columns word-wrapped);
+ * and the same cells joined by ", " for the simple output of commands that
+ * have a table (member list, endpoint status, snapshot status). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-
-void ctlKvParse(const json_t *obj, struct ctl_kv *kv)
-{
-    memset(kv, 0, sizeof(*kv));
-    kv->key = ctlJBytes(obj, "key", &kv->key_len);
-    kv->value = ctlJBytes(obj, "value", &kv->value_len);
-    kv->create_revision = ctlJI64(obj, "create_revision");
-    kv->mod_revision = ctlJI64(obj, "mod_revision");
-    kv->version = ctlJI64(obj, "version");
-    kv->lease = ctlJI64(obj, "lease");
-}
-
-void ctlKvFree(struct ctl_kv *kv)
-{
-    free(kv->key);
-    free(kv->value);
-    memset(kv, 0, sizeof(*kv));
-}
-
-static void ctlPrintHex(struct ctl_buf *b, const char *data, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-    {
-        ctlBufPrintf(b, "\\x%02x", (unsigned char)data[i]);
-    }
-}
-
-void ctlPrintKv(struct ctl_buf *b, const struct ctl_options *o, const json_t *kvj, bool valueOnly)
-{
-    struct ctl_kv kv;
-    ctlKvParse(kvj, &kv);
-    if (!valueOnly)
-    {
-        if (o->hex)
-        {
-            ctlPrintHex(b, kv.key, kv.key_len);
-        }
-        else
-        {
-            ctlBufAppend(b, kv.key, kv.key_len);
-        }
-        ctlBufPutc(b, '\n');
-    }
-    if (o->hex)
-    {
-        ctlPrintHex(b, kv.value, kv.value_len);
-    }
-    else
-    {
-        ctlBufAppend(b, kv.value, kv.value_len);
-    }
-    ctlBufPutc(b, '\n');
-    ctlKvFree(&kv);
-}
-
-void ctlFieldsHeader(struct ctl_buf *b, const json_t *hdr)
-{
-    ctlBufPrintf(b, "\"ClusterID\" : %llu\n", (unsigned long long)ctlJU64(hdr, "cluster_id"));
-    ctlBufPrintf(b, "\"MemberID\" : %llu\n", (unsigned long long)ctlJU64(hdr, "member_id"));
-    ctlBufPrintf(b, "\"Revision\" : %lld\n", (long long)ctlJI64(hdr, "revision"));
-    ctlBufPrintf(b, "\"RaftTerm\" : %llu\n", (unsigned long long)ctlJU64(hdr, "raft_term"));
-}
-
-void ctlFieldsKv(struct ctl_buf *b, const char *pfx, const json_t *kvj)
-{
-    struct ctl_kv kv;
-    ctlKvParse(kvj, &kv);
-    ctlBufPrintf(b, "\"%sKey\" : ", pfx);
-    ctlFmtGoQuote(b, kv.key, kv.key_len);
-    ctlBufPrintf(b, "\n\"%sCreateRevision\" : %lld\n", pfx, (long long)kv.create_revision);
-    ctlBufPrintf(b, "\"%sModRevision\" : %lld\n", pfx, (long long)kv.mod_revision);
-    ctlBufPrintf(b, "\"%sVersion\" : %lld\n", pfx, (long long)kv.version);
-    ctlBufPrintf(b, "\"%sValue\" : ", pfx);
-    ctlFmtGoQuote(b, kv.value, kv.value_len);
-    ctlBufPrintf(b, "\n\"%sLease\" : %lld\n", pfx, (long long)kv.lease);
-    ctlKvFree(&kv);
-}
-
-void ctlUnsupportedOutput(const struct ctl_options *o)
-{
-    ctlFatal(CTL_EXIT_BAD_FEATURE, "%s not supported as output format", o->write_out);
-}
-
-void ctlCheckOutput(const struct ctl_options *o)
-{
-    if (o->output == CTL_OUT_INVALID)
-    {
-        ctlFatal(CTL_EXIT_BAD_FEATURE, "unsupported output format");
-    }
-}
+#include "ctl_view.h"
+#include "ctl_util.h"
 
 /* ---- tablewriter ---- */
 
@@ -304,8 +217,8 @@ static void ctlTableFreeCell(struct ctl_table_cell *c)
     free(c->lines);
 }
 
-void ctlTableRender(struct ctl_buf *b, const char *const *headers, size_t cols, char **cells,
-                    size_t rows)
+static void ctlTableRender(struct ctl_buf *b, const char *const *headers, size_t cols,
+                           char **cells, size_t rows)
 {
     size_t *widths = ctlMalloc(cols * sizeof(size_t));
     struct ctl_table_cell *hdr = ctlMalloc(cols * sizeof(*hdr));
@@ -401,4 +314,62 @@ void ctlTableRender(struct ctl_buf *b, const char *const *headers, size_t cols, 
     free(hdr);
     free(body);
     free(widths);
+}
+
+/* ---- cells ---- */
+
+/* Every cell of doc's rows, row-major (caller frees each and the array). */
+static char **ctlTableCells(const struct ctl_print *p, const struct ctl_view *v,
+                            const json_t *doc, size_t *rows)
+{
+    const json_t **row = NULL;
+    size_t n = ctlViewRows(v, doc, &row);
+    size_t cols = ctlViewCount(v->table);
+    char **cells = ctlMalloc((n * cols + 1) * sizeof(char *));
+    for (size_t r = 0; r < n; r++)
+    {
+        for (size_t c = 0; c < cols; c++)
+        {
+            struct ctl_buf cell = {0};
+            ctlBufAppend(&cell, "", 0);
+            ctlPrintValue(&cell, p, &v->table[c], row[r]);
+            cells[r * cols + c] = cell.data;
+        }
+    }
+    free(row);
+    *rows = n;
+    return cells;
+}
+
+void ctlPrintRows(struct ctl_buf *b, const struct ctl_print *p, const struct ctl_view *v,
+                  const json_t *doc)
+{
+    size_t rows = 0;
+    size_t cols = ctlViewCount(v->table);
+    char **cells = ctlTableCells(p, v, doc, &rows);
+    for (size_t r = 0; r < rows; r++)
+    {
+        for (size_t c = 0; c < cols; c++)
+        {
+            ctlBufPuts(b, cells[r * cols + c]);
+            ctlBufPuts(b, c + 1 < cols ? ", " : "\n");
+        }
+    }
+    ctlFreeStrings(cells, rows * cols);
+}
+
+void ctlPrintTable(struct ctl_buf *b, const struct ctl_print *p, const struct ctl_view *v,
+                   const json_t *doc)
+{
+    size_t rows = 0;
+    size_t cols = ctlViewCount(v->table);
+    char **cells = ctlTableCells(p, v, doc, &rows);
+    const char **headers = ctlMalloc(cols * sizeof(char *));
+    for (size_t c = 0; c < cols; c++)
+    {
+        headers[c] = v->table[c].label;
+    }
+    ctlTableRender(b, headers, cols, cells, rows);
+    free(headers);
+    ctlFreeStrings(cells, rows * cols);
 }
