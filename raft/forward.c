@@ -1,9 +1,10 @@
-/* Follower -> leader HTTP forwarding (forward.h): a small pool of keep-alive
- * connections to the leader's client URL, one request per connection at a
- * time, responses parsed by http-parser. Every forwarded request carries
- * "X-Etcfs-Forwarded: 1" so the receiver never forwards it again. Loop
- * thread only; addresses must be IP literals or "localhost" (no blocking
- * name resolution on the loop). */
+/* Member -> member HTTP requests (forward.h): a small pool of keep-alive
+ * connections to other members' peer ports (raft/transport.c hands what is
+ * not Raft to their HTTP server), plain or under the peer TLS client
+ * context, one request per connection at a time, responses parsed by
+ * http-parser. Every request carries "X-Etcfs-Forwarded: 1" so the
+ * receiver never forwards it again. Loop thread only; addresses must be IP
+ * literals or "localhost" (no blocking name resolution on the loop). */
 #include "forward.h"
 
 #include <http_parser.h>
@@ -13,19 +14,17 @@
 
 #include "../src/core/error.h"
 #include "../src/lib/log.h"
+#include "../src/lib/stream.h"
 #include "node.h"
 
 #define FORWARD__MAX_IDLE 16
 #define FORWARD__DEFAULT_TIMEOUT_MS 5000
 #define FORWARD__MAX_RESPONSE (64u << 20)
-#define FORWARD__READ_SIZE 65536
 
 struct forward_conn
 {
     struct forward *f;
-    uv_tcp_t tcp;
-    uv_connect_t connect;
-    uv_write_t write;
+    struct stream *s;
     uv_timer_t timer;
     http_parser parser;
     char address[NODE_URL_SIZE]; /* "host:port" */
@@ -47,6 +46,7 @@ struct forward
 {
     uv_loop_t *loop;
     struct node *node;
+    struct tls_ctx *tls; /* peer TLS client context, or NULL */
     queue idle;
     queue busy;
     unsigned n_idle;
@@ -54,9 +54,6 @@ struct forward
     bool closing;
     forward_close_cb close_cb;
     void *close_data;
-    /* One buffer for every connection's reads: each read callback parses
-     * (copying the body) before the loop reads the next. */
-    char read_buf[FORWARD__READ_SIZE];
 };
 
 static void connClose(struct forward_conn *c);
@@ -67,6 +64,11 @@ void forwardReqClear(struct forward_req *req)
     free(req->resp_body);
     req->resp_body = NULL;
     req->resp_len = 0;
+}
+
+void forwardSetTls(struct forward *f, struct tls_ctx *tls)
+{
+    f->tls = tls;
 }
 
 int forwardInit(struct forward **out, uv_loop_t *loop, struct node *node,
@@ -160,58 +162,30 @@ static void connIdle(struct forward_conn *c)
     f->n_idle++;
 }
 
-static void allocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void readCb(struct stream *st, const char *data, size_t len)
 {
-    struct forward_conn *c = h->data;
-    (void)suggested;
-    buf->base = c->f->read_buf;
-    buf->len = sizeof c->f->read_buf;
-}
-
-static void readCb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-    struct forward_conn *c = s->data;
-    if (nread < 0) {
-        reqDone(c, ETCFS_PROTO);
+    struct forward_conn *c = st->data;
+    if (c->req == NULL) {
+        /* bytes on an idle connection: the peer misbehaves */
         connClose(c);
         return;
     }
-    if (nread > 0) {
-        if (c->req == NULL) {
-            /* bytes on an idle connection: the peer misbehaves */
-            connClose(c);
-            return;
-        }
-        (void)http_parser_execute(&c->parser, &forwardParserSettings,
-                                  buf->base, (size_t)nread);
-        if (c->done) {
-            c->req->http_status = (int)c->parser.status_code;
-            reqDone(c, 0);
-            connIdle(c);
-        } else if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
-            reqDone(c, ETCFS_PROTO);
-            connClose(c);
-        }
+    (void)http_parser_execute(&c->parser, &forwardParserSettings, data, len);
+    if (c->done) {
+        c->req->http_status = (int)c->parser.status_code;
+        reqDone(c, 0);
+        connIdle(c);
+    } else if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
+        reqDone(c, ETCFS_PROTO);
+        connClose(c);
     }
 }
 
 /* ---- sending ---- */
 
-static void writeCb(uv_write_t *w, int status)
-{
-    struct forward_conn *c = w->data;
-    free(c->out);
-    c->out = NULL;
-    if (status != 0 && !c->closing) {
-        reqDone(c, ETCFS_NOLEADER);
-        connClose(c);
-    }
-}
-
 static int connSend(struct forward_conn *c)
 {
     struct forward_req *req = c->req;
-    uv_buf_t buf;
     int n;
     http_parser_init(&c->parser, HTTP_RESPONSE);
     c->parser.data = c;
@@ -234,36 +208,36 @@ static int connSend(struct forward_conn *c)
         memcpy(all + n, req->body, req->body_len);
         c->out = all;
     }
-    buf = uv_buf_init(c->out, (unsigned)((size_t)n + req->body_len));
-    c->write.data = c;
-    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &buf, 1, writeCb) != 0) {
-        free(c->out);
+    {
+        char *out = c->out;
         c->out = NULL;
-        return ETCFS_NOLEADER;
+        if (streamWrite(c->s, out, (size_t)n + req->body_len, NULL, 0) != 0) {
+            return ETCFS_NOLEADER;
+        }
     }
     return 0;
 }
 
-static void connectCb(uv_connect_t *cr, int status)
+/* Connected (and handshaken) or failed; after that only failures. */
+static void eventCb(struct stream *st, int status)
 {
-    struct forward_conn *c = cr->data;
+    struct forward_conn *c = st->data;
     int rv;
     if (c->closing) {
         return;
     }
     if (status != 0) {
-        debugf("forward: connect %s: %s", c->address, uv_strerror(status));
-        reqDone(c, ETCFS_NOLEADER);
+        if (st->tls != NULL && strncmp(st->errmsg, "connect:", 8) != 0 &&
+            strcmp(st->errmsg, "closed by the peer") != 0) {
+            warnf("forward to %s: %s", c->address, st->errmsg);
+        } else {
+            debugf("forward to %s: %s", c->address, st->errmsg);
+        }
+        reqDone(c, c->connected ? ETCFS_PROTO : ETCFS_NOLEADER);
         connClose(c);
         return;
     }
     c->connected = true;
-    (void)uv_tcp_nodelay(&c->tcp, 1);
-    if (uv_read_start((uv_stream_t *)&c->tcp, allocCb, readCb) != 0) {
-        reqDone(c, ETCFS_NOLEADER);
-        connClose(c);
-        return;
-    }
     rv = connSend(c);
     if (rv != 0) {
         reqDone(c, rv);
@@ -278,9 +252,8 @@ static void timeoutCb(uv_timer_t *t)
     connClose(c);
 }
 
-static void handleClosedCb(uv_handle_t *h)
+static void connFree(struct forward_conn *c)
 {
-    struct forward_conn *c = h->data;
     struct forward *f = c->f;
     if (--c->handles > 0) {
         return;
@@ -290,6 +263,16 @@ static void handleClosedCb(uv_handle_t *h)
     free(c);
     f->n_conns--;
     forwardMaybeFireCloseCb(f);
+}
+
+static void streamClosedCb(struct stream *st)
+{
+    connFree(st->data);
+}
+
+static void timerClosedCb(uv_handle_t *h)
+{
+    connFree(h->data);
 }
 
 static void connClose(struct forward_conn *c)
@@ -304,52 +287,48 @@ static void connClose(struct forward_conn *c)
     }
     reqDone(c, ETCFS_CANCELED);
     QUEUE_REMOVE(&c->link);
-    uv_close((uv_handle_t *)&c->tcp, handleClosedCb);
-    uv_close((uv_handle_t *)&c->timer, handleClosedCb);
+    if (c->s != NULL) {
+        streamClose(c->s, streamClosedCb);
+    } else {
+        c->handles--;
+    }
+    uv_close((uv_handle_t *)&c->timer, timerClosedCb);
 }
 
-/* "http://host:port[,...]" (to, or the leader's client URLs when NULL)
- * -> first "host:port" and a sockaddr. */
+/* "host:port" (to, or the leader's peer address when NULL) -> its copy,
+ * the host alone (checked against a TLS certificate) and a sockaddr. */
 static int targetAddress(struct forward *f, const char *to, char *address,
-                         size_t size, struct sockaddr_storage *sa)
+                         size_t size, char *host, size_t host_size,
+                         struct sockaddr_storage *sa)
 {
-    char urls[NODE_URL_SIZE];
-    char host[NODE_URL_SIZE];
-    const char *p;
     const char *colon;
     size_t hlen;
     int port;
     if (to != NULL) {
-        snprintf(urls, sizeof urls, "%s", to);
-    } else if (nodeLeaderClientUrls(f->node, urls, sizeof urls) != 0) {
+        snprintf(address, size, "%s", to);
+    } else if (nodeLeaderPeerAddress(f->node, address, size) != 0) {
         return ETCFS_NOLEADER;
     }
-    urls[strcspn(urls, ",")] = '\0';
-    p = strstr(urls, "://");
-    p = p != NULL ? p + 3 : urls;
-    snprintf(address, size, "%s", p);
-    address[strcspn(address, "/")] = '\0';
     colon = strrchr(address, ':');
     if (colon == NULL) {
         return ETCFS_NOLEADER;
     }
     hlen = (size_t)(colon - address);
-    if (hlen >= sizeof host) {
+    if (hlen >= host_size) {
         return ETCFS_NOLEADER;
     }
     memcpy(host, address, hlen);
     host[hlen] = '\0';
     port = atoi(colon + 1);
-    if (host[0] == '[') {
-        host[hlen - 1] = '\0';
-        return uv_ip6_addr(host + 1, port, (struct sockaddr_in6 *)sa) == 0
+    if (host[0] == '[' && hlen > 2) {
+        memmove(host, host + 1, hlen - 2);
+        host[hlen - 2] = '\0';
+        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0
                    ? 0
                    : ETCFS_NOLEADER;
     }
-    if (strcmp(host, "localhost") == 0) {
-        snprintf(host, sizeof host, "127.0.0.1");
-    }
-    return uv_ip4_addr(host, port, (struct sockaddr_in *)sa) == 0
+    return uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                       port, (struct sockaddr_in *)sa) == 0
                ? 0
                : ETCFS_NOLEADER;
 }
@@ -359,10 +338,10 @@ int forwardSend(struct forward *f, struct forward_req *req)
     return forwardSendTo(f, NULL, req);
 }
 
-int forwardSendTo(struct forward *f, const char *urls,
-                  struct forward_req *req)
+int forwardSendTo(struct forward *f, const char *to, struct forward_req *req)
 {
     char address[NODE_URL_SIZE];
+    char host[NODE_URL_SIZE];
     struct sockaddr_storage sa;
     struct forward_conn *c = NULL;
     queue *q;
@@ -370,7 +349,8 @@ int forwardSendTo(struct forward *f, const char *urls,
     if (f->closing) {
         return ETCFS_SHUTDOWN;
     }
-    rv = targetAddress(f, urls, address, sizeof address, &sa);
+    rv = targetAddress(f, to, address, sizeof address, host, sizeof host,
+                       &sa);
     if (rv != 0) {
         return rv;
     }
@@ -406,27 +386,22 @@ int forwardSendTo(struct forward *f, const char *urls,
         }
         c->f = f;
         snprintf(c->address, sizeof c->address, "%s", address);
-        if (uv_tcp_init(f->loop, &c->tcp) != 0) {
-            free(c);
-            return ETCFS_NOMEM;
-        }
         (void)uv_timer_init(f->loop, &c->timer); /* cannot fail */
-        c->tcp.data = c;
         c->timer.data = c;
         c->handles = 2;
         f->n_conns++;
         QUEUE_PUSH(&f->busy, &c->link);
         c->req = req;
         req->conn = c;
-        c->connect.data = c;
-        rv = uv_tcp_connect(&c->connect, &c->tcp, (struct sockaddr *)&sa,
-                            connectCb);
-        if (rv != 0) {
+        if (streamConnect(f->loop, (struct sockaddr *)&sa, f->tls, host,
+                          eventCb, c, &c->s) != 0) {
+            c->s = NULL;
             c->req = NULL;
             req->conn = NULL;
             connClose(c);
             return ETCFS_NOLEADER;
         }
+        c->s->on_read = readCb;
     }
     (void)uv_timer_start(&c->timer, timeoutCb,
                          req->timeout_ms != 0 ? req->timeout_ms

@@ -1,7 +1,8 @@
-/* Follower -> leader forwarding: sends an HTTP request (a client write, a
- * read-index or publish call) to the current leader's client URL over a
- * small pool of keep-alive connections on the loop, and hands back the
- * leader's status and body untouched. Loop thread only; never blocks. */
+/* Member -> member HTTP requests: a forwarded write, a read index, a leader
+ * check, a publication, sent to the current leader's (or one member's)
+ * peer port over a small pool of keep-alive connections on the loop, plain
+ * or under peer TLS, and the status and body handed back untouched. Loop
+ * thread only; never blocks. */
 #ifndef ETCFS_FORWARD_H
 #define ETCFS_FORWARD_H
 
@@ -12,6 +13,7 @@
 
 struct forward;
 struct node;
+struct tls_ctx;
 
 struct forward_req;
 /* status: 0 (http_status/body valid), ETCFS_NOLEADER (no leader or its
@@ -41,9 +43,10 @@ int forwardInit(struct forward **out, uv_loop_t *loop, struct node *node,
                 char *errmsg);
 /* Returns 0 (cb fires exactly once) or ETCFS_NOLEADER / ETCFS_NOMEM. */
 int forwardSend(struct forward *f, struct forward_req *req);
-/* The same to another member, by its client URLs ("http://h:p[,...]"). */
-int forwardSendTo(struct forward *f, const char *urls,
-                  struct forward_req *req);
+/* The same to another member, by its peer address ("host:port"). */
+int forwardSendTo(struct forward *f, const char *to, struct forward_req *req);
+/* Peer TLS: the client context (borrowed until close), or NULL. */
+void forwardSetTls(struct forward *f, struct tls_ctx *tls);
 typedef void (*forward_close_cb)(struct forward *f, void *data);
 void forwardClose(struct forward *f, forward_close_cb cb, void *data);
 

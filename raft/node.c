@@ -339,6 +339,20 @@ err_after_alloc:
     return rv;
 }
 
+void nodeSetPeerTls(struct node *n, struct tls_ctx *server,
+                    struct tls_ctx *client, const char *allowed_cn)
+{
+    transportSetTls(&n->transport, server, client, allowed_cn);
+}
+
+void nodeSetPeerHttp(struct node *n,
+                     void (*fn)(void *data, struct stream *s,
+                                const char *initial, size_t len),
+                     void *data)
+{
+    transportSetHttp(&n->transport, fn, data);
+}
+
 void nodeSetForward(struct node *n, struct forward *fwd)
 {
     n->fwd = fwd;

@@ -21,6 +21,8 @@
 
 struct node;
 struct forward;
+struct tls_ctx;
+struct stream;
 
 #define NODE_URL_SIZE 300
 #define NODE_NAME_SIZE 64
@@ -99,6 +101,17 @@ int nodeStart(struct node *n, char *errmsg);
 /* Wires the forwarder used to reach the leader from a follower (borrowed
  * until close). */
 void nodeSetForward(struct node *n, struct forward *fwd);
+/* Peer TLS for Raft connections (contexts borrowed until close, NULL for
+ * plain text; allowed_cn "" for any member certificate). Before nodeStart. */
+void nodeSetPeerTls(struct node *n, struct tls_ctx *server,
+                    struct tls_ctx *client, const char *allowed_cn);
+/* Where members' HTTP requests on the peer port go: fn(data, stream,
+ * initial bytes, len); NULL refuses them (set it so before closing what
+ * serves them). */
+void nodeSetPeerHttp(struct node *n,
+                     void (*fn)(void *data, struct stream *s,
+                                const char *initial, size_t len),
+                     void *data);
 
 typedef void (*node_close_cb)(struct node *n, void *data);
 /* Cancels pending requests (ETCFS_CANCELED), closes raft and its I/O, then
@@ -120,6 +133,9 @@ void nodeStatus(struct node *n, struct node_status *st);
 /* Client URLs of the current leader (comma-separated) into buf; returns 0
  * or ETCFS_NOLEADER when there is no leader or its URLs are unknown. */
 int nodeLeaderClientUrls(struct node *n, char *buf, size_t size);
+/* The current leader's peer address ("host:port", where members' requests
+ * go); 0 or ETCFS_NOLEADER. */
+int nodeLeaderPeerAddress(struct node *n, char *buf, size_t size);
 
 /* ---- Proposals (leader only). ---- */
 struct node_propose;

@@ -67,6 +67,21 @@ void publishedClientUrls(struct node *n, uint64_t id, char *buf,
     publishedAttrs(n, id, name, sizeof name, buf, size);
 }
 
+int nodeLeaderPeerAddress(struct node *n, char *buf, size_t size)
+{
+    raft_id leader = 0;
+    const char *address = NULL;
+    if (!n->started || n->closing) {
+        return ETCFS_NOLEADER;
+    }
+    raft_leader(&n->raft, &leader, &address);
+    if (leader == 0 || address == NULL || strlen(address) >= size) {
+        return ETCFS_NOLEADER;
+    }
+    memcpy(buf, address, strlen(address) + 1);
+    return 0;
+}
+
 int nodeLeaderClientUrls(struct node *n, char *buf, size_t size)
 {
     raft_id leader = 0;

@@ -192,14 +192,9 @@ static int pingStart(struct node *n)
              (unsigned long long)p->term, (unsigned long long)n->cfg.id);
     for (i = 0; i < conf->n; i++) {
         const struct raft_server *s = &conf->servers[i];
-        char urls[NODE_URL_SIZE];
         struct read_ping_req *r = &p->reqs[p->pending];
         if (s->role != RAFT_VOTER || s->id == n->cfg.id ||
-            pingSkipped(n, s->id, now)) {
-            continue;
-        }
-        publishedClientUrls(n, s->id, urls, sizeof urls);
-        if (urls[0] == '\0') {
+            pingSkipped(n, s->id, now) || s->address == NULL) {
             continue;
         }
         r->ping = p;
@@ -210,7 +205,7 @@ static int pingStart(struct node *n)
         r->fr.body = p->body;
         r->fr.body_len = strlen(p->body);
         r->fr.timeout_ms = READ__PING_TIMEOUT_MS;
-        if (forwardSendTo(n->fwd, urls, &r->fr) == 0) {
+        if (forwardSendTo(n->fwd, s->address, &r->fr) == 0) {
             p->pending++;
         }
         if (p->acks + p->pending >= p->need + 1) {

@@ -213,6 +213,22 @@ static void routeRequest(struct api_req *req, int method)
     static const char *const roots[] = {"/v3/", "/v3beta/", "/v3alpha/"};
     const char *p = req->path;
     size_t i;
+    if (req->internal) {
+        /* the peer port: what members ask each other, nothing else */
+        if (strncmp(p, "/etcfs/v1/", 10) == 0 && method == API_POST) {
+            req->route = p + 10;
+            for (i = 0;
+                 i < sizeof apiInternalRoutes / sizeof apiInternalRoutes[0];
+                 i++) {
+                if (strcmp(req->route, apiInternalRoutes[i].route) == 0) {
+                    apiInternalRoutes[i].fn(req);
+                    return;
+                }
+            }
+        }
+        apiReplyError(req, ETCFS_BAD_PATH, NULL);
+        return;
+    }
     if (method == API_GET) {
         if (strcmp(p, "/health") == 0) {
             apiHealth(req);
@@ -241,16 +257,6 @@ static void routeRequest(struct api_req *req, int method)
                     return;
                 }
                 apiV3Routes[j].fn(req);
-                return;
-            }
-        }
-    }
-    if (strncmp(p, "/etcfs/v1/", 10) == 0 && method == API_POST) {
-        req->route = p + 10;
-        for (i = 0; i < sizeof apiInternalRoutes / sizeof apiInternalRoutes[0];
-             i++) {
-            if (strcmp(req->route, apiInternalRoutes[i].route) == 0) {
-                apiInternalRoutes[i].fn(req);
                 return;
             }
         }

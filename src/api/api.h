@@ -17,6 +17,8 @@ struct node;
 struct watch_hub;
 struct metrics;
 struct server;
+struct tls_ctx;
+struct stream;
 
 /* Everything the API talks to; all borrowed until apiClose's callback. */
 struct api_deps
@@ -28,11 +30,17 @@ struct api_deps
     struct metrics *metrics;
     const struct config *config;
     struct server *server; /* the request path */
+    struct tls_ctx *tls;   /* https listeners' server context, or NULL */
 };
 
 /* Binds every listen URL (config->listen_client). Returns 0 or an ETCFS_*
  * code ("listen 127.0.0.1:2379: address already in use"). */
 int apiInit(struct api **out, const struct api_deps *deps, char *errmsg);
+/* A member's HTTP request arrived on the peer port (raft/transport.c):
+ * serve the connection (s transferred), members' routes only. initial:
+ * the bytes already read from it (borrowed for the call). */
+void apiAdoptPeer(struct api *a, struct stream *s, const char *initial,
+                  size_t len);
 typedef void (*api_close_cb)(struct api *a, void *data);
 /* Stops listening, ends streams, waits for in-flight requests' callbacks,
  * then calls cb; the api is freed after cb returns. */

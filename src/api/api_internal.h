@@ -59,6 +59,7 @@ struct api_req
     size_t raw_len;
     json_t *body;          /* parsed body (owned; {} for an empty body) */
     bool forwarded;        /* came from a follower: do not forward again */
+    bool internal;         /* on the peer port: members' routes only */
     struct arena arena;    /* decoded request fields */
     /* the request path (one operation at a time per request) */
     union {

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "../lib/stream.h"
 #include "../core/error.h"
 #include "../lib/log.h"
 #include "../core/metrics.h"
@@ -30,7 +31,8 @@
 struct api_conn
 {
     struct api *api;
-    uv_tcp_t tcp;
+    struct stream *s;   /* TCP, plain or TLS */
+    bool internal;      /* from the peer port: members' requests only */
     http_parser parser;
     queue link;
     /* request being parsed */
@@ -54,13 +56,6 @@ struct api_conn
     bool dead; /* a protocol error: reply then close */
 };
 
-struct api_write
-{
-    uv_write_t req;
-    uv_buf_t bufs[2];
-    char *head;
-    char *body;
-};
 
 static void connClose(struct api_conn *c);
 static void connResume(struct api_conn *c);
@@ -68,45 +63,19 @@ static void apiMaybeFireCloseCb(struct api *a);
 
 /* ---- writes ---- */
 
-static void writeCb(uv_write_t *w, int status)
-{
-    struct api_write *aw = (struct api_write *)w;
-    (void)status; /* a failed write shows up as a read error/EOF */
-    free(aw->head);
-    free(aw->body);
-    free(aw);
-}
 
 /* Queues head + body (both malloc'd, transferred). */
 static int connWrite(struct api_conn *c, char *head, size_t head_len,
                      char *body, size_t body_len)
 {
-    struct api_write *aw;
-    int rv;
     if (c == NULL || c->closing) {
         free(head);
         free(body);
         return ETCFS_CANCELED;
     }
-    aw = calloc(1, sizeof *aw);
-    if (aw == NULL) {
-        free(head);
-        free(body);
-        return ETCFS_NOMEM;
-    }
-    aw->head = head;
-    aw->body = body;
-    aw->bufs[0] = uv_buf_init(head, (unsigned)head_len);
-    aw->bufs[1] = uv_buf_init(body != NULL ? body : "", (unsigned)body_len);
-    rv = uv_write(&aw->req, (uv_stream_t *)&c->tcp, aw->bufs,
-                  body_len > 0 ? 2 : 1, writeCb);
-    if (rv != 0) {
-        free(head);
-        free(body);
-        free(aw);
-        return ETCFS_CANCELED;
-    }
-    return 0;
+    return streamWrite(c->s, head, head_len, body, body_len) == 0
+               ? 0
+               : ETCFS_CANCELED;
 }
 
 const char *apiStatusText(int status)
@@ -219,8 +188,7 @@ int apiStreamChunk(struct api_req *req, char *text)
         free(text);
         return ETCFS_CANCELED;
     }
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
-        API__MAX_WRITE_QUEUE) {
+    if (streamQueued(c->s) > API__MAX_WRITE_QUEUE) {
         warnf("api: stream client too slow, closing");
         free(text);
         connClose(c);
@@ -250,7 +218,7 @@ size_t apiStreamQueued(struct api_req *req)
     if (req->conn == NULL || req->conn->closing) {
         return 0;
     }
-    return uv_stream_get_write_queue_size((uv_stream_t *)&req->conn->tcp);
+    return streamQueued(req->conn->s);
 }
 
 void apiStreamClose(struct api_req *req)
@@ -284,6 +252,7 @@ static void connDispatch(struct api_conn *c)
     req->api = a;
     req->conn = c;
     req->forwarded = c->forwarded;
+    req->internal = c->internal;
     c->req = req;
     c->keep_alive = http_should_keep_alive(&c->parser) != 0;
     req->raw = c->body;
@@ -534,29 +503,28 @@ static void connResume(struct api_conn *c)
     free(pending);
 }
 
-static void allocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void readCbConn(struct stream *s, const char *data, size_t len)
 {
-    struct api_conn *c = h->data;
-    (void)suggested;
-    buf->base = c->api->read_buf;
-    buf->len = sizeof c->api->read_buf;
+    connFeed(s->data, data, len);
 }
 
-static void readCbConn(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+static void eventCbConn(struct stream *s, int status)
 {
     struct api_conn *c = s->data;
-    if (nread > 0) {
-        connFeed(c, buf->base, (size_t)nread);
-    } else if (nread < 0) {
+    if (status != 0) {
         /* EOF or error: the client is gone (maybe mid-request) */
+        if (s->tls != NULL && s->errmsg[0] != '\0' &&
+            strcmp(s->errmsg, "closed by the peer") != 0 &&
+            strncmp(s->errmsg, "connection reset", 16) != 0) {
+            infof("api: client connection: %s", s->errmsg);
+        }
         connClose(c);
     }
-    (void)buf; /* the shared read buffer */
 }
 
-static void connClosedCb(uv_handle_t *h)
+static void connClosedCb(struct stream *s)
 {
-    struct api_conn *c = h->data;
+    struct api_conn *c = s->data;
     struct api *a = c->api;
     struct api_req *req = c->req;
     if (req != NULL) {
@@ -588,40 +556,70 @@ static void connClose(struct api_conn *c)
         c->req = NULL;
         req->conn = NULL;
     }
-    uv_close((uv_handle_t *)&c->tcp, connClosedCb);
+    streamClose(c->s, connClosedCb);
+}
+
+/* The TLS context of a listener: its URL's scheme decides. */
+static struct tls_ctx *apiListenerTls(struct api *a, uv_tcp_t *listener)
+{
+    unsigned i = (unsigned)(listener - a->listeners);
+    return i < a->n_listeners && a->deps.config->listen_client[i].tls
+               ? a->deps.tls
+               : NULL;
+}
+
+/* A new connection, accepted here or handed over by the peer port. */
+static struct api_conn *connAdopt(struct api *a, struct stream *s,
+                                  bool internal)
+{
+    struct api_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        streamClose(s, NULL);
+        return NULL;
+    }
+    c->api = a;
+    c->s = s;
+    c->internal = internal;
+    s->data = c;
+    s->on_read = readCbConn;
+    s->on_event = eventCbConn;
+    a->n_conns_open++;
+    QUEUE_PUSH(&a->conns, &c->link);
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    c->keep_alive = true;
+    if (streamStart(s) != 0) {
+        connClose(c);
+        return NULL;
+    }
+    return c;
 }
 
 static void connectionCb(uv_stream_t *server, int status)
 {
     struct api *a = server->data;
-    struct api_conn *c;
-    int rv;
+    struct stream *s;
     if (status != 0 || a->closing) {
         return;
     }
-    c = calloc(1, sizeof *c);
-    if (c == NULL) {
+    if (streamAccept(a->deps.loop, server,
+                     apiListenerTls(a, (uv_tcp_t *)server), &s) != 0) {
         return;
     }
-    c->api = a;
-    rv = uv_tcp_init(a->deps.loop, &c->tcp);
-    if (rv != 0) {
-        free(c);
+    (void)connAdopt(a, s, false);
+}
+
+void apiAdoptPeer(struct api *a, struct stream *s, const char *initial,
+                  size_t len)
+{
+    struct api_conn *c;
+    if (a->closing) {
+        streamClose(s, NULL);
         return;
     }
-    c->tcp.data = c;
-    a->n_conns_open++;
-    QUEUE_PUSH(&a->conns, &c->link);
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-        connClose(c);
-        return;
-    }
-    (void)uv_tcp_nodelay(&c->tcp, 1);
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
-    c->keep_alive = true;
-    if (uv_read_start((uv_stream_t *)&c->tcp, allocCb, readCbConn) != 0) {
-        connClose(c);
+    c = connAdopt(a, s, true);
+    if (c != NULL && len > 0) {
+        connFeed(c, initial, len);
     }
 }
 
@@ -657,6 +655,10 @@ int apiInit(struct api **out, const struct api_deps *deps, char *errmsg)
         if (rv != 0) {
             etcfsErrmsgf(errmsg, "listen %s: host must be an IP address",
                          u->text);
+            goto err;
+        }
+        if (u->tls && deps->tls == NULL) {
+            etcfsErrmsgf(errmsg, "listen %s: no TLS certificate", u->text);
             goto err;
         }
         rv = uv_tcp_init(deps->loop, t);

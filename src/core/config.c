@@ -349,6 +349,62 @@ static int configCheckTiming(const struct config *cfg, char *errmsg)
     return 0;
 }
 
+/* TLS: https URLs need a certificate (or --auto-tls), a key goes with a
+ * certificate, and the version bounds are in order. */
+static int configCheckTls(const struct config *cfg, char *errmsg)
+{
+    bool client_https = false;
+    unsigned i;
+    for (i = 0; i < cfg->n_listen_client; i++) {
+        client_https = client_https || cfg->listen_client[i].tls;
+    }
+    if (client_https && !cfg->auto_tls &&
+        (cfg->cert_file[0] != '\0') != (cfg->key_file[0] != '\0')) {
+        etcfsErrmsgf(errmsg, "--cert-file and --key-file go together");
+        return ETCFS_INVALID;
+    }
+    if (cfg->listen_peer.tls && !cfg->peer_auto_tls &&
+        (cfg->peer_cert_file[0] != '\0') != (cfg->peer_key_file[0] != '\0')) {
+        etcfsErrmsgf(errmsg, "--peer-cert-file and --peer-key-file go "
+                             "together");
+        return ETCFS_INVALID;
+    }
+    if (client_https && cfg->cert_file[0] == '\0' && !cfg->auto_tls) {
+        etcfsErrmsgf(errmsg, "https client URLs need --cert-file and "
+                             "--key-file (or --auto-tls)");
+        return ETCFS_INVALID;
+    }
+    if (cfg->listen_peer.tls != cfg->advertise_peer.tls) {
+        etcfsErrmsgf(errmsg, "--listen-peer-urls and "
+                             "--initial-advertise-peer-urls must both be "
+                             "http:// or both https://");
+        return ETCFS_INVALID;
+    }
+    if (cfg->listen_peer.tls && cfg->peer_cert_file[0] == '\0' &&
+        !cfg->peer_auto_tls) {
+        etcfsErrmsgf(errmsg, "https peer URLs need --peer-cert-file and "
+                             "--peer-key-file (or --peer-auto-tls)");
+        return ETCFS_INVALID;
+    }
+    for (i = 0; i < cfg->n_initial_cluster; i++) {
+        if (cfg->initial_cluster[i].peer.tls != cfg->listen_peer.tls) {
+            etcfsErrmsgf(errmsg, "--initial-cluster: member %s: peer URLs "
+                                 "must all be %s",
+                         cfg->initial_cluster[i].name,
+                         cfg->listen_peer.tls ? "https://" : "http://");
+            return ETCFS_INVALID;
+        }
+    }
+    if (cfg->tls_min_version[0] != '\0' && cfg->tls_max_version[0] != '\0' &&
+        strcmp(cfg->tls_min_version, cfg->tls_max_version) > 0) {
+        etcfsErrmsgf(errmsg, "--tls-min-version %s is above --tls-max-version "
+                             "%s",
+                     cfg->tls_min_version, cfg->tls_max_version);
+        return ETCFS_INVALID;
+    }
+    return 0;
+}
+
 static int configFinish(struct config *cfg, const bool given[], char *errmsg)
 {
     int rv;
@@ -380,6 +436,10 @@ static int configFinish(struct config *cfg, const bool given[], char *errmsg)
     }
     configDerive(cfg, given);
     rv = configCheckCluster(cfg, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    rv = configCheckTls(cfg, errmsg);
     if (rv != 0) {
         return rv;
     }

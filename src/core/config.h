@@ -23,7 +23,8 @@ struct config_url
 {
     char host[256];
     unsigned port;
-    char text[300]; /* normalized "http://host:port" */
+    bool tls;       /* https:// */
+    char text[300]; /* normalized "http[s]://host:port" */
 };
 
 /* One --initial-cluster entry: name=peerurl. */
@@ -60,6 +61,23 @@ struct config
     uint64_t quota_backend_bytes;    /* --quota-backend-bytes, default 2 GiB */
     unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
     char log_level[16];              /* --log-level debug|info|warn|error */
+    /* client TLS (etcd's names) */
+    char cert_file[4096];            /* --cert-file */
+    char key_file[4096];             /* --key-file */
+    char trusted_ca_file[4096];      /* --trusted-ca-file */
+    bool client_cert_auth;           /* --client-cert-auth */
+    bool auto_tls;                   /* --auto-tls */
+    /* peer TLS */
+    char peer_cert_file[4096];       /* --peer-cert-file */
+    char peer_key_file[4096];        /* --peer-key-file */
+    char peer_trusted_ca_file[4096]; /* --peer-trusted-ca-file */
+    bool peer_client_cert_auth;      /* --peer-client-cert-auth */
+    bool peer_auto_tls;              /* --peer-auto-tls */
+    char peer_cert_allowed_cn[256];  /* --peer-cert-allowed-cn */
+    /* both */
+    char cipher_suites[1024];        /* --cipher-suites, IANA names */
+    char tls_min_version[16];        /* --tls-min-version TLS1.2|TLS1.3 */
+    char tls_max_version[16];        /* --tls-max-version */
     bool help;                       /* --help was given */
     bool version;                    /* --version was given */
 };

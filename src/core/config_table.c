@@ -36,6 +36,19 @@ static const char *const configConsistencies[] = {
 static const char *const configLogLevels[] = {"debug", "info", "warn",
                                               "error", NULL};
 
+static const char *const configTlsVersions[] = {"", "TLS1.2", "TLS1.3",
+                                                NULL};
+
+/* A path flag of the Security group ("" = none). */
+#define CONFIG__PATH(name, snake, field, text)                                 \
+    {.flag = name, .names = CONFIG__ENV(snake), .type = CONFIG_TYPE_STRING,   \
+     .def = "", .group = "Security", .help = text, CONFIG__FIELD(field),     \
+     .check = CONFIG_CHECK_EMPTY_OK}
+/* A switch of the Security group. */
+#define CONFIG__SWITCH(name, snake, field, text)                               \
+    {.flag = name, .names = CONFIG__ENV(snake), .type = CONFIG_TYPE_BOOL,     \
+     .def = "false", .group = "Security", .help = text, CONFIG__FIELD(field)}
+
 const struct config_flag configFlags[CONFIG_N_FLAGS] = {
     [CONFIG_FLAG_NAME] = {
         .flag = "name", .names = CONFIG__ENV("NAME"),
@@ -160,6 +173,58 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
                 "member's\n    state, possibly stale).",
         CONFIG__FIELD(mount_consistency), .choices = configConsistencies,
         .check = CONFIG_CHECK_QUOTE_CHOICES},
+    [CONFIG_FLAG_CERT_FILE] = CONFIG__PATH(
+        "cert-file", "CERT_FILE", cert_file,
+        "Path to the client server TLS cert file."),
+    [CONFIG_FLAG_KEY_FILE] = CONFIG__PATH(
+        "key-file", "KEY_FILE", key_file,
+        "Path to the client server TLS key file."),
+    [CONFIG_FLAG_TRUSTED_CA_FILE] = CONFIG__PATH(
+        "trusted-ca-file", "TRUSTED_CA_FILE", trusted_ca_file,
+        "Path to the client server TLS trusted CA cert file."),
+    [CONFIG_FLAG_CLIENT_CERT_AUTH] = CONFIG__SWITCH(
+        "client-cert-auth", "CLIENT_CERT_AUTH", client_cert_auth,
+        "Enable client cert authentication."),
+    [CONFIG_FLAG_AUTO_TLS] = CONFIG__SWITCH(
+        "auto-tls", "AUTO_TLS", auto_tls,
+        "Client TLS using generated certificates."),
+    [CONFIG_FLAG_PEER_CERT_FILE] = CONFIG__PATH(
+        "peer-cert-file", "PEER_CERT_FILE", peer_cert_file,
+        "Path to the peer server TLS cert file."),
+    [CONFIG_FLAG_PEER_KEY_FILE] = CONFIG__PATH(
+        "peer-key-file", "PEER_KEY_FILE", peer_key_file,
+        "Path to the peer server TLS key file."),
+    [CONFIG_FLAG_PEER_TRUSTED_CA_FILE] = CONFIG__PATH(
+        "peer-trusted-ca-file", "PEER_TRUSTED_CA_FILE", peer_trusted_ca_file,
+        "Path to the peer server TLS trusted CA file."),
+    [CONFIG_FLAG_PEER_CLIENT_CERT_AUTH] = CONFIG__SWITCH(
+        "peer-client-cert-auth", "PEER_CLIENT_CERT_AUTH",
+        peer_client_cert_auth, "Enable peer client cert authentication."),
+    [CONFIG_FLAG_PEER_AUTO_TLS] = CONFIG__SWITCH(
+        "peer-auto-tls", "PEER_AUTO_TLS", peer_auto_tls,
+        "Peer TLS using generated certificates."),
+    [CONFIG_FLAG_PEER_CERT_ALLOWED_CN] = CONFIG__PATH(
+        "peer-cert-allowed-cn", "PEER_CERT_ALLOWED_CN", peer_cert_allowed_cn,
+        "Allowed CN for inter peer authentication."),
+    [CONFIG_FLAG_CIPHER_SUITES] = CONFIG__PATH(
+        "cipher-suites", "CIPHER_SUITES", cipher_suites,
+        "Comma-separated list of supported TLS cipher suites between client/"
+        "server\n    and peers (empty will be auto-populated)."),
+    [CONFIG_FLAG_TLS_MIN_VERSION] = {
+        .flag = "tls-min-version", .names = CONFIG__ENV("TLS_MIN_VERSION"),
+        .type = CONFIG_TYPE_STRING, .def = "", .shown = "'TLS1.2'",
+        .group = "Security",
+        .help = "Minimum TLS version supported: TLS1.2 or TLS1.3.",
+        CONFIG__FIELD(tls_min_version), .choices = configTlsVersions,
+        .check = CONFIG_CHECK_EMPTY_OK},
+    [CONFIG_FLAG_TLS_MAX_VERSION] = {
+        .flag = "tls-max-version", .names = CONFIG__ENV("TLS_MAX_VERSION"),
+        .type = CONFIG_TYPE_STRING, .def = "", .shown = "''",
+        .group = "Security",
+        .help = "Maximum TLS version supported: TLS1.2 or TLS1.3 ('' = the "
+                "newest).",
+        CONFIG__FIELD(tls_max_version), .choices = configTlsVersions,
+        .check = CONFIG_CHECK_EMPTY_OK},
     [CONFIG_FLAG_LOG_LEVEL] = {
         .flag = "log-level", .names = CONFIG__ENV("LOG_LEVEL"),
         .type = CONFIG_TYPE_STRING, .def = "info", .group = "Logging",

@@ -40,6 +40,7 @@ int configParseUrl(const char *text, struct config_url *url, char *errmsg)
     size_t host_len;
     size_t i;
     bool v6 = false;
+    bool tls = false;
     unsigned port_num = CONFIG__DEFAULT_PORT;
 
     memset(url, 0, sizeof *url);
@@ -61,15 +62,11 @@ int configParseUrl(const char *text, struct config_url *url, char *errmsg)
     if (sep != NULL) {
         size_t scheme_len = (size_t)(sep - text);
         if (scheme_len == 5 && strncasecmp(text, "https", 5) == 0) {
-            etcfsErrmsgf(errmsg, "invalid URL \"%.100s\": https is not "
-                                 "supported yet",
-                         text);
-            return ETCFS_INVALID;
-        }
-        if (scheme_len != 4 || strncasecmp(text, "http", 4) != 0) {
+            tls = true;
+        } else if (scheme_len != 4 || strncasecmp(text, "http", 4) != 0) {
             etcfsErrmsgf(errmsg,
                          "invalid URL \"%.100s\": unsupported scheme \"%.*s\" "
-                         "(only http:// is supported)",
+                         "(only http:// and https:// are supported)",
                          text, (int)(scheme_len > 16 ? 16 : scheme_len), text);
             return ETCFS_INVALID;
         }
@@ -201,8 +198,10 @@ int configParseUrl(const char *text, struct config_url *url, char *errmsg)
         }
     }
     url->port = port_num;
-    snprintf(url->text, sizeof url->text, "http://%s%s%s:%u", v6 ? "[" : "",
-             url->host, v6 ? "]" : "", url->port);
+    url->tls = tls;
+    snprintf(url->text, sizeof url->text, "%s://%s%s%s:%u",
+             tls ? "https" : "http", v6 ? "[" : "", url->host, v6 ? "]" : "",
+             url->port);
     return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "../server/lease.h"
 #include "../server/server.h"
 #include "../lib/fs.h"
+#include "../lib/tls.h"
 #include "../lib/log.h"
 #include "../core/metrics.h"
 #include "../store/store.h"
@@ -48,6 +49,9 @@ struct daemon
     struct watch_hub *hub;
     struct api *api;
     struct server *server; /* the request path */
+    struct tls_ctx *client_tls;      /* https client listeners */
+    struct tls_ctx *peer_tls_server; /* the peer port under TLS */
+    struct tls_ctx *peer_tls_client; /* connections to other members */
     struct mount *mount;
     struct metrics metrics;
     uv_signal_t sigterm;
@@ -514,6 +518,8 @@ static void closeStep(struct daemon *d)
         return;
     }
     if (d->api != NULL) {
+        /* members' requests on the peer port stop before their server */
+        nodeSetPeerHttp(d->node, NULL, NULL);
         apiClose(d->api, apiClosedCb, d);
         return;
     }
@@ -545,6 +551,10 @@ static void closeStep(struct daemon *d)
      * call back into the request path any more */
     serverClose(d->server);
     d->server = NULL;
+    tlsCtxFree(d->client_tls);
+    tlsCtxFree(d->peer_tls_server);
+    tlsCtxFree(d->peer_tls_client);
+    d->client_tls = d->peer_tls_server = d->peer_tls_client = NULL;
     if (d->store != NULL) {
         storeClose(d->store);
         d->store = NULL;
@@ -598,6 +608,115 @@ static void hostPort(char *buf, size_t size, const char *host, unsigned port)
     }
 }
 
+/* ---- TLS ---- */
+
+/* A context from a certificate (or --auto-tls's, generated in dir for
+ * hosts) and the settings every TLS link shares. */
+static int tlsContext(const struct config *cfg, bool server, const char *cert,
+                      const char *key, const char *ca, bool verify,
+                      bool autotls, const char *dir, const char *hosts,
+                      struct tls_ctx **out, char *errmsg)
+{
+    struct tls_config tc;
+    char why[TLS_ERRMSG_SIZE] = "";
+    memset(&tc, 0, sizeof tc);
+    if (autotls && cert[0] == '\0') {
+        if (tlsAutoCert(dir, hosts, why) != 0) {
+            etcfsErrmsgf(errmsg, "auto TLS: %s", why);
+            return ETCFS_IO;
+        }
+        snprintf(tc.cert_file, sizeof tc.cert_file, "%s/cert.pem", dir);
+        snprintf(tc.key_file, sizeof tc.key_file, "%s/key.pem", dir);
+    } else {
+        snprintf(tc.cert_file, sizeof tc.cert_file, "%s", cert);
+        snprintf(tc.key_file, sizeof tc.key_file, "%s", key);
+    }
+    snprintf(tc.ca_file, sizeof tc.ca_file, "%s", ca);
+    if (server) {
+        tc.verify_peer = verify;
+        /* ALPN: HTTP/1.1 for the JSON gateway, h2 for gRPC clients */
+        memcpy(tc.alpn, "\x08http/1.1\x02h2", 12);
+        tc.alpn_len = 12;
+    } else {
+        /* etcd: generated peer certificates are not verified */
+        tc.skip_verify = autotls && ca[0] == '\0';
+        memcpy(tc.alpn, "\x08http/1.1", 9);
+        tc.alpn_len = 9;
+    }
+    snprintf(tc.cipher_suites, sizeof tc.cipher_suites, "%s",
+             cfg->cipher_suites);
+    tc.min_version = tlsVersionParse(cfg->tls_min_version);
+    tc.max_version = tlsVersionParse(cfg->tls_max_version);
+    if (tlsCtxNew(out, server, &tc, why) != 0) {
+        etcfsErrmsgf(errmsg, "TLS: %s", why);
+        return ETCFS_INVALID;
+    }
+    return 0;
+}
+
+static void addHost(char *hosts, size_t size, const char *host)
+{
+    size_t n = strlen(hosts);
+    if (strstr(hosts, host) == NULL) {
+        snprintf(hosts + n, size - n, "%s%s", n > 0 ? "," : "", host);
+    }
+}
+
+/* The client listeners' and the peer port's TLS contexts, as configured. */
+static int tlsSetUp(struct daemon *d, char *errmsg)
+{
+    const struct config *cfg = d->cfg;
+    char dir[4200];
+    char hosts[1024] = "";
+    bool https = false;
+    unsigned i;
+    int rv;
+    for (i = 0; i < cfg->n_listen_client; i++) {
+        https = https || cfg->listen_client[i].tls;
+        addHost(hosts, sizeof hosts, cfg->listen_client[i].host);
+    }
+    for (i = 0; i < cfg->n_advertise_client; i++) {
+        addHost(hosts, sizeof hosts, cfg->advertise_client[i].host);
+    }
+    if (https) {
+        snprintf(dir, sizeof dir, "%s/fixtures/client", cfg->data_dir);
+        rv = tlsContext(cfg, true, cfg->cert_file, cfg->key_file,
+                        cfg->trusted_ca_file, cfg->client_cert_auth,
+                        cfg->auto_tls, dir, hosts, &d->client_tls, errmsg);
+        if (rv != 0) {
+            etcfsErrmsgWrapf(errmsg, "client");
+            return rv;
+        }
+    }
+    if (!cfg->listen_peer.tls) {
+        return 0;
+    }
+    hosts[0] = '\0';
+    addHost(hosts, sizeof hosts, cfg->listen_peer.host);
+    addHost(hosts, sizeof hosts, cfg->advertise_peer.host);
+    snprintf(dir, sizeof dir, "%s/fixtures/peer", cfg->data_dir);
+    rv = tlsContext(cfg, true, cfg->peer_cert_file, cfg->peer_key_file,
+                    cfg->peer_trusted_ca_file, cfg->peer_client_cert_auth,
+                    cfg->peer_auto_tls, dir, hosts, &d->peer_tls_server,
+                    errmsg);
+    if (rv == 0) {
+        rv = tlsContext(cfg, false, cfg->peer_cert_file, cfg->peer_key_file,
+                        cfg->peer_trusted_ca_file, true, cfg->peer_auto_tls,
+                        dir, hosts, &d->peer_tls_client, errmsg);
+    }
+    if (rv != 0) {
+        etcfsErrmsgWrapf(errmsg, "peer");
+    }
+    return rv;
+}
+
+static void peerHttpCb(void *data, struct stream *s, const char *initial,
+                       size_t len)
+{
+    struct daemon *d = data;
+    apiAdoptPeer(d->api, s, initial, len);
+}
+
 static int daemonStart(struct daemon *d, char *errmsg)
 {
     const struct config *cfg = d->cfg;
@@ -649,6 +768,10 @@ static int daemonStart(struct daemon *d, char *errmsg)
     if (rv != 0) {
         return rv;
     }
+    rv = tlsSetUp(d, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
     rv = checkIdentity(d, &nc.id, errmsg);
     if (rv != 0) {
         return rv;
@@ -692,6 +815,9 @@ static int daemonStart(struct daemon *d, char *errmsg)
         return rv;
     }
     nodeSetForward(d->node, d->fwd);
+    forwardSetTls(d->fwd, d->peer_tls_client);
+    nodeSetPeerTls(d->node, d->peer_tls_server, d->peer_tls_client,
+                   cfg->peer_cert_allowed_cn);
     rv = nodeStart(d->node, errmsg);
     if (rv != 0) {
         return rv;
@@ -716,10 +842,12 @@ static int daemonStart(struct daemon *d, char *errmsg)
     deps.metrics = &d->metrics;
     deps.config = cfg;
     deps.server = d->server;
+    deps.tls = d->client_tls;
     rv = apiInit(&d->api, &deps, errmsg);
     if (rv != 0) {
         return rv;
     }
+    nodeSetPeerHttp(d->node, peerHttpCb, d);
     infof("member %016llx (%s) started: peer %s, client %s, data %s",
           (unsigned long long)nc.id, cfg->name, nc.peer_url, nc.client_urls,
           cfg->data_dir);

@@ -651,8 +651,6 @@ static void testParseUrlErrors(void **state)
         const char *msg;
     } cases[] = {
         {"", "empty"},
-        {"https://a:2379", "https is not supported yet"},
-        {"HTTPS://a:2379", "https is not supported yet"},
         {"unix://sock", "unsupported scheme \"unix\""},
         {"http://:2379", "missing host"},
         {"http://", "missing host"},
@@ -687,7 +685,11 @@ static void testParseUrlErrors(void **state)
         }
     }
     /* NULL errmsg is allowed */
-    assert_int_equal(configParseUrl("https://a", &u, NULL), ETCFS_INVALID);
+    assert_int_equal(configParseUrl("ftp://a", &u, NULL), ETCFS_INVALID);
+    /* https: TLS, normalized as such */
+    assert_int_equal(configParseUrl("HTTPS://A:2379", &u, NULL), 0);
+    assert_true(u.tls);
+    assert_string_equal(u.text, "https://a:2379");
 }
 
 /* URL flags: lists, bad entries named by flag, list limits, IPv6. */
@@ -703,8 +705,24 @@ static void testUrlFlags(void **state)
     assert_int_equal(f->cfg.n_listen_client, 2);
     assert_string_equal(f->cfg.listen_client[1].text, "http://[::1]:2379");
     ASSERT_INVALID(PARSE("--listen-client-urls", "https://127.0.0.1:2379"),
-                   "--listen-client-urls: invalid URL "
-                   "\"https://127.0.0.1:2379\": https is not supported yet");
+                   "https client URLs need --cert-file and --key-file (or "
+                   "--auto-tls)");
+    ASSERT_OK(PARSE("--listen-client-urls", "https://127.0.0.1:2379",
+                    "--cert-file", "/c", "--key-file", "/k"));
+    assert_true(f->cfg.listen_client[0].tls);
+    assert_true(f->cfg.advertise_client[0].tls);
+    ASSERT_OK(PARSE("--listen-peer-urls", "https://127.0.0.1:2380",
+                    "--peer-auto-tls"));
+    assert_true(f->cfg.advertise_peer.tls);
+    assert_true(f->cfg.initial_cluster[0].peer.tls);
+    ASSERT_INVALID(PARSE("--listen-peer-urls", "https://127.0.0.1:2380"),
+                   "https peer URLs need --peer-cert-file and "
+                   "--peer-key-file (or --peer-auto-tls)");
+    ASSERT_INVALID(PARSE("--listen-peer-urls", "https://127.0.0.1:2380",
+                         "--peer-auto-tls", "--initial-cluster",
+                         "default=https://127.0.0.1:2380,b=http://10.0.0.2:2380"),
+                   "--initial-cluster: member b: peer URLs must all be "
+                   "https://");
     ASSERT_INVALID(PARSE("--advertise-client-urls", "http://a:1,,http://b:1"),
                    "--advertise-client-urls: empty URL");
     ASSERT_INVALID(PARSE("--listen-peer-urls", ""),
@@ -800,7 +818,7 @@ static void testInitialClusterErrors(void **state)
                    "--initial-cluster: duplicate peer URL "
                    "http://127.0.0.1:2380");
     ASSERT_INVALID(PARSE("--initial-cluster", "default=https://127.0.0.1:2380"),
-                   "https is not supported yet");
+                   "missing from --initial-advertise-peer-urls");
     ASSERT_INVALID(PARSE("--initial-cluster", "b=http://0.0.0.0:2380"),
                    "--initial-cluster: b=http://0.0.0.0:2380 is not an "
                    "address peers can reach");
