@@ -91,7 +91,14 @@ static int changeStarted(struct node *n, struct node_change *req, int rv)
     return 0;
 }
 
-/* "host:port" from "http://host:port" (the raft_uv_tcp address). */
+/* The scheme of every member's peer URL: the cluster's peer links are all
+ * TLS or all plain text, as this member's own. */
+static const char *peerScheme(const struct node *n)
+{
+    return strncmp(n->cfg.peer_url, "https://", 8) == 0 ? "https" : "http";
+}
+
+/* "host:port" from "http[s]://host:port" (the transport's address). */
 static int peerAddress(const char *peer_url, char *out, size_t size)
 {
     const char *p = strstr(peer_url, "://");
@@ -144,8 +151,8 @@ int nodeMembers(struct node *n, struct node_member **members, size_t *count)
     for (i = 0; i < conf->n; i++) {
         const struct raft_server *s = &conf->servers[i];
         out[i].id = s->id;
-        snprintf(out[i].peer_url, sizeof out[i].peer_url, "http://%s",
-                 s->address);
+        snprintf(out[i].peer_url, sizeof out[i].peer_url, "%s://%s",
+                 peerScheme(n), s->address);
         publishedAttrs(n, s->id, out[i].name, sizeof out[i].name,
                        out[i].client_urls, sizeof out[i].client_urls);
         out[i].is_learner = learnerFlagged(n, s->id);
@@ -273,10 +280,10 @@ int nodeMemberAdd(struct node *n, struct node_change *req,
     req->node = n;
     req->learner = learner;
     /* the joining member derives the same id from its own flags, from
-     * the normalized "http://host:port" */
+     * the normalized "http[s]://host:port" */
     {
         char norm[NODE_URL_SIZE + 8];
-        snprintf(norm, sizeof norm, "http://%s", address);
+        snprintf(norm, sizeof norm, "%s://%s", peerScheme(n), address);
         req->id = nodeMemberIdFor(norm, n->cfg.token);
     }
     if (findServer(n, req->id, NULL) != NULL) {

@@ -67,10 +67,34 @@ b64v() {
 }
 unb64() { printf '%s' "$1" | base64 -d; }
 
+# T_TLS=1: every member with client and peer TLS (certificates of
+# tests/tls/mkcerts.sh, client and peer certificate authentication); curl
+# and etcfsctl then carry the root client certificate. T_SCHEME is the
+# URL scheme either way, T_CURL the curl arguments, T_TLS_FLAGS the
+# members' flags.
+T_SCHEME=http
+T_CURL=()
+T_TLS_FLAGS=()
+if [ "${T_TLS:-0}" = 1 ]; then
+    T_SCHEME=https
+    T_PKI=$T_DIR/pki
+    bash "$T_TOP/tests/tls/mkcerts.sh" "$T_PKI"
+    T_CURL=(--cacert "$T_PKI/ca.crt" --cert "$T_PKI/client-root.crt" --key "$T_PKI/client-root.key")
+    T_TLS_FLAGS=(--cert-file "$T_PKI/server.crt" --key-file "$T_PKI/server.key"
+        --trusted-ca-file "$T_PKI/ca.crt" --client-cert-auth
+        --peer-cert-file "$T_PKI/server.crt" --peer-key-file "$T_PKI/server.key"
+        --peer-trusted-ca-file "$T_PKI/ca.crt" --peer-client-cert-auth)
+    # etcfsctl with the same certificates
+    printf '#!/bin/bash\nexec %q --cacert %q --cert %q --key %q "$@"\n' "$ETCFSCTL" \
+        "$T_PKI/ca.crt" "$T_PKI/client-root.crt" "$T_PKI/client-root.key" >"$T_DIR/etcfsctl"
+    chmod +x "$T_DIR/etcfsctl"
+    ETCFSCTL=$T_DIR/etcfsctl
+fi
+
 # api PORT PATH JSON: POST to a member, prints the body.
-api() { curl -s -m 10 -X POST "http://127.0.0.1:$1$2" -d "$3"; }
+api() { curl -s -m 10 "${T_CURL[@]}" -X POST "$T_SCHEME://127.0.0.1:$1$2" -d "$3"; }
 # api_status PORT PATH JSON: prints the HTTP status code.
-api_status() { curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$1$2" -d "$3"; }
+api_status() { curl -s -m 10 "${T_CURL[@]}" -o /dev/null -w '%{http_code}' -X POST "$T_SCHEME://127.0.0.1:$1$2" -d "$3"; }
 # jget JSON PATH: a jq-less field reader: python-free, uses grep on compact JSON.
 jfield() { printf '%s' "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n1 | sed 's/.*:"\(.*\)"/\1/'; }
 
@@ -95,7 +119,7 @@ initial_cluster() {
     local ic="" n
     for n in ${T_MEMBERS:-1}; do
         node_ports "$n"
-        ic="$ic${ic:+,}n$n=http://127.0.0.1:${T_PPORT[$n]}"
+        ic="$ic${ic:+,}n$n=$T_SCHEME://127.0.0.1:${T_PPORT[$n]}"
     done
     echo "$ic"
 }
@@ -105,10 +129,11 @@ node_start() {
     node_ports "$n"
     [ -n "${T_PEER_PORT:-}" ] && T_PPORT[$n]=$T_PEER_PORT
     "$ETCFSD" --name "n$n" --data-dir "$T_DIR/n$n.etcfs" \
-        --listen-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \
-        --advertise-client-urls "http://127.0.0.1:${T_CPORT[$n]}" \
-        --listen-peer-urls "http://127.0.0.1:${T_PPORT[$n]}" \
-        --initial-advertise-peer-urls "http://127.0.0.1:${T_PPORT[$n]}" \
+        --listen-client-urls "$T_SCHEME://127.0.0.1:${T_CPORT[$n]}" \
+        --advertise-client-urls "$T_SCHEME://127.0.0.1:${T_CPORT[$n]}" \
+        --listen-peer-urls "$T_SCHEME://127.0.0.1:${T_PPORT[$n]}" \
+        --initial-advertise-peer-urls "$T_SCHEME://127.0.0.1:${T_PPORT[$n]}" \
+        "${T_TLS_FLAGS[@]}" \
         --initial-cluster "${T_CLUSTER:-$(initial_cluster)}" \
         --initial-cluster-token "t-$T_NAME" \
         --heartbeat-interval "${T_HEARTBEAT:-50}" --election-timeout "${T_ELECTION:-500}" "$@" \
@@ -146,7 +171,7 @@ wait_until() {
     done
     return 0
 }
-healthy() { curl -sf -m 2 "http://127.0.0.1:$1/health" | grep -q true; }
+healthy() { curl -sf -m 2 "${T_CURL[@]}" "$T_SCHEME://127.0.0.1:$1/health" | grep -q true; }
 # leader_of PORT: member id (decimal) of the leader as the member sees it.
 leader_of() { jfield "$(api "$1" /v3/maintenance/status '{}')" leader; }
 member_id() { jfield "$(api "$1" /v3/maintenance/status '{}')" member_id; }

@@ -52,6 +52,11 @@ struct ctl_options
     int64_t dial_timeout_ms;
     int64_t command_timeout_ms;
     bool command_timeout_set;
+    /* TLS, as etcdctl's: a CA bundle, a client certificate and key */
+    char *cacert;
+    char *cert;
+    char *key;
+    bool insecure_skip_tls_verify;
 
     /* the command and its positional arguments (after the command words) */
     const struct ctl_command *command;

@@ -16,12 +16,21 @@
 
 #define CTL_ERRBODY_MAX (64 * 1024)
 
-char *ctlEndpointUrl(const char *ep, const char *path)
+/* Whether a TLS flag was given: then a bare host:port endpoint is https,
+ * as etcdctl's. */
+static bool ctlTlsWanted(const struct ctl_options *o)
+{
+    return (o->cacert != NULL && o->cacert[0] != '\0') ||
+           (o->cert != NULL && o->cert[0] != '\0') ||
+           (o->key != NULL && o->key[0] != '\0') || o->insecure_skip_tls_verify;
+}
+
+char *ctlEndpointUrl(const struct ctl_options *o, const char *ep, const char *path)
 {
     struct ctl_buf b = {0};
     if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
     {
-        ctlBufPuts(&b, "http://");
+        ctlBufPuts(&b, ctlTlsWanted(o) ? "https://" : "http://");
     }
     ctlBufPuts(&b, ep);
     while (b.len > 0 && b.data[b.len - 1] == '/')
@@ -97,6 +106,28 @@ static bool ctlHttpNotSent(CURL *c, CURLcode rc)
     return false;
 }
 
+/* TLS settings of a request (libcurl verifies the server by default). */
+static void ctlHttpTls(CURL *c, const struct ctl_options *o)
+{
+    if (o->cacert != NULL && o->cacert[0] != '\0')
+    {
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+    }
+    if (o->cert != NULL && o->cert[0] != '\0')
+    {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
+    }
+    if (o->key != NULL && o->key[0] != '\0')
+    {
+        curl_easy_setopt(c, CURLOPT_SSLKEY, o->key);
+    }
+    if (o->insecure_skip_tls_verify)
+    {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+}
+
 static struct curl_slist *ctlHttpHeaders(void)
 {
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -130,11 +161,12 @@ int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const
             fputs("Error: out of memory\n", stderr);
             exit(CTL_EXIT_ERROR);
         }
-        char *url = ctlEndpointUrl(eps[i], path);
+        char *url = ctlEndpointUrl(o, eps[i], path);
         struct ctl_buf resp = {0};
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        ctlHttpTls(c, o);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctlHttpCollect);
@@ -267,7 +299,7 @@ static void ctlStreamStart(struct ctl_streams *ms, struct ctl_stream *s)
         exit(CTL_EXIT_ERROR);
     }
     const struct ctl_options *o = s->o;
-    char *url = ctlEndpointUrl(o->endpoints[s->ep_index], s->path);
+    char *url = ctlEndpointUrl(o, o->endpoints[s->ep_index], s->path);
     if (s->headers == NULL)
     {
         s->headers = ctlHttpHeaders();
@@ -280,6 +312,7 @@ static void ctlStreamStart(struct ctl_streams *ms, struct ctl_stream *s)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)s->headers);
+    ctlHttpTls(c, o);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(s->body));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctlStreamWrite);

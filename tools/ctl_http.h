@@ -95,7 +95,8 @@ void ctlStreamsAdd(struct ctl_streams *ms, struct ctl_stream *s);
 int ctlStreamsPoll(struct ctl_streams *ms, int fd, int timeoutMs, bool *fdReady,
                    struct ctl_stream **finished, int maxFinished);
 
-/* "http://host:port<path>" for an endpoint (both borrowed); transferred. */
-char *ctlEndpointUrl(const char *ep, const char *path);
+/* "http[s]://host:port<path>" for an endpoint (borrowed; https when the
+ * endpoint says so or a TLS flag was given); transferred. */
+char *ctlEndpointUrl(const struct ctl_options *o, const char *ep, const char *path);
 
 #endif /* ETCFS_TOOLS_CTL_HTTP_H */

@@ -34,6 +34,9 @@ struct api
     queue conns;
     unsigned n_conns_open;
     unsigned n_reqs; /* requests not yet finished (orphans included) */
+    uv_timer_t sweep; /* deadlines (http.c) */
+    bool sweep_open;
+    bool told_full;   /* the connection limit was logged */
     bool closing;
     bool close_fired;
     api_close_cb close_cb;

@@ -27,12 +27,19 @@
 #define API__MAX_PENDING (4u << 20)      /* pipelined bytes buffered */
 #define API__MAX_WRITE_QUEUE (64u << 20) /* a slower stream is cut */
 #define API__BODY_SLACK (64u << 10)
+#define API__MAX_CONNS 10000u
+/* Deadlines (etcd has Go's: a handshake and a request must arrive). */
+#define API__HANDSHAKE_MS 10000u        /* TLS handshake done */
+#define API__REQUEST_MS 30000u          /* a request's head and body */
+#define API__IDLE_MS (5u * 60u * 1000u) /* a keep-alive with nothing asked */
 
 struct api_conn
 {
     struct api *api;
     struct stream *s;   /* TCP, plain or TLS */
     bool internal;      /* from the peer port: members' requests only */
+    bool in_request;    /* bytes of a request are arriving */
+    uint64_t since_ms;  /* the request's first byte, or the last answer */
     http_parser parser;
     queue link;
     /* request being parsed */
@@ -116,6 +123,7 @@ void apiFinish(struct api_req *req)
     struct api_conn *c = req->conn;
     if (c != NULL) {
         c->req = NULL;
+        c->since_ms = uv_now(c->api->deps.loop); /* idle from the answer */
     }
     reqFree(req);
     if (c != NULL) {
@@ -292,6 +300,8 @@ static void connDispatch(struct api_conn *c)
 static int onMessageBegin(http_parser *p)
 {
     struct api_conn *c = p->data;
+    c->in_request = true;
+    c->since_ms = uv_now(c->api->deps.loop);
     c->url_len = 0;
     c->url_too_long = false;
     c->body_len = 0;
@@ -401,6 +411,7 @@ static int onBody(http_parser *p, const char *at, size_t len)
 static int onMessageComplete(http_parser *p)
 {
     struct api_conn *c = p->data;
+    c->in_request = false;
     if (c->req != NULL) {
         return 0; /* the too-large reply went out already */
     }
@@ -580,6 +591,7 @@ static struct api_conn *connAdopt(struct api *a, struct stream *s,
     c->api = a;
     c->s = s;
     c->internal = internal;
+    c->since_ms = uv_now(a->deps.loop);
     s->data = c;
     s->on_read = readCbConn;
     s->on_event = eventCbConn;
@@ -606,6 +618,16 @@ static void connectionCb(uv_stream_t *server, int status)
                      apiListenerTls(a, (uv_tcp_t *)server), &s) != 0) {
         return;
     }
+    if (a->n_conns_open >= API__MAX_CONNS) {
+        if (!a->told_full) {
+            warnf("api: %u client connections open: refusing more",
+                  a->n_conns_open);
+            a->told_full = true;
+        }
+        streamClose(s, NULL);
+        return;
+    }
+    a->told_full = false;
     (void)connAdopt(a, s, false);
 }
 
@@ -625,6 +647,36 @@ void apiAdoptPeer(struct api *a, struct stream *s, const char *initial,
 
 /* ---- init / close ---- */
 
+/* Every second: connections that stall a handshake or a request (one
+ * byte a second keeps a socket busy forever otherwise) or idle too long. */
+static void sweepCb(uv_timer_t *t)
+{
+    struct api *a = t->data;
+    uint64_t now = uv_now(a->deps.loop);
+    queue *q = QUEUE_HEAD(&a->conns);
+    while (q != &a->conns) {
+        struct api_conn *c = QUEUE_DATA(q, struct api_conn, link);
+        q = QUEUE_NEXT(q);
+        if (c->req != NULL) {
+            continue; /* being served, or a stream */
+        }
+        if (!c->s->established &&
+            now - c->s->started_ms > API__HANDSHAKE_MS) {
+            infof("api: client connection: TLS handshake not done in %u s, "
+                  "closed",
+                  API__HANDSHAKE_MS / 1000);
+            connClose(c);
+        } else if (c->in_request && now - c->since_ms > API__REQUEST_MS) {
+            infof("api: client connection: request not received in %u s, "
+                  "closed",
+                  API__REQUEST_MS / 1000);
+            connClose(c);
+        } else if (!c->in_request && now - c->since_ms > API__IDLE_MS) {
+            connClose(c);
+        }
+    }
+}
+
 int apiInit(struct api **out, const struct api_deps *deps, char *errmsg)
 {
     struct api *a = calloc(1, sizeof *a);
@@ -636,6 +688,10 @@ int apiInit(struct api **out, const struct api_deps *deps, char *errmsg)
     }
     a->deps = *deps;
     QUEUE_INIT(&a->conns);
+    (void)uv_timer_init(deps->loop, &a->sweep); /* cannot fail */
+    a->sweep.data = a;
+    a->sweep_open = true;
+    (void)uv_timer_start(&a->sweep, sweepCb, 1000, 1000);
     for (i = 0; i < cfg->n_listen_client; i++) {
         const struct config_url *u = &cfg->listen_client[i];
         struct sockaddr_storage addr;
@@ -696,9 +752,17 @@ static void listenerClosedCb(uv_handle_t *h)
     apiMaybeFireCloseCb(a);
 }
 
+static void sweepClosedCb(uv_handle_t *h)
+{
+    struct api *a = h->data;
+    a->sweep_open = false;
+    apiMaybeFireCloseCb(a);
+}
+
 static void apiMaybeFireCloseCb(struct api *a)
 {
-    if (!a->closing || a->n_listeners_open > 0 || a->n_conns_open > 0) {
+    if (!a->closing || a->n_listeners_open > 0 || a->n_conns_open > 0 ||
+        a->sweep_open) {
         return;
     }
     if (!a->close_fired) {
@@ -721,6 +785,9 @@ void apiClose(struct api *a, api_close_cb cb, void *data)
     a->n_listeners_open = a->n_listeners;
     for (i = 0; i < a->n_listeners; i++) {
         uv_close((uv_handle_t *)&a->listeners[i], listenerClosedCb);
+    }
+    if (a->sweep_open && !uv_is_closing((uv_handle_t *)&a->sweep)) {
+        uv_close((uv_handle_t *)&a->sweep, sweepClosedCb);
     }
     while (!QUEUE_IS_EMPTY(&a->conns)) {
         struct api_conn *c =

@@ -22,7 +22,7 @@ writer() {
         for n in 1 2 3; do
             [ -f "$T_DIR/dead$n" ] && continue
             port=${T_CPORT[$n]}
-            if curl -sf -m 5 -X POST "http://127.0.0.1:$port/v3/kv/put" \
+            if curl -sf -m 5 "${T_CURL[@]}" -X POST "$T_SCHEME://127.0.0.1:$port/v3/kv/put" \
                 -d "{\"key\":\"$(b64 "/ack/$i")\",\"value\":\"$(b64 "$i")\"}" >/dev/null 2>&1; then
                 echo "$i" >>"$T_DIR/acked"
                 break
@@ -90,7 +90,7 @@ for n in 1 2 3; do
     expect_eq "all acknowledged writes survive on n$n" "0" "$(missing_on ${T_CPORT[$n]})"
 done
 for n in 1 2 3; do
-    a=$(curl -s -m 3 "http://127.0.0.1:${T_CPORT[$n]}/metrics" | grep '^etcfs_proposals_applied_total ' | cut -d' ' -f2)
+    a=$(curl -s -m 3 "${T_CURL[@]}" "$T_SCHEME://127.0.0.1:${T_CPORT[$n]}/metrics" | grep '^etcfs_proposals_applied_total ' | cut -d' ' -f2)
     echo "# n$n re-applied $a entries at restart (history: $r1 revisions)"
     check "n$n resumed from its applied index (re-applied < 20 entries)" test "${a:-99999}" -lt 20
 done

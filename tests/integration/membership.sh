@@ -15,7 +15,7 @@ P=${T_CPORT[1]}
 args=()
 for i in $(seq 400); do
     [ $i -gt 1 ] && args+=(--next)
-    args+=(-s -o /dev/null -X POST "http://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 "/m/$i")\",\"value\":\"$(b64 "v$i")\"}")
+    args+=(-s -o /dev/null "${T_CURL[@]}" -X POST "$T_SCHEME://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 "/m/$i")\",\"value\":\"$(b64 "v$i")\"}")
 done
 curl "${args[@]}"
 expect_eq "400 writes applied" "v400" "$(getv $P /m/400)"
@@ -23,10 +23,10 @@ check "the log was compacted (a raft snapshot exists)" bash -c "ls '$T_DIR/n1.et
 
 # ---- learner ----
 node_ports 4
-r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"],\"isLearner\":true}")
-expect_match "member add --learner" '"member":\{"ID":"[0-9]+","peerURLs":\["http://127.0.0.1:14380"\],"isLearner":true\}' "$r"
+r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"$T_SCHEME://127.0.0.1:${T_PPORT[4]}\"],\"isLearner\":true}")
+expect_match "member add --learner" '"member":\{"ID":"[0-9]+","peerURLs":\["'"$T_SCHEME"'://127.0.0.1:14380"\],"isLearner":true\}' "$r"
 id4=$(printf '%s' "$r" | grep -o '"member":{"ID":"[0-9]*"' | grep -o '[0-9][0-9]*')
-r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[4]}\"]}")
+r=$(api $P /v3/cluster/member/add "{\"peerURLs\":[\"$T_SCHEME://127.0.0.1:${T_PPORT[4]}\"]}")
 expect_match "adding the same peer URL again fails" 'Peer URLs already exists' "$r"
 T_CLUSTER="$(T_MEMBERS="1 2 3 4" initial_cluster)" node_start 4 --initial-cluster-state existing --snapshot-count 100
 wait_until 20 test "$(getv ${T_CPORT[4]} /m/400 true)" = v400
@@ -51,7 +51,7 @@ expect_match "promoting a voter fails" 'can only promote a learner member' "$r"
 
 # ---- voter added directly ----
 node_ports 5
-r=$(api ${T_CPORT[2]} /v3/cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[5]}\"]}")
+r=$(api ${T_CPORT[2]} /v3/cluster/member/add "{\"peerURLs\":[\"$T_SCHEME://127.0.0.1:${T_PPORT[5]}\"]}")
 expect_match "member add (voter) through a follower" '"member":\{"ID":"[0-9]+"' "$r"
 id5=$(printf '%s' "$r" | grep -o '"member":{"ID":"[0-9]*"' | grep -o '[0-9][0-9]*')
 T_CLUSTER="$(T_MEMBERS="1 2 3 4 5" initial_cluster)" node_start 5 --initial-cluster-state existing --snapshot-count 100
@@ -61,21 +61,21 @@ wait_until 20 healthy ${T_CPORT[5]}
 expect_eq "5 members listed" "5" "$(api $P /v3/cluster/member/list '{}' | grep -o '"peerURLs"' | wc -l)"
 wait_until 10 test "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)" = 0
 expect_eq "the new voter is not a learner" "0" "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)"
-check "the new member published its name" bash -c "curl -s -X POST http://127.0.0.1:$P/v3/cluster/member/list -d '{}' | grep -q '\"name\":\"n5\"'"
+check "the new member published its name" bash -c "curl -s ${T_CURL[*]} -X POST $T_SCHEME://127.0.0.1:$P/v3/cluster/member/list -d '{}' | grep -q '\"name\":\"n5\"'"
 
 # ---- update: n5 moves to another peer port, keeps its id and data ----
 node_stop 5
-r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:15390\"]}")
+r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"$T_SCHEME://127.0.0.1:15390\"]}")
 expect_match "member update" '"members"' "$r"
-expect_match "member list shows the new peer URL" '"peerURLs":\["http://127.0.0.1:15390"\]' "$(api $P /v3/cluster/member/list '{}')"
-c5="$(T_MEMBERS="1 2 3 4" initial_cluster),n5=http://127.0.0.1:15390"
+expect_match "member list shows the new peer URL" '"peerURLs":\["'"$T_SCHEME"'://127.0.0.1:15390"\]' "$(api $P /v3/cluster/member/list '{}')"
+c5="$(T_MEMBERS="1 2 3 4" initial_cluster),n5=$T_SCHEME://127.0.0.1:15390"
 T_PEER_PORT=15390 T_CLUSTER="$c5" node_start 5 --initial-cluster-state existing --snapshot-count 100
 put $P /after-update yes >/dev/null
 wait_until 20 test "$(getv ${T_CPORT[5]} /after-update true)" = yes
 expect_eq "the updated member catches up on its new peer URL" "yes" "$(getv ${T_CPORT[5]} /after-update true)"
 expect_eq "it kept its member id" "$id5" "$(member_id ${T_CPORT[5]})"
 wait_until 20 test "$(api ${T_CPORT[5]} /v3/maintenance/status '{}' | grep -c isLearner)" = 0
-r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"http://127.0.0.1:${T_PPORT[1]}\"]}")
+r=$(api $P /v3/cluster/member/update "{\"ID\":\"$id5\",\"peerURLs\":[\"$T_SCHEME://127.0.0.1:${T_PPORT[1]}\"]}")
 expect_match "update to another member's peer URL fails" 'Peer URLs already exists' "$r"
 
 # ---- a data dir of another member is refused ----
@@ -111,6 +111,6 @@ r=$(put ${T_CPORT[2]} /after-remove ok)
 expect_match "writes succeed with the 2 remaining voters" '"revision"' "$r"
 expect_eq "and read back" "ok" "$(getv $P /after-remove)"
 node_stop 2
-r=$(curl -s -m 4 -X POST "http://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 /noquorum)\",\"value\":\"$(b64 x)\"}")
+r=$(curl -s -m 4 "${T_CURL[@]}" -X POST "$T_SCHEME://127.0.0.1:$P/v3/kv/put" -d "{\"key\":\"$(b64 /noquorum)\",\"value\":\"$(b64 x)\"}")
 expect_match "without quorum (1 of 2) a write fails" '"error"|^$' "$r"
 finish
