@@ -303,6 +303,19 @@ static void codecTxn(struct codec *c, struct store_txn_req *t)
     c->depth--;
 }
 
+static void codecAuthOp(struct codec *c, struct auth_op *a)
+{
+    codecInt(c, &a->type);
+    codecBytes(c, &a->name, &a->name_len);
+    codecBytes(c, &a->role, &a->role_len);
+    codecBytes(c, &a->hash, &a->hash_len);
+    codecBool(c, &a->no_password);
+    codecInt(c, &a->perm_type);
+    codecBytes(c, &a->key, &a->key_len);
+    codecBytes(c, &a->range_end, &a->range_end_len);
+    codecBytes(c, &a->token, &a->token_len);
+}
+
 /* The one list of every command's fields. */
 static void commandFields(struct codec *c, struct command *cmd)
 {
@@ -318,6 +331,10 @@ static void commandFields(struct codec *c, struct command *cmd)
     codecInt(c, &cmd->type);
     codecRaw(c, pad, sizeof pad);
     codecU64(c, &cmd->origin);
+    if (c->format >= 3) {
+        codecBytes(c, &cmd->user, &cmd->user_len);
+        codecU64(c, &cmd->auth_revision);
+    }
     switch (cmd->type) {
         case COMMAND_PUT:
             codecPut(c, &cmd->put);
@@ -341,6 +358,13 @@ static void commandFields(struct codec *c, struct command *cmd)
         case COMMAND_META:
             codecBytes(c, &cmd->meta.name, &cmd->meta.name_len);
             codecBytes(c, &cmd->meta.value, &cmd->meta.value_len);
+            break;
+        case COMMAND_AUTH:
+            if (c->format < 3) {
+                c->err = ETCFS_CORRUPT;
+                break;
+            }
+            codecAuthOp(c, &cmd->auth);
             break;
         default:
             c->err = c->mode == CODEC_DECODE ? ETCFS_CORRUPT : ETCFS_INVALID;

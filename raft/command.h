@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../src/store/auth.h"
 #include "../src/store/store.h"
 
-/* Format 2 added the put's atime/ctime; format 1 entries still decode. */
-#define COMMAND_FORMAT 2
+/* Format 2 added the put's atime/ctime, format 3 the proposer's user and
+ * auth revision and COMMAND_AUTH; older entries still decode. */
+#define COMMAND_FORMAT 3
 
 enum command_type {
     COMMAND_PUT = 1,
@@ -24,7 +26,8 @@ enum command_type {
     COMMAND_COMPACT = 4,
     COMMAND_LEASE_GRANT = 5,
     COMMAND_LEASE_REVOKE = 6,
-    COMMAND_META = 7
+    COMMAND_META = 7,
+    COMMAND_AUTH = 8
 };
 
 struct command
@@ -34,6 +37,13 @@ struct command
      * through that mount (its syscall already raised the local inotify
      * events, so that mount does not replay it). */
     uint64_t origin;
+    /* Who asked (etcd's request header): the authenticated user (borrowed;
+     * NULL/0 none) and the auth revision its permissions were looked up
+     * at. The FSM checks the user's permissions when auth is on; an older
+     * revision than the state's is ETCFS_AUTH_OLD_REVISION. */
+    const char *user;
+    size_t user_len;
+    uint64_t auth_revision;
     union {
         struct store_put_req put;
         struct store_delete_req delete_range;
@@ -52,6 +62,7 @@ struct command
             const char *value; /* borrowed; NULL + 0 deletes */
             size_t value_len;
         } meta;
+        struct auth_op auth; /* strings borrowed */
     };
 };
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../src/lib/log.h"
+#include "fsm_auth.h"
 #include "node_internal.h"
 #include "notice.h"
 #include "propose.h"
@@ -47,6 +48,15 @@ static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
     struct store *s = n->store;
     int rv;
     res->type = cmd->type;
+    rv = fsmAuthorize(s, cmd);
+    if (rv != 0) {
+        /* refused: the entry still counts as applied, nothing changes */
+        res->revision = storeRevision(s);
+        if (rv == ETCFS_IO || rv == ETCFS_NOMEM) {
+            return rv;
+        }
+        return storeApplyNoop(s, index, term, errmsg) != 0 ? ETCFS_IO : rv;
+    }
     switch (cmd->type) {
         case COMMAND_PUT:
             rv = storeApplyPut(s, index, term, &cmd->put, &res->put, events,
@@ -77,6 +87,9 @@ static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
             rv = storeApplyMeta(s, index, term, cmd->meta.name,
                                 cmd->meta.name_len, cmd->meta.value,
                                 cmd->meta.value_len, errmsg);
+            break;
+        case COMMAND_AUTH:
+            rv = storeApplyAuth(s, index, term, &cmd->auth, errmsg);
             break;
         default:
             rv = storeApplyNoop(s, index, term, errmsg);

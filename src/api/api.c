@@ -129,6 +129,7 @@ void apiWrite(struct api_req *req, struct command *cmd,
     req->write.cb = serverWriteCb;
     req->write.forwarded = req->forwarded;
     req->applied = applied;
+    authnStamp(&req->who, cmd); /* the FSM checks its permissions */
     rv = serverWrite(req->api->deps.server, &req->write, cmd);
     if (rv != 0) {
         apiReplyError(req, rv, NULL);
@@ -164,48 +165,93 @@ void apiRead(struct api_req *req, bool serializable, api_read_fn fn)
 
 /* ---- routing ---- */
 
+/* What a route needs of its caller when auth is on. */
+enum {
+    API__ANYONE = 0, /* nothing (status, member list, authenticate...) */
+    API__USER,       /* a user: the handler or the FSM checks what for */
+    API__ROOT        /* the root role (maintenance, membership) */
+};
+
 struct api_route
 {
     const char *route;
     void (*fn)(struct api_req *req);
+    int needs; /* API__* */
 };
 
 static const struct api_route apiV3Routes[] = {
-    {"kv/range", apiKvRange},
-    {"kv/put", apiKvPut},
-    {"kv/deleterange", apiKvDeleteRange},
-    {"kv/txn", apiKvTxn},
-    {"kv/compaction", apiKvCompaction},
-    {"watch", apiWatch},
-    {"lease/grant", apiLeaseGrant},
-    {"lease/revoke", apiLeaseRevoke},
-    {"lease/keepalive", apiLeaseKeepAlive},
-    {"lease/timetolive", apiLeaseTimeToLive},
-    {"lease/leases", apiLeaseLeases},
-    {"kv/lease/revoke", apiLeaseRevoke},
-    {"kv/lease/timetolive", apiLeaseTimeToLive},
-    {"kv/lease/leases", apiLeaseLeases},
-    {"cluster/member/list", apiMemberList},
-    {"cluster/member/add", apiMemberAdd},
-    {"cluster/member/remove", apiMemberRemove},
-    {"cluster/member/update", apiMemberUpdate},
-    {"cluster/member/promote", apiMemberPromote},
-    {"maintenance/status", apiStatus},
-    {"maintenance/snapshot", apiSnapshot},
-    {"maintenance/alarm", apiAlarm},
-    {"maintenance/defragment", apiDefragment},
-    {"maintenance/transfer-leadership", apiMoveLeader},
+    {"kv/range", apiKvRange, API__USER},
+    {"kv/put", apiKvPut, API__USER},
+    {"kv/deleterange", apiKvDeleteRange, API__USER},
+    {"kv/txn", apiKvTxn, API__USER},
+    {"kv/compaction", apiKvCompaction, API__ANYONE},
+    {"watch", apiWatch, API__USER},
+    {"lease/grant", apiLeaseGrant, API__ANYONE},
+    {"lease/revoke", apiLeaseRevoke, API__USER},
+    {"lease/keepalive", apiLeaseKeepAlive, API__ANYONE},
+    {"lease/timetolive", apiLeaseTimeToLive, API__ANYONE},
+    {"lease/leases", apiLeaseLeases, API__ANYONE},
+    {"kv/lease/revoke", apiLeaseRevoke, API__USER},
+    {"kv/lease/timetolive", apiLeaseTimeToLive, API__ANYONE},
+    {"kv/lease/leases", apiLeaseLeases, API__ANYONE},
+    {"cluster/member/list", apiMemberList, API__ANYONE},
+    {"cluster/member/add", apiMemberAdd, API__ROOT},
+    {"cluster/member/remove", apiMemberRemove, API__ROOT},
+    {"cluster/member/update", apiMemberUpdate, API__ROOT},
+    {"cluster/member/promote", apiMemberPromote, API__ROOT},
+    {"maintenance/status", apiStatus, API__ANYONE},
+    {"maintenance/snapshot", apiSnapshot, API__ROOT},
+    {"maintenance/alarm", apiAlarm, API__ANYONE},
+    {"maintenance/defragment", apiDefragment, API__ROOT},
+    {"maintenance/transfer-leadership", apiMoveLeader, API__ROOT},
+    {"auth/enable", apiAuthEnable, API__USER},
+    {"auth/disable", apiAuthDisable, API__USER},
+    {"auth/status", apiAuthStatus, API__ANYONE},
+    {"auth/authenticate", apiAuthAuthenticate, API__ANYONE},
+    {"auth/user/add", apiAuthUserAdd, API__USER},
+    {"auth/user/get", apiAuthUserGet, API__USER},
+    {"auth/user/list", apiAuthUserList, API__USER},
+    {"auth/user/delete", apiAuthUserDelete, API__USER},
+    {"auth/user/changepw", apiAuthUserChangePassword, API__USER},
+    {"auth/user/grant", apiAuthUserGrantRole, API__USER},
+    {"auth/user/revoke", apiAuthUserRevokeRole, API__USER},
+    {"auth/role/add", apiAuthRoleAdd, API__USER},
+    {"auth/role/get", apiAuthRoleGet, API__USER},
+    {"auth/role/list", apiAuthRoleList, API__USER},
+    {"auth/role/delete", apiAuthRoleDelete, API__USER},
+    {"auth/role/grant", apiAuthRoleGrantPermission, API__USER},
+    {"auth/role/revoke", apiAuthRoleRevokePermission, API__USER},
 };
 
 static const struct api_route apiInternalRoutes[] = {
-    {"readindex", apiInternalReadIndex},
-    {"leadercheck", apiInternalLeaderCheck},
-    {"publish", apiInternalPublish},
-    {"propose", apiInternalServe},
-    {"keepalive", apiInternalServe},
-    {"timetolive", apiInternalServe},
-    {"member", apiInternalServe},
+    {"readindex", apiInternalReadIndex, API__ANYONE},
+    {"leadercheck", apiInternalLeaderCheck, API__ANYONE},
+    {"publish", apiInternalPublish, API__ANYONE},
+    {"propose", apiInternalServe, API__ANYONE},
+    {"keepalive", apiInternalServe, API__ANYONE},
+    {"timetolive", apiInternalServe, API__ANYONE},
+    {"member", apiInternalServe, API__ANYONE},
 };
+
+/* Who asks, and may they (auth on)? False when an error was replied. */
+static bool routeAllowed(struct api_req *req, int needs)
+{
+    struct server *srv = req->api->deps.server;
+    int rv;
+    if (needs == API__ANYONE) {
+        return true;
+    }
+    rv = authnIdentify(srv, req->token_given ? req->token : NULL,
+                       req->token_len, req->cn, &req->who);
+    if (rv == 0 && needs == API__ROOT) {
+        rv = authnAdmin(srv, &req->who);
+    }
+    if (rv != 0) {
+        apiReplyError(req, rv, NULL);
+        return false;
+    }
+    return true;
+}
 
 /* Routes req; method is API_GET (GET or HEAD), API_POST or API_OTHER. */
 static void routeRequest(struct api_req *req, int method)
@@ -254,6 +300,9 @@ static void routeRequest(struct api_req *req, int method)
             if (strcmp(req->route, apiV3Routes[j].route) == 0) {
                 if (method != API_POST) {
                     apiReplyError(req, ETCFS_BAD_PATH, "Method Not Allowed");
+                    return;
+                }
+                if (!routeAllowed(req, apiV3Routes[j].needs)) {
                     return;
                 }
                 apiV3Routes[j].fn(req);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../../raft/node.h"
+#include "../server/authn.h"
 #include "../server/server.h"
 #include "api.h"
 #include "codec.h"
@@ -63,6 +64,14 @@ struct api_req
     json_t *body;          /* parsed body (owned; {} for an empty body) */
     bool forwarded;        /* came from a follower: do not forward again */
     bool internal;         /* on the peer port: members' routes only */
+    /* who asks: the Authorization header (token_len sizeof token: too
+     * long), the verified client certificate's CN ("" none), and the
+     * user they name (apiRoute) */
+    char token[AUTHN_TOKEN_SIZE];
+    size_t token_len;
+    bool token_given;
+    char cn[AUTHN_NAME_MAX + 1];
+    struct authn_user who;
     struct arena arena;    /* decoded request fields */
     /* the request path (one operation at a time per request) */
     union {
@@ -71,6 +80,7 @@ struct api_req
         struct server_lease lease;
         struct server_member member;
         struct server_serve serve;
+        struct authn_req authn;
     };
     api_applied_fn applied;
     api_read_fn read_fn;
@@ -153,6 +163,23 @@ void apiMoveLeader(struct api_req *req);
 void apiHealth(struct api_req *req);
 void apiVersion(struct api_req *req);
 void apiMetrics(struct api_req *req);
+void apiAuthEnable(struct api_req *req);
+void apiAuthDisable(struct api_req *req);
+void apiAuthStatus(struct api_req *req);
+void apiAuthAuthenticate(struct api_req *req);
+void apiAuthUserAdd(struct api_req *req);
+void apiAuthUserGet(struct api_req *req);
+void apiAuthUserList(struct api_req *req);
+void apiAuthUserDelete(struct api_req *req);
+void apiAuthUserChangePassword(struct api_req *req);
+void apiAuthUserGrantRole(struct api_req *req);
+void apiAuthUserRevokeRole(struct api_req *req);
+void apiAuthRoleAdd(struct api_req *req);
+void apiAuthRoleGet(struct api_req *req);
+void apiAuthRoleList(struct api_req *req);
+void apiAuthRoleDelete(struct api_req *req);
+void apiAuthRoleGrantPermission(struct api_req *req);
+void apiAuthRoleRevokePermission(struct api_req *req);
 void apiInternalReadIndex(struct api_req *req);
 void apiInternalLeaderCheck(struct api_req *req);
 void apiInternalPublish(struct api_req *req);

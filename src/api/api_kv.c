@@ -54,6 +54,12 @@ void apiKvRange(struct api_req *req)
         replyDecodeError(req, rv, errmsg);
         return;
     }
+    rv = authnRead(req->api->deps.server, &req->who, r.key, r.key_len,
+                   r.range_end, r.range_end_len);
+    if (rv != 0) {
+        apiReplyError(req, rv, NULL);
+        return;
+    }
     apiRead(req, serializable, rangeServe);
 }
 

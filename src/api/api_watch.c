@@ -153,6 +153,18 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
         (void)apiStreamSendError(req, ETCFS_BUSY, "too many watchers");
         return;
     }
+    rv = authnRead(req->api->deps.server, &req->who, key, key_len, end,
+                   end_len);
+    if (rv != 0) {
+        /* etcd: created and canceled at once, watch id -1, the reason */
+        o = watchResult(s, -1, 0);
+        json_object_set_new(o, "created", json_true());
+        json_object_set_new(o, "canceled", json_true());
+        json_object_set_new(o, "cancel_reason",
+                            json_string(etcfsStrerror(rv)));
+        (void)apiStreamSend(req, o);
+        return;
+    }
     e = calloc(1, sizeof *e);
     if (e == NULL) {
         (void)apiStreamSendError(req, ETCFS_NOMEM, NULL);

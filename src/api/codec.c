@@ -224,6 +224,23 @@ int codecBool(json_t *obj, const char *field, bool *out, char *errmsg)
     return badField(errmsg, field, "expected a boolean");
 }
 
+int codecString(json_t *obj, const char *field, const char **out,
+                size_t *len, char *errmsg)
+{
+    json_t *v = json_object_get(obj, field);
+    *out = "";
+    *len = 0;
+    if (v == NULL || json_is_null(v)) {
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        return badField(errmsg, field, "expected a string");
+    }
+    *out = json_string_value(v);
+    *len = json_string_length(v);
+    return 0;
+}
+
 int codecEnum(json_t *obj, const char *field, const char *const *names,
               int n, int *out, char *errmsg)
 {

@@ -32,6 +32,9 @@ int codecBytes(struct arena *a, json_t *obj, const char *field,
 int codecInt64(json_t *obj, const char *field, int64_t *out, char *errmsg);
 int codecUint64(json_t *obj, const char *field, uint64_t *out, char *errmsg);
 int codecBool(json_t *obj, const char *field, bool *out, char *errmsg);
+/* A JSON string (borrowed from obj; may hold NULs, len bytes). */
+int codecString(json_t *obj, const char *field, const char **out,
+                size_t *len, char *errmsg);
 /* Enum by name (one of names[0..n)) or by number < n. */
 int codecEnum(json_t *obj, const char *field, const char *const *names,
               int n, int *out, char *errmsg);

@@ -52,7 +52,11 @@ struct api_conn
     bool body_too_large;
     bool header_is_expect;
     bool header_is_forwarded;
+    bool header_is_auth;
     bool expect_continue;
+    char token[AUTHN_TOKEN_SIZE]; /* Authorization: a simple token */
+    size_t token_len;             /* sizeof token: too long to be one */
+    bool token_given;
     bool forwarded;
     /* bytes read while a request was being served */
     char *pending;
@@ -261,6 +265,16 @@ static void connDispatch(struct api_conn *c)
     req->conn = c;
     req->forwarded = c->forwarded;
     req->internal = c->internal;
+    if (c->token_given) {
+        req->token_given = true;
+        req->token_len = c->token_len;
+        memcpy(req->token, c->token,
+               c->token_len < sizeof c->token ? c->token_len : 0);
+    }
+    if (!c->internal && a->deps.config->client_cert_auth &&
+        streamPeerCn(c->s, req->cn, sizeof req->cn) != 0) {
+        req->cn[0] = '\0';
+    }
     c->req = req;
     c->keep_alive = http_should_keep_alive(&c->parser) != 0;
     req->raw = c->body;
@@ -308,6 +322,8 @@ static int onMessageBegin(http_parser *p)
     c->body_too_large = false;
     c->expect_continue = false;
     c->forwarded = false;
+    c->token_len = 0;
+    c->token_given = false;
     return 0;
 }
 
@@ -330,6 +346,7 @@ static int onHeaderField(http_parser *p, const char *at, size_t len)
     c->header_is_expect = len == 6 && strncasecmp(at, "expect", 6) == 0;
     c->header_is_forwarded =
         len == 17 && strncasecmp(at, "x-etcfs-forwarded", 17) == 0;
+    c->header_is_auth = len == 13 && strncasecmp(at, "authorization", 13) == 0;
     return 0;
 }
 
@@ -341,6 +358,16 @@ static int onHeaderValue(http_parser *p, const char *at, size_t len)
     }
     if (c->header_is_forwarded) {
         c->forwarded = true;
+    }
+    if (c->header_is_auth) {
+        /* the value may come in pieces; one too long is no token of ours */
+        c->token_given = true;
+        if (c->token_len + len < sizeof c->token) {
+            memcpy(c->token + c->token_len, at, len);
+            c->token_len += len;
+        } else {
+            c->token_len = sizeof c->token;
+        }
     }
     return 0;
 }

@@ -57,6 +57,8 @@ struct config
     char mount[4096];                /* --mount, "" = no mount */
     char mount_prefix[1024];         /* --mount-prefix, default "/" */
     int mount_consistency;           /* --mount-consistency */
+    char mount_user[256];            /* --mount-user, "" = root */
+    char mount_password_file[4096];  /* --mount-password-file */
     uint64_t max_request_bytes;      /* --max-request-bytes, default 1572864 */
     uint64_t quota_backend_bytes;    /* --quota-backend-bytes, default 2 GiB */
     unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
@@ -78,6 +80,10 @@ struct config
     char cipher_suites[1024];        /* --cipher-suites, IANA names */
     char tls_min_version[16];        /* --tls-min-version TLS1.2|TLS1.3 */
     char tls_max_version[16];        /* --tls-max-version */
+    /* authentication (etcd's names) */
+    char auth_token[64];             /* --auth-token, "simple" */
+    unsigned auth_token_ttl;         /* --auth-token-ttl, seconds, 300 */
+    unsigned bcrypt_cost;            /* --bcrypt-cost, 10 */
     bool help;                       /* --help was given */
     bool version;                    /* --version was given */
 };

@@ -36,6 +36,8 @@ static const char *const configConsistencies[] = {
 static const char *const configLogLevels[] = {"debug", "info", "warn",
                                               "error", NULL};
 
+static const char *const configAuthTokens[] = {"simple", NULL};
+
 static const char *const configTlsVersions[] = {"", "TLS1.2", "TLS1.3",
                                                 NULL};
 
@@ -173,6 +175,20 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
                 "member's\n    state, possibly stale).",
         CONFIG__FIELD(mount_consistency), .choices = configConsistencies,
         .check = CONFIG_CHECK_QUOTE_CHOICES},
+    [CONFIG_FLAG_MOUNT_USER] = {
+        .flag = "mount-user", .names = CONFIG__ENV("MOUNT_USER"),
+        .type = CONFIG_TYPE_STRING, .def = "", .group = "Mount",
+        .help = "With auth enabled, the mount acts as this user (its roles "
+                "decide what\n    is shown and may change; '' = root). "
+                "Its password is read from\n    --mount-password-file, or "
+                "it is the common name of --cert-file.",
+        CONFIG__FIELD(mount_user), .check = CONFIG_CHECK_EMPTY_OK},
+    [CONFIG_FLAG_MOUNT_PASSWORD_FILE] = {
+        .flag = "mount-password-file",
+        .names = CONFIG__ENV("MOUNT_PASSWORD_FILE"),
+        .type = CONFIG_TYPE_STRING, .def = "", .group = "Mount",
+        .help = "File holding --mount-user's password (its first line).",
+        CONFIG__FIELD(mount_password_file), .check = CONFIG_CHECK_EMPTY_OK},
     [CONFIG_FLAG_CERT_FILE] = CONFIG__PATH(
         "cert-file", "CERT_FILE", cert_file,
         "Path to the client server TLS cert file."),
@@ -225,6 +241,24 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
                 "newest).",
         CONFIG__FIELD(tls_max_version), .choices = configTlsVersions,
         .check = CONFIG_CHECK_EMPTY_OK},
+    [CONFIG_FLAG_AUTH_TOKEN] = {
+        .flag = "auth-token", .names = CONFIG__ENV("AUTH_TOKEN"),
+        .type = CONFIG_TYPE_STRING, .def = "simple", .group = "Auth",
+        .help = "Specify auth token specific options: 'simple' (etcd's jwt "
+                "is not\n    supported).",
+        CONFIG__FIELD(auth_token), .choices = configAuthTokens},
+    [CONFIG_FLAG_AUTH_TOKEN_TTL] = {
+        .flag = "auth-token-ttl", .names = CONFIG__ENV("AUTH_TOKEN_TTL"),
+        .type = CONFIG_TYPE_UINT, .def = "300", .group = "Auth",
+        .help = "The lifetime in seconds of the auth token (renewed by each "
+                "use).",
+        CONFIG__FIELD(auth_token_ttl), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_BCRYPT_COST] = {
+        .flag = "bcrypt-cost", .names = CONFIG__ENV("BCRYPT_COST"),
+        .type = CONFIG_TYPE_UINT, .def = "10", .group = "Auth",
+        .help = "Specify bcrypt algorithm cost factor for auth password "
+                "hashing.",
+        CONFIG__FIELD(bcrypt_cost), .min = 4, .max = 31},
     [CONFIG_FLAG_LOG_LEVEL] = {
         .flag = "log-level", .names = CONFIG__ENV("LOG_LEVEL"),
         .type = CONFIG_TYPE_STRING, .def = "info", .group = "Logging",

@@ -25,6 +25,7 @@
 #define GRPC_INTERNAL 13
 #define GRPC_UNAVAILABLE 14
 #define GRPC_DATA_LOSS 15
+#define GRPC_UNAUTHENTICATED 16
 
 /* X(code, message, errno, http status, grpc code) */
 #define ETCFS_ERRORS(X)                                                        \
@@ -101,7 +102,40 @@
     X(ETCFS_NOT_IMPLEMENTED, "not implemented", ENOSYS, 501,                   \
       GRPC_UNIMPLEMENTED)                                                      \
     X(ETCFS_BAD_PATH, "Not Found", ENOENT, 404, GRPC_UNIMPLEMENTED)            \
-    X(ETCFS_PROTO, "protocol error", EPROTO, 502, GRPC_INTERNAL)
+    X(ETCFS_PROTO, "protocol error", EPROTO, 502, GRPC_INTERNAL)               \
+    X(ETCFS_USER_EMPTY, "etcdserver: user name is empty", EACCES, 400,         \
+      GRPC_INVALID_ARGUMENT)                                                   \
+    X(ETCFS_PERMISSION_DENIED, "etcdserver: permission denied", EACCES, 403,   \
+      GRPC_PERMISSION_DENIED)                                                  \
+    X(ETCFS_INVALID_TOKEN, "etcdserver: invalid auth token", EACCES, 401,      \
+      GRPC_UNAUTHENTICATED)                                                    \
+    X(ETCFS_AUTH_FAILED,                                                       \
+      "etcdserver: authentication failed, invalid user ID or password",        \
+      EACCES, 400, GRPC_INVALID_ARGUMENT)                                      \
+    X(ETCFS_ROOT_USER_NOT_EXIST, "etcdserver: root user does not exist",       \
+      EINVAL, 400, GRPC_FAILED_PRECONDITION)                                   \
+    X(ETCFS_ROOT_ROLE_NOT_EXIST, "etcdserver: root user does not have root "   \
+      "role", EINVAL, 400, GRPC_FAILED_PRECONDITION)                           \
+    X(ETCFS_USER_EXISTS, "etcdserver: user name already exists", EEXIST, 400,  \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_USER_NOTFOUND, "etcdserver: user name not found", ENOENT, 400,     \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_ROLE_EXISTS, "etcdserver: role name already exists", EEXIST, 400,  \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_ROLE_NOTFOUND, "etcdserver: role name not found", ENOENT, 400,     \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_ROLE_EMPTY, "etcdserver: role name is empty", EINVAL, 400,         \
+      GRPC_INVALID_ARGUMENT)                                                   \
+    X(ETCFS_ROLE_NOT_GRANTED, "etcdserver: role is not granted to the user",   \
+      EINVAL, 400, GRPC_FAILED_PRECONDITION)                                   \
+    X(ETCFS_PERMISSION_NOT_GRANTED, "etcdserver: permission is not granted "   \
+      "to the role", EINVAL, 400, GRPC_FAILED_PRECONDITION)                    \
+    X(ETCFS_AUTH_NOT_ENABLED, "etcdserver: authentication is not enabled",     \
+      EINVAL, 400, GRPC_FAILED_PRECONDITION)                                   \
+    X(ETCFS_INVALID_AUTH_MGMT, "etcdserver: invalid auth management", EPERM,   \
+      400, GRPC_INVALID_ARGUMENT)                                              \
+    X(ETCFS_AUTH_OLD_REVISION, "etcdserver: revision of auth store is old",    \
+      EAGAIN, 400, GRPC_INVALID_ARGUMENT)
 
 enum {
     ETCFS_OK = 0,

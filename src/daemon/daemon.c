@@ -24,6 +24,7 @@
 #include "../api/api.h"
 #include "../core/error.h"
 #include "../server/lease.h"
+#include "../server/authn.h"
 #include "../server/server.h"
 #include "../lib/fs.h"
 #include "../lib/tls.h"
@@ -117,6 +118,9 @@ static void appliedHook(void *data, const struct command *cmd,
     struct daemon *d = data;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     METRICS_INC(&d->metrics, proposals_applied_total);
+    if (d->server != NULL) {
+        authnApplied(d->server, cmd, res); /* this member's tokens */
+    }
     if (cmd == NULL) {
         /* a snapshot replaced the whole state */
         METRICS_INC(&d->metrics, snapshots_restored_total);

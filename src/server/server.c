@@ -21,6 +21,12 @@ int serverInit(struct server **out, const struct server_deps *deps,
         return ETCFS_NOMEM;
     }
     s->deps = *deps;
+    s->tokens = authnTokensNew();
+    if (s->tokens == NULL) {
+        free(s);
+        etcfsErrmsgf(errmsg, "request path: out of memory");
+        return ETCFS_NOMEM;
+    }
     *out = s;
     return 0;
 }
@@ -35,6 +41,7 @@ void serverClose(struct server *s)
     if (s->inflight != 0) {
         warnf("request path closed with %u requests in flight", s->inflight);
     }
+    authnTokensFree(s->tokens);
     free(s);
 }
 
@@ -155,6 +162,51 @@ static void writeDone(struct server_write *w, struct command_result *res)
     writeFinish(w, 0, res);
 }
 
+static void *plainAlloc(size_t n)
+{
+    return malloc(n);
+}
+
+static int writeForward(struct server_write *w);
+
+/* The auth state changed between the permission lookup and the apply
+ * (etcd: ErrAuthOldRevision, which its clients retry): propose again,
+ * once, at the current revision. True when that was started or failed
+ * (w finished); false when res is the answer. */
+static bool authRetry(struct server_write *w, struct command_result *res)
+{
+    struct server *s = w->s;
+    struct command_decoded dec;
+    void *body = NULL;
+    size_t len = 0;
+    int rv;
+    if (res == NULL || res->status != ETCFS_AUTH_OLD_REVISION ||
+        w->auth_retried || w->body == NULL || w->forwarded) {
+        return false;
+    }
+    w->auth_retried = true;
+    rv = commandDecode(w->body, w->body_len, &dec);
+    if (rv != 0) {
+        return false;
+    }
+    dec.cmd.auth_revision = authRevision(storeAuth(s->deps.store));
+    rv = commandEncode(&dec.cmd, plainAlloc, &body, &len);
+    commandDecodedClear(&dec);
+    if (rv != 0) {
+        return false;
+    }
+    commandResultFree(res);
+    free(w->body);
+    w->body = body;
+    w->body_len = len;
+    w->tries = 0;
+    rv = writeForward(w);
+    if (rv != 0) {
+        writeFinish(w, rv, NULL);
+    }
+    return true;
+}
+
 static void proposeCb(struct node_propose *p, int status,
                       struct command_result *res)
 {
@@ -164,10 +216,11 @@ static void proposeCb(struct node_propose *p, int status,
         return;
     }
     w->index = p->index;
+    if (authRetry(w, res)) {
+        return;
+    }
     writeFinish(w, 0, res); /* the leader applied it: so did this member */
 }
-
-static int writeForward(struct server_write *w);
 
 static void forwardCb(struct forward_req *fr, int status)
 {
@@ -187,6 +240,9 @@ static void forwardCb(struct forward_req *fr, int status)
     }
     if (status != 0) {
         writeFinish(w, status, NULL);
+        return;
+    }
+    if (authRetry(w, res)) {
         return;
     }
     writeDone(w, res);
@@ -231,11 +287,6 @@ static int writeForward(struct server_write *w)
     return forwardSend(s->deps.forward, &w->fwd);
 }
 
-static void *plainAlloc(size_t n)
-{
-    return malloc(n);
-}
-
 int serverWrite(struct server *s, struct server_write *w,
                 struct command *cmd)
 {
@@ -249,28 +300,45 @@ int serverWrite(struct server *s, struct server_write *w,
     w->index = 0;
     w->tries = 0;
     w->body = NULL;
+    w->auth_retried = false;
+    if (cmd->user_len > 0 && !w->forwarded) {
+        /* etcd's request header: the revision permissions were looked up
+         * at; kept encoded for a retry should the FSM find it old */
+        cmd->auth_revision = authRevision(storeAuth(s->deps.store));
+        if (authEnabled(storeAuth(s->deps.store))) {
+            rv = commandEncode(cmd, plainAlloc, &w->body, &w->body_len);
+            if (rv != 0) {
+                return rv;
+            }
+        }
+    }
     if (nodeIsLeader(s->deps.node)) {
         rv = leaderChecks(s, cmd);
-        if (rv != 0) {
-            return rv;
+        if (rv == 0) {
+            memset(&w->propose, 0, sizeof w->propose);
+            w->propose.data = w;
+            w->propose.cb = proposeCb;
+            rv = nodePropose(s->deps.node, &w->propose, cmd);
         }
-        memset(&w->propose, 0, sizeof w->propose);
-        w->propose.data = w;
-        w->propose.cb = proposeCb;
-        rv = nodePropose(s->deps.node, &w->propose, cmd);
         if (rv == 0) {
             s->inflight++;
         }
         if (rv != ETCFS_NOTLEADER) {
+            if (rv != 0) {
+                free(w->body);
+                w->body = NULL;
+            }
             return rv;
         }
     }
     if (w->forwarded) {
         return ETCFS_NOTLEADER;
     }
-    rv = commandEncode(cmd, plainAlloc, &w->body, &w->body_len);
-    if (rv != 0) {
-        return rv;
+    if (w->body == NULL) {
+        rv = commandEncode(cmd, plainAlloc, &w->body, &w->body_len);
+        if (rv != 0) {
+            return rv;
+        }
     }
     s->inflight++;
     w->tries = 1; /* the leader check above was the first */

@@ -79,12 +79,15 @@ struct server_write
     struct forward_req fwd;
     struct node_read wait;
     struct command_result *res;
-    void *body; /* the encoded command (forwarding) */
+    void *body; /* the encoded command (forwarding, auth retries) */
     size_t body_len;
     unsigned tries;
+    bool auth_retried;
 };
 /* Proposes cmd (borrowed for the call only; its puts without a time are
- * stamped in place with this member's clock). Returns 0, or a request
+ * stamped in place with this member's clock, its user's auth revision
+ * with this member's, and a command refused at apply because the auth
+ * state changed since is proposed once more at the new revision). Returns 0, or a request
  * error decided before the log (ETCFS_TOO_MANY_OPS, ETCFS_NOSPACE,
  * ETCFS_INVALID, ETCFS_NOMEM, ETCFS_NOTLEADER when forwarded). */
 int serverWrite(struct server *s, struct server_write *w,

@@ -4,12 +4,15 @@
 #ifndef ETCFS_SERVER_INTERNAL_H
 #define ETCFS_SERVER_INTERNAL_H
 
+#include "authn.h"
 #include "server.h"
 
 struct server
 {
     struct server_deps deps;
     unsigned inflight; /* writes, lease and member requests started */
+    struct authn_tokens *tokens; /* authn.c */
+    uint64_t token_seq;
 };
 
 #define FORWARD_PROTO_PROPOSE "/etcfs/v1/propose"

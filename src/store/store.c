@@ -111,7 +111,7 @@ int storeLoadState(struct store *s, char *errmsg)
     atomic_store(&s->compact_rev, st.compact_rev);
     atomic_store(&s->revision, st.revision);
     s->compact_done = st.compact_done;
-    return 0;
+    return storeAuthReload(s, errmsg);
 }
 
 void storeStateGet(struct store *s, struct mvcc_state *st)
@@ -183,7 +183,8 @@ int storeOpen(const char *path,
                          ? opts->max_txn_ops
                          : STORE__DEFAULT_MAX_TXN_OPS;
     s->path = storeDup(path, strlen(path));
-    if (s->path == NULL) {
+    s->auth = authNew();
+    if (s->path == NULL || s->auth == NULL) {
         rv = storeNomem(errmsg, "open store");
         goto err_after_alloc;
     }
@@ -227,6 +228,7 @@ err_after_db_open:
 err_after_options:
     storeOptionsDestroy(s);
 err_after_alloc:
+    authFree(s->auth);
     free(s->path);
     free(s);
     return rv;
@@ -239,6 +241,7 @@ void storeClose(struct store *s)
     }
     leveldb_close(s->db);
     storeOptionsDestroy(s);
+    authFree(s->auth);
     bufFree(&s->tidy_lo);
     bufFree(&s->tidy_hi);
     free(s->path);

@@ -337,6 +337,14 @@ int storeApplyLeaseRevoke(struct store *s, uint64_t index, uint64_t term,
 int storeApplyMeta(struct store *s, uint64_t index, uint64_t term,
                    const char *name, size_t name_len,
                    const char *value, size_t value_len, char *errmsg);
+/* An authentication change (auth.h), with etcd's rules: 0, a request-level
+ * refusal (ETCFS_USER_EXISTS, ...: the entry still counts as applied), or
+ * an I/O error. */
+struct auth_op;
+int storeApplyAuth(struct store *s, uint64_t index, uint64_t term,
+                   const struct auth_op *op, char *errmsg);
+/* The authentication state (checks from any thread; auth.h). */
+struct auth *storeAuth(struct store *s);
 /* Records only the applied position (for log entries that change nothing). */
 int storeApplyNoop(struct store *s, uint64_t index, uint64_t term,
                    char *errmsg);

@@ -22,6 +22,7 @@
 #include "../lib/buf.h"
 #include "mvcc_key.h"
 #include "store.h"
+#include "auth.h"
 
 /* Operations per batch in compaction cleanup and restore. */
 #define STORE__BATCH_OPS 10000
@@ -50,6 +51,7 @@ struct store
     struct buf tidy_lo;
     struct buf tidy_hi;
     size_t tidy_n;
+    struct auth *auth; /* users, roles, permissions (store_auth.c) */
     /* Last failure of the background part of a compaction (apply thread):
      * the compaction itself succeeded, the cleanup resumes later. */
     char errmsg[ETCFS_ERRMSG_SIZE];
@@ -175,6 +177,8 @@ int storeStateRead(struct store *s, const leveldb_readoptions_t *ro,
                    struct mvcc_state *st, char *errmsg);
 /* Reads the state record into the counters. */
 int storeLoadState(struct store *s, char *errmsg);
+/* Reads the auth state record into s->auth. */
+int storeAuthReload(struct store *s, char *errmsg);
 /* The state as the counters hold it now. */
 void storeStateGet(struct store *s, struct mvcc_state *st);
 /* Adds the state record to the batch b (borrowed). */

@@ -84,20 +84,23 @@ wait $wp
 expect_match "watch on one follower sees a write through another" "\"value\":\"$(b64 yes)\"" "$(cat "$T_DIR/w")"
 
 # The leader confirms linearizable reads by asking the voters: a follower
-# says ok only for its own leader in its own term.
+# says ok only for its own leader in its own term. Members' routes live on
+# the peer port; the client port does not serve them.
 st=$(api $FP /v3/maintenance/status '{}')
 term=$(jfield "$st" raftTerm); lid=$(jfield "$st" leader)
 expect_eq "leadercheck: a follower confirms its leader in its term" '{"ok":true}' \
-    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
+    "$(api ${T_PPORT[$F]} /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
 expect_eq "leadercheck: not for another term" '{"ok":false}' \
-    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$((term + 1))\",\"leader\":\"$lid\"}")"
+    "$(api ${T_PPORT[$F]} /etcfs/v1/leadercheck "{\"term\":\"$((term + 1))\",\"leader\":\"$lid\"}")"
 expect_eq "leadercheck: not for another leader" '{"ok":false}' \
-    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$(member_id $FP)\"}")"
+    "$(api ${T_PPORT[$F]} /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$(member_id $FP)\"}")"
 L=$(leader_node)
+expect_match "leadercheck: not on the client port" 'Not Found' \
+    "$(api $FP /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
 expect_eq "leadercheck: never by the leader itself" '{"ok":false}' \
-    "$(api ${T_CPORT[$L]} /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
+    "$(api ${T_PPORT[$L]} /etcfs/v1/leadercheck "{\"term\":\"$term\",\"leader\":\"$lid\"}")"
 expect_match "leadercheck: bad input is a clear error" 'term and leader' \
-    "$(api $FP /etcfs/v1/leadercheck '{"term":"x"}')"
+    "$(api ${T_PPORT[$F]} /etcfs/v1/leadercheck '{"term":"x"}')"
 
 # A deposed leader never answers a linearizable read with a stale value:
 # freeze the leader, let the others elect a new one, write through it, thaw

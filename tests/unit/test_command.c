@@ -103,8 +103,11 @@ static void testPutAttrFormats(void **state)
     cmd.put.attr.atime_ns = 0;
     cmd.put.attr.ctime_ns = 0;
     ENCODE(&cmd, buf, len);
+    /* before format 3 the header ended at the origin: drop the user (a
+     * flag and a length, no bytes) and the auth revision */
+    memmove((char *)buf + 16, (char *)buf + 16 + 17, len - 16 - 17);
     ((unsigned char *)buf)[0] = 1;
-    assert_int_equal(commandDecode(buf, len, &dec), 0);
+    assert_int_equal(commandDecode(buf, len - 17, &dec), 0);
     assert_int_equal(dec.cmd.put.attr.mode, 0104755);
     assert_true(dec.cmd.put.attr.mtime_ns == 1700000000000000001LL);
     assert_true(dec.cmd.put.attr.ctime_ns == 0);
@@ -112,6 +115,49 @@ static void testPutAttrFormats(void **state)
     commandDecodedClear(&dec);
     /* an unknown format is refused */
     ((unsigned char *)buf)[0] = COMMAND_FORMAT + 1;
+    assert_int_equal(commandDecode(buf, len, &dec), ETCFS_CORRUPT);
+    free(buf);
+}
+
+/* Format 3: the proposer's user and auth revision ride on every command,
+ * and an authentication change is a command of its own. */
+static void testAuthHeaderAndOp(void **state)
+{
+    struct command cmd = {0};
+    struct command_decoded dec;
+    void *buf;
+    size_t len;
+    (void)state;
+    cmd.type = COMMAND_AUTH;
+    cmd.user = "root";
+    cmd.user_len = 4;
+    cmd.auth_revision = 42;
+    cmd.auth.type = AUTH_OP_ROLE_GRANT;
+    cmd.auth.name = "app";
+    cmd.auth.name_len = 3;
+    cmd.auth.perm_type = AUTH_READWRITE;
+    cmd.auth.key = "/app/";
+    cmd.auth.key_len = 5;
+    cmd.auth.range_end = "/app0";
+    cmd.auth.range_end_len = 5;
+    cmd.auth.no_password = true;
+    ENCODE(&cmd, buf, len);
+    assert_int_equal(len % 8, 0);
+    assert_int_equal(commandDecode(buf, len, &dec), 0);
+    assert_int_equal(dec.cmd.type, COMMAND_AUTH);
+    assert_bytes(dec.cmd.user, dec.cmd.user_len, "root");
+    assert_true(dec.cmd.auth_revision == 42);
+    assert_int_equal(dec.cmd.auth.type, AUTH_OP_ROLE_GRANT);
+    assert_bytes(dec.cmd.auth.name, dec.cmd.auth.name_len, "app");
+    assert_int_equal(dec.cmd.auth.perm_type, AUTH_READWRITE);
+    assert_bytes(dec.cmd.auth.key, dec.cmd.auth.key_len, "/app/");
+    assert_bytes(dec.cmd.auth.range_end, dec.cmd.auth.range_end_len, "/app0");
+    assert_true(dec.cmd.auth.no_password);
+    assert_null(dec.cmd.auth.role);
+    assert_null(dec.cmd.auth.token);
+    commandDecodedClear(&dec);
+    /* an auth command claiming an older format is not one */
+    ((unsigned char *)buf)[0] = 2;
     assert_int_equal(commandDecode(buf, len, &dec), ETCFS_CORRUPT);
     free(buf);
 }
@@ -403,6 +449,7 @@ int main(void)
         cmocka_unit_test(testPutRoundTrip),
         cmocka_unit_test(testPutAttrFormats),
         cmocka_unit_test(testEmptyValue),
+        cmocka_unit_test(testAuthHeaderAndOp),
         cmocka_unit_test(testTxnRoundTrip),
         cmocka_unit_test(testSmallCommands),
         cmocka_unit_test(testCorruptInput),

@@ -1002,12 +1002,19 @@ static const char *sampleValue(int id)
             if (fl->choices != NULL) {
                 for (n = 0; fl->choices[n + 1] != NULL; n++) {
                 }
+                if (n == 0 && fl->def != NULL &&
+                    strcmp(fl->choices[0], fl->def) == 0) {
+                    return NULL; /* one choice, the default (auth-token) */
+                }
                 return fl->choices[n]; /* the last: never a default here */
             }
             return fl->check & CONFIG_CHECK_MEMBER_NAME ? "n1" : "/s";
         case CONFIG_TYPE_UINT:
         case CONFIG_TYPE_UINT64:
             /* at most a fifth of the default election timeout */
+            if (id == CONFIG_FLAG_BCRYPT_COST) {
+                return "12";
+            }
             return id == CONFIG_FLAG_HEARTBEAT_INTERVAL ? "150" : "2000";
         case CONFIG_TYPE_URLS:
             return "http://10.0.0.9:2379";
