@@ -233,7 +233,20 @@ static const struct api_route apiInternalRoutes[] = {
     {"member", apiInternalServe, API__ANYONE},
 };
 
-/* Who asks, and may they (auth on)? False when an error was replied. */
+static bool routeAllowed(struct api_req *req, int needs);
+
+/* After the read gate: the token may now be known here. */
+static void tokenRecheck(struct api_req *req)
+{
+    const struct api_route *r = req->route_entry;
+    req->token_rechecked = true;
+    if (routeAllowed(req, r->needs)) {
+        r->fn(req);
+    }
+}
+
+/* Who asks, and may they (auth on)? False when the request was answered
+ * or deferred. */
 static bool routeAllowed(struct api_req *req, int needs)
 {
     struct server *srv = req->api->deps.server;
@@ -243,6 +256,12 @@ static bool routeAllowed(struct api_req *req, int needs)
     }
     rv = authnIdentify(srv, req->token_given ? req->token : NULL,
                        req->token_len, req->cn, &req->who);
+    if (rv == ETCFS_INVALID_TOKEN && !req->token_rechecked) {
+        /* a token just assigned through another member may not be
+         * applied here yet: pass the read gate, then look again */
+        apiRead(req, false, tokenRecheck);
+        return false;
+    }
     if (rv == 0 && needs == API__ROOT) {
         rv = authnAdmin(srv, &req->who);
     }
@@ -302,6 +321,7 @@ static void routeRequest(struct api_req *req, int method)
                     apiReplyError(req, ETCFS_BAD_PATH, "Method Not Allowed");
                     return;
                 }
+                req->route_entry = &apiV3Routes[j];
                 if (!routeAllowed(req, apiV3Routes[j].needs)) {
                     return;
                 }

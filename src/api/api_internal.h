@@ -72,6 +72,8 @@ struct api_req
     bool token_given;
     char cn[AUTHN_NAME_MAX + 1];
     struct authn_user who;
+    const void *route_entry; /* api.c: the route, for a deferred dispatch */
+    bool token_rechecked;
     struct arena arena;    /* decoded request fields */
     /* the request path (one operation at a time per request) */
     union {

@@ -30,12 +30,19 @@ static void rangeServe(struct api_req *req)
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     int rv = codecRangeReq(&req->arena, req->body, &r, NULL, errmsg);
     if (rv == 0) {
+        /* after the read gate, as etcd: the permissions of the state the
+         * read sees (a revoke acknowledged anywhere applies here) */
+        rv = authnRead(req->api->deps.server, &req->who, r.key, r.key_len,
+                       r.range_end, r.range_end_len);
+    }
+    if (rv == 0) {
         memset(&resp, 0, sizeof resp);
         rv = storeRange(req->api->deps.store, &r, &resp, errmsg);
     }
     if (rv != 0) {
         apiReplyError(req, rv,
-                      rv == ETCFS_COMPACTED || rv == ETCFS_FUTURE_REV
+                      rv == ETCFS_COMPACTED || rv == ETCFS_FUTURE_REV ||
+                              errmsg[0] == '\0'
                           ? NULL
                           : errmsg);
         return;
@@ -52,12 +59,6 @@ void apiKvRange(struct api_req *req)
     int rv = codecRangeReq(&req->arena, req->body, &r, &serializable, errmsg);
     if (rv != 0) {
         replyDecodeError(req, rv, errmsg);
-        return;
-    }
-    rv = authnRead(req->api->deps.server, &req->who, r.key, r.key_len,
-                   r.range_end, r.range_end_len);
-    if (rv != 0) {
-        apiReplyError(req, rv, NULL);
         return;
     }
     apiRead(req, serializable, rangeServe);
