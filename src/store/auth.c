@@ -26,9 +26,10 @@ char *authDup0(const char *p, size_t n)
 }
 
 /* Byte-wise order, shorter first on a common prefix (etcd's keys). */
-static int bcmp2(const char *a, size_t alen, const char *b, size_t blen)
+int authCmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    int c = memcmp(a, b, alen < blen ? alen : blen);
+    size_t n = alen < blen ? alen : blen;
+    int c = n > 0 ? memcmp(a, b, n) : 0; /* a or b may be NULL when empty */
     if (c != 0) {
         return c;
     }
@@ -112,7 +113,7 @@ void authFree(struct auth *a)
         while (lo__ < hi__) {                                                  \
             size_t mid__ = (lo__ + hi__) / 2;                                  \
             const type *e__ = &(arr)[mid__];                                   \
-            int c__ = bcmp2(e__->name, e__->name_len, (nm), (nl));             \
+            int c__ = authCmp(e__->name, e__->name_len, (nm), (nl));           \
             if (c__ == 0) {                                                    \
                 *(found) = true;                                               \
                 lo__ = mid__;                                                  \
@@ -151,6 +152,13 @@ struct auth_role *authFindRole(struct auth *a, const char *name,
     return found ? &a->roles[i] : NULL;
 }
 
+/* Names are kept NUL-terminated (user roles are compared by strlen): one
+ * holding a NUL would act as its first part ("r\0x" as "r"). */
+static bool nameOk(const char *name, size_t len)
+{
+    return len == 0 || memchr(name, '\0', len) == NULL;
+}
+
 static bool isRoot(const char *name, size_t len)
 {
     return len == 4 && memcmp(name, AUTH_ROOT, 4) == 0;
@@ -161,7 +169,7 @@ static bool userHasRole(const struct auth_user *u, const char *role,
 {
     size_t i;
     for (i = 0; i < u->n_roles; i++) {
-        int c = bcmp2(u->roles[i], strlen(u->roles[i]), role, len);
+        int c = authCmp(u->roles[i], strlen(u->roles[i]), role, len);
         if (c == 0) {
             if (pos != NULL) {
                 *pos = i;
@@ -208,6 +216,9 @@ static int userAdd(struct auth *a, const struct auth_op *op)
     if (op->name_len == 0) {
         return ETCFS_USER_EMPTY;
     }
+    if (!nameOk(op->name, op->name_len)) {
+        return ETCFS_INVALID;
+    }
     if (authFindUser(a, op->name, op->name_len, &pos) != NULL) {
         return ETCFS_USER_EXISTS;
     }
@@ -230,7 +241,7 @@ static int userAdd(struct auth *a, const struct auth_op *op)
     return 0;
 }
 
-static int userGrant(struct auth *a, const struct auth_op *op)
+static int userGrant(struct auth *a, const struct auth_op *op, bool *changed)
 {
     struct auth_user *u = authFindUser(a, op->name, op->name_len, NULL);
     size_t pos;
@@ -243,7 +254,8 @@ static int userGrant(struct auth *a, const struct auth_op *op)
         return ETCFS_ROLE_NOTFOUND;
     }
     if (userHasRole(u, op->role, op->role_len, &pos)) {
-        return 0; /* etcd: granting it again changes nothing */
+        *changed = false; /* etcd: granted again, no revision either */
+        return 0;
     }
     roles = insertAt(u->roles, &u->n_roles, sizeof *roles, pos);
     if (roles == NULL) {
@@ -304,8 +316,8 @@ static int roleDelete(struct auth *a, const struct auth_op *op)
 static int permCmp(const struct auth_perm *p, const char *key, size_t klen,
                    const char *end, size_t elen)
 {
-    int c = bcmp2(p->key, p->key_len, key, klen);
-    return c != 0 ? c : bcmp2(p->range_end, p->range_end_len, end, elen);
+    int c = authCmp(p->key, p->key_len, key, klen);
+    return c != 0 ? c : authCmp(p->range_end, p->range_end_len, end, elen);
 }
 
 /* Where the permission for [key, end) is (*found) or goes. */
@@ -381,13 +393,17 @@ static int roleRevoke(struct auth *a, const struct auth_op *op)
     return 0;
 }
 
-static int applyLocked(struct auth *a, const struct auth_op *op)
+/* *changed false: a success that changes nothing, so keeps the revision
+ * (etcd 3.4 calls commitRevision only after a change). */
+static int applyLocked(struct auth *a, const struct auth_op *op,
+                       bool *changed)
 {
     struct auth_user *u;
     struct auth_role *arr;
     size_t pos;
     switch (op->type) {
         case AUTH_OP_ENABLE:
+            *changed = false; /* etcd AuthEnable: no commitRevision */
             if (a->enabled) {
                 return 0;
             }
@@ -399,8 +415,9 @@ static int applyLocked(struct auth *a, const struct auth_op *op)
                 return ETCFS_ROOT_ROLE_NOT_EXIST;
             }
             a->enabled = true;
-            return 0; /* etcd does not bump the revision here */
+            return 0;
         case AUTH_OP_DISABLE:
+            *changed = a->enabled; /* etcd AuthDisable: no-op when off */
             a->enabled = false;
             return 0;
         case AUTH_OP_USER_ADD:
@@ -426,17 +443,19 @@ static int applyLocked(struct auth *a, const struct auth_op *op)
                     return ETCFS_NOMEM;
                 }
                 free(u->hash);
-                u->hash = h;
-                u->no_password = false;
+                u->hash = h; /* etcd keeps the options: no_password stays */
             }
             return 0;
         case AUTH_OP_USER_GRANT:
-            return userGrant(a, op);
+            return userGrant(a, op, changed);
         case AUTH_OP_USER_REVOKE:
             return userRevoke(a, op);
         case AUTH_OP_ROLE_ADD:
             if (op->name_len == 0) {
                 return ETCFS_ROLE_EMPTY;
+            }
+            if (!nameOk(op->name, op->name_len)) {
+                return ETCFS_INVALID;
             }
             if (authFindRole(a, op->name, op->name_len, &pos) != NULL) {
                 return ETCFS_ROLE_EXISTS;
@@ -460,6 +479,7 @@ static int applyLocked(struct auth *a, const struct auth_op *op)
         case AUTH_OP_ROLE_REVOKE:
             return roleRevoke(a, op);
         case AUTH_OP_TOKEN:
+            *changed = false;
             return a->enabled ? 0 : ETCFS_AUTH_NOT_ENABLED;
         default:
             return ETCFS_INVALID;
@@ -469,9 +489,10 @@ static int applyLocked(struct auth *a, const struct auth_op *op)
 int authApply(struct auth *a, const struct auth_op *op)
 {
     int rv;
+    bool changed = true;
     pthread_rwlock_wrlock(&a->lock);
-    rv = applyLocked(a, op);
-    if (rv == 0 && op->type != AUTH_OP_ENABLE && op->type != AUTH_OP_TOKEN) {
+    rv = applyLocked(a, op, &changed);
+    if (rv == 0 && changed) {
         a->revision++;
     }
     pthread_rwlock_unlock(&a->lock);
@@ -559,7 +580,7 @@ static int spanOf(struct span *s, const char *key, size_t klen,
 /* Whether p (a point) lies below span s's upper bound. */
 static bool belowHi(const char *p, size_t len, const struct span *s)
 {
-    return s->hi_inf || bcmp2(p, len, s->hi, s->hi_len) < 0;
+    return s->hi_inf || authCmp(p, len, s->hi, s->hi_len) < 0;
 }
 
 /* Whether the permitted spans cover want: a cursor sweeps from want's
@@ -569,7 +590,7 @@ static bool covered(const struct span *ps, size_t n, const struct span *want)
     const char *cur = want->lo;
     size_t cur_len = want->lo_len;
     bool progress = true;
-    if (!want->hi_inf && bcmp2(cur, cur_len, want->hi, want->hi_len) >= 0) {
+    if (!want->hi_inf && authCmp(cur, cur_len, want->hi, want->hi_len) >= 0) {
         return true; /* an empty range */
     }
     while (progress) {
@@ -577,7 +598,7 @@ static bool covered(const struct span *ps, size_t n, const struct span *want)
         progress = false;
         for (i = 0; i < n; i++) {
             const struct span *p = &ps[i];
-            if (bcmp2(p->lo, p->lo_len, cur, cur_len) > 0 ||
+            if (authCmp(p->lo, p->lo_len, cur, cur_len) > 0 ||
                 !belowHi(cur, cur_len, p)) {
                 continue;
             }
@@ -585,7 +606,7 @@ static bool covered(const struct span *ps, size_t n, const struct span *want)
                 return true;
             }
             if (!want->hi_inf &&
-                bcmp2(p->hi, p->hi_len, want->hi, want->hi_len) >= 0) {
+                authCmp(p->hi, p->hi_len, want->hi, want->hi_len) >= 0) {
                 return true;
             }
             cur = p->hi;

@@ -114,6 +114,17 @@ static char *getBytes(struct reader *r, size_t *len)
     return s;
 }
 
+/* A string kept NUL-terminated (a hash, a user's role): none inside. */
+static char *getString(struct reader *r)
+{
+    size_t len = 0;
+    char *s = getBytes(r, &len);
+    if (s != NULL && strlen(s) != len) {
+        r->bad = true;
+    }
+    return s;
+}
+
 /* An element count that the remaining bytes can hold (each takes one). */
 static size_t getCount(struct reader *r)
 {
@@ -125,6 +136,69 @@ static size_t getCount(struct reader *r)
     return (size_t)n;
 }
 
+/* A flag byte: 0 or 1. */
+static bool getFlag(struct reader *r)
+{
+    uint64_t v = getN(r, 1);
+    if (v > 1) {
+        r->bad = true;
+    }
+    return v != 0;
+}
+
+/* A user or role name as auth.c makes them: not empty, no NUL (NULL: not
+ * read, already bad). */
+static bool nameValid(const char *s, size_t len)
+{
+    return s != NULL && len > 0 && memchr(s, '\0', len) == NULL;
+}
+
+/* What auth.c's rules keep true and its lookups rely on: valid names and
+ * permission types, each list sorted without duplicates (users and roles
+ * by name, a user's roles, a role's permissions by key then range_end). */
+static bool wellFormed(const struct auth *a)
+{
+    size_t i;
+    size_t k;
+    for (i = 0; i < a->n_users; i++) {
+        const struct auth_user *u = &a->users[i];
+        if (!nameValid(u->name, u->name_len) ||
+            (i > 0 && authCmp(u[-1].name, u[-1].name_len, u->name,
+                              u->name_len) >= 0)) {
+            return false;
+        }
+        for (k = 0; k < u->n_roles; k++) {
+            /* decode refused a NUL inside: strlen is the length */
+            if (u->roles[k][0] == '\0' ||
+                (k > 0 && strcmp(u->roles[k - 1], u->roles[k]) >= 0)) {
+                return false;
+            }
+        }
+    }
+    for (i = 0; i < a->n_roles; i++) {
+        const struct auth_role *ro = &a->roles[i];
+        if (!nameValid(ro->name, ro->name_len) ||
+            (i > 0 && authCmp(ro[-1].name, ro[-1].name_len, ro->name,
+                              ro->name_len) >= 0)) {
+            return false;
+        }
+        for (k = 0; k < ro->n_perms; k++) {
+            const struct auth_perm *p = &ro->perms[k];
+            int c = k == 0 ? -1
+                           : authCmp(p[-1].key, p[-1].key_len, p->key,
+                                     p->key_len);
+            if (c == 0) {
+                c = authCmp(p[-1].range_end, p[-1].range_end_len,
+                            p->range_end, p->range_end_len);
+            }
+            if (p->type < AUTH_READ || p->type > AUTH_READWRITE || c >= 0) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static int decode(struct auth *a, struct reader *r)
 {
     size_t i;
@@ -132,7 +206,7 @@ static int decode(struct auth *a, struct reader *r)
     if (getN(r, 1) != AUTH__FORMAT) {
         return ETCFS_CORRUPT;
     }
-    a->enabled = getN(r, 1) != 0;
+    a->enabled = getFlag(r);
     a->revision = getN(r, 8);
     a->n_users = getCount(r);
     a->users = a->n_users > 0 ? calloc(a->n_users, sizeof *a->users) : NULL;
@@ -143,8 +217,8 @@ static int decode(struct auth *a, struct reader *r)
     for (i = 0; i < a->n_users && !r->bad; i++) {
         struct auth_user *u = &a->users[i];
         u->name = getBytes(r, &u->name_len);
-        u->hash = getBytes(r, NULL);
-        u->no_password = getN(r, 1) != 0;
+        u->hash = getString(r);
+        u->no_password = getFlag(r);
         u->n_roles = getCount(r);
         u->roles = u->n_roles > 0 ? calloc(u->n_roles, sizeof *u->roles)
                                   : NULL;
@@ -153,7 +227,7 @@ static int decode(struct auth *a, struct reader *r)
             r->bad = true;
         }
         for (k = 0; k < u->n_roles && !r->bad; k++) {
-            u->roles[k] = getBytes(r, NULL);
+            u->roles[k] = getString(r);
         }
     }
     a->n_roles = getCount(r);
@@ -179,7 +253,7 @@ static int decode(struct auth *a, struct reader *r)
             p->range_end = getBytes(r, &p->range_end_len);
         }
     }
-    return r->bad || r->left != 0 ? ETCFS_CORRUPT : 0;
+    return r->bad || r->left != 0 || !wellFormed(a) ? ETCFS_CORRUPT : 0;
 }
 
 int authLoad(struct auth *a, const void *data, size_t len)

@@ -39,6 +39,8 @@ struct auth
 };
 
 char *authDup0(const char *p, size_t n);
+/* Byte-wise order of two strings, shorter first on a common prefix. */
+int authCmp(const char *a, size_t alen, const char *b, size_t blen);
 void authPermClear(struct auth_perm *p);
 void authStateClear(struct auth *a);
 struct auth_user *authFindUser(struct auth *a, const char *name, size_t len,

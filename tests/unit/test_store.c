@@ -23,6 +23,7 @@
 
 #include "../../src/core/error.h"
 #include "../../src/lib/buf.h"
+#include "../../src/store/auth.h"
 #include "../../src/store/store.h"
 
 /* ---- fixture ---- */
@@ -1409,6 +1410,198 @@ static void testRestoreCorrupt(void **state)
     free(buf);
 }
 
+/* ---- authentication state ---- */
+
+/* One authentication change through the store (the next Raft index);
+ * end as del(): NULL one key, "" from key on. */
+static int authOp(struct fixture *f, int type, const char *name,
+                  const char *role, const char *key, const char *end)
+{
+    struct auth_op op;
+    memset(&op, 0, sizeof op);
+    op.type = type;
+    op.name = name;
+    op.name_len = name != NULL ? strlen(name) : 0;
+    op.role = role;
+    op.role_len = role != NULL ? strlen(role) : 0;
+    op.hash = "$2b$10$hash";
+    op.hash_len = strlen(op.hash);
+    op.perm_type = AUTH_READWRITE;
+    op.key = key;
+    op.key_len = key != NULL ? strlen(key) : 0;
+    op.range_end = end;
+    op.range_end_len = end != NULL ? (end[0] == '\0' ? 1 : strlen(end)) : 0;
+    return storeApplyAuth(f->s, f->index++, 7, &op, f->errmsg);
+}
+
+/* root (root role), alice (role app: [/app/, /app0) and from /z on),
+ * auth on: auth revision 7. */
+static void fillAuth(struct fixture *f)
+{
+    assert_int_equal(authOp(f, AUTH_OP_USER_ADD, "root", NULL, NULL, NULL),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_USER_GRANT, "root", "root", NULL,
+                            NULL),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_ROLE_ADD, "app", NULL, NULL, NULL), 0);
+    assert_int_equal(authOp(f, AUTH_OP_ROLE_GRANT, "app", NULL, "/app/",
+                            "/app0"),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_ROLE_GRANT, "app", NULL, "/z", ""),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_USER_ADD, "alice", NULL, NULL, NULL),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_USER_GRANT, "alice", "app", NULL,
+                            NULL),
+                     0);
+    assert_int_equal(authOp(f, AUTH_OP_ENABLE, NULL, NULL, NULL, NULL), 0);
+}
+
+/* The state fillAuth made, read back, and its encoding (b). */
+static void expectAuth(struct auth *a, struct buf *b)
+{
+    char **names;
+    size_t n;
+    struct auth_perm *perms;
+    assert_true(authEnabled(a));
+    assert_int_equal(authRevision(a), 8);
+    assert_int_equal(authUsers(a, &names, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "alice");
+    assert_string_equal(names[1], "root");
+    authNamesFree(names, n);
+    assert_int_equal(authUserRoles(a, "alice", 5, &names, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "app");
+    authNamesFree(names, n);
+    assert_int_equal(authRolePerms(a, "app", 3, &perms, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(perms[0].key_len, 5);
+    assert_memory_equal(perms[0].key, "/app/", 5);
+    assert_int_equal(perms[1].range_end_len, 1); /* "\0": from /z on */
+    authPermsFree(perms, n);
+    assert_int_equal(authCheck(a, "alice", 5, 8, "/app/x", 6, "", 0,
+                               AUTH_WRITE),
+                     0);
+    assert_int_equal(authCheck(a, "alice", 5, 8, "/etc/x", 6, "", 0,
+                               AUTH_READ),
+                     ETCFS_PERMISSION_DENIED);
+    assert_int_equal(authCheck(a, "alice", 5, 8, "/zz", 3, "\0", 1,
+                               AUTH_READ),
+                     0);
+    assert_int_equal(authAdmin(a, "root", 4), 0);
+    memset(b, 0, sizeof *b);
+    assert_int_equal(authEncode(a, b), 0);
+}
+
+static void expectSameAuth(struct auth *a, const struct buf *want)
+{
+    struct buf got = {0};
+    assert_int_equal(authEncode(a, &got), 0);
+    assert_int_equal(got.len, want->len);
+    assert_memory_equal(got.data, want->data, want->len);
+    bufFree(&got);
+}
+
+/* storeApplyAuth makes each change durable with the applied index: a
+ * close and reopen finds the same users, roles and permissions; a refused
+ * change is an applied entry that changes nothing; no key revision. */
+static void testAuthPersist(void **state)
+{
+    struct fixture *f = *state;
+    struct buf b;
+    uint64_t index;
+    assert_false(authEnabled(storeAuth(f->s)));
+    put(f, "/app/x", "1");
+    fillAuth(f);
+    assert_int_equal(authOp(f, AUTH_OP_USER_ADD, "alice", NULL, NULL, NULL),
+                     ETCFS_USER_EXISTS);
+    assert_int_equal(authOp(f, AUTH_OP_USER_DELETE, "root", NULL, NULL,
+                            NULL),
+                     ETCFS_INVALID_AUTH_MGMT);
+    index = f->index - 1;
+    assert_int_equal(storeAppliedIndex(f->s), index);
+    assert_int_equal(storeRevision(f->s), 2); /* only the put */
+    expectAuth(storeAuth(f->s), &b);
+
+    fixtureReopen(f);
+    assert_int_equal(storeAppliedIndex(f->s), index);
+    expectSameAuth(storeAuth(f->s), &b);
+    bufFree(&b);
+    expectAuth(storeAuth(f->s), &b);
+    bufFree(&b);
+    expectKv(f, "/app/x", 0, "1", 2, 2, 1);
+
+    /* it goes on from there, and that is kept too */
+    assert_int_equal(authOp(f, AUTH_OP_DISABLE, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(authOp(f, AUTH_OP_USER_DELETE, "root", NULL, NULL,
+                            NULL),
+                     0);
+    fixtureReopen(f);
+    assert_false(authEnabled(storeAuth(f->s)));
+    assert_int_equal(authRevision(storeAuth(f->s)), 10);
+    assert_int_equal(authCheck(storeAuth(f->s), "", 0, 0, "/x", 2, "", 0,
+                               AUTH_WRITE),
+                     0);
+}
+
+/* A snapshot carries the authentication state: restored into a fresh
+ * store it is the same (and stays after a reopen); restored over a store
+ * whose state moved on, that state goes back; a snapshot of a store that
+ * never had auth empties it. */
+static void testAuthSnapshot(void **state)
+{
+    struct fixture *f = *state;
+    struct fixture g;
+    struct buf b;
+    size_t len;
+    size_t empty_len;
+    void *buf;
+    void *empty;
+    char **names;
+    size_t n;
+
+    put(f, "/app/x", "1");
+    empty = snapshotEncode(f, &empty_len); /* no auth record in it */
+    fillAuth(f);
+    expectAuth(storeAuth(f->s), &b);
+    buf = snapshotEncode(f, &len);
+
+    memset(&g, 0, sizeof g);
+    snprintf(g.dir, sizeof g.dir, "/tmp/etcfs-test-store-XXXXXX");
+    assert_non_null(mkdtemp(g.dir));
+    fixtureOpen(&g);
+    g.index = 1;
+    assert_int_equal(storeRestore(g.s, buf, len, g.errmsg), 0);
+    expectSameAuth(storeAuth(g.s), &b);
+    fixtureReopen(&g);
+    expectSameAuth(storeAuth(g.s), &b);
+
+    /* f moves on; the snapshot takes it back */
+    assert_int_equal(authOp(f, AUTH_OP_USER_ADD, "bob", NULL, NULL, NULL), 0);
+    assert_int_equal(authOp(f, AUTH_OP_ROLE_DELETE, "app", NULL, NULL, NULL),
+                     0);
+    assert_int_equal(storeRestore(f->s, buf, len, f->errmsg), 0);
+    expectSameAuth(storeAuth(f->s), &b);
+    bufFree(&b);
+    expectAuth(storeAuth(f->s), &b);
+    bufFree(&b);
+
+    /* a snapshot from before any auth change: the empty state */
+    assert_int_equal(storeRestore(g.s, empty, empty_len, g.errmsg), 0);
+    assert_false(authEnabled(storeAuth(g.s)));
+    assert_int_equal(authRevision(storeAuth(g.s)), 1);
+    assert_int_equal(authUsers(storeAuth(g.s), &names, &n), 0);
+    assert_int_equal(n, 0);
+    authNamesFree(names, n);
+    fixtureReopen(&g);
+    assert_false(authEnabled(storeAuth(g.s)));
+    storeClose(g.s);
+    nftw(g.dir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
+    free(buf);
+    free(empty);
+}
+
 /* Request-level errors still record the applied index; no revision. */
 static void testAppliedIndexOnError(void **state)
 {
@@ -1794,7 +1987,8 @@ int main(void)
         T(testRestoreCorrupt),  T(testAppliedIndexOnError),
         T(testOddValues),       T(testMeta),
         T(testMetaScan),        T(testConcurrentReads),
-        T(testTidy),
+        T(testTidy),            T(testAuthPersist),
+        T(testAuthSnapshot),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
