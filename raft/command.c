@@ -334,6 +334,7 @@ static void commandFields(struct codec *c, struct command *cmd)
     if (c->format >= 3) {
         codecBytes(c, &cmd->user, &cmd->user_len);
         codecU64(c, &cmd->auth_revision);
+        codecBool(c, &cmd->internal);
     }
     switch (cmd->type) {
         case COMMAND_PUT:

@@ -44,6 +44,9 @@ struct command
     const char *user;
     size_t user_len;
     uint64_t auth_revision;
+    /* Asked by the members themselves, not a client: a lease expiry, the
+     * mount when it acts as root. Passes the permission checks as root. */
+    bool internal;
     union {
         struct store_put_req put;
         struct store_delete_req delete_range;

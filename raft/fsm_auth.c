@@ -131,7 +131,7 @@ static int checkTxn(const struct fsm_auth_ctx *c,
 int fsmAuthorize(struct store *s, const struct command *cmd)
 {
     struct fsm_auth_ctx c = {storeAuth(s), cmd};
-    if (!authEnabled(c.auth) && cmd->type != COMMAND_AUTH) {
+    if (cmd->internal || (!authEnabled(c.auth) && cmd->type != COMMAND_AUTH)) {
         return 0;
     }
     switch (cmd->type) {

@@ -91,6 +91,22 @@ if [ "${T_TLS:-0}" = 1 ]; then
     ETCFSCTL=$T_DIR/etcfsctl
 fi
 
+# auth_on PORT: with T_AUTH=1 (and T_TLS=1: the clients' certificate is
+# CN root), turns etcd's authentication on as an operator would (user root,
+# role root, auth enable); every later request then goes through the
+# permission checks as root, by its certificate. Asserts that auth is on: a
+# certificate of CN alice (no such user) may not write. No-op otherwise.
+auth_on() {
+    [ "${T_AUTH:-0}" = 1 ] || return 0
+    api "$1" /v3/auth/user/add '{"name":"root","password":"rootpw"}' >/dev/null
+    api "$1" /v3/auth/user/grant '{"user":"root","role":"root"}' >/dev/null
+    expect_match "auth enable" '"header"' "$(api "$1" /v3/auth/enable '{}')"
+    expect_match "auth is on: CN alice may not write" "etcdserver: permission denied" \
+        "$(curl -s -m 10 --cacert "$T_PKI/ca.crt" --cert "$T_PKI/client-alice.crt" \
+            --key "$T_PKI/client-alice.key" -X POST "$T_SCHEME://127.0.0.1:$1/v3/kv/put" \
+            -d '{"key":"L3g=","value":"eA=="}')"
+}
+
 # api PORT PATH JSON: POST to a member, prints the body.
 api() { curl -s -m 10 "${T_CURL[@]}" -X POST "$T_SCHEME://127.0.0.1:$1$2" -d "$3"; }
 # api_status PORT PATH JSON: prints the HTTP status code.

@@ -188,6 +188,7 @@ static void revokeLease(void *data, int64_t id)
     memset(&cmd, 0, sizeof cmd);
     cmd.type = COMMAND_LEASE_REVOKE;
     cmd.lease_revoke_id = id;
+    cmd.internal = true; /* an expiry: no user asked, auth or not */
     req->data = d;
     req->cb = revokeCb;
     if (nodePropose(d->node, req, &cmd) != 0) {

@@ -9,7 +9,8 @@
 # expired one and one of a user whose password changed are refused; a token
 # assigned through one member works at once on the others; wrong passwords
 # fail with etcd's message; members restarted with kill -9 keep users,
-# roles and permissions; passwords are stored only as bcrypt hashes.
+# roles and permissions; passwords are stored only as bcrypt hashes; leases
+# still expire.
 source "$(dirname "$0")/../lib.sh"
 
 T_MEMBERS="1 2 3"
@@ -170,6 +171,16 @@ expect_match "alice's role and permission survived" "\"value\":\"$(b64 a1)\"" \
     "$(tapi $P1 "$T4" /v3/kv/range "{\"key\":\"$(b64 /app/x)\"}")"
 expect_match "and so did the revoke of her write permission" "$DENIED" \
     "$(tapi $P1 "$T4" /v3/kv/put "{\"key\":\"$(b64 /app/x)\",\"value\":\"$(b64 late)\"}")"
+
+# ---- a lease expires under auth (the members revoke it themselves) ----
+RT=$(token $P1 root rootpw)
+lid=$(jfield "$(tapi $P1 "$RT" /v3/lease/grant '{"TTL":2}')" ID)
+expect_match "root puts /app/lease with a 2 s lease" '"header"' \
+    "$(tapi $P1 "$RT" /v3/kv/put "{\"key\":\"$(b64 /app/lease)\",\"value\":\"$(b64 l)\",\"lease\":\"$lid\"}")"
+sleep 4.5
+expect_match "the key is gone once the lease expired (~3 s)" '"header"' \
+    "$(tapi $P2 "$RT" /v3/kv/range "{\"key\":\"$(b64 /app/lease)\"}")"
+check "no value left" sh -c "! curl -s -m 5 -H 'Authorization: $RT' -X POST http://127.0.0.1:$P2/v3/kv/range -d '{\"key\":\"$(b64 /app/lease)\"}' | grep -q '\"kvs\"'"
 
 # ---- disabling ----
 RT=$(token $P2 root rootpw)

@@ -11,6 +11,7 @@ for n in 1 2 3; do node_start $n --snapshot-count 200; done
 for n in 1 2 3; do
     wait_until 20 healthy ${T_CPORT[$n]} || { fail "member n$n healthy"; finish; exit 1; }
 done
+auth_on ${T_CPORT[1]}
 L=$(leader_node)
 expect_match "a leader" '^[123]$' "$L"
 

@@ -9,6 +9,7 @@ for n in 1 2 3; do node_start $n --snapshot-count 100; done
 for n in 1 2 3; do
     wait_until 20 healthy ${T_CPORT[$n]} || { fail "member n$n healthy"; finish; exit 1; }
 done
+auth_on ${T_CPORT[1]}
 P=${T_CPORT[1]}
 
 # 400 writes in one curl process: enough for 4 snapshots and log truncation
@@ -32,6 +33,13 @@ T_CLUSTER="$(T_MEMBERS="1 2 3 4" initial_cluster)" node_start 4 --initial-cluste
 wait_until 20 test "$(getv ${T_CPORT[4]} /m/400 true)" = v400
 expect_eq "the learner caught up" "v400" "$(getv ${T_CPORT[4]} /m/400 true)"
 check "the learner caught up by snapshot install" grep -q "restored snapshot" "$T_DIR/n4.log"
+if [ "${T_AUTH:-0}" = 1 ]; then
+    expect_match "the snapshot carried auth: the learner refuses CN alice a read" \
+        "etcdserver: permission denied" \
+        "$(curl -s -m 10 --cacert "$T_PKI/ca.crt" --cert "$T_PKI/client-alice.crt" \
+            --key "$T_PKI/client-alice.key" -X POST "$T_SCHEME://127.0.0.1:${T_CPORT[4]}/v3/kv/range" \
+            -d "{\"key\":\"$(b64 /m/400)\",\"serializable\":true}")"
+fi
 r=$(api ${T_CPORT[4]} /v3/maintenance/status '{}')
 expect_match "the learner reports isLearner" '"isLearner":true' "$r"
 put ${T_CPORT[4]} /via-learner yes >/dev/null

@@ -8,7 +8,9 @@
 # certificate of another CA cannot disturb the cluster; the members'
 # endpoints answer only a member's certificate, on the peer port only; a
 # renewed certificate is served without a restart; a stalled handshake is
-# cut; --auto-tls makes and serves a certificate.
+# cut; with --client-cert-auth and auth enabled the certificate's CN is the
+# user (a token, when given, wins); --auto-tls makes and serves a
+# certificate.
 T_TLS=1
 source "$(dirname "$0")/../lib.sh"
 
@@ -114,6 +116,34 @@ check "a connection that never handshakes is closed within 12 s" \
     bash -c "timeout 12 cat <&7 >/dev/null"
 exec 7>&-
 check "with a log line" grep -q "TLS handshake not done" "$T_DIR/n1.log"
+
+# ---- with --client-cert-auth the certificate's CN is the user ----
+# certificate curl: ccurl CN PORT PATH JSON [extra curl args]
+ccurl() { curl -s -m 10 --cacert "$P/ca.crt" --cert "$P/client-$1.crt" --key "$P/client-$1.key" \
+    -X POST "https://127.0.0.1:$2$3" -d "$4" "${@:5}"; }
+ccurl root $C1 /v3/auth/user/add '{"name":"root","options":{"no_password":true}}' >/dev/null
+ccurl root $C1 /v3/auth/user/grant '{"user":"root","role":"root"}' >/dev/null
+expect_match "auth enable by CN root" '"header"' "$(ccurl root $C1 /v3/auth/enable '{}')"
+C2=${T_CPORT[2]}
+expect_match "CN root (a user with the root role) writes through another member" '"header"' \
+    "$(ccurl root $C2 /v3/kv/put "{\"key\":\"$(b64 /etc/cn)\",\"value\":\"$(b64 r)\"}")"
+ccurl root $C1 /v3/auth/role/add '{"name":"tls"}' >/dev/null
+ccurl root $C1 /v3/auth/role/grant "{\"name\":\"tls\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"$(b64 /tls/)\",\"range_end\":\"$(b64 /tls0)\"}}" >/dev/null
+ccurl root $C1 /v3/auth/user/add '{"name":"alice","password":"alicepw"}' >/dev/null
+expect_match "user grant-role alice tls (by CN root)" '"header"' \
+    "$(ccurl root $C1 /v3/auth/user/grant '{"user":"alice","role":"tls"}')"
+expect_match "CN alice writes /tls/a" '"header"' \
+    "$(ccurl alice $C2 /v3/kv/put "{\"key\":\"$(b64 /tls/a)\",\"value\":\"$(b64 a)\"}")"
+expect_match "CN alice may not write /etc/cn" "etcdserver: permission denied" \
+    "$(ccurl alice $C2 /v3/kv/put "{\"key\":\"$(b64 /etc/cn)\",\"value\":\"$(b64 a)\"}")"
+expect_match "CN bob (no such user) may not read /tls/a" "etcdserver: permission denied" \
+    "$(ccurl bob ${T_CPORT[3]} /v3/kv/range "{\"key\":\"$(b64 /tls/a)\"}")"
+rt=$(jfield "$(ccurl bob $C1 /v3/auth/authenticate '{"name":"alice","password":"alicepw"}')" token)
+expect_match "a token wins over the certificate: CN bob with alice's token reads /tls/a" "\"value\":\"$(b64 a)\"" \
+    "$(ccurl bob ${T_CPORT[3]} /v3/kv/range "{\"key\":\"$(b64 /tls/a)\"}" -H "Authorization: $rt")"
+expect_eq "etcfsctl with the root certificate works under auth" "OK" \
+    "$("$ETCFSCTL" --endpoints "127.0.0.1:$C2" put /etc/ctl v 2>&1)"
+ccurl root $C1 /v3/auth/disable '{}' >/dev/null
 
 # ---- --auto-tls ----
 for n in 1 2 3; do node_stop $n; done

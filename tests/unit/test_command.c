@@ -104,10 +104,11 @@ static void testPutAttrFormats(void **state)
     cmd.put.attr.ctime_ns = 0;
     ENCODE(&cmd, buf, len);
     /* before format 3 the header ended at the origin: drop the user (a
-     * flag and a length, no bytes) and the auth revision */
-    memmove((char *)buf + 16, (char *)buf + 16 + 17, len - 16 - 17);
+     * flag and a length, no bytes), the auth revision and the internal
+     * flag */
+    memmove((char *)buf + 16, (char *)buf + 16 + 18, len - 16 - 18);
     ((unsigned char *)buf)[0] = 1;
-    assert_int_equal(commandDecode(buf, len - 17, &dec), 0);
+    assert_int_equal(commandDecode(buf, len - 18, &dec), 0);
     assert_int_equal(dec.cmd.put.attr.mode, 0104755);
     assert_true(dec.cmd.put.attr.mtime_ns == 1700000000000000001LL);
     assert_true(dec.cmd.put.attr.ctime_ns == 0);
@@ -132,6 +133,7 @@ static void testAuthHeaderAndOp(void **state)
     cmd.user = "root";
     cmd.user_len = 4;
     cmd.auth_revision = 42;
+    cmd.internal = true;
     cmd.auth.type = AUTH_OP_ROLE_GRANT;
     cmd.auth.name = "app";
     cmd.auth.name_len = 3;
@@ -147,6 +149,7 @@ static void testAuthHeaderAndOp(void **state)
     assert_int_equal(dec.cmd.type, COMMAND_AUTH);
     assert_bytes(dec.cmd.user, dec.cmd.user_len, "root");
     assert_true(dec.cmd.auth_revision == 42);
+    assert_true(dec.cmd.internal);
     assert_int_equal(dec.cmd.auth.type, AUTH_OP_ROLE_GRANT);
     assert_bytes(dec.cmd.auth.name, dec.cmd.auth.name_len, "app");
     assert_int_equal(dec.cmd.auth.perm_type, AUTH_READWRITE);
