@@ -149,8 +149,11 @@ static void ctlWatchExec(const struct ctl_watch *w, const json_t *res)
 
 /* ---- what a watch prints (display.Watch of each response) ---- */
 
+/* mvccpb.Event_EventType */
+static const char *const ctlEventTypes[] = {"PUT", "DELETE", NULL};
+
 static const struct ctl_field ctlEventSimple[] = {
-    {.from = "type", .kind = CTL_K_EVTYPE},
+    {.from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "\n", .kind = CTL_K_TEXT},
     {.from = "prev_kv", .kind = CTL_K_KV},
     {.from = "kv", .kind = CTL_K_KV, .flags = CTL_F_ALWAYS},
@@ -163,7 +166,7 @@ static const struct ctl_field ctlWatchSimple[] = {
 };
 
 static const struct ctl_field ctlEventJson[] = {
-    {.label = "type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "type", .from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "kv", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
     {.label = "prev_kv", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
     CTL_FIELDS_END,
@@ -184,7 +187,7 @@ static const struct ctl_field ctlWatchJson[] = {
 };
 
 static const struct ctl_field ctlEventFields[] = {
-    {.label = "Type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "Type", .from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "Prev", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvFields},
     {.label = "", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvFields, .flags = CTL_F_ALWAYS},
     CTL_FIELDS_END,
