@@ -19,6 +19,7 @@
 #include "ctl_go.h"
 #include "ctl_http.h"
 #include "ctl_json.h"
+#include "ctl_request.h"
 #include "ctl_kv.h"
 #include "ctl_schema.h"
 #include "ctl_util.h"
@@ -375,6 +376,14 @@ static int ctlWatchFinished(struct ctl_streams *ms, struct ctl_watch *w, bool in
     {
         ctlSleepMs(200);
     }
+    if (ctlHasCredentials(w->o))
+    {
+        /* clientv3 logs in for every new stream (a restarted server forgot
+         * the token); on failure the old token stays and the stream's own
+         * failure tells */
+        char err[512];
+        (void)ctlLogin(w->o, NULL, 0, err, sizeof(err));
+    }
     ctlWatchStart(ms, w, s->ep_index + (s->connected ? 1 : 0));
     return 1;
 }
@@ -577,7 +586,7 @@ int ctlCmdWatch(struct ctl_options *o)
     signal(SIGPIPE, SIG_DFL);
     if (o->interactive)
     {
-        ctlCheckOutput(o);
+        ctlConnect(o);
         return ctlWatchInteractive(o, envKey, envRange);
     }
 
@@ -603,7 +612,7 @@ int ctlCmdWatch(struct ctl_options *o)
         wargs = envArgs;
         wargc = envRange != NULL ? 2 : 1;
     }
-    ctlCheckOutput(o);
+    ctlConnect(o);
     char msg[256];
     struct ctl_watch *w = ctlWatchNew(o, o, wargs, wargc, exec, msg, sizeof(msg));
     if (w == NULL)

@@ -337,9 +337,12 @@ int main(int argc, char **argv)
 {
     struct ctl_options opts;
     struct ctl_parse_state st;
+    struct ctl_session session;
     char err[1024];
     memset(&st, 0, sizeof(st));
+    memset(&session, 0, sizeof(session));
     ctlOptionsInit(&opts);
+    opts.session = &session;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     {
         ctlFatal(CTL_EXIT_ERROR, "cannot initialize libcurl");
