@@ -60,7 +60,10 @@ static char *ctlHttpErrorMessage(long status, const char *body, size_t len)
         {
             c = json_object_get(e, "grpc_code"); /* a stream's error */
         }
-        code = c != NULL && json_is_integer(c) ? json_integer_value(c) : 0;
+        /* ctlJsonParse reads bare integers as strings */
+        code = c != NULL && json_is_integer(c)  ? json_integer_value(c)
+               : c != NULL && json_is_string(c) ? strtoll(json_string_value(c), NULL, 10)
+                                                : 0;
         if (m != NULL && json_is_string(m) && json_string_length(m) > 0)
         {
             msg = ctlStrdup(json_string_value(m));
@@ -89,11 +92,10 @@ static char *ctlHttpErrorMessage(long status, const char *body, size_t len)
      * text; any other (e.g. the maintenance API's "auth: permission
      * denied") stays a gRPC status, printed as Go's status.Error does */
     static const char *const codes[] = {
-        "OK",           "Canceled",          "Unknown",      "InvalidArgument",
-        "DeadlineExceeded", "NotFound",      "AlreadyExists", "PermissionDenied",
-        "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
-        "Unimplemented", "Internal",         "Unavailable",  "DataLoss",
-        "Unauthenticated"};
+        "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+        "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+        "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+        "DataLoss", "Unauthenticated"};
     if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
         strncmp(msg, "etcdserver: ", 12) != 0)
     {
