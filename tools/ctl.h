@@ -36,6 +36,20 @@ enum ctl_output
 
 struct ctl_command;
 
+/* The session with the cluster: the credentials --user and --password give
+ * (ctlCredentials, ctl_request.c) and the token they bought (ctlLogin,
+ * ctl_http.c). The one state that changes while a command runs, reached
+ * through a pointer so that commands keep the options const. main() owns
+ * it; its strings are malloc'd and live until exit. */
+struct ctl_session
+{
+    bool resolved;  /* name and password are set (from the flags, or asked) */
+    char *name;     /* NULL: no --user */
+    char *password; /* clientv3 authenticates only with a name and a password */
+    bool connected; /* ctlConnect ran: credentials, output check, login */
+    char *token;    /* sent as the "Authorization" header; NULL: none */
+};
+
 /* Everything parsed from argv and the environment (ctl_flags.c), built in
  * main() and passed down: the program's only state. Its strings and arrays
  * are malloc'd, owned by it and live until exit; commands only read it. */
@@ -57,6 +71,10 @@ struct ctl_options
     char *cert;
     char *key;
     bool insecure_skip_tls_verify;
+    /* authentication: --user name[:password], --password */
+    char *user;
+    char *password;
+    struct ctl_session *session; /* NULL in the options of a txn line */
 
     /* the command and its positional arguments (after the command words) */
     const struct ctl_command *command;
@@ -94,6 +112,11 @@ struct ctl_options
     char *initial_cluster;
     char *initial_cluster_token;
     char *initial_advertise_peer_urls;
+    /* user add, user passwd, user get */
+    bool password_interactive; /* --interactive of user add and passwd (true) */
+    bool no_password;
+    char *new_user_password;
+    bool detail;
 };
 
 typedef int (*ctl_run_fn)(struct ctl_options *o);

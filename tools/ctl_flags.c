@@ -34,7 +34,15 @@ struct ctl_flag
     size_t offset;
     const char *defval; /* shown in help */
     const char *usage;
+    /* the name commands list it by when two flags share a name (user
+     * add's --interactive is not txn's); NULL: the name */
+    const char *id;
 };
+
+static const char *ctlFlagId(const struct ctl_flag *f)
+{
+    return f->id != NULL ? f->id : f->name;
+}
 
 #define CTL_OFF(f) offsetof(struct ctl_options, f)
 
@@ -66,6 +74,11 @@ static const struct ctl_flag ctlGlobalFlags[] = {
      "keepalive time for client connections (no-op)"},
     {"keepalive-timeout", 0, CTL_F_IGNORED_DURATION, 0, "6s",
      "keepalive timeout for client connections (no-op)"},
+    {"user", 0, CTL_F_STRING, CTL_OFF(user), "\"\"",
+     "username[:password] for authentication (prompt if password is not supplied)"},
+    {"password", 0, CTL_F_STRING, CTL_OFF(password), "\"\"",
+     "password for authentication (if this option is used, --user option shouldn't include "
+     "password)"},
 };
 
 static const struct ctl_flag ctlLocalFlags[] = {
@@ -114,6 +127,16 @@ static const struct ctl_flag ctlLocalFlags[] = {
      "\"http://localhost:2380\"", "List of this member's peer URLs to advertise"},
     {"skip-hash-check", 0, CTL_F_BOOL, CTL_OFF(skip_hash_check), "false",
      "Ignore snapshot integrity hash value"},
+    {"interactive", 0, CTL_F_BOOL, CTL_OFF(password_interactive), "true",
+     "Read password from stdin instead of interactive terminal", "interactive/user-add"},
+    {"interactive", 0, CTL_F_BOOL, CTL_OFF(password_interactive), "true",
+     "If true, read password from stdin instead of interactive terminal", "interactive/passwd"},
+    {"new-user-password", 0, CTL_F_STRING, CTL_OFF(new_user_password), "\"\"",
+     "Supply password from the command line flag"},
+    {"no-password", 0, CTL_F_BOOL, CTL_OFF(no_password), "false",
+     "Create a user without password (CN based auth only)"},
+    {"detail", 0, CTL_F_BOOL, CTL_OFF(detail), "false",
+     "Show permissions of roles granted to the user"},
 };
 
 /* ---- flags ---- */
@@ -139,7 +162,7 @@ static const struct ctl_flag *ctlFindFlag(const struct ctl_command *cmd, const c
         for (size_t i = 0; i < sizeof(ctlLocalFlags) / sizeof(ctlLocalFlags[0]); i++)
         {
             const struct ctl_flag *f = &ctlLocalFlags[i];
-            if (strcmp(f->name, cmd->flags[k]) != 0)
+            if (strcmp(ctlFlagId(f), cmd->flags[k]) != 0)
             {
                 continue;
             }
@@ -270,6 +293,14 @@ static int ctlFlagSet(struct ctl_options *o, struct ctl_parse_state *st,
         {
             st->write_out_set = true;
         }
+        if (strcmp(f->name, "user") == 0)
+        {
+            st->user_set = true;
+        }
+        if (strcmp(f->name, "password") == 0)
+        {
+            st->password_set = true;
+        }
         break;
     }
     case CTL_F_INT64:
@@ -341,7 +372,7 @@ static void ctlFlagsPrint(const struct ctl_flag *f, size_t n, const char *const 
             bool found = false;
             for (size_t k = 0; only[k] != NULL; k++)
             {
-                if (strcmp(only[k], f[i].name) == 0)
+                if (strcmp(only[k], ctlFlagId(&f[i])) == 0)
                 {
                     found = true;
                 }
@@ -401,17 +432,24 @@ static const char *ctlEnv(const char *suffix)
 
 void ctlEnvDefaults(struct ctl_options *o, struct ctl_parse_state *st)
 {
-    static const char *const names[] = {"ENDPOINTS", "WRITE_OUT", "HEX", "DIAL_TIMEOUT",
-                                        "COMMAND_TIMEOUT"};
-    bool set[5] = {st->endpoints_set, st->write_out_set, st->hex_set, st->dial_set,
-                   o->command_timeout_set};
-    for (size_t i = 0; i < 5; i++)
+    static const struct
     {
-        const char *v = set[i] ? NULL : ctlEnv(names[i]);
+        const char *env;
+        const char *flag;
+    } vars[] = {{"ENDPOINTS", "endpoints"},       {"WRITE_OUT", "write-out"},
+                {"HEX", "hex"},                   {"DIAL_TIMEOUT", "dial-timeout"},
+                {"COMMAND_TIMEOUT", "command-timeout"}, {"USER", "user"},
+                {"PASSWORD", "password"}};
+    bool set[] = {st->endpoints_set, st->write_out_set, st->hex_set,    st->dial_set,
+                  o->command_timeout_set, st->user_set, st->password_set};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+    {
+        const char *v = set[i] ? NULL : ctlEnv(vars[i].env);
+        const struct ctl_flag *f = ctlFindFlag(NULL, vars[i].flag, strlen(vars[i].flag), 0, false);
         char err[512];
-        if (v != NULL && ctlFlagSet(o, st, &ctlGlobalFlags[i], v, err, sizeof(err)) != 0)
+        if (v != NULL && ctlFlagSet(o, st, f, v, err, sizeof(err)) != 0)
         {
-            ctlFatal(CTL_EXIT_ERROR, "invalid value %s for ETCDCTL_%s: %s", v, names[i], err);
+            ctlFatal(CTL_EXIT_ERROR, "invalid value %s for ETCDCTL_%s: %s", v, vars[i].env, err);
         }
     }
 }
@@ -437,6 +475,10 @@ void ctlOptionsInit(struct ctl_options *o)
     o->initial_cluster = ctlStrdup("default=http://localhost:2380");
     o->initial_cluster_token = ctlStrdup("etcd-cluster");
     o->initial_advertise_peer_urls = ctlStrdup("http://localhost:2380");
+    o->user = ctlStrdup("");
+    o->password = ctlStrdup("");
+    o->password_interactive = true;
+    o->new_user_password = ctlStrdup("");
     o->args = ctlMalloc(sizeof(char *));
     o->args[0] = NULL;
 }

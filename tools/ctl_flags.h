@@ -18,6 +18,8 @@ struct ctl_parse_state
     bool write_out_set;
     bool hex_set;
     bool dial_set;
+    bool user_set;
+    bool password_set;
 };
 
 /* Options with every default set (the strings malloc'd, owned by o). */

@@ -2,7 +2,10 @@
  * with endpoint failover, and newline-delimited JSON streams (watch, lease
  * keep-alive, snapshot) run on a curl multi handle so several can progress
  * at once (watch -i). Server errors ({"error","code","message"} with an HTTP
- * 4xx/5xx status) become the message etcdctl would print. */
+ * 4xx/5xx status) become the message etcdctl would print. The session's
+ * token goes in every request's "Authorization" header; ctlLogin gets it
+ * (clientv3's getToken) and ctlCall gets a new one when the server refuses
+ * it (clientv3's retry interceptor). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +44,26 @@ char *ctlEndpointUrl(const struct ctl_options *o, const char *ep, const char *pa
     return b.data;
 }
 
-/* Extracts the message of a gateway error body, or describes the status. */
+/* The message of a gateway error body as clientv3 shows it, or a
+ * description of the status. */
 static char *ctlHttpErrorMessage(long status, const char *body, size_t len)
 {
     json_t *j = body != NULL ? ctlJsonParse(body, len) : NULL;
     char *msg = NULL;
+    json_int_t code = 0;
     if (j != NULL)
     {
         json_t *m = json_object_get(j, "message");
         json_t *e = json_object_get(j, "error");
+        json_t *c = json_object_get(j, "code");
+        if (e != NULL && json_is_object(e))
+        {
+            c = json_object_get(e, "grpc_code"); /* a stream's error */
+        }
+        /* ctlJsonParse reads bare integers as strings */
+        code = c != NULL && json_is_integer(c)  ? json_integer_value(c)
+               : c != NULL && json_is_string(c) ? strtoll(json_string_value(c), NULL, 10)
+                                                : 0;
         if (m != NULL && json_is_string(m) && json_string_length(m) > 0)
         {
             msg = ctlStrdup(json_string_value(m));
@@ -72,6 +86,22 @@ static char *ctlHttpErrorMessage(long status, const char *body, size_t len)
     {
         struct ctl_buf b = {0};
         ctlBufPrintf(&b, "unexpected HTTP status %ld from server", status);
+        msg = b.data;
+    }
+    /* clientv3 turns etcd's own errors (all "etcdserver: ...") into their
+     * text; any other (e.g. the maintenance API's "auth: permission
+     * denied") stays a gRPC status, printed as Go's status.Error does */
+    static const char *const codes[] = {
+        "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+        "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+        "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+        "DataLoss", "Unauthenticated"};
+    if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
+        strncmp(msg, "etcdserver: ", 12) != 0)
+    {
+        struct ctl_buf b = {0};
+        ctlBufPrintf(&b, "rpc error: code = %s desc = %s", codes[code], msg);
+        free(msg);
         msg = b.data;
     }
     return msg;
@@ -128,10 +158,22 @@ static void ctlHttpTls(CURL *c, const struct ctl_options *o)
     }
 }
 
-static struct curl_slist *ctlHttpHeaders(void)
+/* The request headers; with the session's token, if any and withToken, in
+ * "Authorization" (the gateway hands it to etcd as the "authorization"
+ * metadata, which etcd reads as the token). */
+static struct curl_slist *ctlHttpHeaders(const struct ctl_options *o, bool withToken)
 {
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+    const char *token = withToken && o->session != NULL ? o->session->token : NULL;
+    if (h2 != NULL && token != NULL)
+    {
+        struct ctl_buf auth = {0};
+        ctlBufPrintf(&auth, "Authorization: %s", token);
+        struct curl_slist *h3 = curl_slist_append(h2, auth.data);
+        ctlBufFree(&auth);
+        h2 = h3;
+    }
     if (h2 == NULL)
     {
         curl_slist_free_all(h);
@@ -141,8 +183,10 @@ static struct curl_slist *ctlHttpHeaders(void)
     return h2;
 }
 
-int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const char *path,
-            const json_t *body, bool idempotent, int64_t timeoutMs, struct ctl_reply *r)
+/* One call (ctlCall's contract), with the session's token if withToken. */
+static int ctlCallOnce(const struct ctl_options *o, char *const *eps, size_t epCount,
+                       const char *path, const json_t *body, bool idempotent, int64_t timeoutMs,
+                       bool withToken, struct ctl_reply *r)
 {
     memset(r, 0, sizeof(*r));
     if (eps == NULL)
@@ -151,7 +195,7 @@ int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const
         epCount = o->endpoint_count;
     }
     char *payload = ctlJDump(body);
-    struct curl_slist *headers = ctlHttpHeaders();
+    struct curl_slist *headers = ctlHttpHeaders(o, withToken);
     bool timedOut = false;
     for (size_t i = 0; i < epCount; i++)
     {
@@ -222,6 +266,93 @@ int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const
     curl_slist_free_all(headers);
     free(payload);
     return r->json != NULL ? 0 : -1;
+}
+
+bool ctlHasCredentials(const struct ctl_options *o)
+{
+    const struct ctl_session *s = o->session;
+    return s != NULL && s->resolved && s->name != NULL && s->name[0] != '\0' &&
+           s->password != NULL && s->password[0] != '\0';
+}
+
+/* etcd's answers that make clientv3 fetch a new token and try again
+ * (shouldRefreshToken): the token expired or the server forgot it (a
+ * restart), the auth store changed since it was issued, or none was sent
+ * (auth was enabled after the login). */
+static bool ctlTokenRefused(const struct ctl_options *o, const struct ctl_reply *r)
+{
+    return !r->transport && r->error != NULL && ctlHasCredentials(o) &&
+           (strcmp(r->error, "etcdserver: invalid auth token") == 0 ||
+            strcmp(r->error, "etcdserver: revision of auth store is old") == 0 ||
+            strcmp(r->error, "etcdserver: user name is empty") == 0);
+}
+
+int ctlLogin(const struct ctl_options *o, char *const *eps, size_t epCount, char *err,
+             size_t errlen)
+{
+    if (!ctlHasCredentials(o))
+    {
+        return 0;
+    }
+    struct ctl_session *s = o->session;
+    if (eps == NULL)
+    {
+        eps = o->endpoints;
+        epCount = o->endpoint_count;
+    }
+    json_t *req = ctlJNewObj();
+    ctlJSetStr(req, "name", s->name);
+    ctlJSetStr(req, "password", s->password);
+    int rc = -1;
+    bool answered = false; /* a server's refusal outweighs an unreachable endpoint */
+    snprintf(err, errlen, "context deadline exceeded");
+    for (size_t i = 0; i < epCount && rc != 0; i++)
+    {
+        struct ctl_reply r;
+        if (ctlCallOnce(o, &eps[i], 1, "/v3/auth/authenticate", req, true, o->dial_timeout_ms,
+                        false, &r) == 0)
+        {
+            const char *token = ctlJStr(r.json, "token");
+            free(s->token);
+            s->token = token[0] != '\0' ? ctlStrdup(token) : NULL;
+            rc = 0;
+        }
+        else if (!r.transport && strcmp(r.error, "etcdserver: authentication is not enabled") == 0)
+        {
+            /* clientv3 goes on without a token */
+            free(s->token);
+            s->token = NULL;
+            rc = 0;
+        }
+        else if (!r.transport || !answered)
+        {
+            snprintf(err, errlen, "%s", r.error); /* the next endpoint may do */
+            answered = answered || !r.transport;
+        }
+        ctlReplyFree(&r);
+    }
+    json_decref(req);
+    return rc;
+}
+
+int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const char *path,
+            const json_t *body, bool idempotent, int64_t timeoutMs, struct ctl_reply *r)
+{
+    int rc = ctlCallOnce(o, eps, epCount, path, body, idempotent, timeoutMs, true, r);
+    if (rc != 0 && ctlTokenRefused(o, r))
+    {
+        char err[512];
+        if (ctlLogin(o, eps, epCount, err, sizeof(err)) != 0)
+        {
+            /* clientv3 returns the login's error */
+            free(r->error);
+            r->error = ctlStrdup(err);
+            return -1;
+        }
+        ctlReplyFree(r);
+        rc = ctlCallOnce(o, eps, epCount, path, body, idempotent, timeoutMs, true, r);
+    }
+    return rc;
 }
 
 void ctlReplyFree(struct ctl_reply *r)
@@ -300,10 +431,9 @@ static void ctlStreamStart(struct ctl_streams *ms, struct ctl_stream *s)
     }
     const struct ctl_options *o = s->o;
     char *url = ctlEndpointUrl(o, o->endpoints[s->ep_index], s->path);
-    if (s->headers == NULL)
-    {
-        s->headers = ctlHttpHeaders();
-    }
+    /* anew at each start: the token may have changed since the last */
+    curl_slist_free_all((struct curl_slist *)s->headers);
+    s->headers = ctlHttpHeaders(o, true);
     s->easy = c;
     s->connected = false;
     s->status = 0;

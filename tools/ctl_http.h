@@ -3,7 +3,10 @@
  * streams (watch, lease keep-alive, snapshot) on a curl multi handle so
  * that several can progress at once (watch -i). Blocking, single-threaded.
  * A gateway error ({"error","code","message"} with a 4xx/5xx status)
- * becomes the message etcdctl would print. */
+ * becomes the message etcdctl would print. Like clientv3, it keeps the
+ * session's token: every request and stream carries it in the
+ * "Authorization" header, and a unary call the server refuses for its token
+ * logs in again and is tried once more. */
 #ifndef ETCFS_TOOLS_CTL_HTTP_H
 #define ETCFS_TOOLS_CTL_HTTP_H
 
@@ -28,11 +31,27 @@ struct ctl_reply
  * (NULL: every --endpoints), all borrowed for the call. Returns 0 with
  * r->json, or -1 with r->error ("context deadline exceeded" if no endpoint
  * answered, else the server's message). idempotent: retry on the next
- * endpoint even if the failure happened after the request was sent. Exits
- * only on out of memory. */
+ * endpoint even if the failure happened after the request was sent. A
+ * refusal of the token (invalid or stale, or none sent while credentials
+ * were given) logs in again (ctlLogin on the same endpoints) and retries
+ * once; if that login fails, its error is the call's. Exits only on out of
+ * memory. */
 int ctlCall(const struct ctl_options *o, char *const *eps, size_t epCount, const char *path,
             const json_t *body, bool idempotent, int64_t timeoutMs, struct ctl_reply *r);
 void ctlReplyFree(struct ctl_reply *r);
+
+/* Whether the session has what clientv3 authenticates with: a name and a
+ * password, both non-empty (resolved by ctlCredentials). */
+bool ctlHasCredentials(const struct ctl_options *o);
+/* clientv3's getToken: POSTs {"name","password"} to /v3/auth/authenticate
+ * on eps[0..epCount) (NULL: every --endpoints) in turn, without a token and
+ * within the dial timeout, until one answers with a token, which becomes the
+ * session's. Returns 0 with the token set; 0 with no token when the server
+ * says authentication is not enabled (requests then go without one); 0 at
+ * once without credentials; -1 with the last endpoint's error in err
+ * ("context deadline exceeded" if none answered). */
+int ctlLogin(const struct ctl_options *o, char *const *eps, size_t epCount, char *err,
+             size_t errlen);
 
 /* Streaming calls: each complete line of the answer goes to the callback
  * (line borrowed for the call), which returns 0 to go on, 1 to stop. */

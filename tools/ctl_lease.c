@@ -11,6 +11,7 @@
 #include "ctl_go.h"
 #include "ctl_http.h"
 #include "ctl_json.h"
+#include "ctl_request.h"
 #include "ctl_schema.h"
 #include "ctl_util.h"
 #include "ctl_view.h"
@@ -319,7 +320,7 @@ int ctlCmdLeaseKeepAlive(struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS, "lease keep-alive command needs lease ID as argument");
     }
     int64_t id = ctlLeaseFromArg(o->args[0]);
-    ctlCheckOutput(o);
+    ctlConnect(o);
     char err[512];
     bool transport = false;
     if (o->once)

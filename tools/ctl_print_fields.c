@@ -89,9 +89,10 @@ static void ctlFieldsList(struct ctl_buf *b, const struct ctl_print *p,
             ctlFieldsName(b, prefix, f);
             ctlBufPuts(b, ctlViewBool(p, f, obj) ? "true\n" : "false\n");
             break;
-        case CTL_K_EVTYPE:
+        case CTL_K_ENUM:
             ctlFieldsName(b, prefix, f);
-            ctlBufPuts(b, ctlViewIsDelete(p, f, obj) ? "DELETE\n" : "PUT\n");
+            ctlBufPuts(b, f->names[ctlViewEnum(p, f, obj)]);
+            ctlBufPutc(b, '\n');
             break;
         case CTL_K_STR:
         {

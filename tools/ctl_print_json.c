@@ -33,29 +33,6 @@ static void ctlJsonBytes(struct ctl_buf *b, const char *data, size_t len)
     free(enc);
 }
 
-/* A watch event's type: mvccpb.Event_EventType, a number (PUT is 0). */
-static long long ctlJsonEventType(const struct ctl_print *p, const struct ctl_field *f,
-                                  const json_t *obj)
-{
-    const char *leaf = NULL;
-    const json_t *parent = ctlViewParent(p, f, obj, &leaf);
-    json_t *v = parent != NULL && leaf != NULL ? json_object_get(parent, leaf) : NULL;
-    if (v != NULL && json_is_string(v))
-    {
-        const char *str = json_string_value(v);
-        if (strcmp(str, "DELETE") == 0 || strcmp(str, "1") == 0)
-        {
-            return 1;
-        }
-        if (strcmp(str, "PUT") != 0 && strcmp(str, "0") != 0)
-        {
-            ctlViewBad(f);
-        }
-        return 0;
-    }
-    return v != NULL && json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
 static void ctlJsonObject(struct ctl_buf *b, const struct ctl_print *p,
                           const struct ctl_field *fs, const json_t *obj);
 
@@ -185,13 +162,13 @@ static void ctlJsonMembers(struct ctl_buf *b, const struct ctl_print *p,
             free(data);
             break;
         }
-        case CTL_K_EVTYPE:
+        case CTL_K_ENUM:
         {
-            long long t = ctlJsonEventType(p, f, obj);
-            if (t != 0 || always)
+            size_t n = ctlViewEnum(p, f, obj);
+            if (n != 0 || always)
             {
                 ctlJsonKey(b, first, f->label);
-                ctlBufPrintf(b, "%lld", t);
+                ctlBufPrintf(b, "%zu", n);
             }
             break;
         }

@@ -91,8 +91,8 @@ void ctlPrintValue(struct ctl_buf *b, const struct ctl_print *p, const struct ct
         free(data);
         break;
     }
-    case CTL_K_EVTYPE:
-        ctlBufPuts(b, ctlViewIsDelete(p, f, obj) ? "DELETE" : "PUT");
+    case CTL_K_ENUM:
+        ctlBufPuts(b, f->names[ctlViewEnum(p, f, obj)]);
         break;
     case CTL_K_COUNT:
     {

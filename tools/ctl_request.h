@@ -1,4 +1,6 @@
-/* etcfsctl's one request path. A unary command is a request (gateway path,
+/* etcfsctl's one request path. ctlConnect starts it, as etcdctl's
+ * mustClientFromCmd: the credentials of --user/--password, the output
+ * format check, the login. A unary command is a request (gateway path,
  * whether it may be retried, how its failure reads), a builder of its body
  * and the view of its answer; ctlRunUnary runs it. ctlRequest is the call
  * itself: every command that must stop on a failed call (those that go on,
@@ -14,6 +16,20 @@
 
 #include "ctl.h"
 #include "ctl_view.h"
+
+/* etcdctl's authCfgFromCmd: the session's name and password from --user
+ * and --password. Without --password, --user is "name:password", split at
+ * the first ':'; a name alone asks "Password: " on the terminal
+ * (ctlAskPassword; a failure exits 1). With --password, --user is the name
+ * as it is. Once per run (later calls do nothing). */
+void ctlCredentials(const struct ctl_options *o);
+
+/* etcdctl's mustClientFromCmd: ctlCredentials, the output format check
+ * (exit 4 on an unknown one), then ctlLogin on the endpoints; a failed
+ * login prints "Error: <why>" and exits 2 (ExitBadConnection). Every
+ * command that talks to the cluster calls it where etcdctl makes its
+ * client, before its first request. Once per run. */
+void ctlConnect(const struct ctl_options *o);
 
 /* One gateway call and how its failure reads. */
 struct ctl_request
@@ -47,8 +63,8 @@ struct ctl_unary
     struct ctl_view view;
 };
 
-/* build, the output format check, ctlRequest, check, ctlPrint. Returns 0
- * (every failure exits). */
+/* build, ctlConnect, ctlRequest, check, ctlPrint. Returns 0 (every
+ * failure exits). */
 int ctlRunUnary(struct ctl_options *o, const struct ctl_unary *u);
 
 #endif /* ETCFS_TOOLS_CTL_REQUEST_H */

@@ -18,6 +18,7 @@
 #include "ctl_go.h"
 #include "ctl_http.h"
 #include "ctl_json.h"
+#include "ctl_request.h"
 #include "ctl_util.h"
 #include "ctl_view.h"
 #include "snapinfo.h"
@@ -114,7 +115,12 @@ int ctlCmdSnapshotSave(struct ctl_options *o)
     {
         ctlFatal(CTL_EXIT_BAD_ARGS, "snapshot save expects one argument");
     }
+    /* etcdctl reads its client's configuration here and makes the client
+     * (logs in) past the endpoint check: a failed login exits 5, as any
+     * failure of the save */
+    ctlCredentials(o);
     ctlCheckOutput(o);
+    char err[1024];
     if (o->endpoint_count != 1)
     {
         struct ctl_buf l = {0};
@@ -127,10 +133,13 @@ int ctlCmdSnapshotSave(struct ctl_options *o)
         ctlFatal(CTL_EXIT_INTERRUPTED,
                  "snapshot must be requested to one selected node, not multiple %s", l.data);
     }
+    if (ctlLogin(o, NULL, 0, err, sizeof(err)) != 0)
+    {
+        ctlFatal(CTL_EXIT_INTERRUPTED, "%s", err);
+    }
     const char *path = o->args[0];
     struct ctl_buf part = {0};
     ctlBufPrintf(&part, "%s.part", path);
-    char err[1024];
     int fd = open(part.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
     {

@@ -12,6 +12,7 @@
 #include "ctl_flags.h"
 #include "ctl_go.h"
 #include "ctl_json.h"
+#include "ctl_request.h"
 #include "ctl_kv.h"
 #include "ctl_schema.h"
 #include "ctl_util.h"
@@ -306,7 +307,7 @@ static json_t *ctlTxnBuild(const struct ctl_options *o)
         ctlFatal(CTL_EXIT_BAD_ARGS, "txn command does not accept argument");
     }
     /* before the prompts and stdin, as etcdctl */
-    ctlCheckOutput(o);
+    ctlConnect(o);
     json_t *cmps = ctlTxnReadSection(o, "compares:", ctlTxnCompare);
     json_t *success = ctlTxnReadSection(o, "success requests (get, put, del):", ctlTxnOp);
     json_t *failure = ctlTxnReadSection(o, "failure requests (get, put, del):", ctlTxnOp);

@@ -175,11 +175,44 @@ char *ctlViewBytes(const struct ctl_print *p, const struct ctl_field *f, const j
     return ctlJBytes(parent, leaf, len);
 }
 
-bool ctlViewIsDelete(const struct ctl_print *p, const struct ctl_field *f, const json_t *obj)
+size_t ctlViewEnum(const struct ctl_print *p, const struct ctl_field *f, const json_t *obj)
 {
-    size_t len = 0;
-    const char *type = ctlViewStr(p, f, obj, &len);
-    return strcmp(type, "DELETE") == 0 || strcmp(type, "1") == 0;
+    const char *leaf = NULL;
+    const json_t *parent = ctlViewParent(p, f, obj, &leaf);
+    json_t *v = parent != NULL && leaf != NULL ? json_object_get(parent, leaf) : NULL;
+    size_t count = 0;
+    while (f->names[count] != NULL)
+    {
+        count++;
+    }
+    if (v == NULL || json_is_null(v))
+    {
+        return 0;
+    }
+    if (json_is_integer(v))
+    {
+        json_int_t n = json_integer_value(v);
+        if (n < 0 || (size_t)n >= count)
+        {
+            ctlViewBad(f);
+        }
+        return (size_t)n;
+    }
+    if (!json_is_string(v))
+    {
+        ctlViewBad(f);
+    }
+    const char *s = json_string_value(v);
+    for (size_t i = 0; i < count; i++)
+    {
+        char num[24];
+        snprintf(num, sizeof(num), "%zu", i);
+        if (strcmp(s, f->names[i]) == 0 || strcmp(s, num) == 0)
+        {
+            return i;
+        }
+    }
+    ctlViewBad(f);
 }
 
 const struct ctl_field *ctlViewOneOf(const struct ctl_print *p, const struct ctl_field *f,

@@ -35,7 +35,8 @@ enum ctl_kind
     CTL_K_LEASE,  /* int64 as etcdctl prints lease ids, %016x */
     CTL_K_SIZE,   /* a byte count as humanize.Bytes shows it */
     CTL_K_COUNT,  /* the number of elements of a list */
-    CTL_K_EVTYPE, /* a watch event's type: PUT or DELETE */
+    CTL_K_ENUM,   /* a protobuf enum (its names in 'names'): simple and fields show the
+                   * name, json the number */
     CTL_K_KV,     /* a mvccpb.KeyValue as etcdctl's printKV shows it (simple) */
     CTL_K_MSG,    /* an object, shown through the sub fields */
     CTL_K_MSGS,   /* a list of objects, each shown through the sub fields */
@@ -78,6 +79,8 @@ struct ctl_field
      * present: what is printed instead */
     const char *text;
     ctl_custom_fn custom;
+    /* an enum's names by number, NULL-terminated */
+    const char *const *names;
 };
 
 #define CTL_FIELDS_END {.kind = CTL_K_END}
@@ -140,8 +143,10 @@ const char *ctlViewStr(const struct ctl_print *p, const struct ctl_field *f, con
 /* Decoded bytes (transferred to the caller). */
 char *ctlViewBytes(const struct ctl_print *p, const struct ctl_field *f, const json_t *obj,
                    size_t *len);
-/* A watch event type as the simple and fields printers read it. */
-bool ctlViewIsDelete(const struct ctl_print *p, const struct ctl_field *f, const json_t *obj);
+/* An enum's number: the gateway sends the name (or the number, maybe
+ * quoted) and leaves out the first (zero) value. An unknown name or a
+ * number past the names exits with `field "<name>"`. */
+size_t ctlViewEnum(const struct ctl_print *p, const struct ctl_field *f, const json_t *obj);
 /* The first alternative of a one-of present in the object at f (its value
  * in *value), or NULL. */
 const struct ctl_field *ctlViewOneOf(const struct ctl_print *p, const struct ctl_field *f,

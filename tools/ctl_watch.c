@@ -19,6 +19,7 @@
 #include "ctl_go.h"
 #include "ctl_http.h"
 #include "ctl_json.h"
+#include "ctl_request.h"
 #include "ctl_kv.h"
 #include "ctl_schema.h"
 #include "ctl_util.h"
@@ -149,8 +150,11 @@ static void ctlWatchExec(const struct ctl_watch *w, const json_t *res)
 
 /* ---- what a watch prints (display.Watch of each response) ---- */
 
+/* mvccpb.Event_EventType */
+static const char *const ctlEventTypes[] = {"PUT", "DELETE", NULL};
+
 static const struct ctl_field ctlEventSimple[] = {
-    {.from = "type", .kind = CTL_K_EVTYPE},
+    {.from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "\n", .kind = CTL_K_TEXT},
     {.from = "prev_kv", .kind = CTL_K_KV},
     {.from = "kv", .kind = CTL_K_KV, .flags = CTL_F_ALWAYS},
@@ -163,7 +167,7 @@ static const struct ctl_field ctlWatchSimple[] = {
 };
 
 static const struct ctl_field ctlEventJson[] = {
-    {.label = "type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "type", .from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "kv", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
     {.label = "prev_kv", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvJson},
     CTL_FIELDS_END,
@@ -184,7 +188,7 @@ static const struct ctl_field ctlWatchJson[] = {
 };
 
 static const struct ctl_field ctlEventFields[] = {
-    {.label = "Type", .from = "type", .kind = CTL_K_EVTYPE},
+    {.label = "Type", .from = "type", .kind = CTL_K_ENUM, .names = ctlEventTypes},
     {.label = "Prev", .from = "prev_kv", .kind = CTL_K_MSG, .sub = ctlKvFields},
     {.label = "", .from = "kv", .kind = CTL_K_MSG, .sub = ctlKvFields, .flags = CTL_F_ALWAYS},
     CTL_FIELDS_END,
@@ -371,6 +375,14 @@ static int ctlWatchFinished(struct ctl_streams *ms, struct ctl_watch *w, bool in
     if (!w->got_created)
     {
         ctlSleepMs(200);
+    }
+    if (ctlHasCredentials(w->o))
+    {
+        /* clientv3 logs in for every new stream (a restarted server forgot
+         * the token); on failure the old token stays and the stream's own
+         * failure tells */
+        char err[512];
+        (void)ctlLogin(w->o, NULL, 0, err, sizeof(err));
     }
     ctlWatchStart(ms, w, s->ep_index + (s->connected ? 1 : 0));
     return 1;
@@ -574,7 +586,7 @@ int ctlCmdWatch(struct ctl_options *o)
     signal(SIGPIPE, SIG_DFL);
     if (o->interactive)
     {
-        ctlCheckOutput(o);
+        ctlConnect(o);
         return ctlWatchInteractive(o, envKey, envRange);
     }
 
@@ -600,7 +612,7 @@ int ctlCmdWatch(struct ctl_options *o)
         wargs = envArgs;
         wargc = envRange != NULL ? 2 : 1;
     }
-    ctlCheckOutput(o);
+    ctlConnect(o);
     char msg[256];
     struct ctl_watch *w = ctlWatchNew(o, o, wargs, wargc, exec, msg, sizeof(msg));
     if (w == NULL)

@@ -12,13 +12,16 @@
 
 #include "etcfsctl.h"
 #include "ctl.h"
+#include "ctl_auth.h"
 #include "ctl_cluster.h"
 #include "ctl_flags.h"
 #include "ctl_kv.h"
 #include "ctl_lease.h"
 #include "ctl_request.h"
+#include "ctl_role.h"
 #include "ctl_snapshot.h"
 #include "ctl_txn.h"
+#include "ctl_user.h"
 #include "ctl_util.h"
 #include "ctl_watch.h"
 
@@ -40,6 +43,11 @@ static const char *const ctlFlagsRestore[] = {"data-dir", "wal-dir", "name", "in
                                               "initial-cluster-token",
                                               "initial-advertise-peer-urls", "skip-hash-check",
                                               NULL};
+static const char *const ctlFlagsUserAdd[] = {"interactive/user-add", "new-user-password",
+                                              "no-password", NULL};
+static const char *const ctlFlagsUserGet[] = {"detail", NULL};
+static const char *const ctlFlagsUserPasswd[] = {"interactive/passwd", NULL};
+static const char *const ctlFlagsRolePerm[] = {"prefix", "from-key", NULL};
 
 static int ctlCmdVersion(struct ctl_options *o)
 {
@@ -98,6 +106,34 @@ static const struct ctl_command ctlCommands[] = {
      ctlCmdSnapshotRestore},
     {"status", "snapshot", "status <filename>", "Gets snapshot status of a given file", NULL,
      ctlCmdSnapshotStatus},
+    {"auth", NULL, "auth <enable or disable>", "Enable or disable authentication", NULL, NULL},
+    {"enable", "auth", "enable", "Enables authentication", NULL, ctlCmdAuthEnable},
+    {"disable", "auth", "disable", "Disables authentication", NULL, NULL, &ctlAuthDisable},
+    {"status", "auth", "status", "Returns authentication status", NULL, NULL, &ctlAuthStatus},
+    {"user", NULL, "user <subcommand>", "User related commands", NULL, NULL},
+    {"add", "user", "add <user name or user:password> [options]", "Adds a new user",
+     ctlFlagsUserAdd, NULL, &ctlUserAdd},
+    {"delete", "user", "delete <user name>", "Deletes a user", NULL, NULL, &ctlUserDelete},
+    {"get", "user", "get <user name> [options]", "Gets detailed information of a user",
+     ctlFlagsUserGet, ctlCmdUserGet},
+    {"list", "user", "list", "Lists all users", NULL, NULL, &ctlUserList},
+    {"passwd", "user", "passwd <user name> [options]", "Changes password of user",
+     ctlFlagsUserPasswd, NULL, &ctlUserPasswd},
+    {"grant-role", "user", "grant-role <user name> <role name>", "Grants a role to a user", NULL,
+     NULL, &ctlUserGrantRole},
+    {"revoke-role", "user", "revoke-role <user name> <role name>", "Revokes a role from a user",
+     NULL, NULL, &ctlUserRevokeRole},
+    {"role", NULL, "role <subcommand>", "Role related commands", NULL, NULL},
+    {"add", "role", "add <role name>", "Adds a new role", NULL, NULL, &ctlRoleAdd},
+    {"delete", "role", "delete <role name>", "Deletes a role", NULL, NULL, &ctlRoleDelete},
+    {"get", "role", "get <role name>", "Gets detailed information of a role", NULL, NULL,
+     &ctlRoleGet},
+    {"list", "role", "list", "Lists all roles", NULL, NULL, &ctlRoleList},
+    {"grant-permission", "role",
+     "grant-permission [options] <role name> <permission type> <key> [endkey]",
+     "Grants a key to a role", ctlFlagsRolePerm, NULL, &ctlRoleGrantPermission},
+    {"revoke-permission", "role", "revoke-permission <role name> <key> [endkey]",
+     "Revokes a key from a role", ctlFlagsRolePerm, NULL, &ctlRoleRevokePermission},
 };
 
 #define CTL_COMMAND_COUNT (sizeof(ctlCommands) / sizeof(ctlCommands[0]))
@@ -337,9 +373,12 @@ int main(int argc, char **argv)
 {
     struct ctl_options opts;
     struct ctl_parse_state st;
+    struct ctl_session session;
     char err[1024];
     memset(&st, 0, sizeof(st));
+    memset(&session, 0, sizeof(session));
     ctlOptionsInit(&opts);
+    opts.session = &session;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     {
         ctlFatal(CTL_EXIT_ERROR, "cannot initialize libcurl");

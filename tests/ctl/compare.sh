@@ -12,8 +12,10 @@
 # etcd's client log lines ({"level":...}) and cobra's usage dumps are
 # dropped, and "etcdctl" reads "etcfsctl". A few self-checks against fixed
 # expected output cover what etcd cannot serve (etcfs snapshot files,
-# version). Prints "N passed, M failed" last; exits 1 on any failure.
-# Only the etcd it started is stopped (by PID), on any exit.
+# version, etcd 3.5's auth status against a stand-in gateway). Prints "N
+# passed, M failed" last; exits 1 on any failure.
+# Only what it started (the etcd, the stand-in gateway) is stopped, by PID,
+# on any exit.
 set -u
 
 ETCFSCTL=${ETCFSCTL:-/tmp/etcfsctl}
@@ -34,10 +36,16 @@ fi
 
 WORK=$(mktemp -d /tmp/ctlcompare.XXXXXX)
 ETCD_PID=
+FAKE_PID=
 VERBOSE=${VERBOSE:-0}
 
 cleanup()
 {
+    if [ -n "$FAKE_PID" ]; then
+        kill "$FAKE_PID" 2>/dev/null
+        wait "$FAKE_PID" 2>/dev/null
+        FAKE_PID=
+    fi
     if [ -n "$ETCD_PID" ]; then
         kill "$ETCD_PID" 2>/dev/null
         wait "$ETCD_PID" 2>/dev/null
@@ -294,6 +302,148 @@ t snapshot-save-multi - '$BIN --endpoints $EP,$EP snapshot save $T/x.db'
 t snapshot-status-noargs - '$CTL snapshot status'
 t snapshot-restore-noargs - '$CTL snapshot restore'
 
+# -- auth: a session as an administrator would run it. Users and roles are
+# made with auth off, root gets the root role, a reader of /app/ and a writer
+# of [/w/a, /w/c) and /w/z.. are granted to alice; then auth on: root and
+# alice allowed and denied, passwords changed, permissions and roles revoked,
+# auth off again (and on once more through etcdctl's root role repair).
+t auth-enable-noroot - '$CTL auth enable'
+t user-add-root - '$CTL user add root:rootpw'
+t user-add-dup - '$CTL user add root:other'
+t user-add-noargs - '$CTL user add'
+t user-add-emptyname - '$CTL user add :pw'
+t role-add-root - '$CTL role add root'
+t user-grant-root - '$CTL user grant-role root root'
+t role-add-json - '$CTL role add reader -w json'
+t role-add-fields - '$CTL role add writer -w fields'
+t role-add-table - '$CTL role add everything -w table'
+t role-add-dup - '$CTL role add reader'
+t role-add-noargs - '$CTL role add'
+t role-grant-prefix - '$CTL role grant-permission reader read /app/ --prefix'
+t role-grant-range-json - '$CTL role grant-permission writer readwrite /w/a /w/c -w json'
+t role-grant-fromkey-fields - '$CTL role grant-permission writer write /w/z --from-key -w fields'
+t role-grant-key - '$CTL role grant-permission writer READ /solo'
+t role-grant-prefixlike-range - '$CTL role grant-permission reader read /p1 /p2'
+t role-grant-all - '$CTL role grant-permission everything readwrite "" --prefix'
+t role-grant-all-fromkey - '$CTL role grant-permission everything read "" --from-key'
+t role-grant-empty-key - '$CTL role grant-permission everything write "" /x'
+t role-grant-bad-type - '$CTL role grant-permission reader bogus x'
+t role-grant-few-args - '$CTL role grant-permission reader read'
+t role-grant-prefix-end - '$CTL role grant-permission reader read a b --prefix'
+t role-grant-fromkey-end - '$CTL role grant-permission reader read a b --from-key'
+t role-grant-both - '$CTL role grant-permission reader read a --prefix --from-key'
+t role-grant-both-empty - '$CTL role grant-permission reader read "" --prefix --from-key'
+t role-grant-missing - '$CTL role grant-permission nosuch read a'
+t role-get - '$CTL role get reader && $CTL role get writer && $CTL role get everything && $CTL role get root'
+t role-get-json - '$CTL role get reader -w json && $CTL role get writer -w json && $CTL role get everything -w json && $CTL role get root -w json'
+t role-get-fields - '$CTL role get writer -w fields && $CTL role get everything -w fields'
+t role-get-table - '$CTL role get reader -w table'
+t role-get-missing - '$CTL role get nosuch'
+t role-get-noargs - '$CTL role get'
+t role-list - '$CTL role list'
+t role-list-json - '$CTL role list -w json'
+t role-list-fields - '$CTL role list -w fields'
+t role-list-table - '$CTL role list -w table'
+t role-list-args - '$CTL role list x'
+t user-add-interactive - 'printf "alicepw\nalicepw\n" | $CTL user add alice'
+t user-add-mismatch - 'printf "one\ntwo\n" | $CTL user add bob'
+t user-add-no-tty - '$CTL user add bob'
+t user-add-stdin-json - 'printf "  bobpw rest\n" | $CTL user add bob --interactive=false -w json'
+t user-add-flag-fields - '$CTL user add carol --new-user-password=carolpw -w fields'
+t user-add-nopassword - '$CTL user add dave:x --no-password'
+t user-add-table - '$CTL user add erin:erinpw -w table'
+t user-grant-role - '$CTL user grant-role alice reader && $CTL user grant-role alice writer -w json'
+t user-grant-fields - '$CTL user grant-role bob everything -w fields'
+t user-grant-missing-role - '$CTL user grant-role alice nosuch'
+t user-grant-missing-user - '$CTL user grant-role nobody reader'
+t user-grant-noargs - '$CTL user grant-role alice'
+t user-get - '$CTL user get alice && $CTL user get carol'
+t user-get-json - '$CTL user get alice -w json && $CTL user get carol -w json'
+t user-get-fields - '$CTL user get alice -w fields'
+t user-get-table - '$CTL user get alice -w table'
+t user-get-detail - '$CTL user get alice --detail && $CTL user get carol --detail'
+t user-get-detail-json - '$CTL user get alice --detail -w json'
+t user-get-detail-fields - '$CTL user get alice --detail -w fields'
+t user-get-detail-table - '$CTL user get alice --detail -w table'
+t user-get-missing - '$CTL user get nobody'
+t user-get-noargs - '$CTL user get'
+t user-list - '$CTL user list'
+t user-list-json - '$CTL user list -w json'
+t user-list-fields - '$CTL user list -w fields'
+t user-list-args - '$CTL user list x'
+t auth-enable - '$CTL auth enable -w json'
+t auth-enable-again - '$CTL --user root:rootpw auth enable'
+t auth-enable-args - '$CTL auth enable x'
+t auth-no-user - '$CTL put /app/x 1'
+t auth-wrong-password - '$CTL --user root:wrong put /app/x 1'
+t auth-unknown-user - '$CTL --user nobody:x get /app/x'
+t auth-empty-name - '$CTL --user :rootpw get /app/x'
+t auth-root-put - '$CTL --user root:rootpw put /app/x 1 && $CTL --user root --password rootpw put /w/b 2'
+t auth-root-password-flag-colon - '$CTL --user root:rootpw --password rootpw get /app/x'
+t auth-prompt - 'printf "rootpw\n" | $CTL --user root get /app/x'
+t auth-prompt-empty - '$CTL --user root get /app/x'
+t auth-env-user - 'ETCDCTL_USER=alice:alicepw $CTL get /app/x -w json'
+t auth-env-password - 'ETCDCTL_USER=alice ETCDCTL_PASSWORD=alicepw $CTL get /app/ --prefix --keys-only'
+t auth-user-read - '$CTL --user alice:alicepw get /app/ --prefix -w json'
+t auth-user-denied-write - '$CTL --user alice:alicepw put /app/y 2'
+t auth-user-write-range - '$CTL --user alice:alicepw put /w/b 3 --prev-kv && $CTL --user alice:alicepw del /w/b'
+t auth-user-write-fromkey - '$CTL --user alice:alicepw put /w/zz 4 && $CTL --user alice:alicepw get /w/zz'
+t auth-user-denied-read - '$CTL --user alice:alicepw get /w/zz -w fields'
+t auth-user-denied-range - '$CTL --user alice:alicepw get /app/ /b'
+t auth-user-denied-admin - '$CTL --user alice:alicepw user list; $CTL --user alice:alicepw role get reader; $CTL --user alice:alicepw auth disable'
+t auth-user-txn-denied - 'printf "\nget /app/x\nput /app/x 9\n\n\n" | $CTL --user alice:alicepw txn'
+t auth-user-txn - 'printf "value(\"/app/x\") = \"1\"\n\nput /w/a one\n\nget /app/x\n\n" | $CTL --user alice:alicepw txn -w json'
+t auth-user-watch-denied - '$CTL --user alice:alicepw watch /w/zz'
+t auth-nouser-watch - '$CTL watch /app/x'
+t auth-user-watch - '$CTL --user alice:alicepw watch /app/ --prefix > $T/wa.out 2>&1 & WP=$!; sleep 1; $CTL --user root:rootpw put /app/w 1 >/dev/null; $CTL --user root:rootpw put /other 1 >/dev/null; sleep 0.7; kill -TERM $WP; wait $WP; cat $T/wa.out; true'
+t auth-user-lease - 'LA=$($CTL --user alice:alicepw lease grant 300 | awk "{print \$2}"); echo $LA; $CTL --user alice:alicepw lease keep-alive --once $LA; $CTL --user alice:alicepw put /w/a two --lease=$LA; $CTL --user root:rootpw lease revoke $LA'
+t auth-user-member-list - '$CTL --user alice:alicepw member list'
+t auth-endpoint-health - '$CTL endpoint health; $CTL --user alice:alicepw endpoint health -w json; $CTL --user alice:bad endpoint health -w json'
+t auth-endpoint-status db '$CTL --user alice:alicepw endpoint status'
+t auth-snapshot-denied - '$CTL --user alice:alicepw snapshot save $T/alice.db; $CTL snapshot save $T/anon.db; $CTL --user root:bad snapshot save $T/bad.db; ls $T'
+t auth-snapshot-root - '$CTL --user root:rootpw snapshot save $T/root.db >/dev/null && test -s $T/root.db && echo saved'
+t auth-dead-endpoint - '$BIN --endpoints $DEAD --user root:rootpw get /app/x'
+t auth-dead-then-wrong - '$BIN --endpoints $DEAD,$EP --user root:bad get /app/x; $BIN --endpoints $EP,$DEAD --user root:bad get /app/x'
+t auth-dead-then-alive - '$BIN --endpoints $DEAD,$EP --user root:rootpw get /app/x'
+t user-passwd - 'printf "newpw\nnewpw\n" | $CTL --user root:rootpw user passwd alice'
+t user-passwd-stdin - 'printf "newpw2\n" | $CTL --user root:rootpw user passwd alice --interactive=false -w json'
+t user-passwd-fields - 'printf "newpw3" | $CTL --user root:rootpw user passwd bob --interactive=false -w fields'
+t user-passwd-no-tty - '$CTL --user root:rootpw user passwd bob'
+t user-passwd-missing - 'printf "x\n" | $CTL --user root:rootpw user passwd nobody --interactive=false'
+t user-passwd-noargs - '$CTL --user root:rootpw user passwd'
+t auth-old-password - '$CTL --user alice:alicepw get /app/x'
+t auth-new-password - '$CTL --user alice:newpw2 get /app/x && $CTL --user bob:newpw3 get /app/x'
+t role-revoke-key - '$CTL --user root:rootpw role revoke-permission writer /solo'
+t role-revoke-range-json - '$CTL --user root:rootpw role revoke-permission writer /w/a /w/c -w json'
+t role-revoke-fromkey - '$CTL --user root:rootpw role revoke-permission writer /w/z --from-key'
+t role-revoke-prefix-fields - '$CTL --user root:rootpw role revoke-permission reader /p1 --prefix -w fields && $CTL --user root:rootpw role revoke-permission reader /p1 /p2'
+t role-revoke-all - '$CTL --user root:rootpw role revoke-permission everything "" --prefix && $CTL --user root:rootpw role revoke-permission everything "" --from-key && $CTL --user root:rootpw role revoke-permission everything ""'
+t role-revoke-missing - '$CTL --user root:rootpw role revoke-permission writer /none'
+t role-revoke-missing-role - '$CTL --user root:rootpw role revoke-permission nosuch /none'
+t role-revoke-noargs - '$CTL --user root:rootpw role revoke-permission writer'
+t role-revoke-prefix-end - '$CTL --user root:rootpw role revoke-permission writer a b --prefix'
+t role-get-after - '$CTL --user root:rootpw role get writer && $CTL --user root:rootpw role get reader && $CTL --user root:rootpw role get everything -w json'
+t auth-user-denied-after - '$CTL --user alice:newpw2 put /w/b 5'
+t user-revoke-role - '$CTL --user root:rootpw user revoke-role alice reader && $CTL --user root:rootpw user revoke-role alice writer -w fields'
+t user-revoke-again - '$CTL --user root:rootpw user revoke-role alice reader'
+t user-revoke-noargs - '$CTL --user root:rootpw user revoke-role alice'
+t user-revoke-root-root - '$CTL --user root:rootpw user revoke-role root root'
+t auth-user-no-roles - '$CTL --user alice:newpw2 get /app/x; $CTL --user root:rootpw user get alice -w json'
+t user-delete - '$CTL --user root:rootpw user delete carol && $CTL --user root:rootpw user delete erin -w json'
+t user-delete-again - '$CTL --user root:rootpw user delete carol'
+t user-delete-noargs - '$CTL --user root:rootpw user delete'
+t user-deleted-login - '$CTL --user carol:carolpw get /app/x'
+t role-delete - '$CTL --user root:rootpw role delete everything && $CTL --user root:rootpw role delete writer -w fields'
+t role-delete-again - '$CTL --user root:rootpw role delete everything'
+t role-delete-noargs - '$CTL --user root:rootpw role delete'
+t auth-disable-denied - '$CTL --user alice:newpw2 auth disable'
+t auth-disable-nouser - '$CTL auth disable'
+t auth-disable-args - '$CTL --user root:rootpw auth disable x'
+t auth-disable - '$CTL --user root:rootpw auth disable -w fields'
+t auth-disabled-any-user - '$CTL --user alice:wrong get /app/x && $CTL --user root get /app/x'
+t auth-root-role-repair - '$CTL user revoke-role root root && $CTL role delete root && $CTL auth enable && $CTL --user root:rootpw user get root && $CTL --user root:rootpw auth disable'
+t auth-cleanup - 'for u in alice bob dave:x root; do $CTL user delete $u; done; for r in reader root; do $CTL role delete $r; done; $CTL user list; $CTL role list -w json'
+
 # -- global flags, parsing, connection handling
 t unknown-command - '$CTL frobnicate'
 t unknown-flag - '$CTL get foo --bogus'
@@ -509,6 +659,87 @@ open(path, "wb").write(body + struct.pack(">I", zlib.crc32(body)))
 PY
 }
 
+# A stand-in for a gateway with etcd 3.5's /v3/auth/status (the reference
+# etcd 3.4 has none), on a free port written to $1: it gives root:pw the
+# token "tok.1" and says auth is enabled only to requests that carry it.
+# Run in the background, it is the python process itself (exec), so that
+# its PID stops it.
+fake_gateway()
+{
+    exec python3 - "$1" <<'PY'
+import http.server, json, os, sys
+HDR = {"cluster_id": "1", "member_id": "2", "revision": "5", "raft_term": "4"}
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def reply(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if self.path == "/v3/auth/authenticate":
+            if req == {"name": "root", "password": "pw"}:
+                return self.reply(200, {"header": HDR, "token": "tok.1"})
+            msg = "etcdserver: authentication failed, invalid user ID or password"
+            return self.reply(400, {"error": msg, "message": msg, "code": 3})
+        if self.path == "/v3/auth/status":
+            if self.headers.get("Authorization") == "tok.1":
+                return self.reply(200, {"header": HDR, "enabled": True, "authRevision": "7"})
+            return self.reply(200, {"header": HDR, "authRevision": "3"})
+        self.send_response(404)
+        self.end_headers()
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()
+PY
+}
+
+# auth status (etcdctl 3.5's output) against fake_gateway.
+auth_status_checks()
+{
+    local d=$1 port= hdr='{"cluster_id":1,"member_id":2,"revision":5,"raft_term":4}'
+    fake_gateway "$d/fake.port" &
+    FAKE_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$d/fake.port" ] && break
+        kill -0 "$FAKE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    port=$(cat "$d/fake.port" 2>/dev/null)
+    if [ -z "$port" ]; then
+        FAIL=$((FAIL + 1))
+        FAILED+=(auth-status-gateway)
+        echo "FAIL auth-status-gateway: the fake gateway did not start"
+        return
+    fi
+    local fake=(--endpoints "127.0.0.1:$port")
+    expect auth-status 0 "Authentication Status: false
+AuthRevision: 3" "$ETCFSCTL" "${fake[@]}" auth status
+    expect auth-status-token 0 "Authentication Status: true
+AuthRevision: 7" "$ETCFSCTL" "${fake[@]}" --user root:pw auth status
+    expect auth-status-json 0 "{\"header\":$hdr,\"enabled\":true,\"authRevision\":7}" \
+        "$ETCFSCTL" "${fake[@]}" --user root --password pw auth status -w json
+    expect auth-status-json-disabled 0 "{\"header\":$hdr,\"authRevision\":3}" \
+        "$ETCFSCTL" "${fake[@]}" auth status -w json
+    expect auth-status-fields 4 "Error: fields not supported as output format" \
+        "$ETCFSCTL" "${fake[@]}" auth status -w fields
+    expect auth-status-table 4 "Error: table not supported as output format" \
+        "$ETCFSCTL" "${fake[@]}" auth status -w table
+    expect auth-status-args 128 "Error: auth status command does not accept any arguments" \
+        "$ETCFSCTL" "${fake[@]}" auth status now
+    expect auth-status-bad-login 2 "Error: etcdserver: authentication failed, invalid user ID or password" \
+        "$ETCFSCTL" "${fake[@]}" --user root:bad auth status
+    kill "$FAKE_PID" 2>/dev/null
+    wait "$FAKE_PID" 2>/dev/null
+    FAKE_PID=
+}
+
 self_checks()
 {
     local d=$WORK/self
@@ -547,6 +778,7 @@ initial-advertise-peer-urls=http://127.0.0.1:2380" cat "$d/r1/restore.conf"
     expect snapshot-restore-badsnap 1 "Error: snapshot file has an unknown format" "$ETCFSCTL" snapshot restore "$d/bad.snap" --data-dir "$d/r2"
     expect snapshot-restore-noname 1 "Error: couldn't find local name \"x\" in the initial cluster configuration" \
         "$ETCFSCTL" snapshot restore "$d/s.snap" --data-dir "$d/r3" --name x
+    auth_status_checks "$d"
     expect version 0 "etcfsctl version: 0.1.0
 API version: 3.4" "$ETCFSCTL" version
     expect version-flag 0 "etcfsctl version: 0.1.0
