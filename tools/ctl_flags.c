@@ -452,6 +452,28 @@ void ctlEnvDefaults(struct ctl_options *o, struct ctl_parse_state *st)
             ctlFatal(CTL_EXIT_ERROR, "invalid value %s for ETCDCTL_%s: %s", v, vars[i].env, err);
         }
     }
+    /* etcdctl's TLS variables: a flag left at its default takes them */
+    static const struct
+    {
+        const char *env;
+        const char *flag;
+    } tls[] = {{"CACERT", "cacert"},
+               {"CERT", "cert"},
+               {"KEY", "key"},
+               {"INSECURE_SKIP_TLS_VERIFY", "insecure-skip-tls-verify"}};
+    const bool unset[] = {o->cacert == NULL || o->cacert[0] == '\0',
+                          o->cert == NULL || o->cert[0] == '\0',
+                          o->key == NULL || o->key[0] == '\0', !o->insecure_skip_tls_verify};
+    for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+    {
+        const char *v = unset[i] ? ctlEnv(tls[i].env) : NULL;
+        const struct ctl_flag *f = ctlFindFlag(NULL, tls[i].flag, strlen(tls[i].flag), 0, false);
+        char err[512];
+        if (v != NULL && ctlFlagSet(o, st, f, v, err, sizeof(err)) != 0)
+        {
+            ctlFatal(CTL_EXIT_ERROR, "invalid value %s for ETCDCTL_%s: %s", v, tls[i].env, err);
+        }
+    }
 }
 
 void ctlOptionsInit(struct ctl_options *o)

@@ -31,6 +31,9 @@ for n in 1 2 3; do
 done
 expect_eq "etcfsctl reads what every member wrote" "v2" \
     "$("$ETCFSCTL" --endpoints "https://127.0.0.1:$C1" get /tls/n2 --print-value-only 2>&1)"
+expect_eq "etcdctl's ETCDCTL_CACERT/CERT/KEY variables work too" "v3" \
+    "$(ETCDCTL_CACERT="$P/ca.crt" ETCDCTL_CERT="$P/client-root.crt" ETCDCTL_KEY="$P/client-root.key" \
+        "$T_TOP/build/etcfsctl" --endpoints "127.0.0.1:$C1" get /tls/n3 --print-value-only 2>&1)"
 r=$(curl -s -m 5 --cacert "$P/ca.crt" --cert "$P/client-alice.crt" --key "$P/client-alice.key" \
     -X POST "https://127.0.0.1:${T_CPORT[3]}/v3/kv/range" -d "{\"key\":\"$(b64 /tls/n1)\"}")
 expect_match "curl --cacert --cert --key reads" "\"value\":\"$(b64 v1)\"" "$r"
