@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mount_internal.h"
+#include "../src/lib/hash.h"
 
 #define DIRCACHE__BUCKETS 4096
 #define DIRCACHE__MAX 65536
@@ -34,12 +35,7 @@ struct dircache_entry
 
 static size_t bucketOf(const char *rel, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)rel[i]) * 1099511628211ULL;
-    }
-    return (size_t)(h % DIRCACHE__BUCKETS);
+    return (size_t)(hashBytes(rel, len) % DIRCACHE__BUCKETS);
 }
 
 int dirCacheInit(struct dircache *c)

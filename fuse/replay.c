@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../src/core/error.h"
+#include "../src/lib/hash.h"
 #include "../src/lib/log.h"
 #include "mount_internal.h"
 #include "path.h"
@@ -69,12 +70,7 @@ static void itemFree(struct replay_item *it)
 
 static size_t nameBucket(const char *rel, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)rel[i]) * 1099511628211ULL;
-    }
-    return (size_t)(h % REPLAY__BUCKETS);
+    return (size_t)(hashBytes(rel, len) % REPLAY__BUCKETS);
 }
 
 static bool mergeable(const struct replay_item *it)

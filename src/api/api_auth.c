@@ -314,20 +314,24 @@ void apiAuthUserGet(struct api_req *req)
     apiRead(req, false, userGetServe);
 }
 
-static void userListServe(struct api_req *req)
+/* user list, role list: root only (etcd). */
+static void listServe(struct api_req *req)
 {
     char **names = NULL;
     size_t n = 0;
+    bool users = req->u64 == 1;
     int rv = authnAdmin(req->api->deps.server, &req->who);
     if (rv == 0) {
-        rv = authUsers(reqAuth(req), &names, &n);
+        rv = users ? authUsers(reqAuth(req), &names, &n)
+                   : authRoles(reqAuth(req), &names, &n);
     }
-    replyNames(req, "users", rv, names, n);
+    replyNames(req, users ? "users" : "roles", rv, names, n);
 }
 
 void apiAuthUserList(struct api_req *req)
 {
-    apiRead(req, false, userListServe);
+    req->u64 = 1;
+    apiRead(req, false, listServe);
 }
 
 /* ---- roles ---- */
@@ -458,18 +462,8 @@ void apiAuthRoleGet(struct api_req *req)
     apiRead(req, false, roleGetServe);
 }
 
-static void roleListServe(struct api_req *req)
-{
-    char **names = NULL;
-    size_t n = 0;
-    int rv = authnAdmin(req->api->deps.server, &req->who);
-    if (rv == 0) {
-        rv = authRoles(reqAuth(req), &names, &n);
-    }
-    replyNames(req, "roles", rv, names, n);
-}
-
 void apiAuthRoleList(struct api_req *req)
 {
-    apiRead(req, false, roleListServe);
+    req->u64 = 2;
+    apiRead(req, false, listServe);
 }

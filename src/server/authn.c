@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "../core/error.h"
+#include "../lib/hash.h"
 #include "../lib/log.h"
 #include "server_internal.h"
 
@@ -79,12 +80,7 @@ void authnTokensFree(struct authn_tokens *t)
 
 static size_t tokenHash(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    size_t i;
-    for (i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    }
-    return (size_t)(h % AUTHN__BUCKETS);
+    return (size_t)(hashBytes(p, n) % AUTHN__BUCKETS);
 }
 
 static struct authn_token *tokenFind(struct authn_tokens *t, const char *tok,
