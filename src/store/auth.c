@@ -638,7 +638,7 @@ static bool overlaps(const struct span *ps, size_t n, const struct span *want)
     size_t i;
     for (i = 0; i < n; i++) {
         const struct span *p = &ps[i];
-        bool p_first = bcmp2(p->lo, p->lo_len, want->lo, want->lo_len) <= 0;
+        bool p_first = authCmp(p->lo, p->lo_len, want->lo, want->lo_len) <= 0;
         const char *lo = p_first ? want->lo : p->lo;
         size_t lo_len = p_first ? want->lo_len : p->lo_len;
         if (belowHi(lo, lo_len, p) && belowHi(lo, lo_len, want)) {
