@@ -131,6 +131,11 @@ void fsSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         fuse_reply_err(req, EROFS);
         return;
     }
+    rv = mountMayWrite(m, rel, len, dir); /* the key, or the marker */
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
+        return;
+    }
     if (h != NULL && !h->writable) {
         h = NULL; /* fchmod on a read-only descriptor: by path */
     }

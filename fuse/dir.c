@@ -1,7 +1,9 @@
 /* Directories: listing (taken at opendir, behind the read gate), mkdir,
  * unlink and rmdir. A directory is every key under "rel/" plus its marker
  * "rel/" (written by mkdir, holding its metadata). The replay's own
- * mkdir/unlink/rmdir only raise the event: the change is applied already. */
+ * mkdir/unlink/rmdir only raise the event: the change is applied already.
+ * Under --mount-user a listing leaves out the files the user may not read
+ * and the subdirectories holding no key it may read (mount_auth.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,35 @@ static void dirPushPending(struct mount *m, struct fs_dir *d, size_t *cap,
     }
 }
 
+/* The last subdirectory asked about: its keys are adjacent in the
+ * listing, so each is asked once. */
+struct list_memo
+{
+    const char *key; /* borrowed from the range response */
+    size_t len;
+    bool ok;
+};
+
+/* Whether the entry whose key (a file) or prefix (key + "/", a
+ * subdirectory) starts at key may be listed for the mount's user. */
+static bool listable(struct mount *m, struct list_memo *last,
+                     const char *key, size_t len, bool dir)
+{
+    if (m->who.len == 0) {
+        return true; /* root */
+    }
+    if (!dir) {
+        return mountMayList(m, key, len, false);
+    }
+    if (last->key == NULL || last->len != len ||
+        memcmp(last->key, key, len) != 0) {
+        last->key = key;
+        last->len = len;
+        last->ok = mountMayList(m, key, len + 1, true); /* with its '/' */
+    }
+    return last->ok;
+}
+
 void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct mount *m = fsMount(req);
@@ -87,6 +118,7 @@ void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     bool isdir;
     struct store_range_resp resp;
     struct fs_dir *d;
+    struct list_memo last = {NULL, 0, false};
     size_t cap = 0;
     size_t i;
     size_t out;
@@ -97,6 +129,11 @@ void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     if (!mountIsReplay(m, req)) {
+        rv = mountMayRead(m, rel, len, true);
+        if (rv != 0) {
+            fuse_reply_err(req, rv);
+            return;
+        }
         (void)mountOpReadGateFor(m, req, ino);
     }
     n = mountKey(m, rel, len, true, key, sizeof key);
@@ -116,12 +153,17 @@ void fsOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         const char *s = resp.kvs[i].key + n;
         size_t slen = resp.kvs[i].key_len - (size_t)n;
         const char *slash;
+        size_t seg;
         if (resp.kvs[i].key_len < (size_t)n || slen == 0) {
             continue; /* the marker of this directory */
         }
         slash = memchr(s, '/', slen);
-        if (dirPush(d, &cap, s, slash != NULL ? (size_t)(slash - s) : slen,
-                    slash != NULL) != 0) {
+        seg = slash != NULL ? (size_t)(slash - s) : slen;
+        if (!listable(m, &last, resp.kvs[i].key, (size_t)n + seg,
+                      slash != NULL)) {
+            continue;
+        }
+        if (dirPush(d, &cap, s, seg, slash != NULL) != 0) {
             break;
         }
     }
@@ -233,6 +275,11 @@ void fsMkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
+    rv = mountMayWrite(m, rel, len, true); /* its marker */
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
+        return;
+    }
     rv = fsResolve(m, rel, len, false, &t);
     if (rv == 0 && t.kind == FS_DIR) {
         rv = EEXIST;
@@ -281,6 +328,11 @@ void fsUnlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     }
     if (mountIsReplay(m, req)) {
         fuse_reply_err(req, 0); /* applied already: the event only */
+        return;
+    }
+    rv = mountMayWrite(m, rel, len, false);
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
         return;
     }
     rv = fsResolveFound(m, rel, len, shadowed, &t);
@@ -336,6 +388,11 @@ void fsRmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     }
     if (!fsCanWrite(m, req)) {
         fuse_reply_err(req, EROFS);
+        return;
+    }
+    rv = mountMayWrite(m, rel, len, true); /* its marker */
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
         return;
     }
     n = mountKey(m, rel, len, true, key, sizeof key);

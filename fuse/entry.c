@@ -5,7 +5,8 @@
  * with timeout 0 so the kernel asks again on every path walk: a name
  * created or removed anywhere is right at once. A local mount answers from
  * this member's store and lets the kernel cache for cache_timeout; the
- * notifier drops what an applied change makes stale. */
+ * notifier drops what an applied change makes stale. Under --mount-user
+ * a name the user may not read is EACCES (mount_auth.c). */
 #include <errno.h>
 #include <string.h>
 
@@ -18,13 +19,15 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     size_t len;
     bool shadowed = false;
     bool gated = false;
+    bool replay;
     struct fs_target t;
     int rv = fsChildRel(m, parent, name, rel, &len, &shadowed);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
     }
-    if (mountIsReplay(m, req)) {
+    replay = mountIsReplay(m, req);
+    if (replay) {
         struct fuse_entry_param e;
         rv = replayViewLookup(m, rel, len, shadowed, &e);
         if (rv == ENOENT) {
@@ -41,6 +44,14 @@ void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         gated = mountOpReadGate(m) == 0;
     }
     rv = fsResolveFound(m, rel, len, shadowed, &t);
+    if (!replay && rv == ENOENT) {
+        rv = mountMissing(m, rel, len, shadowed); /* or EACCES */
+    } else if (!replay && rv == 0) {
+        rv = mountMayReadTarget(m, rel, len, &t);
+        if (rv != 0) {
+            fsTargetClear(&t);
+        }
+    }
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
@@ -97,6 +108,13 @@ void fsGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             fuse_reply_err(req, rv);
             return;
         }
+    }
+    if (!mountIsReplay(m, req) &&
+        mountMayReadTarget(m, rel, len, &t) != 0) {
+        /* the user's permission was revoked since the lookup */
+        fsTargetClear(&t);
+        fuse_reply_err(req, EACCES);
+        return;
     }
     fsTargetStat(m, ino, &t, &st);
     fsTargetClear(&t);

@@ -3,7 +3,8 @@
  * confirms with the leader first, except a write-only O_TRUNC open, which
  * reads nothing. The replay's opens and creates carry no data: they only
  * raise IN_OPEN/IN_CREATE/IN_MODIFY/IN_CLOSE_WRITE for a change applied
- * already. */
+ * already. Under --mount-user an open or create the user's permissions do
+ * not allow is EACCES at once, not at the commit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -81,6 +82,16 @@ void fsOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     if (writing && !fsCanWrite(m, req)) {
         fuse_reply_err(req, EROFS);
+        return;
+    }
+    /* the user's permissions, at open rather than at the commit */
+    rv = (fi->flags & O_ACCMODE) != O_WRONLY ? mountMayRead(m, rel, len, false)
+                                             : 0;
+    if (rv == 0 && writing) {
+        rv = mountMayWrite(m, rel, len, false);
+    }
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
         return;
     }
     if (!(trunc && (fi->flags & O_ACCMODE) == O_WRONLY)) {
@@ -174,11 +185,19 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
+    rv = mountMayWrite(m, rel, len, false);
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
+        return;
+    }
     rv = fsResolve(m, rel, len, shadowed, &t);
     if (rv == 0 && t.kind == FS_DIR) {
         rv = EISDIR;
     } else if (rv == 0 && t.kind == FS_FILE && (fi->flags & O_EXCL)) {
         rv = EEXIST;
+    } else if (rv == 0 && t.kind == FS_FILE &&
+               (fi->flags & O_ACCMODE) != O_WRONLY) {
+        rv = mountMayReadTarget(m, rel, len, &t); /* its value is read */
     }
     h = rv == 0 ? handleNew(0) : NULL;
     if (rv == 0 && h == NULL) {

@@ -50,6 +50,11 @@ void fsSymlink(fuse_req_t req, const char *link, fuse_ino_t parent,
         fuse_reply_err(req, EROFS);
         return;
     }
+    rv = mountMayWrite(m, rel, len, false);
+    if (rv != 0) {
+        fuse_reply_err(req, rv);
+        return;
+    }
     rv = fsResolve(m, rel, len, shadowed, &t);
     if (rv == 0 && t.kind != FS_NONE) {
         rv = EEXIST; /* symlink(2) never replaces a name */
@@ -80,6 +85,13 @@ void fsReadlink(fuse_req_t req, fuse_ino_t ino)
     if (rv != 0 || dir) {
         fuse_reply_err(req, rv != 0 ? rv : EINVAL);
         return;
+    }
+    if (!mountIsReplay(m, req)) {
+        rv = mountMayRead(m, rel, len, false);
+        if (rv != 0) {
+            fuse_reply_err(req, rv);
+            return;
+        }
     }
     rv = fsResolve(m, rel, len, true, &t);
     if (rv != 0 || !t.have_kv || !S_ISLNK(t.kv.attr.mode)) {

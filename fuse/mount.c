@@ -139,6 +139,9 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
         m->prefix[m->prefix_len++] = '/';
         m->prefix[m->prefix_len] = '\0';
     }
+    /* checked at start (mountUserCheck): at most AUTHN_NAME_MAX bytes */
+    snprintf(m->who.name, sizeof m->who.name, "%s", cfg->mount_user);
+    m->who.len = strlen(m->who.name);
     m->linearizable = cfg->mount_consistency == CONFIG_CONSISTENCY_LINEARIZABLE;
     /* linearizable: the kernel caches nothing, every path walk asks (and
      * the lookup confirms with the leader); local: names and attributes
@@ -221,8 +224,9 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
     }
     (void)uv_timer_start(&m->timer, mountOpsTimerCb, MOUNT__TIMER_MS,
                          MOUNT__TIMER_MS);
-    infof("mounted keys under %s at %s (%s reads)", m->prefix, m->dir,
-          m->linearizable ? "linearizable" : "local");
+    infof("mounted keys under %s at %s (%s reads, as %s)", m->prefix, m->dir,
+          m->linearizable ? "linearizable" : "local",
+          m->who.len > 0 ? m->who.name : "root");
     *out = m;
     return 0;
 

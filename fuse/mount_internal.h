@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "../src/lib/queue.h"
+#include "../src/server/authn.h"
 #include "bridge.h"
 #include "mount.h"
 
@@ -134,6 +135,8 @@ struct mount
     bool linearizable;
     double cache_timeout; /* entry/attr timeout of ordinary replies */
     uint64_t origin; /* tags this mount's proposals (command.origin) */
+    /* --mount-user: who the mount acts as (len 0: root); set at start */
+    struct authn_user who;
     size_t max_value;
     unsigned max_txn_ops;
     struct fuse_session *se;
@@ -347,6 +350,37 @@ int fsProposePut(struct mount *m, const char *rel, size_t len, bool dir,
 void fsNewAttr(fuse_req_t req, mode_t mode, struct store_attr *a);
 bool fsCanWrite(struct mount *m, fuse_req_t req);
 int fsErrno(int etcfs_rv);
+
+/* ---- mount_auth.c: what --mount-user may see and change ----
+ * Asked of the live replicated auth state (in memory, under its lock) at
+ * every syscall, so a grant or revoke applies to the next one. Each
+ * returns 0 or EACCES; always 0 for a root mount and while auth is off.
+ * Any thread. The replay's own requests are not asked (replayPush drops
+ * what the user may not read before it is queued). */
+/* The file rel's key, or for a directory any key under it (the root
+ * always). */
+int mountMayRead(struct mount *m, const char *rel, size_t len, bool dir);
+/* What a resolved name shows: a directory or a file as mountMayRead; a
+ * local create not committed yet always. */
+int mountMayReadTarget(struct mount *m, const char *rel, size_t len,
+                       const struct fs_target *t);
+/* Write the file rel's key, or a directory's marker. */
+int mountMayWrite(struct mount *m, const char *rel, size_t len, bool dir);
+/* A rename: read and write the source (a directory: every key under
+ * it), write the destination. */
+int mountMayMove(struct mount *m, const char *from, size_t flen,
+                 const char *to, size_t tlen, bool dir);
+/* A lookup of a name the store does not have: ENOENT when the user may
+ * read or write something there (so a create can follow), else EACCES, as
+ * for a name that exists outside the user's keys. */
+int mountMissing(struct mount *m, const char *rel, size_t len, bool shadowed);
+/* readdir: whether an entry may be listed. key: a file's key, or a
+ * directory's prefix (ending in '/'), which is listed when the user may
+ * read any key under it. */
+bool mountMayList(struct mount *m, const char *key, size_t len, bool dir);
+/* Loop thread: sets cmd's user for the FSM's checks (a root mount's
+ * commands carry none: ops.c marks them internal). */
+void mountAuthStamp(struct mount *m, struct command *cmd);
 
 /* ---- handlers, one file per concern; fs.c has the table ---- */
 void fsLookup(fuse_req_t req, fuse_ino_t parent, const char *name);

@@ -83,6 +83,7 @@ static int startWrite(struct mount_op *op, struct command *cmd)
     /* a read here right after close() sees the write */
     op->write.local_apply = true;
     cmd->origin = op->m->origin;
+    mountAuthStamp(op->m, cmd); /* the FSM checks the user at apply */
     /* without a mount user the mount acts as root, auth or not */
     cmd->internal = cmd->user_len == 0;
     return serverWrite(op->m->deps.server, &op->write, cmd);

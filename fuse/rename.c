@@ -156,6 +156,12 @@ void fsRename(fuse_req_t req, fuse_ino_t parent, const char *name,
     }
     rv = fsResolveFound(m, from, flen, fsh, &ft);
     if (rv == 0) {
+        rv = mountMayMove(m, from, flen, to, tlen, ft.kind == FS_DIR);
+        if (rv != 0) {
+            fsTargetClear(&ft);
+            fuse_reply_err(req, rv);
+            return;
+        }
         rv = fsResolve(m, to, tlen, tsh, &tt);
         if (rv == 0 && tt.kind != FS_NONE && (flags & RENAME_NOREPLACE)) {
             rv = EEXIST;

@@ -22,7 +22,8 @@
  * its directory (inodeDirSeen). Queued changes to one name merge while
  * they wait: modifications into one (the latest size), chmods into one, a
  * delete supersedes a modification or chmod (a create and its delete are
- * both repeated: the name may have been listed meanwhile). The worker never holds mount.mu or any
+ * both repeated: the name may have been listed meanwhile). Under
+ * --mount-user only changes the user may read are queued. The worker never holds mount.mu or any
  * lock across a syscall, never runs inside a handler, and never reads
  * through the mount (that would add events). */
 #include <errno.h>
@@ -142,8 +143,58 @@ static bool merge(struct mount *m, struct replay_item *it)
     return false;
 }
 
+/* Under --mount-user: whether it concerns what the user may read, so a
+ * watcher sees only the changes its listing shows. A rename across the
+ * edge of the user's keys is repeated as the half the user sees: a delete
+ * of the source or a create of the destination (a symlink's create is
+ * not: its target is not in the item). False: drop it. Loop thread. */
+static bool visible(struct mount *m, struct replay_item *it)
+{
+    bool from;
+    bool to;
+    if (m->who.len == 0) {
+        return true;
+    }
+    from = mountMayRead(m, it->rel, it->rel_len, it->dir) == 0;
+    if (it->kind != REPLAY_RENAME) {
+        return from;
+    }
+    to = mountMayRead(m, it->rel2, it->rel2_len, it->dir) == 0;
+    if (from == to) {
+        return from;
+    }
+    if (from) {
+        it->kind = it->dir ? REPLAY_RMDIR : REPLAY_UNLINK;
+        free(it->rel2);
+        it->rel2 = NULL;
+        it->rel2_len = 0;
+        return true;
+    }
+    if (!it->dir && S_ISLNK(it->st.st_mode)) {
+        return false;
+    }
+    free(it->rel);
+    it->rel = it->rel2;
+    it->rel_len = it->rel2_len;
+    it->rel2 = NULL;
+    it->rel2_len = 0;
+    it->kind = it->dir ? REPLAY_MKDIR : REPLAY_CREATE;
+    if (it->dir) {
+        it->mode = it->st.st_mode & 07777;
+    } else {
+        it->mode = it->st.st_mode != 0 ? it->st.st_mode
+                                       : MOUNT_DEFAULT_FILE_MODE;
+        it->size = it->st.st_size;
+    }
+    return true;
+}
+
 void replayPush(struct mount *m, struct replay_item *it)
 {
+    if (!visible(m, it)) {
+        itemFree(it);
+        return;
+    }
     pthread_mutex_lock(&m->rq_mu);
     if (m->rq_names == NULL) {
         m->rq_names = calloc(REPLAY__BUCKETS, sizeof *m->rq_names);

@@ -30,9 +30,11 @@ static void replyXattr(fuse_req_t req, size_t size, const char *v,
     }
 }
 
-/* The file's current kv (values not needed). 0 or an errno. */
-static int xattrTarget(struct mount *m, fuse_ino_t ino, struct fs_target *t,
-                       char *rel, size_t *len)
+/* The file's current kv (values not needed), when the mount's user may
+ * read it (writing: and write it). 0 or an errno. */
+static int xattrTarget(struct mount *m, fuse_req_t req, fuse_ino_t ino,
+                       bool writing, struct fs_target *t, char *rel,
+                       size_t *len)
 {
     bool dir;
     int rv = fsRelOf(m, ino, rel, len, &dir);
@@ -41,6 +43,13 @@ static int xattrTarget(struct mount *m, fuse_ino_t ino, struct fs_target *t,
     }
     if (dir) {
         return ENODATA;
+    }
+    if (!mountIsReplay(m, req)) {
+        rv = writing ? mountMayWrite(m, rel, *len, false)
+                     : mountMayRead(m, rel, *len, false);
+        if (rv != 0) {
+            return rv;
+        }
     }
     rv = fsResolve(m, rel, *len, true, t);
     if (rv == 0 && !t->have_kv) {
@@ -67,7 +76,7 @@ void fsGetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
     if (!mountIsReplay(m, req)) {
         (void)mountOpReadGate(m); /* revisions and leases are reads too */
     }
-    rv = xattrTarget(m, ino, &t, rel, &len);
+    rv = xattrTarget(m, req, ino, false, &t, rel, &len);
     if (rv != 0) {
         fuse_reply_err(req, rv);
         return;
@@ -114,7 +123,7 @@ void fsListxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     if (!mountIsReplay(m, req)) {
         (void)mountOpReadGate(m);
     }
-    rv = xattrTarget(m, ino, &t, rel, &len);
+    rv = xattrTarget(m, req, ino, false, &t, rel, &len);
     if (rv == ENODATA) {
         replyXattr(req, size, "", 0);
         return;
@@ -183,7 +192,7 @@ void fsSetxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
         fuse_reply_err(req, EROFS);
         return;
     }
-    rv = xattrTarget(m, ino, &t, rel, &len);
+    rv = xattrTarget(m, req, ino, true, &t, rel, &len);
     if (rv != 0) {
         fuse_reply_err(req, rv == ENODATA ? EINVAL : rv);
         return;
@@ -234,7 +243,7 @@ void fsRemovexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
         return;
     }
     memset(&t, 0, sizeof t);
-    rv = xattrTarget(m, ino, &t, rel, &len);
+    rv = xattrTarget(m, req, ino, true, &t, rel, &len);
     if (rv == 0) {
         rv = t.kv.lease == 0 ? ENODATA : setLease(m, rel, len, &t, 0);
         fsTargetClear(&t);

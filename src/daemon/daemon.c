@@ -54,6 +54,9 @@ struct daemon
     struct tls_ctx *peer_tls_server; /* the peer port under TLS */
     struct tls_ctx *peer_tls_client; /* connections to other members */
     struct mount *mount;
+    struct mount_verify mount_verify; /* --mount-user's password check */
+    bool mount_verifying;
+    bool mount_verified;
     struct metrics metrics;
     uv_signal_t sigterm;
     uv_signal_t sigint;
@@ -392,6 +395,25 @@ static int startMount(struct daemon *d)
     return 0;
 }
 
+static void mountVerifiedCb(struct mount_verify *v, int status)
+{
+    struct daemon *d = v->data;
+    d->mount_verifying = false;
+    if (d->stopping) {
+        closeStep(d); /* it waited for this check */
+        return;
+    }
+    if (status != 0) {
+        errorf("%s", v->errmsg);
+        d->exit_code = 1;
+        d->stopping = true;
+        closeStep(d);
+        return;
+    }
+    d->mount_verified = true;
+    (void)startMount(d); /* a failure stops the daemon */
+}
+
 static void readyCb(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -401,16 +423,33 @@ static void readyCb(uv_timer_t *t)
     }
     nodeStatus(d->node, &st);
     if (d->mount == NULL && d->cfg->mount[0] != '\0' &&
+        !d->mount_verifying &&
         (d->cfg->mount_consistency == CONFIG_CONSISTENCY_LOCAL ||
          (st.leader != 0 && st.applied_index >= st.commit_index))) {
         /* linearizable mounts wait until the member serves; a local one
-         * shows the local state at once (no quorum needed to read) */
+         * shows the local state at once (no quorum needed to read). First
+         * --mount-user's password, against the replicated auth state. */
+        if (!d->mount_verified) {
+            d->mount_verify.data = d;
+            d->mount_verify.cb = mountVerifiedCb;
+            if (mountVerify(&d->loop, d->store, d->cfg, &d->mount_verify) !=
+                0) {
+                errorf("mount: cannot queue the password check");
+                d->exit_code = 1;
+                d->stopping = true;
+                closeStep(d);
+                return;
+            }
+            d->mount_verifying = true;
+            return;
+        }
         if (startMount(d) != 0) {
             return;
         }
     }
-    if (st.leader == 0 || st.applied_index < st.commit_index) {
-        return;
+    if (st.leader == 0 || st.applied_index < st.commit_index ||
+        (d->cfg->mount[0] != '\0' && d->mount == NULL)) {
+        return; /* ready once serving, and mounted when asked to */
     }
     d->ready = true;
     (void)uv_timer_stop(t); /* cannot fail */
@@ -518,6 +557,9 @@ static void mountClosedCb(struct mount *m, void *data)
 
 static void closeStep(struct daemon *d)
 {
+    if (d->mount_verifying) {
+        return; /* mountVerifiedCb comes back here */
+    }
     if (d->mount != NULL) {
         mountClose(d->mount, mountClosedCb, d);
         return;
@@ -765,6 +807,9 @@ static int daemonStart(struct daemon *d, char *errmsg)
 
     if (cfg->mount[0] != '\0') {
         rv = mountCheck(cfg->mount, errmsg);
+        if (rv == 0) {
+            rv = mountUserCheck(cfg, errmsg);
+        }
         if (rv != 0) {
             return rv;
         }

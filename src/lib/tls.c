@@ -484,6 +484,34 @@ int tlsConnPeerCn(const struct tls_conn *t, char *cn, size_t size)
     return rv;
 }
 
+int tlsCertFileCn(const char *path, char *cn, size_t size, char *errmsg)
+{
+    FILE *f = fopen(path, "r");
+    X509 *cert;
+    int rv = -1;
+    if (f == NULL) {
+        snprintf(errmsg, TLS_ERRMSG_SIZE, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (cert == NULL) {
+        snprintf(errmsg, TLS_ERRMSG_SIZE, "%s: no PEM certificate in it",
+                 path);
+        ERR_clear_error();
+        return -1;
+    }
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
+                                  NID_commonName, cn, (int)size) >= 0) {
+        rv = 0;
+    } else {
+        snprintf(errmsg, TLS_ERRMSG_SIZE,
+                 "%s: the certificate has no common name", path);
+    }
+    X509_free(cert);
+    return rv;
+}
+
 /* ---- --auto-tls ---- */
 
 static int writePem(const char *path, bool key, EVP_PKEY *pkey, X509 *cert,

@@ -81,4 +81,9 @@ const char *tlsConnProtocol(const struct tls_conn *t);
  * sent none or it did not verify. */
 int tlsConnPeerCn(const struct tls_conn *t, char *cn, size_t size);
 
+/* The common name of the (first) certificate in the PEM file at path into
+ * cn; -1 with errmsg when the file cannot be read or holds no certificate
+ * or no common name. Any thread (reads the file: not on a loop). */
+int tlsCertFileCn(const char *path, char *cn, size_t size, char *errmsg);
+
 #endif /* ETCFS_LIB_TLS_H */

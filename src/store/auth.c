@@ -631,9 +631,29 @@ static bool rootUser(const struct auth_user *u)
     return userHasRole(u, AUTH_ROOT, 4, NULL);
 }
 
-int authCheck(struct auth *a, const char *user, size_t user_len, uint64_t rev,
-              const char *key, size_t key_len, const char *range_end,
-              size_t range_end_len, int type)
+/* Whether some key of want lies in one of the spans: the larger start lies
+ * below both ends. */
+static bool overlaps(const struct span *ps, size_t n, const struct span *want)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const struct span *p = &ps[i];
+        bool p_first = authCmp(p->lo, p->lo_len, want->lo, want->lo_len) <= 0;
+        const char *lo = p_first ? want->lo : p->lo;
+        size_t lo_len = p_first ? want->lo_len : p->lo_len;
+        if (belowHi(lo, lo_len, p) && belowHi(lo, lo_len, want)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* authCheck (any false: every key of the range) and authCheckAny (any
+ * true: at least one key). */
+static int permCheck(struct auth *a, const char *user, size_t user_len,
+                     uint64_t rev, const char *key, size_t key_len,
+                     const char *range_end, size_t range_end_len, int type,
+                     bool any)
 {
     const struct auth_user *u;
     struct span want;
@@ -691,7 +711,7 @@ int authCheck(struct auth *a, const char *user, size_t user_len, uint64_t rev,
     if (spanOf(&want, key, key_len, range_end, range_end_len) != 0) {
         goto out;
     }
-    if (covered(ps, n, &want)) {
+    if (any ? overlaps(ps, n, &want) : covered(ps, n, &want)) {
         rv = 0;
     }
     free(want.owned);
@@ -699,6 +719,23 @@ out:
     pthread_rwlock_unlock(&a->lock);
     spansFree(ps, n);
     return rv;
+}
+
+int authCheck(struct auth *a, const char *user, size_t user_len, uint64_t rev,
+              const char *key, size_t key_len, const char *range_end,
+              size_t range_end_len, int type)
+{
+    return permCheck(a, user, user_len, rev, key, key_len, range_end,
+                     range_end_len, type, false);
+}
+
+int authCheckAny(struct auth *a, const char *user, size_t user_len,
+                 const char *key, size_t key_len, const char *range_end,
+                 size_t range_end_len, int type)
+{
+    /* no request revision: this is a question about the current state */
+    return permCheck(a, user, user_len, UINT64_MAX, key, key_len, range_end,
+                     range_end_len, type, true);
 }
 
 int authAdmin(struct auth *a, const char *user, size_t user_len)

@@ -82,6 +82,13 @@ uint64_t authRevision(struct auth *a);
 int authCheck(struct auth *a, const char *user, size_t user_len, uint64_t rev,
               const char *key, size_t key_len, const char *range_end,
               size_t range_end_len, int type);
+/* Like authCheck, but whether user may do 'type' on at least one key of
+ * [key, range_end) (the mount shows a directory holding keys the user may
+ * read), at the current state: 0 (or auth off), ETCFS_USER_EMPTY or
+ * ETCFS_PERMISSION_DENIED. */
+int authCheckAny(struct auth *a, const char *user, size_t user_len,
+                 const char *key, size_t key_len, const char *range_end,
+                 size_t range_end_len, int type);
 /* user holds the root role (or auth is off): 0, ETCFS_USER_EMPTY or
  * ETCFS_PERMISSION_DENIED. */
 int authAdmin(struct auth *a, const char *user, size_t user_len);
