@@ -5,8 +5,8 @@
  * object inside it (watch create requests, txn ops). Decoding may fail,
  * never crash. What decodes keeps our invariants (asserted): bytes
  * base64-encode and decode back the same, an integer printed and read
- * back is the same, and a request the gateway proposes survives the Raft
- * command encoding (fuzz_equal.h). */
+ * back is the same, an unsigned field took no negative number, and a request
+ * the gateway proposes survives the Raft command encoding (fuzz_equal.h). */
 #include <assert.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -83,6 +83,9 @@ static void readers(json_t *obj, const char *field)
         checkI64(i);
     }
     if (codecUint64(obj, field, &u, errmsg) == 0) {
+        json_t *v = json_object_get(obj, field);
+        /* an unsigned field takes no negative number */
+        assert(!json_is_number(v) || json_number_value(v) >= 0);
         checkU64(u);
     }
     (void)codecBool(obj, field, &b, errmsg);
