@@ -28,34 +28,64 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct store *fuzzStore;
 static char fuzzDir[128];
 
-/* The store's directory holds only LevelDB's files: no subdirectories. */
-static void cleanupCb(void)
+/* Removes the store's files (LevelDB's only: no subdirectories). */
+static void emptyDir(void)
 {
-    DIR *d;
+    DIR *d = opendir(fuzzDir);
     struct dirent *e;
     char path[512];
+    if (d == NULL) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", fuzzDir, e->d_name);
+        (void)unlink(path); /* best effort: a temporary directory */
+    }
+    closedir(d);
+}
+
+static void cleanupCb(void)
+{
     if (fuzzStore != NULL) {
         storeClose(fuzzStore);
         fuzzStore = NULL;
     }
-    d = opendir(fuzzDir);
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(path, sizeof path, "%s/%s", fuzzDir, e->d_name);
-            (void)unlink(path); /* best effort: a temporary directory */
-        }
-        closedir(d);
-    }
+    emptyDir();
     (void)rmdir(fuzzDir);
+}
+
+/* A new store every FUZZ__REOPEN inputs: each restore leaves LevelDB the
+ * tombstones of every key it replaced, and scans over them slow the runs
+ * down several times within a minute. */
+#define FUZZ__REOPEN 256
+static unsigned fuzzInputs;
+
+static void openStore(void)
+{
+    struct store_options opts = {0};
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    opts.cache_size = 1 << 20;
+    if (storeOpen(fuzzDir, &opts, &fuzzStore, errmsg) != 0) {
+        fprintf(stderr, "fuzz_snapshot: storeOpen: %s\n", errmsg);
+        exit(1);
+    }
+}
+
+static void maybeReopen(void)
+{
+    if (++fuzzInputs % FUZZ__REOPEN != 0) {
+        return;
+    }
+    storeClose(fuzzStore);
+    emptyDir();
+    openStore();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct store_options opts = {0};
-    char errmsg[ETCFS_ERRMSG_SIZE] = "";
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     (void)argc;
     (void)argv;
@@ -66,11 +96,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(1);
     }
     atexit(cleanupCb);
-    opts.cache_size = 1 << 20;
-    if (storeOpen(fuzzDir, &opts, &fuzzStore, errmsg) != 0) {
-        fprintf(stderr, "fuzz_snapshot: storeOpen: %s\n", errmsg);
-        exit(1);
-    }
+    openStore();
     return 0;
 }
 
@@ -167,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(copy);
         return 0;
     }
+    maybeReopen();
     if (storeRestore(fuzzStore, copy, size, errmsg) != 0) {
         free(copy);
         return 0;
