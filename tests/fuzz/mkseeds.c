@@ -1,7 +1,8 @@
 /* Makes the binary seeds of the fuzz corpus (scripts/fuzz seeds) with the
- * code that writes such bytes for real: Raft commands and forwarded
- * results from raft/command.c (corpus/command/), and snapshots of small
- * stores from src/store/ (corpus/snapshot/). Test code only.
+ * code that writes such bytes for real: Raft commands (corpus/command/ and
+ * corpus/apply/) and forwarded results (corpus/command/) from
+ * raft/command.c, and snapshots of small stores from src/store/
+ * (corpus/snapshot/). Test code only.
  *   mkseeds CORPUS_DIR */
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ static void commandSeed(const char *name, const struct command *cmd)
         die(name, "commandEncode failed");
     }
     writeSeed("command", name, buf, len);
+    writeSeed("apply", name, buf, len);
     free(buf);
 }
 

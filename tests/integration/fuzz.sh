@@ -1,9 +1,10 @@
 #!/bin/bash
 # Bad input cannot crash a member (issue 13): every libFuzzer harness of
 # tests/fuzz/ (HTTP requests and JSON bodies, Raft commands and results,
-# snapshots, key/path escaping, TLS records) runs for
-# ${ETCFS_FUZZ_SECONDS:-60} s, two at a time, from the checked-in seeds;
-# each passes when no input crashed it or broke one of its assertions.
+# commands applied to a store, snapshots, key/path escaping, TLS records)
+# runs for ${ETCFS_FUZZ_SECONDS:-60} s, two at a time, from the checked-in
+# seeds; each passes when no input crashed it or broke one of its
+# assertions.
 # Longer runs: scripts/fuzz run SECONDS (README, "Fuzzing").
 source "$(dirname "$0")/../lib.sh"
 
