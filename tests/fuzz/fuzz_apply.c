@@ -26,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct store *fuzzStore;
-static char fuzzDir[128];
+static char fuzzDir[4096];
 static void *fuzzBase; /* the snapshot every input starts from */
 static size_t fuzzBaseLen;
 static uint64_t fuzzIndex; /* the base's applied index */
@@ -47,7 +47,7 @@ static void emptyDir(void)
 {
     DIR *d = opendir(fuzzDir);
     struct dirent *e;
-    char path[512];
+    char path[4096 + 256];
     if (d == NULL) {
         return;
     }
@@ -121,7 +121,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     struct store_delete_req del;
     struct store_snapshot *snap;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    /* scripts/fuzz points TMPDIR at a directory it removes after the run
+     * (a crash skips atexit) */
+    const char *base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
     (void)argc;
     (void)argv;
     logSetup("fuzz_apply", "error");

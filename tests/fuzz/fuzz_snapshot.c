@@ -26,14 +26,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct store *fuzzStore;
-static char fuzzDir[128];
+static char fuzzDir[4096];
 
 /* Removes the store's files (LevelDB's only: no subdirectories). */
 static void emptyDir(void)
 {
     DIR *d = opendir(fuzzDir);
     struct dirent *e;
-    char path[512];
+    char path[4096 + 256];
     if (d == NULL) {
         return;
     }
@@ -86,7 +86,9 @@ static void maybeReopen(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    /* scripts/fuzz points TMPDIR at a directory it removes after the run
+     * (a crash skips atexit) */
+    const char *base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
     (void)argc;
     (void)argv;
     logSetup("fuzz_snapshot", "error");

@@ -27,11 +27,11 @@ enum {
 };
 
 static struct tls_ctx *fuzzCtx[FUZZ__ROLES];
-static char fuzzDir[64];
+static char fuzzDir[4096];
 
 static void cleanupCb(void)
 {
-    char path[128];
+    char path[4096 + 16];
     snprintf(path, sizeof path, "%s/cert.pem", fuzzDir);
     (void)unlink(path); /* best effort: a temporary directory */
     snprintf(path, sizeof path, "%s/key.pem", fuzzDir);
@@ -52,9 +52,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     int i;
     (void)argc;
     (void)argv;
-    snprintf(fuzzDir, sizeof fuzzDir, "/tmp/etcfs-fuzz-tls.XXXXXX");
+    /* scripts/fuzz points TMPDIR at a directory it removes after the run
+     * (a crash skips atexit) */
+    snprintf(fuzzDir, sizeof fuzzDir, "%s/etcfs-fuzz-tls.XXXXXX",
+             getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(fuzzDir) == NULL) {
-        die("mkdtemp", "failed");
+        die("mkdtemp", fuzzDir);
     }
     atexit(cleanupCb);
     if (tlsAutoCert(fuzzDir, "localhost,127.0.0.1", errmsg) != 0) {
