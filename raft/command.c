@@ -119,7 +119,9 @@ static void codecBytes(struct codec *c, const char **p, size_t *n)
         return;
     }
     if (c->mode == CODEC_DECODE) {
-        if (len > c->len - c->pos) {
+        /* an absent string has no bytes: NULL with a length would be read
+         * (or copied when encoded again) through a null pointer */
+        if (len > c->len - c->pos || (!present && len != 0)) {
             c->err = ETCFS_CORRUPT;
             return;
         }

@@ -103,6 +103,10 @@ const char *apiStatusText(int status);
 int apiStreamChunk(struct api_req *req, char *text);
 /* The request is done without a reply (its client is gone). */
 void apiFinish(struct api_req *req);
+/* Serves a client connection accepted on a listener (s transferred), or
+ * closes it when API__MAX_CONNS are open. connectionCb calls it;
+ * tests/fuzz/fuzz_http.c hands it a stream of its own. */
+void apiAdoptClient(struct api *a, struct stream *s);
 
 /* ---- api.c: the gateway ---- */
 /* A complete request from http.c: parse its JSON body, route it. */

@@ -158,8 +158,16 @@ static int parseInt(json_t *v, const char *field, bool is_unsigned,
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
+        /* converting a double outside int64's range is undefined: check
+         * first (-2^63 and 2^63 are exact doubles; INT64_MAX is not) */
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            return badField(errmsg, field, "value out of range");
+        }
         if (d != (double)(int64_t)d) {
             return badField(errmsg, field, "not an integer");
+        }
+        if (is_unsigned && d < 0) {
+            return badField(errmsg, field, "negative value");
         }
         *s = (int64_t)d;
         *u = (uint64_t)*s;

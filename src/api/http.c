@@ -645,6 +645,11 @@ static void connectionCb(uv_stream_t *server, int status)
                      apiListenerTls(a, (uv_tcp_t *)server), &s) != 0) {
         return;
     }
+    apiAdoptClient(a, s);
+}
+
+void apiAdoptClient(struct api *a, struct stream *s)
+{
     if (a->n_conns_open >= API__MAX_CONNS) {
         if (!a->told_full) {
             warnf("api: %u client connections open: refusing more",

@@ -228,6 +228,7 @@ static int snapshotParse(const void *buf, size_t len, struct mvcc_state *st,
         off += 8 + klen + vlen;
     }
     if (!have_state || rec_st.applied_index != st->applied_index ||
+        rec_st.applied_term != st->applied_term ||
         rec_st.revision != st->revision ||
         rec_st.compact_rev != st->compact_rev ||
         rec_st.key_count != st->key_count) {

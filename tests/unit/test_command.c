@@ -186,6 +186,31 @@ static void testEmptyValue(void **state)
     free(buf);
 }
 
+/* A string marked absent that still claims bytes is refused: it would
+ * decode as NULL with a length, read or copied through a null pointer
+ * (tests/fuzz/corpus/command/regress-absent-bytes-with-length). */
+static void testAbsentWithLength(void **state)
+{
+    struct command cmd = {0};
+    struct command_decoded dec;
+    uint8_t *buf;
+    void *raw;
+    size_t len;
+    /* format, type, padding, origin; user (flag, length), auth revision,
+     * internal; the key's flag, length and byte */
+    size_t end_at = 16 + 1 + 8 + 8 + 1 + 1 + 8 + 1;
+    (void)state;
+    cmd.type = COMMAND_DELETE_RANGE;
+    cmd.delete_range.key = "k";
+    cmd.delete_range.key_len = 1;
+    ENCODE(&cmd, raw, len);
+    buf = raw;
+    assert_int_equal(buf[end_at], 0); /* range_end: absent */
+    buf[end_at + 1] = 1;              /* ... yet one byte long */
+    assert_int_equal(commandDecode(buf, len, &dec), ETCFS_CORRUPT);
+    free(raw);
+}
+
 /* A nested txn keeps compares, both branches and every op kind. */
 static void testTxnRoundTrip(void **state)
 {
@@ -453,6 +478,7 @@ int main(void)
         cmocka_unit_test(testPutAttrFormats),
         cmocka_unit_test(testEmptyValue),
         cmocka_unit_test(testAuthHeaderAndOp),
+        cmocka_unit_test(testAbsentWithLength),
         cmocka_unit_test(testTxnRoundTrip),
         cmocka_unit_test(testSmallCommands),
         cmocka_unit_test(testCorruptInput),

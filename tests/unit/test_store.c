@@ -1404,6 +1404,27 @@ static void testRestoreCorrupt(void **state)
     assert_int_equal(storeAppliedIndex(f->s), index + 1);
     expectKv(f, "after", 0, "x", 7, 7, 1);
     buf[len / 2] ^= 0x01;
+    {
+        /* a header whose applied term (bytes 20-27) is not the state
+         * record's, its CRC made right
+         * (tests/fuzz/corpus/snapshot/regress-term-mismatch) */
+        unsigned char crc[4];
+        uint64_t idx;
+        uint64_t term;
+        int64_t rev;
+        int64_t keys;
+        memcpy(crc, buf + len - 4, 4);
+        buf[27] ^= 0x01;
+        bufPutU32(buf + len - 4, (uint32_t)crc32_z(0, buf, len - 4));
+        assert_int_equal(storeSnapshotInfo(buf, len, &idx, &term, &rev, &keys,
+                                           f->errmsg),
+                         ETCFS_CORRUPT);
+        assert_int_equal(storeRestore(f->s, buf, len, f->errmsg),
+                         ETCFS_CORRUPT);
+        buf[27] ^= 0x01;
+        memcpy(buf + len - 4, crc, 4);
+    }
+    expectKv(f, "after", 0, "x", 7, 7, 1);
     assert_int_equal(storeRestore(f->s, buf, len, f->errmsg), 0);
     expectMixed(f, index);
     expectAbsent(f, "after", 0);
