@@ -13,8 +13,10 @@
 #include "../../src/core/error.h"
 #include "../../src/core/metrics.h"
 #include "../../src/lib/stream.h"
+#include "../../src/server/authn.h"
 #include "../../src/server/server.h"
 #include "../../src/server/watch.h"
+#include "../../src/store/auth.h"
 #include "../../src/store/store.h"
 #include "fuzz_equal.h"
 
@@ -686,4 +688,126 @@ char *metricsFormat(struct metrics *m)
 {
     (void)m;
     return strdup("# HELP etcfs_fuzz A stand-in.\netcfs_fuzz 1\n");
+}
+
+/* ---- authentication (src/server/authn.c): a token "t..." names alice,
+ * one "x..." is unknown; alice may touch /app/ only; root everything ---- */
+
+static struct auth *fakeAuthState;
+
+struct auth *storeAuth(struct store *s)
+{
+    (void)s;
+    if (fakeAuthState == NULL) {
+        fakeAuthState = authNew(); /* empty: auth off, as a new cluster */
+        assert(fakeAuthState != NULL);
+    }
+    return fakeAuthState;
+}
+
+bool authnEnabled(struct server *s)
+{
+    (void)s;
+    return (fakeMode & FAKE_FAIL) != 0; /* on in the failing mode */
+}
+
+int authnIdentify(struct server *s, const char *token, size_t token_len,
+                  const char *cn, struct authn_user *who)
+{
+    who->name[0] = '\0';
+    who->len = 0;
+    if (!authnEnabled(s)) {
+        return 0;
+    }
+    if (token != NULL && token_len > 0) {
+        if (token[0] != 't') {
+            return ETCFS_INVALID_TOKEN;
+        }
+        memcpy(who->name, "alice", 6);
+        who->len = 5;
+        return 0;
+    }
+    if (cn != NULL && cn[0] != '\0' && strlen(cn) <= AUTHN_NAME_MAX) {
+        who->len = strlen(cn);
+        memcpy(who->name, cn, who->len + 1);
+    }
+    return 0;
+}
+
+void authnStamp(const struct authn_user *who, struct command *cmd)
+{
+    cmd->user = who->len > 0 ? who->name : NULL;
+    cmd->user_len = who->len;
+}
+
+static int fakeAllowed(struct server *s, const struct authn_user *who,
+                       const char *key, size_t key_len)
+{
+    if (!authnEnabled(s)) {
+        return 0;
+    }
+    if (who->len == 0) {
+        return ETCFS_USER_EMPTY;
+    }
+    if (who->len == 4 && memcmp(who->name, "root", 4) == 0) {
+        return 0;
+    }
+    return key_len >= 5 && memcmp(key, "/app/", 5) == 0
+               ? 0
+               : ETCFS_PERMISSION_DENIED;
+}
+
+int authnRead(struct server *s, const struct authn_user *who,
+              const char *key, size_t key_len, const char *range_end,
+              size_t range_end_len)
+{
+    (void)range_end;
+    (void)range_end_len;
+    return fakeAllowed(s, who, key, key_len);
+}
+
+int authnWrite(struct server *s, const struct authn_user *who,
+               const char *key, size_t key_len, const char *range_end,
+               size_t range_end_len)
+{
+    return authnRead(s, who, key, key_len, range_end, range_end_len);
+}
+
+int authnAdmin(struct server *s, const struct authn_user *who)
+{
+    return fakeAllowed(s, who, "", 0);
+}
+
+static void fakeAuthnTask(void *p, void *q, int status)
+{
+    struct authn_req *r = p;
+    (void)q;
+    r->cb(r, status);
+}
+
+int authnStart(struct server *s, struct authn_req *r, const char *password,
+               size_t password_len)
+{
+    (void)password;
+    r->s = s;
+    if (password_len > AUTHN_PASSWORD_MAX) {
+        return ETCFS_INVALID;
+    }
+    if (r->op == AUTHN_AUTHENTICATE && !authnEnabled(s)) {
+        return ETCFS_AUTH_NOT_ENABLED;
+    }
+    strcpy(r->hash, "$2b$04$fakefakefakefakefakefuFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAK");
+    strcpy(r->token, "tFAKEFAKEFAKEFAKE.1");
+    fakeLater(fakeAuthnTask, r, NULL,
+              (fakeMode & FAKE_REFUSE) != 0 ? ETCFS_AUTH_FAILED : 0);
+    return 0;
+}
+
+int streamPeerCn(const struct stream *s, char *cn, size_t size)
+{
+    (void)s;
+    if (size > 5) {
+        memcpy(cn, "root", 5); /* a verified client certificate of root */
+    }
+    return (fakeMode & FAKE_REFUSE) != 0 ? -1 : 0;
 }

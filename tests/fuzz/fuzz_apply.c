@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../raft/command.h"
+#include "../../raft/fsm_auth.h"
 #include "../../src/core/error.h"
 #include "../../src/lib/log.h"
 #include "../../src/store/store.h"
@@ -170,7 +171,13 @@ static int apply(struct store *s, uint64_t index, const struct command *cmd,
                  struct command_result *res, struct store_events *events,
                  char *errmsg)
 {
+    int rv;
     res->type = cmd->type;
+    rv = fsmAuthorize(s, cmd); /* the permission checks at apply */
+    if (rv != 0) {
+        res->status = rv;
+        return storeApplyNoop(s, index, 1, errmsg) != 0 ? ETCFS_IO : rv;
+    }
     switch (cmd->type) {
         case COMMAND_PUT:
             return storeApplyPut(s, index, 1, &cmd->put, &res->put, events,
@@ -195,6 +202,8 @@ static int apply(struct store *s, uint64_t index, const struct command *cmd,
             return storeApplyMeta(s, index, 1, cmd->meta.name,
                                   cmd->meta.name_len, cmd->meta.value,
                                   cmd->meta.value_len, errmsg);
+        case COMMAND_AUTH:
+            return storeApplyAuth(s, index, 1, &cmd->auth, errmsg);
         default:
             return storeApplyNoop(s, index, 1, errmsg);
     }

@@ -123,9 +123,24 @@ static bool txnEqual(const struct store_txn_req *a,
            opsEqual(a->failure, a->n_failure, b->failure, b->n_failure);
 }
 
+static bool authOpEqual(const struct auth_op *a, const struct auth_op *b)
+{
+    return a->type == b->type &&
+           bytesEqual(a->name, a->name_len, b->name, b->name_len) &&
+           bytesEqual(a->role, a->role_len, b->role, b->role_len) &&
+           bytesEqual(a->hash, a->hash_len, b->hash, b->hash_len) &&
+           a->no_password == b->no_password && a->perm_type == b->perm_type &&
+           bytesEqual(a->key, a->key_len, b->key, b->key_len) &&
+           bytesEqual(a->range_end, a->range_end_len, b->range_end,
+                      b->range_end_len) &&
+           bytesEqual(a->token, a->token_len, b->token, b->token_len);
+}
+
 bool fuzzCommandEqual(const struct command *a, const struct command *b)
 {
-    if (a->type != b->type || a->origin != b->origin) {
+    if (a->type != b->type || a->origin != b->origin ||
+        !bytesEqual(a->user, a->user_len, b->user, b->user_len) ||
+        a->auth_revision != b->auth_revision || a->internal != b->internal) {
         return false;
     }
     switch (a->type) {
@@ -147,6 +162,8 @@ bool fuzzCommandEqual(const struct command *a, const struct command *b)
                               b->meta.name_len) &&
                    bytesEqual(a->meta.value, a->meta.value_len, b->meta.value,
                               b->meta.value_len);
+        case COMMAND_AUTH:
+            return authOpEqual(&a->auth, &b->auth);
         default:
             return false;
     }

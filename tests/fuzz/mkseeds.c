@@ -183,6 +183,56 @@ static void commands(void)
     cmd.meta.value_len = strlen(cmd.meta.value);
     commandSeed("meta", &cmd);
 
+    /* format 3: a user's put, auth changes, a token, an internal revoke */
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_PUT;
+    cmd.user = "alice";
+    cmd.user_len = 5;
+    cmd.auth_revision = 7;
+    cmd.put.key = "/app/x";
+    cmd.put.key_len = 6;
+    cmd.put.value = "1";
+    cmd.put.value_len = 1;
+    commandSeed("put-as-user", &cmd);
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_AUTH;
+    cmd.user = "root";
+    cmd.user_len = 4;
+    cmd.auth_revision = 3;
+    cmd.auth.type = AUTH_OP_ROLE_GRANT;
+    cmd.auth.name = "app";
+    cmd.auth.name_len = 3;
+    cmd.auth.perm_type = AUTH_READWRITE;
+    cmd.auth.key = "/app/";
+    cmd.auth.key_len = 5;
+    cmd.auth.range_end = "/app0";
+    cmd.auth.range_end_len = 5;
+    commandSeed("auth-role-grant", &cmd);
+    cmd.auth.type = AUTH_OP_USER_ADD;
+    cmd.auth.name = "alice";
+    cmd.auth.name_len = 5;
+    cmd.auth.hash = "$2b$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW";
+    cmd.auth.hash_len = strlen(cmd.auth.hash);
+    cmd.auth.key = NULL;
+    cmd.auth.key_len = 0;
+    cmd.auth.range_end = NULL;
+    cmd.auth.range_end_len = 0;
+    commandSeed("auth-user-add", &cmd);
+    memset(&cmd.auth, 0, sizeof cmd.auth);
+    cmd.auth.type = AUTH_OP_ENABLE;
+    commandSeed("auth-enable", &cmd);
+    cmd.auth.type = AUTH_OP_TOKEN;
+    cmd.auth.name = "alice";
+    cmd.auth.name_len = 5;
+    cmd.auth.token = "abcdefghijklmnop.1";
+    cmd.auth.token_len = 18;
+    commandSeed("auth-token", &cmd);
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_LEASE_REVOKE;
+    cmd.internal = true;
+    cmd.lease_revoke_id = 0x1234;
+    commandSeed("lease-revoke-internal", &cmd);
+
     /* forwarded answers */
     memset(&kv, 0, sizeof kv);
     kv.key = "/etc/hosts";
