@@ -145,13 +145,15 @@ void apiReplyRaw(struct api_req *req, int status, const char *content_type,
     struct api_conn *c = req->conn;
     if (c != NULL && !c->closing) {
         char *head = NULL;
-        char *copy = len > 0 ? malloc(len) : NULL;
+        /* HEAD: the length of the body GET would get, and no body */
+        size_t send = c->parser.method == HTTP_HEAD ? 0 : len;
+        char *copy = send > 0 ? malloc(send) : NULL;
         int n;
-        if (len > 0 && copy == NULL) {
+        if (send > 0 && copy == NULL) {
             c->dead = true;
         } else {
-            if (len > 0) {
-                memcpy(copy, body, len);
+            if (send > 0) {
+                memcpy(copy, body, send);
             }
             n = asprintf(&head,
                          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
@@ -163,7 +165,7 @@ void apiReplyRaw(struct api_req *req, int status, const char *content_type,
                 free(copy);
                 c->dead = true;
             } else {
-                (void)connWrite(c, head, (size_t)n, copy, len);
+                (void)connWrite(c, head, (size_t)n, copy, send);
             }
         }
     }

@@ -4,7 +4,8 @@
 # are served at once; 1,000 idle connections do not stop the member from
 # serving; a head of 100 KB or a body over --max-request-bytes gets a clear
 # error without the member reading it all; a watch stream cannot hold more
-# than 1,024 watchers; garbage bytes get Go's 400 answer. The member is
+# than 1,024 watchers; garbage bytes get Go's 400 answer; HEAD gets no
+# body. The member is
 # still healthy afterwards.
 source "$(dirname "$0")/../lib.sh"
 
@@ -67,6 +68,28 @@ r=$(curl -s -m 10 -X POST "http://127.0.0.1:$P/v3/kv/put" --data-binary @"$T_DIR
 expect_match "a 2 MB body over --max-request-bytes" "etcdserver: request is too large" "$r"
 r=$(printf 'GARBAGE\x00\x01\x02\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$P; cat >&3; cat <&3")
 expect_match "garbage bytes get 400 Bad Request" "400 Bad Request" "$r"
+
+# HEAD answers the length GET would get and no body: the next answer on
+# the same connection is read whole
+r=$(python3 - "$P" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"HEAD /version HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(3)
+data = b""
+try:
+    while data.count(b"HTTP/1.1 200") < 2 or not data.rstrip().endswith(b"}"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+head, _, rest = data.partition(b"\r\n\r\n")
+print("second answer starts right after the HEAD's headers:", rest.startswith(b"HTTP/1.1 200"))
+PYEOF
+)
+expect_eq "HEAD then GET on one connection" "second answer starts right after the HEAD's headers: True" "$r"
 
 # ---- watchers per stream ----
 python3 - "$P" >"$T_DIR/watch" 2>&1 <<'EOF'
