@@ -220,10 +220,9 @@ int nodeTransfer(struct node *n, struct node_change *req, uint64_t id);
 void nodePublishSelf(struct node *n);
 
 /* Derived ids (etcd-like): member id from the advertised peer URL and the
- * cluster token; cluster id from the sorted initial peer URLs and token.
- * Never 0. Pure. */
+ * cluster token; cluster id from the initial members' ids (borrowed; the
+ * first 64), as etcd's. Never 0. Pure. */
 uint64_t nodeMemberIdFor(const char *peer_url, const char *token);
-uint64_t nodeClusterIdFor(const char *const *peer_urls, unsigned n,
-                          const char *token);
+uint64_t nodeClusterIdFor(const uint64_t *member_ids, unsigned n);
 
 #endif /* ETCFS_NODE_H */
