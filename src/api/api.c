@@ -18,9 +18,13 @@
 
 json_t *apiHeader(struct api *a, int64_t revision)
 {
+    if (revision == API_REV_OMIT) {
+        revision = 0; /* codecHeader leaves a 0 out */
+    } else if (revision == 0) {
+        revision = storeRevision(a->deps.store);
+    }
     return codecHeader(nodeClusterId(a->deps.node), nodeId(a->deps.node),
-                       revision != 0 ? revision : storeRevision(a->deps.store),
-                       nodeTerm(a->deps.node));
+                       revision, nodeTerm(a->deps.node));
 }
 
 void apiReply(struct api_req *req, json_t *body, int64_t revision)
@@ -32,7 +36,8 @@ void apiReply(struct api_req *req, json_t *body, int64_t revision)
         return;
     }
     /* the header goes first, as etcd prints it */
-    if (json_object_get(obj, "header") == NULL && revision >= 0) {
+    if (json_object_get(obj, "header") == NULL &&
+        (revision >= 0 || revision == API_REV_OMIT)) {
         json_t *o = json_object();
         json_object_set_new(o, "header", apiHeader(req->api, revision));
         json_object_update(o, obj);

@@ -68,9 +68,10 @@ static json_t *membersJson(struct api *a, uint64_t id)
     return o;
 }
 
+/* etcd's cluster responses carry no revision (v3rpc/member.go header()) */
 static void memberListServe(struct api_req *req)
 {
-    apiReply(req, membersJson(req->api, 0), 0);
+    apiReply(req, membersJson(req->api, 0), API_REV_OMIT);
 }
 
 void apiMemberList(struct api_req *req)
@@ -91,7 +92,7 @@ static void memberListAfterCb(struct server_read *r, int status)
 {
     struct api_req *req = r->data;
     (void)status;
-    apiReply(req, membersJson(req->api, req->u64), 0);
+    apiReply(req, membersJson(req->api, req->u64), API_REV_OMIT);
 }
 
 static void memberCb(struct server_member *m, int status)

@@ -76,7 +76,9 @@ static void watchErrorCb(struct watcher *w, int code, int64_t compact_rev)
 {
     struct watch_entry *e = w->data;
     struct watch_stream *s = e->stream;
-    json_t *o = watchResult(s, e->id, 0);
+    /* etcd's compacted response has no revision in its header */
+    json_t *o = watchResult(s, e->id,
+                            code == ETCFS_COMPACTED ? API_REV_OMIT : 0);
     json_object_set_new(o, "canceled", json_true());
     codecSetI64(o, "compact_revision", compact_rev);
     if (code != ETCFS_COMPACTED) {
@@ -214,7 +216,7 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     if (rv == ETCFS_COMPACTED) {
         /* etcd: created, then canceled with the compact revision */
         (void)apiStreamSend(req, o);
-        o = watchResult(s, e->id, 0);
+        o = watchResult(s, e->id, API_REV_OMIT);
         json_object_set_new(o, "canceled", json_true());
         codecSetI64(o, "compact_revision",
                     storeCompactRevision(req->api->deps.store));
