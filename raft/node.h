@@ -197,6 +197,7 @@ struct node_change
     /* private */
     struct raft_change change;
     struct raft_transfer transfer;
+    struct raft_barrier barrier; /* a transfer to the leader itself */
     struct node *node;
     queue link;
     int step;
@@ -212,7 +213,8 @@ int nodeMemberRemove(struct node *n, struct node_change *req, uint64_t id);
 int nodeMemberPromote(struct node *n, struct node_change *req, uint64_t id);
 int nodeMemberUpdate(struct node *n, struct node_change *req, uint64_t id,
                      const char *peer_url);
-/* Leadership transfer (id 0: pick one). */
+/* Leadership transfer (id 0: pick one). ETCFS_BAD_TRANSFEREE for an id
+ * that is not a voter; to the leader itself, done once a barrier commits. */
 int nodeTransfer(struct node *n, struct node_change *req, uint64_t id);
 
 /* Publishes this member's name and client URLs once a leader exists (the

@@ -107,7 +107,7 @@ static void memberCb(struct server_member *m, int status)
         return;
     }
     if (op == SERVER_MOVE_LEADER) {
-        apiReply(req, json_object(), 0);
+        apiReply(req, json_object(), -1); /* etcd's has no header */
         return;
     }
     req->u64 = op == SERVER_MEMBER_ADD ? m->id : 0;

@@ -135,7 +135,9 @@
     X(ETCFS_INVALID_AUTH_MGMT, "etcdserver: invalid auth management", EPERM,   \
       400, GRPC_INVALID_ARGUMENT)                                              \
     X(ETCFS_AUTH_OLD_REVISION, "etcdserver: revision of auth store is old",    \
-      EAGAIN, 400, GRPC_INVALID_ARGUMENT)
+      EAGAIN, 400, GRPC_INVALID_ARGUMENT)                                      \
+    X(ETCFS_BAD_TRANSFEREE, "etcdserver: bad leader transferee", EINVAL, 400,  \
+      GRPC_FAILED_PRECONDITION)
 
 enum {
     ETCFS_OK = 0,
