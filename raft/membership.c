@@ -277,6 +277,13 @@ int nodeMemberAdd(struct node *n, struct node_change *req,
             return ETCFS_PEERURL_EXISTS;
         }
     }
+    /* etcd 3.4 ValidateConfigurationChange: at most one learner
+     * (maxLearners) */
+    for (i = 0; learner && i < n->raft.configuration.n; i++) {
+        if (learnerFlagged(n, n->raft.configuration.servers[i].id)) {
+            return ETCFS_TOO_MANY_LEARNERS;
+        }
+    }
     req->node = n;
     req->learner = learner;
     /* the joining member derives the same id from its own flags, from

@@ -137,6 +137,9 @@
     X(ETCFS_AUTH_OLD_REVISION, "etcdserver: revision of auth store is old",    \
       EAGAIN, 400, GRPC_INVALID_ARGUMENT)                                      \
     X(ETCFS_BAD_TRANSFEREE, "etcdserver: bad leader transferee", EINVAL, 400,  \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_TOO_MANY_LEARNERS,                                                 \
+      "etcdserver: too many learner members in cluster", EBUSY, 400,           \
       GRPC_FAILED_PRECONDITION)
 
 enum {
