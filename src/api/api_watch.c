@@ -158,12 +158,20 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     rv = authnRead(req->api->deps.server, &req->who, key, key_len, end,
                    end_len);
     if (rv != 0) {
-        /* etcd: created and canceled at once, watch id -1, the reason */
+        /* etcd: created and canceled at once, watch id -1, the reason as
+         * a gRPC status text; an error other than these three reads
+         * "permission denied" (v3rpc/watch.go recvLoop) */
+        char reason[ETCFS_ERRMSG_SIZE];
+        if (rv != ETCFS_INVALID_TOKEN && rv != ETCFS_AUTH_OLD_REVISION &&
+            rv != ETCFS_USER_EMPTY) {
+            rv = ETCFS_PERMISSION_DENIED;
+        }
         o = watchResult(s, -1, 0);
         json_object_set_new(o, "created", json_true());
         json_object_set_new(o, "canceled", json_true());
-        json_object_set_new(o, "cancel_reason",
-                            json_string(etcfsStrerror(rv)));
+        json_object_set_new(
+            o, "cancel_reason",
+            json_string(etcfsGrpcStatusText(rv, reason, sizeof reason)));
         (void)apiStreamSend(req, o);
         return;
     }

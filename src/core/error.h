@@ -6,6 +6,7 @@
 #define ETCFS_ERROR_H
 
 #include <errno.h>
+#include <stddef.h>
 
 #define ETCFS_ERRMSG_SIZE 256
 
@@ -158,6 +159,10 @@ int etcfsErrno(int code);
 /* HTTP status and gRPC code for the API (500/13 for unknown codes). */
 int etcfsHttpStatus(int code);
 int etcfsGrpcCode(int code);
+/* The error as Go's status.Error prints it: "rpc error: code =
+ * PermissionDenied desc = etcdserver: permission denied" (etcd's watch
+ * cancel reasons). Into buf of size bytes; returns buf. */
+const char *etcfsGrpcStatusText(int code, char *buf, size_t size);
 
 /* errmsg helpers: format into an ETCFS_ERRMSG_SIZE buffer; Wrapf prefixes
  * the existing text with "what: ". NULL errmsg is allowed and ignored. */
