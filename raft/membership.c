@@ -277,6 +277,13 @@ int nodeMemberAdd(struct node *n, struct node_change *req,
             return ETCFS_PEERURL_EXISTS;
         }
     }
+    /* etcd 3.4 ValidateConfigurationChange: at most one learner
+     * (maxLearners) */
+    for (i = 0; learner && i < n->raft.configuration.n; i++) {
+        if (learnerFlagged(n, n->raft.configuration.servers[i].id)) {
+            return ETCFS_TOO_MANY_LEARNERS;
+        }
+    }
     req->node = n;
     req->learner = learner;
     /* the joining member derives the same id from its own flags, from
@@ -435,15 +442,31 @@ static void transferCb(struct raft_transfer *t)
                                                       : ETCFS_LEADER_CHANGED);
 }
 
+static void transferSelfCb(struct raft_barrier *b, int status)
+{
+    changeDone(b->data, membershipToEtcfs(status));
+}
+
 int nodeTransfer(struct node *n, struct node_change *req, uint64_t id)
 {
+    const struct raft_server *server = findServer(n, id, NULL);
     int rv;
     if (!nodeIsLeader(n)) {
         return ETCFS_NOTLEADER;
     }
+    /* etcd 3.4 EtcdServer.MoveLeader: the transferee must be a voting
+     * member; the leader itself already leads (success at once) */
+    if (id != 0 && (server == NULL || server->role != RAFT_VOTER)) {
+        return ETCFS_BAD_TRANSFEREE;
+    }
     req->node = n;
     req->id = id;
     req->step = STEP_TRANSFER;
+    if (id == n->cfg.id) {
+        req->barrier.data = req;
+        rv = raft_barrier(&n->raft, &req->barrier, transferSelfCb);
+        return changeStarted(n, req, rv);
+    }
     req->transfer.data = req;
     rv = raft_transfer(&n->raft, &req->transfer, id, transferCb);
     return changeStarted(n, req, rv); /* RAFT_BADID: ETCFS_MEMBER_NOTFOUND */

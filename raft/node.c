@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "../src/lib/fs.h"
 #include "../src/lib/log.h"
 #include "node_internal.h"
@@ -23,13 +25,14 @@
 #include "publish.h"
 
 #define NODE__TICK_MS 20
+#define NODE__MAX_IDS 64
 
 uint64_t nodeNowMs(struct node *n)
 {
     return uv_now(n->loop);
 }
 
-/* FNV-1a 64: stable member and cluster ids from URLs and the token. */
+/* FNV-1a 64: stable member ids from the peer URL and the token. */
 static uint64_t fnv1a(uint64_t h, const char *s, size_t len)
 {
     size_t i;
@@ -49,27 +52,40 @@ uint64_t nodeMemberIdFor(const char *peer_url, const char *token)
     return h != 0 ? h : 1;
 }
 
-static int cmpStr(const void *a, const void *b)
+static int cmpId(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-uint64_t nodeClusterIdFor(const char *const *peer_urls, unsigned n,
-                          const char *token)
+/* etcd 3.4 membership/cluster.go genID: the first 8 bytes of the SHA-1 of
+ * the sorted member ids, each 8 bytes big-endian. */
+uint64_t nodeClusterIdFor(const uint64_t *member_ids, unsigned n)
 {
-    const char *sorted[64];
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t sorted[NODE__MAX_IDS];
+    unsigned char bytes[NODE__MAX_IDS * 8];
+    unsigned char md[EVP_MAX_MD_SIZE];
+    uint64_t h = 0;
     unsigned i;
-    if (n > 64) {
-        n = 64;
+    unsigned j;
+    if (n > NODE__MAX_IDS) {
+        n = NODE__MAX_IDS;
     }
-    memcpy(sorted, peer_urls, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmpStr);
+    memcpy(sorted, member_ids, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmpId);
     for (i = 0; i < n; i++) {
-        h = fnv1a(h, sorted[i], strlen(sorted[i]));
-        h = fnv1a(h, "\n", 1);
+        for (j = 0; j < 8; j++) {
+            bytes[i * 8 + j] = (unsigned char)(sorted[i] >> (56 - 8 * j));
+        }
     }
-    h = fnv1a(h, token, strlen(token));
+    /* EVP_Digest fails only out of memory: the id is then 1 (pure, no
+     * error path), as for a hash of zeros */
+    if (EVP_Digest(bytes, n * 8, md, NULL, EVP_sha1(), NULL) == 1) {
+        for (j = 0; j < 8; j++) {
+            h = h << 8 | md[j];
+        }
+    }
     return h != 0 ? h : 1;
 }
 

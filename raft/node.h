@@ -197,6 +197,7 @@ struct node_change
     /* private */
     struct raft_change change;
     struct raft_transfer transfer;
+    struct raft_barrier barrier; /* a transfer to the leader itself */
     struct node *node;
     queue link;
     int step;
@@ -212,7 +213,8 @@ int nodeMemberRemove(struct node *n, struct node_change *req, uint64_t id);
 int nodeMemberPromote(struct node *n, struct node_change *req, uint64_t id);
 int nodeMemberUpdate(struct node *n, struct node_change *req, uint64_t id,
                      const char *peer_url);
-/* Leadership transfer (id 0: pick one). */
+/* Leadership transfer (id 0: pick one). ETCFS_BAD_TRANSFEREE for an id
+ * that is not a voter; to the leader itself, done once a barrier commits. */
 int nodeTransfer(struct node *n, struct node_change *req, uint64_t id);
 
 /* Publishes this member's name and client URLs once a leader exists (the
@@ -220,10 +222,9 @@ int nodeTransfer(struct node *n, struct node_change *req, uint64_t id);
 void nodePublishSelf(struct node *n);
 
 /* Derived ids (etcd-like): member id from the advertised peer URL and the
- * cluster token; cluster id from the sorted initial peer URLs and token.
- * Never 0. Pure. */
+ * cluster token; cluster id from the initial members' ids (borrowed; the
+ * first 64), as etcd's. Never 0. Pure. */
 uint64_t nodeMemberIdFor(const char *peer_url, const char *token);
-uint64_t nodeClusterIdFor(const char *const *peer_urls, unsigned n,
-                          const char *token);
+uint64_t nodeClusterIdFor(const uint64_t *member_ids, unsigned n);
 
 #endif /* ETCFS_NODE_H */

@@ -18,9 +18,13 @@
 
 json_t *apiHeader(struct api *a, int64_t revision)
 {
+    if (revision == API_REV_OMIT) {
+        revision = 0; /* codecHeader leaves a 0 out */
+    } else if (revision == 0) {
+        revision = storeRevision(a->deps.store);
+    }
     return codecHeader(nodeClusterId(a->deps.node), nodeId(a->deps.node),
-                       revision != 0 ? revision : storeRevision(a->deps.store),
-                       nodeTerm(a->deps.node));
+                       revision, nodeTerm(a->deps.node));
 }
 
 void apiReply(struct api_req *req, json_t *body, int64_t revision)
@@ -32,7 +36,8 @@ void apiReply(struct api_req *req, json_t *body, int64_t revision)
         return;
     }
     /* the header goes first, as etcd prints it */
-    if (json_object_get(obj, "header") == NULL && revision >= 0) {
+    if (json_object_get(obj, "header") == NULL &&
+        (revision >= 0 || revision == API_REV_OMIT)) {
         json_t *o = json_object();
         json_object_set_new(o, "header", apiHeader(req->api, revision));
         json_object_update(o, obj);
@@ -49,14 +54,13 @@ void apiReply(struct api_req *req, json_t *body, int64_t revision)
     free(text);
 }
 
-void apiReplyError(struct api_req *req, int code, const char *msg)
+static void replyErrorAs(struct api_req *req, int http, int grpc,
+                         const char *text)
 {
     json_t *o = json_object();
-    const char *text = msg != NULL && msg[0] != '\0' ? msg
-                                                     : etcfsStrerror(code);
     char *dump;
     json_object_set_new(o, "error", json_string(text));
-    json_object_set_new(o, "code", json_integer(etcfsGrpcCode(code)));
+    json_object_set_new(o, "code", json_integer(grpc));
     json_object_set_new(o, "message", json_string(text));
     dump = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -64,9 +68,15 @@ void apiReplyError(struct api_req *req, int code, const char *msg)
         apiReplyRaw(req, 500, "application/json", "{}", 2);
         return;
     }
-    apiReplyRaw(req, etcfsHttpStatus(code), "application/json", dump,
-                strlen(dump));
+    apiReplyRaw(req, http, "application/json", dump, strlen(dump));
     free(dump);
+}
+
+void apiReplyError(struct api_req *req, int code, const char *msg)
+{
+    const char *text = msg != NULL && msg[0] != '\0' ? msg
+                                                     : etcfsStrerror(code);
+    replyErrorAs(req, etcfsHttpStatus(code), etcfsGrpcCode(code), text);
 }
 
 int apiStreamSend(struct api_req *req, json_t *obj)
@@ -169,7 +179,8 @@ void apiRead(struct api_req *req, bool serializable, api_read_fn fn)
 enum {
     API__ANYONE = 0, /* nothing (status, member list, authenticate...) */
     API__USER,       /* a user: the handler or the FSM checks what for */
-    API__ROOT        /* the root role (maintenance, membership) */
+    API__ROOT,       /* the root role (membership, move leader) */
+    API__ROOT_MAINT  /* the root role, refused as etcd's maintenance API */
 };
 
 struct api_route
@@ -200,9 +211,9 @@ static const struct api_route apiV3Routes[] = {
     {"cluster/member/update", apiMemberUpdate, API__ROOT},
     {"cluster/member/promote", apiMemberPromote, API__ROOT},
     {"maintenance/status", apiStatus, API__ANYONE},
-    {"maintenance/snapshot", apiSnapshot, API__ROOT},
+    {"maintenance/snapshot", apiSnapshot, API__ROOT_MAINT},
     {"maintenance/alarm", apiAlarm, API__ANYONE},
-    {"maintenance/defragment", apiDefragment, API__ROOT},
+    {"maintenance/defragment", apiDefragment, API__ROOT_MAINT},
     {"maintenance/transfer-leadership", apiMoveLeader, API__ROOT},
     {"auth/enable", apiAuthEnable, API__USER},
     {"auth/disable", apiAuthDisable, API__USER},
@@ -262,8 +273,20 @@ static bool routeAllowed(struct api_req *req, int needs)
         apiRead(req, false, tokenRecheck);
         return false;
     }
-    if (rv == 0 && needs == API__ROOT) {
+    if (rv == 0 && (needs == API__ROOT || needs == API__ROOT_MAINT)) {
         rv = authnAdmin(srv, &req->who);
+    }
+    if (rv != 0 && needs == API__ROOT_MAINT) {
+        /* etcd 3.4 authMaintenanceServer returns the auth package's own
+         * error ("auth: permission denied"), which gRPC sends as Unknown */
+        char text[ETCFS_ERRMSG_SIZE];
+        const char *msg = etcfsStrerror(rv);
+        if (strncmp(msg, "etcdserver: ", 12) == 0) {
+            msg += 12;
+        }
+        snprintf(text, sizeof text, "auth: %s", msg);
+        replyErrorAs(req, 500, GRPC_UNKNOWN, text);
+        return false;
     }
     if (rv != 0) {
         apiReplyError(req, rv, NULL);

@@ -68,9 +68,10 @@ static json_t *membersJson(struct api *a, uint64_t id)
     return o;
 }
 
+/* etcd's cluster responses carry no revision (v3rpc/member.go header()) */
 static void memberListServe(struct api_req *req)
 {
-    apiReply(req, membersJson(req->api, 0), 0);
+    apiReply(req, membersJson(req->api, 0), API_REV_OMIT);
 }
 
 void apiMemberList(struct api_req *req)
@@ -91,7 +92,7 @@ static void memberListAfterCb(struct server_read *r, int status)
 {
     struct api_req *req = r->data;
     (void)status;
-    apiReply(req, membersJson(req->api, req->u64), 0);
+    apiReply(req, membersJson(req->api, req->u64), API_REV_OMIT);
 }
 
 static void memberCb(struct server_member *m, int status)
@@ -106,7 +107,7 @@ static void memberCb(struct server_member *m, int status)
         return;
     }
     if (op == SERVER_MOVE_LEADER) {
-        apiReply(req, json_object(), 0);
+        apiReply(req, json_object(), -1); /* etcd's has no header */
         return;
     }
     req->u64 = op == SERVER_MEMBER_ADD ? m->id : 0;

@@ -112,8 +112,13 @@ void apiAdoptClient(struct api *a, struct stream *s);
 /* A complete request from http.c: parse its JSON body, route it. */
 void apiRoute(struct api_req *req, int method);
 
+/* A header without a revision, as etcd's cluster responses and a watch
+ * canceled by compaction carry (apiReply, apiHeader). */
+#define API_REV_OMIT (-2)
+
 /* Replies with 200 and body (the reference is stolen) plus a response
- * header when with_header; finishes req. */
+ * header at revision (0 = current, API_REV_OMIT = none in it) unless
+ * revision is -1 or body has one; finishes req. */
 void apiReply(struct api_req *req, json_t *body, int64_t revision);
 /* Replies raw bytes with status (forwarded answers); finishes req. */
 void apiReplyRaw(struct api_req *req, int status, const char *content_type,
@@ -121,7 +126,8 @@ void apiReplyRaw(struct api_req *req, int status, const char *content_type,
 /* Error reply {"error","code","message"} from the error table; msg NULL
  * = the table's text. Finishes req. */
 void apiReplyError(struct api_req *req, int code, const char *msg);
-/* Header of this member at revision (0 = current store revision). */
+/* Header of this member at revision (0 = current store revision,
+ * API_REV_OMIT = no revision field). */
 json_t *apiHeader(struct api *a, int64_t revision);
 
 /* Starts a chunked 200 stream; end is called once when it ends. */

@@ -156,6 +156,7 @@ static void leasesServe(struct api_req *req)
         apiReplyError(req, rv, errmsg);
         return;
     }
+    serverLeaseSort(req->api->deps.server, leases, n);
     o = json_object();
     arr = json_array();
     for (i = 0; i < n; i++) {

@@ -76,7 +76,9 @@ static void watchErrorCb(struct watcher *w, int code, int64_t compact_rev)
 {
     struct watch_entry *e = w->data;
     struct watch_stream *s = e->stream;
-    json_t *o = watchResult(s, e->id, 0);
+    /* etcd's compacted response has no revision in its header */
+    json_t *o = watchResult(s, e->id,
+                            code == ETCFS_COMPACTED ? API_REV_OMIT : 0);
     json_object_set_new(o, "canceled", json_true());
     codecSetI64(o, "compact_revision", compact_rev);
     if (code != ETCFS_COMPACTED) {
@@ -156,12 +158,20 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     rv = authnRead(req->api->deps.server, &req->who, key, key_len, end,
                    end_len);
     if (rv != 0) {
-        /* etcd: created and canceled at once, watch id -1, the reason */
+        /* etcd: created and canceled at once, watch id -1, the reason as
+         * a gRPC status text; an error other than these three reads
+         * "permission denied" (v3rpc/watch.go recvLoop) */
+        char reason[ETCFS_ERRMSG_SIZE];
+        if (rv != ETCFS_INVALID_TOKEN && rv != ETCFS_AUTH_OLD_REVISION &&
+            rv != ETCFS_USER_EMPTY) {
+            rv = ETCFS_PERMISSION_DENIED;
+        }
         o = watchResult(s, -1, 0);
         json_object_set_new(o, "created", json_true());
         json_object_set_new(o, "canceled", json_true());
-        json_object_set_new(o, "cancel_reason",
-                            json_string(etcfsStrerror(rv)));
+        json_object_set_new(
+            o, "cancel_reason",
+            json_string(etcfsGrpcStatusText(rv, reason, sizeof reason)));
         (void)apiStreamSend(req, o);
         return;
     }
@@ -214,7 +224,7 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     if (rv == ETCFS_COMPACTED) {
         /* etcd: created, then canceled with the compact revision */
         (void)apiStreamSend(req, o);
-        o = watchResult(s, e->id, 0);
+        o = watchResult(s, e->id, API_REV_OMIT);
         json_object_set_new(o, "canceled", json_true());
         codecSetI64(o, "compact_revision",
                     storeCompactRevision(req->api->deps.store));

@@ -55,6 +55,38 @@ int etcfsGrpcCode(int code)
     return row != NULL ? row->grpc : GRPC_INTERNAL;
 }
 
+const char *etcfsGrpcStatusText(int code, char *buf, size_t size)
+{
+    /* google.golang.org/grpc/codes, String() */
+    static const char *const names[] = {
+        "OK",
+        "Canceled",
+        "Unknown",
+        "InvalidArgument",
+        "DeadlineExceeded",
+        "NotFound",
+        "AlreadyExists",
+        "PermissionDenied",
+        "ResourceExhausted",
+        "FailedPrecondition",
+        "Aborted",
+        "OutOfRange",
+        "Unimplemented",
+        "Internal",
+        "Unavailable",
+        "DataLoss",
+        "Unauthenticated",
+    };
+    int grpc = etcfsGrpcCode(code);
+    const char *name = "Unknown";
+    if (grpc >= 0 && (size_t)grpc < sizeof names / sizeof *names) {
+        name = names[grpc];
+    }
+    snprintf(buf, size, "rpc error: code = %s desc = %s", name,
+             etcfsStrerror(code));
+    return buf;
+}
+
 void etcfsErrmsgf(char *errmsg, const char *fmt, ...)
 {
     va_list ap;

@@ -6,6 +6,7 @@
 #define ETCFS_ERROR_H
 
 #include <errno.h>
+#include <stddef.h>
 
 #define ETCFS_ERRMSG_SIZE 256
 
@@ -135,7 +136,12 @@
     X(ETCFS_INVALID_AUTH_MGMT, "etcdserver: invalid auth management", EPERM,   \
       400, GRPC_INVALID_ARGUMENT)                                              \
     X(ETCFS_AUTH_OLD_REVISION, "etcdserver: revision of auth store is old",    \
-      EAGAIN, 400, GRPC_INVALID_ARGUMENT)
+      EAGAIN, 400, GRPC_INVALID_ARGUMENT)                                      \
+    X(ETCFS_BAD_TRANSFEREE, "etcdserver: bad leader transferee", EINVAL, 400,  \
+      GRPC_FAILED_PRECONDITION)                                                \
+    X(ETCFS_TOO_MANY_LEARNERS,                                                 \
+      "etcdserver: too many learner members in cluster", EBUSY, 400,           \
+      GRPC_FAILED_PRECONDITION)
 
 enum {
     ETCFS_OK = 0,
@@ -153,6 +159,10 @@ int etcfsErrno(int code);
 /* HTTP status and gRPC code for the API (500/13 for unknown codes). */
 int etcfsHttpStatus(int code);
 int etcfsGrpcCode(int code);
+/* The error as Go's status.Error prints it: "rpc error: code =
+ * PermissionDenied desc = etcdserver: permission denied" (etcd's watch
+ * cancel reasons). Into buf of size bytes; returns buf. */
+const char *etcfsGrpcStatusText(int code, char *buf, size_t size);
 
 /* errmsg helpers: format into an ETCFS_ERRMSG_SIZE buffer; Wrapf prefixes
  * the existing text with "what: ". NULL errmsg is allowed and ignored. */

@@ -769,7 +769,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     const struct config *cfg = d->cfg;
     struct node_config nc;
     struct node_peer peers[CONFIG_MAX_MEMBERS];
-    const char *peer_urls[CONFIG_MAX_MEMBERS];
+    uint64_t member_ids[CONFIG_MAX_MEMBERS];
     struct node_hooks hooks;
     struct store_options sopts;
     struct api_deps deps;
@@ -785,10 +785,9 @@ static int daemonStart(struct daemon *d, char *errmsg)
         peers[i].id = nodeMemberIdFor(m->peer.text, cfg->initial_cluster_token);
         hostPort(peers[i].address, sizeof peers[i].address, m->peer.host,
                  m->peer.port);
-        peer_urls[i] = m->peer.text;
+        member_ids[i] = peers[i].id;
     }
-    nc.cluster_id = nodeClusterIdFor(peer_urls, cfg->n_initial_cluster,
-                                     cfg->initial_cluster_token);
+    nc.cluster_id = nodeClusterIdFor(member_ids, cfg->n_initial_cluster);
     snprintf(nc.name, sizeof nc.name, "%s", cfg->name);
     hostPort(nc.address, sizeof nc.address, cfg->advertise_peer.host,
              cfg->advertise_peer.port);

@@ -334,6 +334,35 @@ int lessorList(struct lessor *l, int64_t **ids, size_t *n)
     return 0;
 }
 
+static uint64_t expiryOf(struct lessor *l, int64_t id)
+{
+    struct lease_slot *s = slotFind(l, id);
+    if (s == NULL) {
+        return UINT64_MAX; /* revoked since the store was read: last */
+    }
+    return l->leader ? s->deadline_ms : (uint64_t)s->ttl * 1000;
+}
+
+static int expiryCmp(const void *a, const void *b, void *data)
+{
+    const struct store_lease *x = a;
+    const struct store_lease *y = b;
+    uint64_t ex = expiryOf(data, x->id);
+    uint64_t ey = expiryOf(data, y->id);
+    if (ex != ey) {
+        return ex < ey ? -1 : 1;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void lessorSortByExpiry(struct lessor *l, struct store_lease *leases,
+                        size_t n)
+{
+    if (n > 1) {
+        qsort_r(leases, n, sizeof *leases, expiryCmp, l);
+    }
+}
+
 static void timerCloseCb(uv_handle_t *h)
 {
     struct lessor *l = h->data;

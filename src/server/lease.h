@@ -50,6 +50,11 @@ int64_t lessorNewId(struct lessor *l);
 int64_t lessorClampTtl(struct lessor *l, int64_t ttl);
 /* ids of all leases, malloc'd array the caller frees. */
 int lessorList(struct lessor *l, int64_t **ids, size_t *n);
+/* Sorts leases (borrowed) as etcd 3.4's lessor.Leases lists them: by
+ * expiry (leader: deadline; a follower, which has none: granted TTL),
+ * then by id. */
+void lessorSortByExpiry(struct lessor *l, struct store_lease *leases,
+                        size_t n);
 
 typedef void (*lessor_close_cb)(struct lessor *l, void *data);
 void lessorClose(struct lessor *l, lessor_close_cb cb, void *data);

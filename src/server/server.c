@@ -374,6 +374,11 @@ int serverLeaseGrantCommand(struct server *s, int64_t id, int64_t ttl,
     return 0;
 }
 
+void serverLeaseSort(struct server *s, struct store_lease *leases, size_t n)
+{
+    lessorSortByExpiry(s->deps.lessor, leases, n);
+}
+
 /* ---- reads ---- */
 
 static void readCb(struct node_read *nr, int status)

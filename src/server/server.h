@@ -99,6 +99,9 @@ int serverWrite(struct server *s, struct server_write *w,
  * the minimum raised to it. Fills cmd (no pointers into anything). */
 int serverLeaseGrantCommand(struct server *s, int64_t id, int64_t ttl,
                             struct command *cmd);
+/* Orders a lease list (borrowed) as etcd lists leases: by expiry, as this
+ * member knows it (lessorSortByExpiry). */
+void serverLeaseSort(struct server *s, struct store_lease *leases, size_t n);
 
 /* ---- reads ---- */
 struct server_read;

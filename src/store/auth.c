@@ -313,22 +313,20 @@ static int roleDelete(struct auth *a, const struct auth_op *op)
     return 0;
 }
 
-static int permCmp(const struct auth_perm *p, const char *key, size_t klen,
-                   const char *end, size_t elen)
-{
-    int c = authCmp(p->key, p->key_len, key, klen);
-    return c != 0 ? c : authCmp(p->range_end, p->range_end_len, end, elen);
-}
-
-/* Where the permission for [key, end) is (*found) or goes. */
+/* Where the permission for [key, end) is (*found) or goes: after the
+ * others of its key. etcd 3.4 RoleGrantPermission appends and sorts by key
+ * alone (sort.Sort, an insertion sort for a role's few permissions), so
+ * permissions of one key stay in the order they were granted. */
 static size_t permFind(const struct auth_role *r, const char *key, size_t klen,
                        const char *end, size_t elen, bool *found)
 {
     size_t i;
     *found = false;
     for (i = 0; i < r->n_perms; i++) {
-        int c = permCmp(&r->perms[i], key, klen, end, elen);
-        if (c == 0) {
+        const struct auth_perm *p = &r->perms[i];
+        int c = authCmp(p->key, p->key_len, key, klen);
+        if (c == 0 &&
+            authCmp(p->range_end, p->range_end_len, end, elen) == 0) {
             *found = true;
             return i;
         }

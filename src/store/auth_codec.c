@@ -155,7 +155,7 @@ static bool nameValid(const char *s, size_t len)
 
 /* What auth.c's rules keep true and its lookups rely on: valid names and
  * permission types, each list sorted without duplicates (users and roles
- * by name, a user's roles, a role's permissions by key then range_end). */
+ * by name, a user's roles, a role's permissions by key, one key's in grant order). */
 static bool wellFormed(const struct auth *a)
 {
     size_t i;
@@ -184,15 +184,22 @@ static bool wellFormed(const struct auth *a)
         }
         for (k = 0; k < ro->n_perms; k++) {
             const struct auth_perm *p = &ro->perms[k];
-            int c = k == 0 ? -1
-                           : authCmp(p[-1].key, p[-1].key_len, p->key,
-                                     p->key_len);
-            if (c == 0) {
-                c = authCmp(p[-1].range_end, p[-1].range_end_len,
-                            p->range_end, p->range_end_len);
-            }
-            if (p->type < AUTH_READ || p->type > AUTH_READWRITE || c >= 0) {
+            size_t j;
+            if (p->type < AUTH_READ || p->type > AUTH_READWRITE ||
+                (k > 0 && authCmp(p[-1].key, p[-1].key_len, p->key,
+                                  p->key_len) > 0)) {
                 return false;
+            }
+            /* one key's permissions: grant order, no range twice */
+            for (j = k; j > 0 && authCmp(ro->perms[j - 1].key,
+                                         ro->perms[j - 1].key_len, p->key,
+                                         p->key_len) == 0;
+                 j--) {
+                if (authCmp(ro->perms[j - 1].range_end,
+                            ro->perms[j - 1].range_end_len, p->range_end,
+                            p->range_end_len) == 0) {
+                    return false;
+                }
             }
         }
     }

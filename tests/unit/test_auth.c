@@ -384,7 +384,7 @@ static void testRoleAddDelete(void **state)
 
 /* etcd RoleGrantPermission: the same key and range_end is updated in
  * place (the new type wins), anything else is another permission, kept
- * sorted by key. */
+ * sorted by key; one key's permissions in the order they were granted. */
 static void testRoleGrantPermission(void **state)
 {
     struct fixture *f = *state;
@@ -397,8 +397,8 @@ static void testRoleGrantPermission(void **state)
     assert_int_equal(ROLE_GRANT(f->a, "app", AUTH_READ, "/m/", "\0"), 0);
     p = rolePerms(f->a, "app", 3);
     EXPECT_PERM(p[0], AUTH_WRITE, "/a", "");
-    EXPECT_PERM(p[1], AUTH_READ, "/m/", "\0");
-    EXPECT_PERM(p[2], AUTH_READ, "/m/", "/m0");
+    EXPECT_PERM(p[1], AUTH_READ, "/m/", "/m0");
+    EXPECT_PERM(p[2], AUTH_READ, "/m/", "\0");
     authPermsFree(p, 3);
 
     /* the same range again: replaced, not added */
@@ -407,8 +407,8 @@ static void testRoleGrantPermission(void **state)
     assert_int_equal(ROLE_GRANT(f->a, "app", AUTH_READ, "/a", ""), 0);
     p = rolePerms(f->a, "app", 3);
     EXPECT_PERM(p[0], AUTH_READ, "/a", "");
-    EXPECT_PERM(p[1], AUTH_READ, "/m/", "\0");
-    EXPECT_PERM(p[2], AUTH_READWRITE, "/m/", "/m0");
+    EXPECT_PERM(p[1], AUTH_READWRITE, "/m/", "/m0");
+    EXPECT_PERM(p[2], AUTH_READ, "/m/", "\0");
     authPermsFree(p, 3);
 
     /* keys are bytes: a NUL inside is kept */
@@ -1254,6 +1254,26 @@ static void testCodecMalformed(void **state)
     STR(e, "/a");
     STR(e, "");
     assert_int_equal(LOAD(e), ETCFS_CORRUPT);
+    /* one key's permissions in grant order load; the same range twice
+     * does not */
+#define ROLE2(B, E1, E2)                                                      \
+    do {                                                                      \
+        HEADER(B, 0);                                                         \
+        U32(B, 0);                                                            \
+        U32(B, 1);                                                            \
+        STR(B, "r");                                                          \
+        U32(B, 2);                                                            \
+        BYTE(B, 0);                                                           \
+        STR(B, "/a");                                                         \
+        STR(B, E1);                                                           \
+        BYTE(B, 1);                                                           \
+        STR(B, "/a");                                                         \
+        STR(B, E2);                                                           \
+    } while (0)
+    ROLE2(e, "/b", "");
+    assert_int_equal(LOAD(e), 0);
+    ROLE2(e, "/b", "/b");
+    assert_int_equal(LOAD(e), ETCFS_CORRUPT);
     HEADER(e, 0);
     U32(e, 0);
     U32(e, 2);
@@ -1273,6 +1293,7 @@ static void testCodecMalformed(void **state)
 #undef STR
 #undef USER
 #undef ROLE1
+#undef ROLE2
 }
 
 /* Damaged bytes: each byte of an encoded state changed (several ways) and
