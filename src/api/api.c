@@ -1,7 +1,8 @@
 /* The etcd v3 JSON gateway over the request path: JSON bodies and
  * replies, the route table, and the glue from a handler to the request
  * path (apiWrite, apiRead). Handlers live in api_kv.c, api_watch.c,
- * api_lease.c, api_cluster.c, api_maint.c; the HTTP server in http.c.
+ * api_lease.c, api_cluster.c, api_maint.c; the HTTP server in http.c and
+ * http_parse.c.
  * Loop thread only; never blocks: every store call here is a bounded read. */
 #include "api.h"
 
@@ -356,7 +357,7 @@ static void routeRequest(struct api_req *req, int method)
     apiReplyError(req, ETCFS_BAD_PATH, NULL);
 }
 
-/* A complete request from http.c: the JSON body, then the route. */
+/* A complete request from http_parse.c: the JSON body, then the route. */
 void apiRoute(struct api_req *req, int method)
 {
     json_error_t jerr;

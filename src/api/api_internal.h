@@ -94,7 +94,7 @@ struct api_req
     queue link; /* api_conn.reqs is not needed: one request per conn */
 };
 
-/* ---- http.c: the HTTP/1.1 server ---- */
+/* ---- http.c, http_parse.c: the HTTP/1.1 server ---- */
 enum { API_GET = 1, API_POST, API_OTHER };
 /* "OK", "Bad Request", ... for an HTTP status. */
 const char *apiStatusText(int status);
@@ -109,7 +109,7 @@ void apiFinish(struct api_req *req);
 void apiAdoptClient(struct api *a, struct stream *s);
 
 /* ---- api.c: the gateway ---- */
-/* A complete request from http.c: parse its JSON body, route it. */
+/* A complete request from http_parse.c: parse its JSON body, route it. */
 void apiRoute(struct api_req *req, int method);
 
 /* A header without a revision, as etcd's cluster responses and a watch

@@ -1,21 +1,19 @@
-/* Wiring and lifecycle of etcfsd. Opens the store, checks the data dir
- * belongs to this member, starts the Raft node, the lease table, the watch
- * hub, the forwarder and the API, tells systemd READY=1 once the member
- * serves (it knows a leader and caught up with the commit index it saw at
- * start), and on SIGTERM/SIGINT closes api, forward, hub, lessor, node and
- * store in that order, each after the previous one drained. Loop thread. */
+/* Wiring and lifecycle of etcfsd. Creates the data dir and checks it
+ * belongs to this member (daemon_datadir.c), builds the TLS contexts
+ * (daemon_tls.c), opens the store, starts the Raft node, the lease table,
+ * the watch hub, the forwarder and the API, tells systemd READY=1 once the
+ * member serves (it knows a leader and caught up with the commit index it
+ * saw at start) and the mount, if any, is up, and on SIGTERM/SIGINT closes
+ * mount, api, node, forwarder, hub, lessor, request path, TLS contexts and
+ * store in that order, each after the previous one drained. The one file
+ * that knows every module. Loop thread. */
 #include "daemon.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include "../../fuse/mount.h"
@@ -26,12 +24,12 @@
 #include "../server/lease.h"
 #include "../server/authn.h"
 #include "../server/server.h"
-#include "../lib/fs.h"
-#include "../lib/tls.h"
 #include "../lib/log.h"
 #include "../core/metrics.h"
 #include "../store/store.h"
 #include "../server/watch.h"
+#include "daemon_datadir.h"
+#include "daemon_tls.h"
 
 #define DAEMON__READY_POLL_MS 20
 #define DAEMON__TRIM_MS 1000
@@ -50,9 +48,7 @@ struct daemon
     struct watch_hub *hub;
     struct api *api;
     struct server *server; /* the request path */
-    struct tls_ctx *client_tls;      /* https client listeners */
-    struct tls_ctx *peer_tls_server; /* the peer port under TLS */
-    struct tls_ctx *peer_tls_client; /* connections to other members */
+    struct daemon_tls tls; /* client listeners, peer port (daemon_tls.c) */
     struct mount *mount;
     struct mount_verify mount_verify; /* --mount-user's password check */
     bool mount_verifying;
@@ -199,178 +195,6 @@ static void revokeLease(void *data, int64_t id)
     }
 }
 
-/* ---- data dir identity ---- */
-
-static int mkdirAll(const char *dir, char *errmsg)
-{
-    char failed[PATH_MAX] = "";
-    int rv = fsMkdirAll(dir, 0700, failed);
-    if (rv != 0) {
-        etcfsErrmsgf(errmsg, "create %s: %s", failed, strerror(-rv));
-        return ETCFS_IO;
-    }
-    return 0;
-}
-
-/* <data-dir>/member records which member and cluster token the dir belongs
- * to; a dir of another member or cluster is refused instead of silently
- * joining the wrong history. The id recorded there wins over the one
- * derived from the peer URL, so a member keeps its id across `member
- * update` (new peer URL). */
-static int checkIdentity(struct daemon *d, uint64_t *id, char *errmsg)
-{
-    const struct config *cfg = d->cfg;
-    char path[4200];
-    char line[512];
-    char want[512];
-    char name[128];
-    char token[300];
-    unsigned long long file_id;
-    FILE *f;
-    snprintf(path, sizeof path, "%s/member", cfg->data_dir);
-    snprintf(want, sizeof want, "%016llx %s %s", (unsigned long long)*id,
-             cfg->name, cfg->initial_cluster_token);
-    f = fopen(path, "r");
-    if (f != NULL) {
-        if (fgets(line, sizeof line, f) == NULL) {
-            line[0] = '\0';
-        }
-        fclose(f);
-        line[strcspn(line, "\n")] = '\0';
-        if (sscanf(line, "%16llx %127s %299s", &file_id, name, token) != 3 ||
-            strcmp(name, cfg->name) != 0 ||
-            strcmp(token, cfg->initial_cluster_token) != 0) {
-            etcfsErrmsgf(errmsg,
-                         "data dir %s belongs to another member or cluster "
-                         "(%s), not to member %s of cluster token %s: "
-                         "use the right --data-dir, or a fresh one",
-                         cfg->data_dir, line, cfg->name,
-                         cfg->initial_cluster_token);
-            return ETCFS_INVALID;
-        }
-        *id = (uint64_t)file_id;
-        return 0;
-    }
-    f = fopen(path, "w");
-    if (f == NULL || fprintf(f, "%s\n", want) < 0 || fflush(f) != 0 ||
-        fsync(fileno(f)) != 0) {
-        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
-        if (f != NULL) {
-            fclose(f);
-        }
-        return ETCFS_IO;
-    }
-    fclose(f);
-    return 0;
-}
-
-/* ---- snapshot restore import ----
- * `etcfsctl snapshot restore` leaves <data-dir>/restore.snap in a new data
- * dir. On the first start the store takes that state, forgets the old
- * cluster's membership and id, and sets its applied index to 0 so the new
- * Raft log (bootstrapped from --initial-cluster) applies from the start. */
-
-struct daemon_names
-{
-    char names[64][128];
-    unsigned n;
-};
-
-static void collectMetaCb(void *data, const char *name, size_t name_len,
-                          const char *value, size_t value_len)
-{
-    struct daemon_names *c = data;
-    (void)value;
-    (void)value_len;
-    if (c->n < 64 && name_len < sizeof c->names[0]) {
-        memcpy(c->names[c->n], name, name_len);
-        c->names[c->n][name_len] = '\0';
-        c->n++;
-    }
-}
-
-static int importRestore(struct daemon *d, char *errmsg)
-{
-    char path[4300];
-    char done[4400];
-    static const char *const prefixes[] = {"member/", "learner/"};
-    struct daemon_names names;
-    FILE *f;
-    long size;
-    char *buf;
-    unsigned i;
-    unsigned j;
-    int rv;
-    snprintf(path, sizeof path, "%s/restore.snap", d->cfg->data_dir);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return 0;
-    }
-    if (storeAppliedIndex(d->store) != 0) {
-        fclose(f);
-        etcfsErrmsgf(errmsg,
-                     "%s: the data dir already holds a store; restore into "
-                     "a new --data-dir",
-                     path);
-        return ETCFS_INVALID;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        etcfsErrmsgf(errmsg, "%s: unreadable", path);
-        return ETCFS_IO;
-    }
-    buf = malloc((size_t)size);
-    if (buf == NULL) {
-        fclose(f);
-        etcfsErrmsgf(errmsg, "%s: out of memory", path);
-        return ETCFS_NOMEM;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        fclose(f);
-        etcfsErrmsgf(errmsg, "%s: short read", path);
-        return ETCFS_IO;
-    }
-    fclose(f);
-    rv = storeRestore(d->store, buf, (size_t)size, errmsg);
-    free(buf);
-    if (rv != 0) {
-        etcfsErrmsgWrapf(errmsg, "restore %s", path);
-        return rv;
-    }
-    for (i = 0; i < 2; i++) {
-        names.n = 0;
-        rv = storeMetaScan(d->store, prefixes[i], strlen(prefixes[i]),
-                           collectMetaCb, &names, errmsg);
-        for (j = 0; rv == 0 && j < names.n; j++) {
-            rv = storeApplyMeta(d->store, 0, 0, names.names[j],
-                                strlen(names.names[j]), NULL, 0, errmsg);
-        }
-        if (rv != 0) {
-            return rv;
-        }
-    }
-    rv = storeApplyMeta(d->store, 0, 0, "cluster_id", 10, NULL, 0, errmsg);
-    if (rv == 0) {
-        rv = storeApplyNoop(d->store, 0, 0, errmsg);
-    }
-    if (rv != 0) {
-        return rv;
-    }
-    snprintf(done, sizeof done, "%s.imported", path);
-    if (rename(path, done) != 0) {
-        etcfsErrmsgf(errmsg, "rename %s: %s", path, strerror(errno));
-        return ETCFS_IO;
-    }
-    infof("restored the keyspace from %s: revision %lld, %lld keys",
-          path, (long long)storeRevision(d->store),
-          (long long)storeKeyCount(d->store));
-    return 0;
-}
-
-
-
 /* ---- readiness ---- */
 
 static int startMount(struct daemon *d)
@@ -461,7 +285,8 @@ static void readyCb(uv_timer_t *t)
     }
 }
 
-/* ---- close chain: api -> forward -> hub -> lessor -> node -> store ---- */
+/* ---- close chain: mount -> api -> node -> forward -> hub -> lessor ->
+ * server -> store ---- */
 
 static void apiClosedCb(struct api *a, void *data)
 {
@@ -598,10 +423,7 @@ static void closeStep(struct daemon *d)
      * call back into the request path any more */
     serverClose(d->server);
     d->server = NULL;
-    tlsCtxFree(d->client_tls);
-    tlsCtxFree(d->peer_tls_server);
-    tlsCtxFree(d->peer_tls_client);
-    d->client_tls = d->peer_tls_server = d->peer_tls_client = NULL;
+    daemonTlsFree(&d->tls);
     if (d->store != NULL) {
         storeClose(d->store);
         d->store = NULL;
@@ -653,108 +475,6 @@ static void hostPort(char *buf, size_t size, const char *host, unsigned port)
     } else {
         snprintf(buf, size, "%s:%u", host, port);
     }
-}
-
-/* ---- TLS ---- */
-
-/* A context from a certificate (or --auto-tls's, generated in dir for
- * hosts) and the settings every TLS link shares. */
-static int tlsContext(const struct config *cfg, bool server, const char *cert,
-                      const char *key, const char *ca, bool verify,
-                      bool autotls, const char *dir, const char *hosts,
-                      struct tls_ctx **out, char *errmsg)
-{
-    struct tls_config tc;
-    char why[TLS_ERRMSG_SIZE] = "";
-    memset(&tc, 0, sizeof tc);
-    if (autotls && cert[0] == '\0') {
-        if (tlsAutoCert(dir, hosts, why) != 0) {
-            etcfsErrmsgf(errmsg, "auto TLS: %s", why);
-            return ETCFS_IO;
-        }
-        snprintf(tc.cert_file, sizeof tc.cert_file, "%s/cert.pem", dir);
-        snprintf(tc.key_file, sizeof tc.key_file, "%s/key.pem", dir);
-    } else {
-        snprintf(tc.cert_file, sizeof tc.cert_file, "%s", cert);
-        snprintf(tc.key_file, sizeof tc.key_file, "%s", key);
-    }
-    snprintf(tc.ca_file, sizeof tc.ca_file, "%s", ca);
-    if (server) {
-        tc.verify_peer = verify;
-        /* ALPN: HTTP/1.1 for the JSON gateway, h2 for gRPC clients */
-        memcpy(tc.alpn, "\x08http/1.1\x02h2", 12);
-        tc.alpn_len = 12;
-    } else {
-        /* etcd: generated peer certificates are not verified */
-        tc.skip_verify = autotls && ca[0] == '\0';
-        memcpy(tc.alpn, "\x08http/1.1", 9);
-        tc.alpn_len = 9;
-    }
-    snprintf(tc.cipher_suites, sizeof tc.cipher_suites, "%s",
-             cfg->cipher_suites);
-    tc.min_version = tlsVersionParse(cfg->tls_min_version);
-    tc.max_version = tlsVersionParse(cfg->tls_max_version);
-    if (tlsCtxNew(out, server, &tc, why) != 0) {
-        etcfsErrmsgf(errmsg, "TLS: %s", why);
-        return ETCFS_INVALID;
-    }
-    return 0;
-}
-
-static void addHost(char *hosts, size_t size, const char *host)
-{
-    size_t n = strlen(hosts);
-    if (strstr(hosts, host) == NULL) {
-        snprintf(hosts + n, size - n, "%s%s", n > 0 ? "," : "", host);
-    }
-}
-
-/* The client listeners' and the peer port's TLS contexts, as configured. */
-static int tlsSetUp(struct daemon *d, char *errmsg)
-{
-    const struct config *cfg = d->cfg;
-    char dir[4200];
-    char hosts[1024] = "";
-    bool https = false;
-    unsigned i;
-    int rv;
-    for (i = 0; i < cfg->n_listen_client; i++) {
-        https = https || cfg->listen_client[i].tls;
-        addHost(hosts, sizeof hosts, cfg->listen_client[i].host);
-    }
-    for (i = 0; i < cfg->n_advertise_client; i++) {
-        addHost(hosts, sizeof hosts, cfg->advertise_client[i].host);
-    }
-    if (https) {
-        snprintf(dir, sizeof dir, "%s/fixtures/client", cfg->data_dir);
-        rv = tlsContext(cfg, true, cfg->cert_file, cfg->key_file,
-                        cfg->trusted_ca_file, cfg->client_cert_auth,
-                        cfg->auto_tls, dir, hosts, &d->client_tls, errmsg);
-        if (rv != 0) {
-            etcfsErrmsgWrapf(errmsg, "client");
-            return rv;
-        }
-    }
-    if (!cfg->listen_peer.tls) {
-        return 0;
-    }
-    hosts[0] = '\0';
-    addHost(hosts, sizeof hosts, cfg->listen_peer.host);
-    addHost(hosts, sizeof hosts, cfg->advertise_peer.host);
-    snprintf(dir, sizeof dir, "%s/fixtures/peer", cfg->data_dir);
-    rv = tlsContext(cfg, true, cfg->peer_cert_file, cfg->peer_key_file,
-                    cfg->peer_trusted_ca_file, cfg->peer_client_cert_auth,
-                    cfg->peer_auto_tls, dir, hosts, &d->peer_tls_server,
-                    errmsg);
-    if (rv == 0) {
-        rv = tlsContext(cfg, false, cfg->peer_cert_file, cfg->peer_key_file,
-                        cfg->peer_trusted_ca_file, true, cfg->peer_auto_tls,
-                        dir, hosts, &d->peer_tls_client, errmsg);
-    }
-    if (rv != 0) {
-        etcfsErrmsgWrapf(errmsg, "peer");
-    }
-    return rv;
 }
 
 static void peerHttpCb(void *data, struct stream *s, const char *initial,
@@ -813,15 +533,15 @@ static int daemonStart(struct daemon *d, char *errmsg)
             return rv;
         }
     }
-    rv = mkdirAll(cfg->data_dir, errmsg);
+    rv = daemonDataDirCreate(cfg->data_dir, errmsg);
     if (rv != 0) {
         return rv;
     }
-    rv = tlsSetUp(d, errmsg);
+    rv = daemonTlsSetUp(cfg, &d->tls, errmsg);
     if (rv != 0) {
         return rv;
     }
-    rv = checkIdentity(d, &nc.id, errmsg);
+    rv = daemonDataDirCheckIdentity(cfg, &nc.id, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -836,7 +556,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
         etcfsErrmsgWrapf(errmsg, "open store %s", d->store_dir);
         return rv;
     }
-    rv = importRestore(d, errmsg);
+    rv = daemonDataDirImportRestore(cfg, d->store, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -864,8 +584,8 @@ static int daemonStart(struct daemon *d, char *errmsg)
         return rv;
     }
     nodeSetForward(d->node, d->fwd);
-    forwardSetTls(d->fwd, d->peer_tls_client);
-    nodeSetPeerTls(d->node, d->peer_tls_server, d->peer_tls_client,
+    forwardSetTls(d->fwd, d->tls.peer_client);
+    nodeSetPeerTls(d->node, d->tls.peer_server, d->tls.peer_client,
                    cfg->peer_cert_allowed_cn);
     rv = nodeStart(d->node, errmsg);
     if (rv != 0) {
@@ -891,7 +611,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     deps.metrics = &d->metrics;
     deps.config = cfg;
     deps.server = d->server;
-    deps.tls = d->client_tls;
+    deps.tls = d->tls.client;
     rv = apiInit(&d->api, &deps, errmsg);
     if (rv != 0) {
         return rv;

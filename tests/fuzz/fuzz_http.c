@@ -1,11 +1,11 @@
 /* libFuzzer harness for the client API's request path in bytes: http.c
- * (http-parser with the server's settings, pipelining, body limits),
- * api.c (routes, JSON bodies), every handler's decoding (codec.c, the
- * watch and keep-alive streams) and the leader's side of forwarding
- * (/etcfs/v1/ on the peer port: forward_proto.c, raft/command.c). The
- * input is one connection: two bytes of settings, then what the client
- * sends, fed in chunks with loop turns (fake_api.c) between them, then
- * the client hangs up.
+ * and http_parse.c (http-parser with the server's settings, pipelining,
+ * body limits), api.c (routes, JSON bodies), every handler's decoding
+ * (codec.c, the watch and keep-alive streams) and the leader's side of
+ * forwarding (/etcfs/v1/ on the peer port: forward_proto.c,
+ * raft/command.c). The input is one connection: two bytes of settings,
+ * then what the client sends, fed in chunks with loop turns (fake_api.c)
+ * between them, then the client hangs up.
  *   byte 0: bit 0 the peer port, bits 1-5 fake_api.h's FAKE_* mode,
  *           bit 6 loop turns only after the hang-up (requests orphaned)
  *   byte 1: bytes per read, 0 = all at once
