@@ -145,7 +145,12 @@ int fsmAuthorize(struct store *s, const struct command *cmd)
             return checkLeasePuts(&c, s, cmd->lease_revoke_id);
         case COMMAND_AUTH:
             if (cmd->auth.type == AUTH_OP_TOKEN) {
-                return 0; /* the password was checked by the proposer */
+                /* the proposer checked the password at auth_revision: a
+                 * change since (a new password, a deleted user) makes it
+                 * check again (etcd 3.4's Authenticate loop) */
+                return cmd->auth_revision < authRevision(c.auth)
+                           ? ETCFS_AUTH_OLD_REVISION
+                           : 0;
             }
             return authAdmin(c.auth, cmd->user, cmd->user_len);
         default:

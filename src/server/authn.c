@@ -309,9 +309,13 @@ static void hashWork(uv_work_t *w)
 
 static void reqFinish(struct authn_req *r, int status)
 {
+    wipeFree(r->password, r->password_len);
+    r->password = NULL;
     r->s->inflight--;
     r->cb(r, status);
 }
+
+static int checkStart(struct authn_req *r);
 
 static void tokenWriteCb(struct server_write *w, int status,
                          struct command_result *res)
@@ -320,6 +324,15 @@ static void tokenWriteCb(struct server_write *w, int status,
     if (status == 0) {
         status = res->status;
         commandResultFree(res);
+    }
+    if (status == ETCFS_AUTH_OLD_REVISION && r->tries < 3) {
+        /* the auth state changed since the password was checked (etcd
+         * 3.4 retries then too): check it again against the new state */
+        status = checkStart(r);
+        if (status == 0) {
+            r->s->inflight--; /* checkStart counted it once more */
+            return;
+        }
     }
     reqFinish(r, status);
 }
@@ -352,8 +365,6 @@ static void hashAfter(uv_work_t *w, int uvstatus)
     struct authn_req *r = w->data;
     struct command cmd = {0};
     int status = uvstatus != 0 ? ETCFS_CANCELED : r->status;
-    wipeFree(r->password, r->password_len);
-    r->password = NULL;
     if (status != 0 || r->op == AUTHN_HASH) {
         if (status == ETCFS_AUTH_FAILED) {
             warnf("authentication of user %s failed: wrong password",
@@ -370,6 +381,7 @@ static void hashAfter(uv_work_t *w, int uvstatus)
     cmd.auth.name_len = r->name_len;
     cmd.auth.token = r->token;
     cmd.auth.token_len = strlen(r->token);
+    cmd.auth_revision = r->checked_rev; /* the FSM refuses an older one */
     memset(&r->write, 0, sizeof r->write);
     r->write.data = r;
     r->write.cb = tokenWriteCb;
@@ -380,6 +392,40 @@ static void hashAfter(uv_work_t *w, int uvstatus)
     }
 }
 
+/* Reads the stored hash (AUTHENTICATE) and queues the bcrypt work. */
+static int checkStart(struct authn_req *r)
+{
+    struct server *s = r->s;
+    int rv;
+    if (r->op == AUTHN_AUTHENTICATE) {
+        struct auth *a = storeAuth(s->deps.store);
+        bool no_password = false;
+        if (!authEnabled(a)) {
+            return ETCFS_AUTH_NOT_ENABLED;
+        }
+        /* the revision first: a change in between makes it older, never
+         * newer, than the hash it goes with */
+        r->checked_rev = authRevision(a);
+        if (r->name_len > AUTHN_NAME_MAX ||
+            authPasswordHash(a, r->name, r->name_len, r->setting,
+                             sizeof r->setting, &no_password) != 0 ||
+            no_password || r->setting[0] == '\0') {
+            warnf("authentication of user %.*s failed: no such user or no "
+                  "password",
+                  (int)(r->name_len > 64 ? 64 : r->name_len), r->name);
+            return ETCFS_AUTH_FAILED;
+        }
+    }
+    r->tries++;
+    r->work.data = r;
+    rv = uv_queue_work(s->deps.loop, &r->work, hashWork, hashAfter);
+    if (rv != 0) {
+        return ETCFS_IO;
+    }
+    s->inflight++;
+    return 0;
+}
+
 int authnStart(struct server *s, struct authn_req *r, const char *password,
                size_t password_len)
 {
@@ -387,6 +433,7 @@ int authnStart(struct server *s, struct authn_req *r, const char *password,
     r->s = s;
     r->hash[0] = '\0';
     r->token[0] = '\0';
+    r->tries = 0;
     r->cost = s->deps.config->bcrypt_cost;
     if (password_len > AUTHN_PASSWORD_MAX ||
         memchr(password, '\0', password_len) != NULL) {
@@ -394,21 +441,8 @@ int authnStart(struct server *s, struct authn_req *r, const char *password,
         return r->op == AUTHN_AUTHENTICATE ? ETCFS_AUTH_FAILED
                                            : ETCFS_INVALID;
     }
-    if (r->op == AUTHN_AUTHENTICATE) {
-        bool no_password = false;
-        if (!authnEnabled(s)) {
-            return ETCFS_AUTH_NOT_ENABLED;
-        }
-        if (r->name_len > AUTHN_NAME_MAX ||
-            authPasswordHash(storeAuth(s->deps.store), r->name, r->name_len,
-                             r->setting, sizeof r->setting,
-                             &no_password) != 0 ||
-            no_password || r->setting[0] == '\0') {
-            warnf("authentication of user %.*s failed: no such user or no "
-                  "password",
-                  (int)(r->name_len > 64 ? 64 : r->name_len), r->name);
-            return ETCFS_AUTH_FAILED;
-        }
+    if (r->op == AUTHN_AUTHENTICATE && !authnEnabled(s)) {
+        return ETCFS_AUTH_NOT_ENABLED;
     }
     r->password = malloc(password_len + 1);
     if (r->password == NULL) {
@@ -417,13 +451,10 @@ int authnStart(struct server *s, struct authn_req *r, const char *password,
     memcpy(r->password, password, password_len);
     r->password[password_len] = '\0';
     r->password_len = password_len + 1;
-    r->work.data = r;
-    rv = uv_queue_work(s->deps.loop, &r->work, hashWork, hashAfter);
+    rv = checkStart(r);
     if (rv != 0) {
         wipeFree(r->password, r->password_len);
         r->password = NULL;
-        return ETCFS_IO;
     }
-    s->inflight++;
-    return 0;
+    return rv;
 }

@@ -87,6 +87,8 @@ struct authn_req
     char *password;                  /* wiped and freed when done */
     size_t password_len;
     char setting[AUTHN_HASH_SIZE];   /* the stored hash to check against */
+    uint64_t checked_rev;            /* the auth revision it was read at */
+    unsigned tries;
     unsigned cost;
     int status;
     struct server_write write;
