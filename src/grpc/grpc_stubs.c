@@ -1,0 +1,69 @@
+/* Handlers not written yet: each answers UNIMPLEMENTED. A handler file
+ * that implements a method removes its stub here. Loop thread only. */
+#include "grpc_internal.h"
+
+#define STUB(name)                                                         \
+    void name(struct grpc_call *c, const uint8_t *m, size_t n)             \
+    {                                                                      \
+        (void)m;                                                           \
+        (void)n;                                                           \
+        grpcFailStatus(c, GRPC_STATUS_UNIMPLEMENTED, "unknown method");    \
+    }
+#define STUB_END(name)                                                     \
+    void name(struct grpc_call *c)                                         \
+    {                                                                      \
+        grpcFinish(c);                                                     \
+    }
+
+/* grpc_kv.c */
+STUB(grpcKvRange)
+STUB(grpcKvPut)
+STUB(grpcKvDeleteRange)
+STUB(grpcKvTxn)
+STUB(grpcKvCompact)
+/* grpc_watch.c */
+STUB(grpcWatchStart)
+STUB(grpcWatchMessage)
+STUB_END(grpcWatchHalfClose)
+STUB_END(grpcWatchEnd)
+/* grpc_lease.c */
+STUB(grpcLeaseGrant)
+STUB(grpcLeaseRevoke)
+STUB(grpcLeaseTimeToLive)
+STUB(grpcLeaseLeases)
+STUB(grpcLeaseKeepAliveStart)
+STUB(grpcLeaseKeepAliveMessage)
+STUB_END(grpcLeaseKeepAliveHalfClose)
+STUB_END(grpcLeaseKeepAliveEnd)
+/* grpc_cluster.c */
+STUB(grpcMemberAdd)
+STUB(grpcMemberRemove)
+STUB(grpcMemberUpdate)
+STUB(grpcMemberList)
+STUB(grpcMemberPromote)
+/* grpc_maint.c */
+STUB(grpcAlarm)
+STUB(grpcStatus)
+STUB(grpcDefragment)
+STUB(grpcHash)
+STUB(grpcHashKV)
+STUB(grpcSnapshot)
+STUB_END(grpcSnapshotEnd)
+STUB(grpcMoveLeader)
+/* grpc_auth.c */
+STUB(grpcAuthEnable)
+STUB(grpcAuthDisable)
+STUB(grpcAuthenticate)
+STUB(grpcUserAdd)
+STUB(grpcUserGet)
+STUB(grpcUserList)
+STUB(grpcUserDelete)
+STUB(grpcUserChangePassword)
+STUB(grpcUserGrantRole)
+STUB(grpcUserRevokeRole)
+STUB(grpcRoleAdd)
+STUB(grpcRoleGet)
+STUB(grpcRoleList)
+STUB(grpcRoleDelete)
+STUB(grpcRoleGrantPermission)
+STUB(grpcRoleRevokePermission)
