@@ -5,6 +5,8 @@
  * checks the password and has a token assigned (authnStart), reads pass
  * the read gate and answer with etcd's rules (authnUserGet, authnRoleGet,
  * authnList). Loop thread only. */
+#include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,9 @@ static void replyHeader(struct grpc_call *call,
     Etcdserverpb__AuthEnableResponse r = ETCDSERVERPB__AUTH_ENABLE_RESPONSE__INIT;
     Etcdserverpb__ResponseHeader h = ETCDSERVERPB__RESPONSE_HEADER__INIT;
     call->ctx = NULL;
+    assert(d->n_fields == 1 &&
+           d->fields[0].offset ==
+               offsetof(Etcdserverpb__AuthEnableResponse, header));
     r.base.descriptor = d;
     grpcHeader(call, &h, res->revision);
     r.header = &h;
