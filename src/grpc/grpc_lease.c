@@ -327,12 +327,7 @@ void grpcLeaseKeepAliveStart(struct grpc_call *call, const uint8_t *m,
     struct keepalive *k;
     (void)m;
     (void)n;
-    /* etcd's stream interceptor: "hasleader: true" and no leader */
-    if (call->require_leader && !nodeHasLeader(grpcDeps(call)->node)) {
-        grpcFail(call, ETCFS_NOLEADER, NULL);
-        return;
-    }
-    k = calloc(1, sizeof *k);
+    k = calloc(1, sizeof *k); /* ("hasleader: true" is grpc.c's check) */
     if (k == NULL) {
         grpcFail(call, ETCFS_NOMEM, NULL);
         return;
