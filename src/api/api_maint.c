@@ -156,11 +156,17 @@ static void snapPumpCb(uv_timer_t *t)
             return;
         }
     }
-    (void)uv_timer_stop(t);
     if (s->eof) {
+        /* apiStreamClose closes the socket at once, and libuv drops what
+         * is still queued for it: close once the client took it all */
+        if (apiStreamQueued(req) > 0) {
+            return;
+        }
+        (void)uv_timer_stop(t);
         apiStreamClose(req);
         return;
     }
+    (void)uv_timer_stop(t);
     if (uv_queue_work(req->api->deps.loop, &s->work, snapWorkCb,
                       snapAfterWorkCb) != 0) {
         (void)apiStreamSendError(req, ETCFS_IO, "snapshot: cannot queue work");
