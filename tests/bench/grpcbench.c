@@ -457,7 +457,8 @@ static int gbFlush(struct gb_conn *c)
     return 0;
 }
 
-/* Feeds what the socket has to nghttp2. 0 or -1 (connection lost). */
+/* Feeds what the socket has to nghttp2 (a short read means it had no
+ * more: poll() says when the rest comes). 0 or -1 (connection lost). */
 static int gbReceive(struct gb_conn *c)
 {
     uint8_t buf[16384];
@@ -471,6 +472,9 @@ static int gbReceive(struct gb_conn *c)
         }
         if (nghttp2_session_mem_recv(c->session, buf, (size_t)r) != r) {
             return -1;
+        }
+        if ((size_t)r < sizeof buf) {
+            return 0;
         }
     }
 }
@@ -569,61 +573,58 @@ static int gbRun(const struct gb_opts *o, struct gb_result *r)
 {
     struct gb_thread *ts = calloc((size_t)o->threads, sizeof *ts);
     struct gb_conn *cs = calloc((size_t)o->conns, sizeof *cs);
-    double *lat = calloc((size_t)o->conns, sizeof *lat);
+    double *lat = NULL;
     size_t n = 0;
     double t0 = nowUs();
-    int k = 0;
+    int rv = ts != NULL && cs != NULL ? 0 : -1;
     memset(r, 0, sizeof *r);
-    for (int i = 0; ts != NULL && cs != NULL && i < o->threads; i++) {
+    for (int i = 0, k = 0; rv == 0 && i < o->threads; i++) {
         struct gb_thread *t = &ts[i];
         t->o = o;
         t->index = i;
         t->conns = &cs[k];
         t->n = o->conns / o->threads + (i < o->conns % o->threads ? 1 : 0);
         t->deadline_us = t0 + o->seconds * 1e6;
-        for (int j = 0; j < t->n; j++) {
-            cs[k + j].t = t;
-            cs[k + j].fd = -1;
+        for (int j = 0; j < t->n; j++, k++) {
+            cs[k].t = t;
+            cs[k].fd = -1;
         }
-        k += t->n;
         if (pthread_create(&t->tid, NULL, gbThreadMain, t) != 0) {
             fprintf(stderr, "grpcbench: cannot start a thread\n");
             exit(1);
         }
     }
-    for (int i = 0; ts != NULL && cs != NULL && i < o->threads; i++) {
-        double *p;
+    for (int i = 0; rv == 0 && i < o->threads; i++) {
         pthread_join(ts[i].tid, NULL);
-        p = realloc(lat, (n + ts[i].lat_len + 1) * sizeof *p);
-        if (p != NULL) {
-            lat = p;
-            memcpy(lat + n, ts[i].lat, ts[i].lat_len * sizeof *lat);
-            n += ts[i].lat_len;
-        }
         r->ok += ts[i].ok;
         r->errors += ts[i].errors;
         if (r->first_error[0] == '\0') {
             memcpy(r->first_error, ts[i].first_error, sizeof r->first_error);
         }
-        free(ts[i].lat);
     }
     r->seconds = (nowUs() - t0) / 1e6;
+    lat = rv == 0 ? malloc(((size_t)r->ok + 1) * sizeof *lat) : NULL;
+    rv = lat != NULL ? 0 : -1;
+    for (int i = 0; ts != NULL && i < o->threads; i++) {
+        if (lat != NULL && ts[i].lat_len > 0 &&
+            n + ts[i].lat_len <= (size_t)r->ok) {
+            memcpy(lat + n, ts[i].lat, ts[i].lat_len * sizeof *lat);
+            n += ts[i].lat_len;
+        }
+        free(ts[i].lat);
+    }
     for (int i = 0; cs != NULL && i < o->conns; i++) {
         free(cs[i].out);
         free(cs[i].req);
         free(cs[i].resp);
     }
-    if (ts == NULL || cs == NULL || lat == NULL) {
-        free(ts);
-        free(cs);
-        free(lat);
-        return -1;
+    if (lat != NULL) {
+        percentiles(lat, n, &r->p50_us, &r->p99_us);
     }
-    percentiles(lat, n, &r->p50_us, &r->p99_us);
     free(lat);
     free(cs);
     free(ts);
-    return 0;
+    return rv;
 }
 
 static int usage(void)
