@@ -48,6 +48,7 @@ struct gb_opts
     int threads;
     double seconds;
     long keys;         /* put: 0 = a new key per call, N = cycle over N */
+    long pid;          /* in new keys: runs do not overwrite each other */
     size_t value_size; /* put */
     const char *value; /* value_size bytes of 'v' */
     const char *key;   /* range: the key read; put: one fixed key if set */
@@ -172,7 +173,7 @@ static int gbFrameRequest(struct gb_conn *c)
                      (seq * o->threads + c->t->index) % o->keys);
         } else {
             snprintf(key, sizeof key, "/bench/gput/%ld-%d/%ld",
-                     (long)getpid(), c->t->index, seq);
+                     o->pid, c->t->index, seq);
         }
         put.key.data = (uint8_t *)key;
         put.key.len = strlen(key);
@@ -703,6 +704,7 @@ int main(int argc, char *argv[])
     }
     memset(value, 'v', o.value_size);
     o.value = value;
+    o.pid = (long)getpid();
     if (o.threads < 1) {
         o.threads = o.conns > 1 ? 2 : 1;
     }
