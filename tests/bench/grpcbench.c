@@ -20,8 +20,8 @@
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +54,7 @@ struct gb_opts
     const char *key;   /* range: the key read; put: one fixed key if set */
     int serializable;  /* range */
     long max_calls;    /* per thread, 0 = no limit (the setup put uses 1) */
+    nghttp2_session_callbacks *callbacks; /* what every session calls */
 };
 
 struct gb_thread;
@@ -385,30 +386,12 @@ static void gbDisconnect(struct gb_conn *c)
     c->retry_at_us = nowUs() + GB_RETRY_US;
 }
 
-/* The callbacks every session shares: built once, read-only after. */
-static nghttp2_session_callbacks *gb_callbacks;
-
-static void gbBuildCallbacks(void)
-{
-    if (nghttp2_session_callbacks_new(&gb_callbacks) != 0) {
-        gb_callbacks = NULL;
-        return;
-    }
-    nghttp2_session_callbacks_set_on_header_callback(gb_callbacks, gbHeaderCb);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(gb_callbacks,
-                                                              gbDataChunkCb);
-    nghttp2_session_callbacks_set_on_stream_close_callback(gb_callbacks,
-                                                           gbStreamCloseCb);
-}
-
 /* Dials and opens the HTTP/2 session (the client preface and SETTINGS go
  * out with the first flush). 0 or -1. */
 static int gbConnect(struct gb_conn *c)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
     nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
     int one = 1;
-    pthread_once(&once, gbBuildCallbacks);
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
     if (c->fd < 0 || connect(c->fd, (const struct sockaddr *)&c->t->o->addr,
                              sizeof c->t->o->addr) != 0) {
@@ -418,8 +401,7 @@ static int gbConnect(struct gb_conn *c)
     }
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-    if (gb_callbacks == NULL ||
-        nghttp2_session_client_new(&c->session, gb_callbacks, c) != 0 ||
+    if (nghttp2_session_client_new(&c->session, c->t->o->callbacks, c) != 0 ||
         nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, iv, 1) != 0) {
         gbError(c->t, "%s", "nghttp2 session: out of memory");
         gbDisconnect(c);
@@ -705,6 +687,15 @@ int main(int argc, char *argv[])
     memset(value, 'v', o.value_size);
     o.value = value;
     o.pid = (long)getpid();
+    if (nghttp2_session_callbacks_new(&o.callbacks) != 0) {
+        fprintf(stderr, "grpcbench: out of memory\n");
+        return 1;
+    }
+    nghttp2_session_callbacks_set_on_header_callback(o.callbacks, gbHeaderCb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(o.callbacks,
+                                                              gbDataChunkCb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(o.callbacks,
+                                                           gbStreamCloseCb);
     if (o.threads < 1) {
         o.threads = o.conns > 1 ? 2 : 1;
     }
@@ -736,6 +727,7 @@ int main(int argc, char *argv[])
            "p50_us=%.0f p99_us=%.0f\n",
            o.mode == GB_PUT ? "put" : "range", o.conns, r.ok, r.errors,
            r.seconds, (double)r.ok / r.seconds, r.p50_us, r.p99_us);
+    nghttp2_session_callbacks_del(o.callbacks);
     free(value);
     return r.ok > 0 ? 0 : 1;
 }
