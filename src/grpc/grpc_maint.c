@@ -2,7 +2,8 @@
  * Translation only, as the gateway's api_maint.c: etcfs raises no alarms
  * and LevelDB compacts on its own, so Alarm answers an empty list and
  * Defragment succeeds at once. MoveLeader shares the membership path
- * (grpc_cluster.c); Snapshot, Hash and HashKV are not here yet
+ * (grpc_cluster.c), Snapshot its own file (grpc_maint_snapshot.c); Hash
+ * and HashKV are not served yet
  * (grpc_stubs.c). Loop thread only. */
 #include <stdlib.h>
 

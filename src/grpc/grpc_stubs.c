@@ -29,5 +29,3 @@ STUB_END(grpcWatchEnd)
 /* grpc_maint.c */
 STUB(grpcHash)
 STUB(grpcHashKV)
-STUB(grpcSnapshot)
-STUB_END(grpcSnapshotEnd)
