@@ -3,8 +3,7 @@
  * and LevelDB compacts on its own, so Alarm answers an empty list and
  * Defragment succeeds at once. MoveLeader shares the membership path
  * (grpc_cluster.c), Snapshot its own file (grpc_maint_snapshot.c); Hash
- * and HashKV are not served yet
- * (grpc_stubs.c). Loop thread only. */
+ * and HashKV are not served yet (grpc_stubs.c). Loop thread only. */
 #include <stdlib.h>
 
 #include "../core/error.h"
