@@ -132,7 +132,7 @@ static void snapPumpCb(uv_timer_t *t)
     }
     if (s->off >= s->len) {
         (void)uv_timer_stop(t);
-        apiStreamClose(req);
+        apiStreamEnd(req); /* snapEnd disposes of s */
     }
 }
 
@@ -150,7 +150,7 @@ static void snapAfterWorkCb(uv_work_t *w, int status)
         (void)apiStreamSendError(s->req, s->status != 0 ? s->status
                                                         : ETCFS_CANCELED,
                                  s->errmsg);
-        apiStreamClose(s->req);
+        apiStreamEnd(s->req); /* snapEnd disposes of s */
         return;
     }
     (void)uv_timer_start(&s->timer, snapPumpCb, 0, 1);
