@@ -60,9 +60,10 @@ static void replyErrorAs(struct api_req *req, int http, int grpc,
 {
     json_t *o = json_object();
     char *dump;
+    /* grpc-gateway's errorBody order */
     json_object_set_new(o, "error", json_string(text));
-    json_object_set_new(o, "code", json_integer(grpc));
     json_object_set_new(o, "message", json_string(text));
+    json_object_set_new(o, "code", json_integer(grpc));
     dump = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (dump == NULL) {
