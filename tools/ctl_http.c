@@ -1,7 +1,7 @@
 /* etcfsctl HTTP client (libcurl): unary JSON calls to the etcd v3 gateway
  * with endpoint failover, and newline-delimited JSON streams (watch, lease
  * keep-alive, snapshot) run on a curl multi handle so several can progress
- * at once (watch -i). Server errors ({"error","code","message"} with an HTTP
+ * at once (watch -i). Server errors ({"error","message","code"} with an HTTP
  * 4xx/5xx status) become the message etcdctl would print. The session's
  * token goes in every request's "Authorization" header; ctlLogin gets it
  * (clientv3's getToken) and ctlCall gets a new one when the server refuses

@@ -2,7 +2,7 @@
  * etcd v3 gateway with endpoint failover, and newline-delimited JSON
  * streams (watch, lease keep-alive, snapshot) on a curl multi handle so
  * that several can progress at once (watch -i). Blocking, single-threaded.
- * A gateway error ({"error","code","message"} with a 4xx/5xx status)
+ * A gateway error ({"error","message","code"} with a 4xx/5xx status)
  * becomes the message etcdctl would print. Like clientv3, it keeps the
  * session's token: every request and stream carries it in the
  * "Authorization" header, and a unary call the server refuses for its token

@@ -60,9 +60,10 @@ static void replyErrorAs(struct api_req *req, int http, int grpc,
 {
     json_t *o = json_object();
     char *dump;
+    /* grpc-gateway's errorBody order */
     json_object_set_new(o, "error", json_string(text));
-    json_object_set_new(o, "code", json_integer(grpc));
     json_object_set_new(o, "message", json_string(text));
+    json_object_set_new(o, "code", json_integer(grpc));
     dump = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (dump == NULL) {
@@ -90,7 +91,7 @@ int apiStreamSend(struct api_req *req, json_t *obj)
     if (text == NULL) {
         return ETCFS_NOMEM;
     }
-    return apiStreamChunk(req, text);
+    return apiStreamChunk(req, 200, text);
 }
 
 int apiStreamSendError(struct api_req *req, int code, const char *msg)
@@ -110,7 +111,90 @@ int apiStreamSendError(struct api_req *req, int code, const char *msg)
     if (dump == NULL) {
         return ETCFS_NOMEM;
     }
-    return apiStreamChunk(req, dump);
+    return apiStreamChunk(req, etcfsHttpStatus(code), dump);
+}
+
+void apiReplyUndecodable(struct api_req *req, const char *msg)
+{
+    /* grpc-gateway: a decoder error is no gRPC status, so HTTPError makes
+     * it Unknown, HTTP 500 */
+    replyErrorAs(req, 500, GRPC_UNKNOWN, msg);
+}
+
+/* Go's encoding/json names a JSON value's type so. */
+static const char *goJsonType(const json_t *v)
+{
+    switch (json_typeof(v)) {
+        case JSON_ARRAY: return "array";
+        case JSON_STRING: return "string";
+        case JSON_INTEGER:
+        case JSON_REAL: return "number";
+        default: return "bool";
+    }
+}
+
+int apiStreamMessage(struct api_req *req, size_t *off, json_t **msg,
+                     char *errmsg)
+{
+    const char *p = req->raw != NULL ? req->raw + *off : "";
+    size_t left = req->raw != NULL ? req->raw_len - *off : 0;
+    json_error_t jerr;
+    json_t *v;
+    *msg = NULL;
+    while (left > 0 && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+        p++;
+        left--;
+        (*off)++;
+    }
+    if (left == 0) {
+        return 0; /* io.EOF: the client's side of the stream ended */
+    }
+    /* Go's texts for the common mistakes; jansson's for the rest */
+    if (strchr("{[\"-0123456789tfn", *p) == NULL || *p == '\0') {
+        if (*p >= 0x20 && *p < 0x7f) {
+            etcfsErrmsgf(errmsg,
+                         "invalid character '%s%c' looking for beginning "
+                         "of value",
+                         *p == '\'' || *p == '\\' ? "\\" : "", *p);
+        } else {
+            etcfsErrmsgf(errmsg,
+                         "invalid character '\\x%02x' looking for "
+                         "beginning of value",
+                         (unsigned char)*p);
+        }
+        return ETCFS_BADJSON;
+    }
+    v = json_loadb(p, left, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+    if (v == NULL) {
+        if (jerr.position >= 0 && (size_t)jerr.position >= left) {
+            etcfsErrmsgf(errmsg, "unexpected EOF");
+        } else {
+            etcfsErrmsgf(errmsg, "malformed JSON: %s", jerr.text);
+        }
+        return ETCFS_BADJSON;
+    }
+    if (jerr.position <= 0 || (size_t)jerr.position > left) {
+        json_decref(v);
+        etcfsErrmsgf(errmsg, "malformed JSON");
+        return ETCFS_BADJSON;
+    }
+    *off += (size_t)jerr.position;
+    if (json_is_null(v)) {
+        json_decref(v);
+        v = json_object(); /* null decodes as an empty message */
+    } else if (!json_is_object(v)) {
+        etcfsErrmsgf(errmsg,
+                     "json: cannot unmarshal %s into Go value of type "
+                     "map[string]json.RawMessage",
+                     goJsonType(v));
+        json_decref(v);
+        return ETCFS_BADJSON;
+    }
+    if (v == NULL) {
+        return ETCFS_NOMEM;
+    }
+    *msg = v;
+    return 0;
 }
 
 /* ---- the request path ---- */
@@ -296,10 +380,27 @@ static bool routeAllowed(struct api_req *req, int needs)
     return true;
 }
 
+static const char *const apiV3Roots[] = {"/v3/", "/v3beta/", "/v3alpha/"};
+
+/* The client streams, under any root: their body is a sequence of
+ * messages the handler reads (apiStreamMessage). */
+static bool isClientStream(const char *path)
+{
+    size_t i;
+    for (i = 0; i < sizeof apiV3Roots / sizeof apiV3Roots[0]; i++) {
+        size_t n = strlen(apiV3Roots[i]);
+        if (strncmp(path, apiV3Roots[i], n) == 0) {
+            return strcmp(path + n, "watch") == 0 ||
+                   strcmp(path + n, "lease/keepalive") == 0;
+        }
+    }
+    return false;
+}
+
 /* Routes req; method is API_GET (GET or HEAD), API_POST or API_OTHER. */
 static void routeRequest(struct api_req *req, int method)
 {
-    static const char *const roots[] = {"/v3/", "/v3beta/", "/v3alpha/"};
+    const char *const *roots = apiV3Roots;
     const char *p = req->path;
     size_t i;
     if (req->internal) {
@@ -332,7 +433,7 @@ static void routeRequest(struct api_req *req, int method)
             return;
         }
     }
-    for (i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+    for (i = 0; i < sizeof apiV3Roots / sizeof apiV3Roots[0]; i++) {
         size_t n = strlen(roots[i]);
         size_t j;
         if (strncmp(p, roots[i], n) != 0) {
@@ -366,11 +467,8 @@ void apiRoute(struct api_req *req, int method)
             req->body = json_object();
         } else if (strcmp(req->path, "/etcfs/v1/propose") == 0) {
             req->body = json_object(); /* binary command: serverServe */
-        } else if (strcmp(req->path, "/v3/watch") == 0 ||
-                   strcmp(req->path, "/v3beta/watch") == 0 ||
-                   strcmp(req->path, "/v3/lease/keepalive") == 0 ||
-                   strcmp(req->path, "/v3beta/lease/keepalive") == 0) {
-            /* streams take a sequence of objects: parsed by the handler */
+        } else if (isClientStream(req->path)) {
+            /* a sequence of messages: read by the handler */
             req->body = json_object();
         } else {
             req->body = json_loadb(req->raw, req->raw_len, 0, &jerr);

@@ -88,6 +88,7 @@ struct api_req
     api_read_fn read_fn;
     /* streams */
     bool streaming;
+    bool stream_head_sent; /* http.c: the head went out */
     api_stream_end_fn stream_end;
     void *ctx; /* handler state */
     uint64_t u64; /* handler scratch */
@@ -98,9 +99,10 @@ struct api_req
 enum { API_GET = 1, API_POST, API_OTHER };
 /* "OK", "Bad Request", ... for an HTTP status. */
 const char *apiStatusText(int status);
-/* Sends text + "\n" as one chunk of a stream (text transferred). 0, or
+/* Sends text + "\n" as one chunk of a stream (text transferred), after
+ * the stream's head with status when it is the first chunk. 0, or
  * ETCFS_CANCELED when the client is gone or too slow. */
-int apiStreamChunk(struct api_req *req, char *text);
+int apiStreamChunk(struct api_req *req, int status, char *text);
 /* The request is done without a reply (its client is gone). */
 void apiFinish(struct api_req *req);
 /* Serves a client connection accepted on a listener (s transferred), or
@@ -130,7 +132,8 @@ void apiReplyError(struct api_req *req, int code, const char *msg);
  * API_REV_OMIT = no revision field). */
 json_t *apiHeader(struct api *a, int64_t revision);
 
-/* Starts a chunked 200 stream; end is called once when it ends. */
+/* Starts a chunked stream (its head goes out with the first chunk); end
+ * is called once when it ends, by the client or by apiStreamEnd. */
 void apiStreamBegin(struct api_req *req, api_stream_end_fn end);
 /* Sends {"result": obj} + "\n" as one chunk (obj stolen). Returns 0 or
  * ETCFS_CANCELED when the client is gone / too slow (the stream is then
@@ -138,10 +141,26 @@ void apiStreamBegin(struct api_req *req, api_stream_end_fn end);
 int apiStreamSend(struct api_req *req, json_t *obj);
 /* Sends an error object {"error": {...}} as the gateway does in streams. */
 int apiStreamSendError(struct api_req *req, int code, const char *msg);
+/* A client stream's first message did not decode: grpc-gateway's answer,
+ * HTTP 500 with gRPC code Unknown and the decoder's text. Finishes req. */
+void apiReplyUndecodable(struct api_req *req, const char *msg);
+/* The next message of a client stream (watch, keep-alive) from req's body,
+ * read as grpc-gateway's runtime reads it: JSON values one after another,
+ * white space between; null is an empty message, unknown fields are the
+ * handler's to ignore. *off: where to read (0 first), moved past the
+ * message. 0 and *msg (transferred), 0 and *msg NULL at the body's end, or
+ * ETCFS_BADJSON with the decoder's text in errmsg (Go's where it is
+ * cheap): the gateway stops reading there. */
+int apiStreamMessage(struct api_req *req, size_t *off, json_t **msg,
+                     char *errmsg);
 /* Bytes queued for the client and not yet written. */
 size_t apiStreamQueued(struct api_req *req);
-/* Ends the stream from the server side (closes the connection). */
-void apiStreamClose(struct api_req *req);
+/* Ends the stream from the server side, as grpc-gateway ends a response
+ * once the call returned: the head if nothing was sent (200), the last
+ * chunk; the end hook runs now, req is freed and the connection goes on
+ * with its next request (keep-alive). When the connection is already
+ * closing, nothing happens now: the close runs the hook and frees req. */
+void apiStreamEnd(struct api_req *req);
 
 /* Proposes cmd through the request path (cmd borrowed for the call), then
  * calls applied with the result, or replies the error. */

@@ -179,9 +179,14 @@ void apiLeaseLeases(struct api_req *req)
 }
 
 /* ---- keep-alive ----
- * The body holds one or more {"ID": ...} requests; each is answered with
- * {"result": {header, ID, TTL}} (TTL 0 for an unknown lease, as etcd),
- * one at a time through the request path (the leader renews). */
+ * As etcd 3.4's gateway and LeaseServer.leaseKeepAlive: the body holds
+ * {"ID": ...} requests one after another; each is answered in order with
+ * {"result": {header, ID, TTL}} (TTL 0 for an unknown lease) through the
+ * request path (the leader renews), and the response ends once the body's
+ * requests are all answered. A first request that does not decode gets
+ * the gateway's 500 instead of a stream; a later one ends the reading
+ * there, silently. An error other than an unknown lease ends the stream
+ * with an error chunk, as etcd's server returns it. */
 
 struct keepalive_stream
 {
@@ -190,7 +195,8 @@ struct keepalive_stream
     size_t n;
     size_t next;
     bool inflight;
-    bool ended;
+    bool failed;  /* an error was sent: no more requests */
+    bool ended;   /* the end hook ran: req is gone */
     bool looping; /* in keepaliveNext: a leader answers at once */
     struct server_lease q;
 };
@@ -212,11 +218,12 @@ static void keepaliveCb(struct server_lease *q, int status)
         if (status == 0 || status == ETCFS_LEASE_NOTFOUND) {
             json_t *o = json_object();
             json_object_set_new(o, "header", apiHeader(k->req->api, 0));
-            json_object_set_new(o, "ID", codecI64(q->id));
+            codecSetI64(o, "ID", q->id);
             codecSetI64(o, "TTL", status == 0 ? q->ttl : 0);
             (void)apiStreamSend(k->req, o);
         } else {
             (void)apiStreamSendError(k->req, status, NULL);
+            k->failed = true;
         }
     }
     k->inflight = false;
@@ -232,10 +239,11 @@ static void keepaliveCb(struct server_lease *q, int status)
     }
 }
 
+/* Sends the next requests; ends the stream when none is left. */
 static void keepaliveNext(struct keepalive_stream *k)
 {
     k->looping = true;
-    while (k->next < k->n && !k->inflight && !k->ended) {
+    while (k->next < k->n && !k->inflight && !k->ended && !k->failed) {
         int rv;
         memset(&k->q, 0, sizeof k->q);
         k->q.data = k;
@@ -246,13 +254,19 @@ static void keepaliveNext(struct keepalive_stream *k)
         rv = serverLease(k->req->api->deps.server, &k->q);
         if (rv != 0) {
             k->inflight = false;
-            k->next++;
+            k->failed = true;
             (void)apiStreamSendError(k->req, rv, NULL);
         }
     }
     k->looping = false;
-    if (k->ended && !k->inflight) {
-        keepaliveFree(k);
+    if (k->ended) {
+        if (!k->inflight) {
+            keepaliveFree(k);
+        }
+        return;
+    }
+    if (!k->inflight && (k->next == k->n || k->failed)) {
+        apiStreamEnd(k->req); /* keepaliveEnd frees k, now or at close */
     }
 }
 
@@ -270,47 +284,43 @@ static void keepaliveEnd(struct api_req *req)
 void apiLeaseKeepAlive(struct api_req *req)
 {
     struct keepalive_stream *k = calloc(1, sizeof *k);
-    const char *p = req->raw != NULL ? req->raw : "";
-    size_t left = req->raw_len;
+    size_t off = 0;
     size_t cap = 0;
     if (k == NULL) {
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;
     }
     k->req = req;
-    while (left > 0) {
-        json_error_t jerr;
+    for (;;) {
+        char errmsg[ETCFS_ERRMSG_SIZE] = "";
         json_t *obj;
         int64_t id = 0;
-        while (left > 0 && (*p == ' ' || *p == '\n' || *p == '\r' ||
-                            *p == '\t')) {
-            p++;
-            left--;
+        int rv = apiStreamMessage(req, &off, &obj, errmsg);
+        if (rv == 0 && obj == NULL) {
+            break; /* the body ended */
         }
-        if (left == 0) {
-            break;
-        }
-        obj = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
-        if (obj == NULL || !json_is_object(obj) ||
-            codecInt64(obj, "ID", &id, NULL) != 0 || jerr.position <= 0) {
-            char msg[ETCFS_ERRMSG_SIZE];
-            snprintf(msg, sizeof msg, "malformed JSON: %s",
-                     obj == NULL ? jerr.text : "expected {\"ID\": ...}");
+        if (rv == 0) {
+            rv = codecInt64(obj, "ID", &id, errmsg);
             json_decref(obj);
-            free(k->ids);
-            free(k);
-            apiReplyError(req, ETCFS_BADJSON, msg);
+        }
+        if (rv == ETCFS_NOMEM) {
+            keepaliveFree(k);
+            apiReplyError(req, ETCFS_NOMEM, NULL);
             return;
         }
-        json_decref(obj);
-        p += jerr.position;
-        left -= (size_t)jerr.position;
+        if (rv != 0) {
+            if (k->n == 0) {
+                keepaliveFree(k);
+                apiReplyUndecodable(req, errmsg);
+                return;
+            }
+            break; /* the gateway stops reading; what came is answered */
+        }
         if (k->n == cap) {
             size_t ncap = cap == 0 ? 4 : cap * 2;
             int64_t *ids = realloc(k->ids, ncap * sizeof *ids);
             if (ids == NULL) {
-                free(k->ids);
-                free(k);
+                keepaliveFree(k);
                 apiReplyError(req, ETCFS_NOMEM, NULL);
                 return;
             }

@@ -157,20 +157,15 @@ static void snapPumpCb(uv_timer_t *t)
         }
     }
     if (s->eof) {
-        /* apiStreamClose closes the socket at once, and libuv drops what
-         * is still queued for it: close once the client took it all */
-        if (apiStreamQueued(req) > 0) {
-            return;
-        }
         (void)uv_timer_stop(t);
-        apiStreamClose(req);
+        apiStreamEnd(req); /* snapEnd disposes of s */
         return;
     }
     (void)uv_timer_stop(t);
     if (uv_queue_work(req->api->deps.loop, &s->work, snapWorkCb,
                       snapAfterWorkCb) != 0) {
         (void)apiStreamSendError(req, ETCFS_IO, "snapshot: cannot queue work");
-        apiStreamClose(req);
+        apiStreamEnd(req);
         return;
     }
     s->working = true;
@@ -188,7 +183,7 @@ static void snapAfterWorkCb(uv_work_t *w, int status)
         (void)apiStreamSendError(s->req, s->status != 0 ? s->status
                                                         : ETCFS_CANCELED,
                                  s->errmsg);
-        apiStreamClose(s->req);
+        apiStreamEnd(s->req); /* snapEnd disposes of s */
         return;
     }
     (void)uv_timer_start(&s->timer, snapPumpCb, 0, 1);

@@ -13,7 +13,7 @@
 
 /* ---- watch stream ----
  * The body holds one or more requests (create/cancel/progress), served in
- * order; the stream then stays open until the client closes it. */
+ * order; the stream then stays open until the client closes it (apiWatch). */
 
 #define WATCH__MAX_PER_STREAM 1024
 
@@ -114,43 +114,81 @@ static char *dupBytes(const char *p, size_t len)
     return d;
 }
 
-static void watchCreate(struct watch_stream *s, json_t *cr)
+/* A request of the body, decoded whole before it is served (a field that
+ * does not decode is a decoding error of the message, as jsonpb's). */
+struct watch_msg
 {
-    struct api_req *req = s->req;
-    struct watch_entry *e;
+    enum { WATCH__NONE, WATCH__CREATE, WATCH__CANCEL, WATCH__PROGRESS } kind;
+    json_t *cr; /* create_request (borrowed from the message) */
     const char *key;
     size_t key_len;
     const char *end;
     size_t end_len;
-    int64_t start = 0;
-    int64_t want_id = 0;
-    bool prev = false;
-    bool progress = false;
+    int64_t start;
+    int64_t watch_id; /* create: the id asked for; cancel: the one to cancel */
+    bool prev;
+    bool progress;
+};
+
+static int watchDecode(struct api_req *req, json_t *obj, struct watch_msg *m,
+                       char *errmsg)
+{
+    json_t *cr = json_object_get(obj, "create_request");
+    json_t *cc = json_object_get(obj, "cancel_request");
+    int rv = 0;
+    memset(m, 0, sizeof *m);
+    if (cr != NULL && !json_is_null(cr)) {
+        if (!json_is_object(cr)) {
+            etcfsErrmsgf(errmsg, "create_request: expected an object");
+            return ETCFS_BADJSON;
+        }
+        m->kind = WATCH__CREATE;
+        m->cr = cr;
+        rv = codecBytes(&req->arena, cr, "key", &m->key, &m->key_len, errmsg);
+        if (rv == 0) {
+            rv = codecBytes(&req->arena, cr, "range_end", &m->end,
+                            &m->end_len, errmsg);
+        }
+        if (rv == 0) {
+            rv = codecInt64(cr, "start_revision", &m->start, errmsg);
+        }
+        if (rv == 0) {
+            rv = codecBool(cr, "prev_kv", &m->prev, errmsg);
+        }
+        if (rv == 0) {
+            rv = codecBool(cr, "progress_notify", &m->progress, errmsg);
+        }
+        if (rv == 0) {
+            rv = codecInt64(cr, "watch_id", &m->watch_id, errmsg);
+        }
+        return rv;
+    }
+    if (cc != NULL && !json_is_null(cc)) {
+        if (!json_is_object(cc)) {
+            etcfsErrmsgf(errmsg, "cancel_request: expected an object");
+            return ETCFS_BADJSON;
+        }
+        m->kind = WATCH__CANCEL;
+        return codecInt64(cc, "watch_id", &m->watch_id, errmsg);
+    }
+    if (json_object_get(obj, "progress_request") != NULL) {
+        m->kind = WATCH__PROGRESS;
+    }
+    return 0;
+}
+
+static void watchCreate(struct watch_stream *s, const struct watch_msg *m)
+{
+    struct api_req *req = s->req;
+    struct watch_entry *e;
+    const char *key = m->key;
+    size_t key_len = m->key_len;
+    const char *end = m->end;
+    size_t end_len = m->end_len;
     json_t *filters;
     json_t *o;
-    char errmsg[ETCFS_ERRMSG_SIZE] = "";
     int rv;
 
-    rv = codecBytes(&req->arena, cr, "key", &key, &key_len, errmsg);
-    if (rv == 0) {
-        rv = codecBytes(&req->arena, cr, "range_end", &end, &end_len, errmsg);
-    }
-    if (rv == 0) {
-        rv = codecInt64(cr, "start_revision", &start, errmsg);
-    }
-    if (rv == 0) {
-        rv = codecBool(cr, "prev_kv", &prev, errmsg);
-    }
-    if (rv == 0) {
-        rv = codecBool(cr, "progress_notify", &progress, errmsg);
-    }
-    if (rv == 0) {
-        rv = codecInt64(cr, "watch_id", &want_id, errmsg);
-    }
-    if (rv != 0) {
-        (void)apiStreamSendError(req, rv, errmsg);
-        return;
-    }
     if (s->n >= WATCH__MAX_PER_STREAM) {
         (void)apiStreamSendError(req, ETCFS_BUSY, "too many watchers");
         return;
@@ -181,7 +219,7 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
         return;
     }
     e->stream = s;
-    e->id = want_id != 0 ? want_id : s->next_id++;
+    e->id = m->watch_id != 0 ? m->watch_id : s->next_id++;
     e->key = dupBytes(key, key_len);
     e->range_end = dupBytes(end, end_len);
     if (e->key == NULL || e->range_end == NULL) {
@@ -196,9 +234,9 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     e->w.key_len = key_len;
     e->w.range_end = e->range_end;
     e->w.range_end_len = end_len;
-    e->w.start_revision = start;
-    e->w.prev_kv = prev;
-    filters = json_object_get(cr, "filters");
+    e->w.start_revision = m->start;
+    e->w.prev_kv = m->prev;
+    filters = json_object_get(m->cr, "filters");
     if (json_is_array(filters)) {
         size_t i;
         for (i = 0; i < json_array_size(filters); i++) {
@@ -241,14 +279,10 @@ static void watchCreate(struct watch_stream *s, json_t *cr)
     (void)apiStreamSend(req, o);
 }
 
-static void watchCancel(struct watch_stream *s, json_t *cr)
+static void watchCancel(struct watch_stream *s, int64_t id)
 {
-    int64_t id = 0;
     queue *q;
     json_t *o;
-    if (codecInt64(cr, "watch_id", &id, NULL) != 0) {
-        return;
-    }
     QUEUE_FOREACH(q, &s->entries)
     {
         struct watch_entry *e = QUEUE_DATA(q, struct watch_entry, link);
@@ -262,68 +296,72 @@ static void watchCancel(struct watch_stream *s, json_t *cr)
     }
 }
 
+static void watchServe(struct watch_stream *s, const struct watch_msg *m)
+{
+    switch (m->kind) {
+        case WATCH__CREATE: watchCreate(s, m); break;
+        case WATCH__CANCEL: watchCancel(s, m->watch_id); break;
+        case WATCH__PROGRESS:
+            /* etcd: watch id -1, broadcast to the whole stream */
+            (void)apiStreamSend(s->req, watchResult(s, -1, 0));
+            break;
+        default: break; /* etcd ignores an empty request */
+    }
+}
+
+/* As etcd 3.4's gateway and v3rpc/watch.go: a first message that does not
+ * decode gets the gateway's 500 instead of a stream; a later one ends the
+ * reading there, silently. The requests read are served in order, and the
+ * stream then stays open, even for a body that asked for nothing (etcd's
+ * server goes on sending after the client's side ended), until the client
+ * closes it. */
 void apiWatch(struct api_req *req)
 {
     struct watch_stream *s = calloc(1, sizeof *s);
-    const char *p = req->raw != NULL ? req->raw : "";
-    size_t left = req->raw_len;
+    size_t off = 0;
+    bool begun = false;
     if (s == NULL) {
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;
     }
     s->req = req;
     QUEUE_INIT(&s->entries);
-    req->ctx = s;
-    /* validate the first object before committing to a stream */
-    while (left > 0 && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
-        p++;
-        left--;
-    }
-    {
-        json_error_t jerr;
-        json_t *first = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
-        if (left > 0 && (first == NULL || !json_is_object(first))) {
-            char msg[ETCFS_ERRMSG_SIZE];
-            snprintf(msg, sizeof msg, "malformed JSON: %s",
-                     first == NULL ? jerr.text : "expected an object");
-            json_decref(first);
+    for (;;) {
+        char errmsg[ETCFS_ERRMSG_SIZE] = "";
+        struct watch_msg m;
+        json_t *obj;
+        int rv = apiStreamMessage(req, &off, &obj, errmsg);
+        if (rv == 0 && obj == NULL) {
+            break; /* the body ended */
+        }
+        if (rv == 0) {
+            rv = watchDecode(req, obj, &m, errmsg);
+        }
+        if (rv != 0) {
+            json_decref(obj);
+            if (begun) {
+                break; /* the gateway stops reading the body */
+            }
             free(s);
-            req->ctx = NULL;
-            apiReplyError(req, ETCFS_BADJSON, msg);
+            if (rv == ETCFS_NOMEM) {
+                apiReplyError(req, rv, NULL);
+            } else {
+                apiReplyUndecodable(req, errmsg);
+            }
             return;
         }
-        json_decref(first);
-    }
-    METRICS_ADD(req->api->deps.metrics, watch_streams, 1);
-    apiStreamBegin(req, watchStreamEnd);
-    while (left > 0) {
-        json_error_t jerr;
-        json_t *obj = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
-        json_t *v;
-        if (obj == NULL) {
-            (void)apiStreamSendError(req, ETCFS_BADJSON, jerr.text);
-            break;
+        if (!begun) {
+            req->ctx = s;
+            METRICS_ADD(req->api->deps.metrics, watch_streams, 1);
+            apiStreamBegin(req, watchStreamEnd);
+            begun = true;
         }
-        if (jerr.position <= 0 || (size_t)jerr.position > left) {
-            json_decref(obj);
-            break;
-        }
-        p += jerr.position;
-        left -= (size_t)jerr.position;
-        if ((v = json_object_get(obj, "create_request")) != NULL) {
-            watchCreate(s, v);
-        } else if ((v = json_object_get(obj, "cancel_request")) != NULL) {
-            watchCancel(s, v);
-        } else if (json_object_get(obj, "progress_request") != NULL) {
-            /* etcd: watch id -1, broadcast to the whole stream */
-            json_t *o = watchResult(s, -1, 0);
-            (void)apiStreamSend(req, o);
-        }
+        watchServe(s, &m);
         json_decref(obj);
-        while (left > 0 &&
-               (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
-            p++;
-            left--;
-        }
+    }
+    if (!begun) {
+        req->ctx = s;
+        METRICS_ADD(req->api->deps.metrics, watch_streams, 1);
+        apiStreamBegin(req, watchStreamEnd);
     }
 }

@@ -134,24 +134,40 @@ void apiReplyRaw(struct api_req *req, int status, const char *content_type,
     apiFinish(req);
 }
 
-/* ---- streams ---- */
+/* ---- streams ----
+ * As grpc-gateway's runtime (v1, etcd 3.4's): the head goes out with the
+ * first chunk, 200 for a result or the error's own status when the stream
+ * fails before any result; a stream that ends with nothing sent gets a
+ * plain 200. A watch whose body asked for nothing therefore sends no head
+ * at all, as etcd's. */
 
 void apiStreamBegin(struct api_req *req, api_stream_end_fn end)
 {
-    static const char head[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        "Transfer-Encoding: chunked\r\n\r\n";
-    char *copy = strdup(head);
     req->streaming = true;
     req->stream_end = end;
-    if (copy == NULL) {
-        req->conn->dead = true;
-        return;
-    }
-    (void)apiConnWrite(req->conn, copy, sizeof head - 1, NULL, 0);
+    req->stream_head_sent = false;
 }
 
-int apiStreamChunk(struct api_req *req, char *text)
+/* The chunked head with status, unless it went out already. */
+static int streamHead(struct api_req *req, int status)
+{
+    char *head = NULL;
+    int n;
+    if (req->stream_head_sent) {
+        return 0;
+    }
+    n = asprintf(&head,
+                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n",
+                 status, apiStatusText(status));
+    if (n < 0) {
+        return ETCFS_NOMEM;
+    }
+    req->stream_head_sent = true;
+    return apiConnWrite(req->conn, head, (size_t)n, NULL, 0);
+}
+
+int apiStreamChunk(struct api_req *req, int status, char *text)
 {
     struct api_conn *c = req->conn;
     size_t len = strlen(text);
@@ -167,8 +183,11 @@ int apiStreamChunk(struct api_req *req, char *text)
         apiConnClose(c);
         return ETCFS_CANCELED;
     }
+    if (streamHead(req, status) != 0) {
+        free(text);
+        return ETCFS_NOMEM;
+    }
     /* chunk = size line, data, "\n" (ndjson), CRLF */
-    text[len] = '\0';
     n = asprintf(&head, "%zx\r\n", len + 1);
     if (n < 0) {
         free(text);
@@ -194,17 +213,27 @@ size_t apiStreamQueued(struct api_req *req)
     return streamQueued(req->conn->s);
 }
 
-void apiStreamClose(struct api_req *req)
+void apiStreamEnd(struct api_req *req)
 {
     struct api_conn *c = req->conn;
-    if (c != NULL) {
-        char *end = strdup("0\r\n\r\n");
-        if (end != NULL) {
-            (void)apiConnWrite(c, end, 5, NULL, 0);
-        }
-        c->keep_alive = false;
-        apiConnClose(c); /* calls the end hook and frees req */
+    char *end;
+    if (c == NULL || c->closing) {
+        return; /* the close calls the end hook and frees req */
     }
+    end = strdup("0\r\n\r\n");
+    if (streamHead(req, 200) != 0 || end == NULL) {
+        c->dead = true; /* the answer is cut: the client must see it */
+    }
+    if (end != NULL) {
+        (void)apiConnWrite(c, end, 5, NULL, 0);
+    }
+    req->streaming = false;
+    if (req->stream_end != NULL) {
+        api_stream_end_fn fn = req->stream_end;
+        req->stream_end = NULL;
+        fn(req);
+    }
+    apiFinish(req); /* the connection serves its next request */
 }
 
 /* ---- connections ---- */

@@ -259,11 +259,10 @@ void apiConnFeed(struct api_conn *c, const char *data, size_t len)
         return;
     }
     if (c->req != NULL) {
-        /* serving: keep the bytes for later */
+        /* serving (a stream too: its body has ended, so these bytes are
+         * the next request, read once a keep-alive's response ended):
+         * keep them for later */
         char *p;
-        if (c->req->streaming) {
-            return; /* a stream's client says nothing we need */
-        }
         if (c->pending_len + len > API__MAX_PENDING) {
             apiConnClose(c);
             return;

@@ -113,7 +113,7 @@ expect_match "nor add a permission to her role" "$DENIED" \
 expect_match "nor list users" "$DENIED" "$(tapi $P1 "$AT" /v3/auth/user/list '{}')"
 expect_match "but may read her own user" '"roles":\["app"\]' "$(tapi $P1 "$AT" /v3/auth/user/get '{"name":"alice"}')"
 expect_match "nor take a snapshot (etcd's maintenance API: the auth error as gRPC Unknown)" \
-    '"error":"auth: permission denied","code":2,' "$(tapi $P1 "$AT" /v3/maintenance/snapshot '{}')"
+    '"error":"auth: permission denied","message":"auth: permission denied","code":2' "$(tapi $P1 "$AT" /v3/maintenance/snapshot '{}')"
 expect_match "nor remove a member" "$DENIED" \
     "$(tapi $P1 "$AT" /v3/cluster/member/remove "{\"ID\":\"$(member_id $P3)\"}")"
 expect_match "root's user list" '"users":\["alice","root"\]' "$(tapi $P1 "$RT" /v3/auth/user/list '{}')"
