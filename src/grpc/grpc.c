@@ -470,6 +470,12 @@ void grpcRead(struct grpc_call *call, bool serializable, grpc_read_fn fn)
 
 /* ---- dispatch ---- */
 
+/* call->hflags: header state while a HEADERS block is decoded, and
+ * whether a unary call's message went to its handler */
+#define CALL_HAS_PATH 1u
+#define CALL_GRPC_TYPE 2u
+#define CALL_UNARY_STARTED 4u
+
 static void callDeliver(struct grpc_call *call);
 
 /* Who asks, and may they (auth on)? False when the call was answered or
@@ -570,6 +576,7 @@ static void callDeliver(struct grpc_call *call)
             break;
         }
         pos += 5 + n;
+        call->hflags |= CALL_UNARY_STARTED;
         m->start(call, p + 5, n);
     }
     if (!call->finished && pos > 0) {
@@ -592,7 +599,8 @@ static void callDeliver(struct grpc_call *call)
             /* a unary message that did not arrive whole */
             grpcFailStatus(call, GRPC_STATUS_INTERNAL,
                            "grpc: truncated message at end of stream");
-        } else if (!call->finished) {
+        } else if (!call->finished &&
+                   !(call->hflags & CALL_UNARY_STARTED)) {
             grpcFailStatus(call, GRPC_STATUS_INTERNAL,
                            "grpc: no request message");
         }
@@ -637,9 +645,6 @@ static void callBegin(struct grpc_call *call, bool has_path,
 
 /* ---- nghttp2 callbacks ---- */
 
-/* Per-stream header state while a HEADERS block is decoded. */
-#define CALL_HAS_PATH 1u
-#define CALL_GRPC_TYPE 2u
 
 static int beginHeadersCb(nghttp2_session *h2, const nghttp2_frame *frame,
                           void *user_data)
