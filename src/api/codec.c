@@ -606,7 +606,13 @@ static json_t *opResp(const struct store_op_resp *op, int64_t revision)
             break;
     }
     if (body != NULL && op->type != STORE_OP_TXN) {
-        json_object_set_new(body, "header", subHeader(revision));
+        /* a range's header: the revision it read at (etcd: before the
+         * txn's writes when none came earlier in it) */
+        json_object_set_new(body, "header",
+                            subHeader(op->type == STORE_OP_RANGE &&
+                                              op->range.revision > 0
+                                          ? op->range.revision
+                                          : revision));
     }
     json_object_set_new(o, name, body);
     return o;

@@ -157,7 +157,12 @@ static Etcdserverpb__ResponseOp *opResp(struct arena *a,
                                         int64_t revision)
 {
     Etcdserverpb__ResponseOp *m = arenaAlloc(a, sizeof *m);
-    Etcdserverpb__ResponseHeader *h = subHeader(a, revision);
+    /* a range's header: the revision it read at (etcd: before the txn's
+     * writes when none came earlier in it) */
+    Etcdserverpb__ResponseHeader *h =
+        subHeader(a, op->type == STORE_OP_RANGE && op->range.revision > 0
+                         ? op->range.revision
+                         : revision);
     if (m == NULL || h == NULL) {
         return NULL;
     }
