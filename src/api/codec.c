@@ -457,8 +457,7 @@ static int opReq(struct arena *a, json_t *obj, struct store_op *op,
         return txnReq(a, v, op->txn, max_bytes, has_writes, depth + 1,
                       errmsg);
     }
-    etcfsErrmsgf(errmsg, "txn: empty request op");
-    return ETCFS_BADJSON;
+    return kvCheckEmptyOp(errmsg);
 }
 
 static int opList(struct arena *a, json_t *obj, const char *field,

@@ -382,8 +382,7 @@ static int opReq(struct arena *a, const Etcdserverpb__RequestOp *m,
             return txnReq(a, m->request_txn, op->txn, max_bytes, depth + 1,
                           errmsg);
         default:
-            etcfsErrmsgf(errmsg, "txn: empty request op");
-            return ETCFS_INVALID;
+            return kvCheckEmptyOp(errmsg);
     }
 }
 

@@ -59,6 +59,11 @@ int kvCheckCompare(struct store_compare *c, char *errmsg)
     return 0;
 }
 
+int kvCheckEmptyOp(char *errmsg)
+{
+    return fail(ETCFS_KEY_NOTFOUND, errmsg);
+}
+
 int kvCheckTxnDepth(int depth, char *errmsg)
 {
     if (depth > KV_CHECK_MAX_TXN_DEPTH) {

@@ -22,6 +22,9 @@ int kvCheckRange(struct store_range_req *r, char *errmsg);
 int kvCheckPut(struct store_put_req *r, size_t max_bytes, char *errmsg);
 int kvCheckDelete(const struct store_delete_req *r, char *errmsg);
 int kvCheckCompare(struct store_compare *c, char *errmsg);
+/* A txn op that holds no request: etcd's ErrGRPCKeyNotFound (key.go
+ * checkRequestOp). */
+int kvCheckEmptyOp(char *errmsg);
 /* A txn at nesting depth (0: the outermost). */
 int kvCheckTxnDepth(int depth, char *errmsg);
 
