@@ -56,6 +56,12 @@ static void watchCanceledCb(struct watch_stream *s, struct watch_entry *e,
     (void)apiStreamSend(req, o);
 }
 
+static void watchProgressCb(struct watch_stream *s, struct watch_entry *e,
+                            int64_t revision)
+{
+    (void)apiStreamSend(s->data, watchResult(s->data, e->id, revision));
+}
+
 static void watchStreamEnd(struct api_req *req)
 {
     struct watch_stream *s = req->ctx;
@@ -165,6 +171,7 @@ void apiWatch(struct api_req *req)
     s->store = req->api->deps.store;
     s->events_cb = watchEventsCb;
     s->canceled_cb = watchCanceledCb;
+    s->progress_cb = watchProgressCb;
     watchStreamInit(s);
     req->ctx = s;
     /* validate the first object before committing to a stream */

@@ -202,6 +202,16 @@ static void watchCanceledCb(struct watch_stream *s, struct watch_entry *e,
     (void)watchSend(gw->call, &r);
 }
 
+static void watchProgressCb(struct watch_stream *s, struct watch_entry *e,
+                            int64_t revision)
+{
+    struct grpc_watch *gw = s->data;
+    Etcdserverpb__WatchResponse r;
+    Etcdserverpb__ResponseHeader h;
+    watchResponse(gw->call, &r, &h, e->id, revision);
+    (void)watchSend(gw->call, &r);
+}
+
 void grpcWatchStart(struct grpc_call *call, const uint8_t *msg, size_t n)
 {
     const struct grpc_deps *d = grpcDeps(call);
@@ -231,6 +241,7 @@ void grpcWatchStart(struct grpc_call *call, const uint8_t *msg, size_t n)
     gw->ws.store = d->store;
     gw->ws.events_cb = watchEventsCb;
     gw->ws.canceled_cb = watchCanceledCb;
+    gw->ws.progress_cb = watchProgressCb;
     watchStreamInit(&gw->ws);
     call->ctx = gw;
     METRICS_ADD(d->metrics, watch_streams, 1);

@@ -62,6 +62,12 @@ static void errorCb(struct watcher *w, int code, int64_t compact_rev)
     entryFree(s, e, false); /* the hub already removed it */
 }
 
+static void progressCb(struct watcher *w, int64_t revision)
+{
+    struct watch_entry *e = w->data;
+    e->stream->progress_cb(e->stream, e, revision);
+}
+
 static char *dupBytes(const char *p, size_t len)
 {
     char *d = malloc(len + 1);
@@ -173,6 +179,8 @@ int watchStreamCreate(struct watch_stream *s, const struct authn_user *who,
     e->w.no_delete = req->no_delete;
     e->w.events_cb = eventsCb;
     e->w.error_cb = errorCb;
+    e->w.progress_notify = req->progress_notify && s->progress_cb != NULL;
+    e->w.progress_cb = progressCb;
     QUEUE_PUSH(&s->entries, &e->link);
     s->n++;
     out->id = id;

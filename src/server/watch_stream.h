@@ -30,7 +30,7 @@ struct watch_entry
     struct watcher w; /* w.data is the entry */
     struct watch_stream *stream;
     int64_t id;
-    bool progress_notify;
+    bool progress_notify; /* etcd's progress notifications (progress_cb) */
     bool fragment;
     /* private */
     char *key;
@@ -49,6 +49,12 @@ typedef void (*watch_stream_canceled_cb)(struct watch_stream *s,
                                          struct watch_entry *e, int code,
                                          int64_t compact_revision);
 
+/* etcd's progress notification for e, which asked for them: answer
+ * {watch_id, header at revision}. */
+typedef void (*watch_stream_progress_cb)(struct watch_stream *s,
+                                         struct watch_entry *e,
+                                         int64_t revision);
+
 struct watch_stream
 {
     void *data;
@@ -57,6 +63,7 @@ struct watch_stream
     struct store *store;   /* borrowed */
     watch_stream_events_cb events_cb;
     watch_stream_canceled_cb canceled_cb;
+    watch_stream_progress_cb progress_cb; /* NULL: none sent */
     /* private */
     queue entries;
     int64_t next_id;
