@@ -218,11 +218,6 @@ void grpcWatchStart(struct grpc_call *call, const uint8_t *msg, size_t n)
     struct grpc_watch *gw;
     (void)msg;
     (void)n;
-    if (call->require_leader && !nodeHasLeader(d->node)) {
-        /* etcd's stream interceptor for "hasleader: true" */
-        grpcFail(call, ETCFS_NOLEADER, NULL);
-        return;
-    }
     gw = calloc(1, sizeof *gw);
     if (gw == NULL) {
         grpcFail(call, ETCFS_NOMEM, NULL);
