@@ -352,12 +352,12 @@ static int compareReq(const Etcdserverpb__Compare *m, struct store_compare *c,
 }
 
 static int txnReq(struct arena *a, const Etcdserverpb__TxnRequest *m,
-                  struct store_txn_req *r, size_t max_bytes, int depth,
-                  char *errmsg);
+                  struct store_txn_req *r, size_t max_bytes, size_t max_ops,
+                  int depth, char *errmsg);
 
 static int opReq(struct arena *a, const Etcdserverpb__RequestOp *m,
-                 struct store_op *op, size_t max_bytes, int depth,
-                 char *errmsg)
+                 struct store_op *op, size_t max_bytes, size_t max_ops,
+                 int depth, char *errmsg)
 {
     memset(op, 0, sizeof *op);
     switch (m->request_case) {
@@ -379,8 +379,8 @@ static int opReq(struct arena *a, const Etcdserverpb__RequestOp *m,
             if (op->txn == NULL) {
                 return ETCFS_NOMEM;
             }
-            return txnReq(a, m->request_txn, op->txn, max_bytes, depth + 1,
-                          errmsg);
+            return txnReq(a, m->request_txn, op->txn, max_bytes, max_ops,
+                          depth + 1, errmsg);
         default:
             return kvCheckEmptyOp(errmsg);
     }
@@ -388,7 +388,7 @@ static int opReq(struct arena *a, const Etcdserverpb__RequestOp *m,
 
 static int opList(struct arena *a, Etcdserverpb__RequestOp *const *ms,
                   size_t n, struct store_op **ops, size_t *n_ops,
-                  size_t max_bytes, int depth, char *errmsg)
+                  size_t max_bytes, size_t max_ops, int depth, char *errmsg)
 {
     size_t i;
     *ops = NULL;
@@ -402,18 +402,20 @@ static int opList(struct arena *a, Etcdserverpb__RequestOp *const *ms,
     }
     *n_ops = n;
     for (i = 0; i < n; i++) {
-        TRY(opReq(a, ms[i], &(*ops)[i], max_bytes, depth, errmsg));
+        TRY(opReq(a, ms[i], &(*ops)[i], max_bytes, max_ops, depth, errmsg));
     }
     return 0;
 }
 
 static int txnReq(struct arena *a, const Etcdserverpb__TxnRequest *m,
-                  struct store_txn_req *r, size_t max_bytes, int depth,
-                  char *errmsg)
+                  struct store_txn_req *r, size_t max_bytes, size_t max_ops,
+                  int depth, char *errmsg)
 {
     size_t i;
     memset(r, 0, sizeof *r);
     TRY(kvCheckTxnDepth(depth, errmsg));
+    TRY(kvCheckTxnOps(m->n_compare, m->n_success, m->n_failure, max_ops,
+                      errmsg));
     if (m->n_compare > 0) {
         r->compares = arenaAlloc(a, m->n_compare * sizeof *r->compares);
         if (r->compares == NULL) {
@@ -425,14 +427,106 @@ static int txnReq(struct arena *a, const Etcdserverpb__TxnRequest *m,
         }
     }
     TRY(opList(a, m->success, m->n_success, &r->success, &r->n_success,
-               max_bytes, depth, errmsg));
+               max_bytes, max_ops, depth, errmsg));
     TRY(opList(a, m->failure, m->n_failure, &r->failure, &r->n_failure,
-               max_bytes, depth, errmsg));
+               max_bytes, max_ops, depth, errmsg));
     return 0;
 }
 
 int grpcCodecTxnReq(struct arena *a, const Etcdserverpb__TxnRequest *m,
-                    struct store_txn_req *r, size_t max_bytes, char *errmsg)
+                    struct store_txn_req *r, size_t max_bytes, size_t max_ops,
+                    char *errmsg)
 {
-    return txnReq(a, m, r, max_bytes, 0, errmsg);
+    return txnReq(a, m, r, max_bytes, max_ops, 0, errmsg);
+}
+
+/* ---- txn nesting on the wire ---- */
+
+/* A base-128 varint at *pos below end; false when cut or over 10 bytes. */
+static bool wireVarint(const uint8_t *p, size_t *pos, size_t end,
+                       uint64_t *v)
+{
+    unsigned shift = 0;
+    *v = 0;
+    while (*pos < end && shift < 70) {
+        uint8_t b = p[(*pos)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+            return true;
+        }
+        shift += 7;
+    }
+    return false;
+}
+
+/* rpc.proto: TxnRequest.success = 2 and failure = 3 (RequestOp),
+ * RequestOp.request_txn = 4 (TxnRequest). */
+#define WIRE__TXN_SUCCESS 2
+#define WIRE__TXN_FAILURE 3
+#define WIRE__OP_TXN 4
+#define WIRE__MAX_LEVELS (2 * (KV_CHECK_MAX_TXN_DEPTH + 1) + 1)
+
+int grpcCodecTxnDepth(const uint8_t *msg, size_t n, char *errmsg)
+{
+    /* the open messages: where each ends and whether it is a TxnRequest
+     * (else a RequestOp); [0] is the request itself */
+    size_t ends[WIRE__MAX_LEVELS];
+    bool is_txn[WIRE__MAX_LEVELS];
+    int top = 0;
+    int txns = 1;
+    size_t pos = 0;
+    ends[0] = n;
+    is_txn[0] = true;
+    while (top >= 0) {
+        uint64_t tag, len;
+        if (pos >= ends[top]) {
+            txns -= is_txn[top] ? 1 : 0;
+            top--;
+            continue;
+        }
+        if (!wireVarint(msg, &pos, ends[top], &tag)) {
+            return 0; /* not a message: the unpack says so */
+        }
+        switch (tag & 7) {
+            case 0:
+                if (!wireVarint(msg, &pos, ends[top], &len)) {
+                    return 0;
+                }
+                continue;
+            case 1:
+                len = 8;
+                break;
+            case 5:
+                len = 4;
+                break;
+            case 2:
+                if (!wireVarint(msg, &pos, ends[top], &len)) {
+                    return 0;
+                }
+                if (len > ends[top] - pos) {
+                    return 0;
+                }
+                if ((is_txn[top] && (tag >> 3 == WIRE__TXN_SUCCESS ||
+                                     tag >> 3 == WIRE__TXN_FAILURE)) ||
+                    (!is_txn[top] && tag >> 3 == WIRE__OP_TXN)) {
+                    bool txn = !is_txn[top];
+                    if (txn && txns > KV_CHECK_MAX_TXN_DEPTH) {
+                        return kvCheckTxnDepth(txns, errmsg);
+                    }
+                    top++; /* < WIRE__MAX_LEVELS: two per txn level */
+                    ends[top] = pos + (size_t)len;
+                    is_txn[top] = txn;
+                    txns += txn ? 1 : 0;
+                    continue; /* into the sub-message */
+                }
+                break;
+            default:
+                return 0; /* groups: not in etcd's messages */
+        }
+        if (len > ends[top] - pos) {
+            return 0;
+        }
+        pos += (size_t)len;
+    }
+    return 0;
 }

@@ -54,9 +54,16 @@ int grpcCodecPutReq(const Etcdserverpb__PutRequest *m,
                     struct store_put_req *r, size_t max_bytes, char *errmsg);
 int grpcCodecDeleteReq(const Etcdserverpb__DeleteRangeRequest *m,
                        struct store_delete_req *r, char *errmsg);
-/* Arrays of compares and ops come from the arena. */
+/* Arrays of compares and ops come from the arena; each level is held to
+ * etcd's --max-txn-ops (max_ops) before anything is allocated for it. */
 int grpcCodecTxnReq(struct arena *a, const Etcdserverpb__TxnRequest *m,
-                    struct store_txn_req *r, size_t max_bytes,
+                    struct store_txn_req *r, size_t max_bytes, size_t max_ops,
                     char *errmsg);
+/* Checks a TxnRequest's encoding (n bytes, borrowed) for nesting deeper
+ * than kv_check.c allows, without recursion, before protobuf-c's unpack
+ * (which recurses once per level: a deep enough message would overflow
+ * the loop thread's stack). 0 (including bytes that are not a valid
+ * message: the unpack reports those) or ETCFS_INVALID. */
+int grpcCodecTxnDepth(const uint8_t *msg, size_t n, char *errmsg);
 
 #endif /* ETCFS_GRPC_CODEC_H */

@@ -186,18 +186,23 @@ static void txnApplied(struct grpc_call *call,
 
 void grpcKvTxn(struct grpc_call *call, const uint8_t *msg, size_t n)
 {
-    Etcdserverpb__TxnRequest *m =
-        grpcUnpack(call, &etcdserverpb__txn_request__descriptor, msg, n);
+    Etcdserverpb__TxnRequest *m;
     struct command cmd;
     struct arena a = {0};
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    int rv;
+    int rv = grpcCodecTxnDepth(msg, n, errmsg);
+    if (rv != 0) {
+        failDecode(call, rv, errmsg);
+        return;
+    }
+    m = grpcUnpack(call, &etcdserverpb__txn_request__descriptor, msg, n);
     if (m == NULL) {
         return;
     }
     memset(&cmd, 0, sizeof cmd);
     cmd.type = COMMAND_TXN;
-    rv = grpcCodecTxnReq(&a, m, &cmd.txn, maxBytes(call), errmsg);
+    rv = grpcCodecTxnReq(&a, m, &cmd.txn, maxBytes(call),
+                         grpcDeps(call)->config->max_txn_ops, errmsg);
     if (rv != 0) {
         failDecode(call, rv, errmsg);
     } else {

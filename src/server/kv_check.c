@@ -59,6 +59,15 @@ int kvCheckCompare(struct store_compare *c, char *errmsg)
     return 0;
 }
 
+int kvCheckTxnOps(size_t n_compares, size_t n_success, size_t n_failure,
+                  size_t max, char *errmsg)
+{
+    if (n_compares > max || n_success > max || n_failure > max) {
+        return fail(ETCFS_TOO_MANY_OPS, errmsg);
+    }
+    return 0;
+}
+
 int kvCheckEmptyOp(char *errmsg)
 {
     return fail(ETCFS_KEY_NOTFOUND, errmsg);

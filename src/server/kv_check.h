@@ -22,6 +22,10 @@ int kvCheckRange(struct store_range_req *r, char *errmsg);
 int kvCheckPut(struct store_put_req *r, size_t max_bytes, char *errmsg);
 int kvCheckDelete(const struct store_delete_req *r, char *errmsg);
 int kvCheckCompare(struct store_compare *c, char *errmsg);
+/* etcd's --max-txn-ops (max) on one txn level: its compares and each
+ * branch (ETCFS_TOO_MANY_OPS). */
+int kvCheckTxnOps(size_t n_compares, size_t n_success, size_t n_failure,
+                  size_t max, char *errmsg);
 /* A txn op that holds no request: etcd's ErrGRPCKeyNotFound (key.go
  * checkRequestOp). */
 int kvCheckEmptyOp(char *errmsg);
