@@ -9,40 +9,7 @@
 #include <string.h>
 
 #include "../core/error.h"
-
-#define CODEC__MAX_TXN_DEPTH 4
-
-void *arenaAlloc(struct arena *a, size_t size)
-{
-    void *p;
-    if (a->n == a->cap) {
-        size_t cap = a->cap == 0 ? 8 : a->cap * 2;
-        void **ptrs = realloc(a->ptrs, cap * sizeof *ptrs);
-        if (ptrs == NULL) {
-            return NULL;
-        }
-        a->ptrs = ptrs;
-        a->cap = cap;
-    }
-    p = calloc(1, size == 0 ? 1 : size);
-    if (p == NULL) {
-        return NULL;
-    }
-    a->ptrs[a->n++] = p;
-    return p;
-}
-
-void arenaClear(struct arena *a)
-{
-    size_t i;
-    for (i = 0; i < a->n; i++) {
-        free(a->ptrs[i]);
-    }
-    free(a->ptrs);
-    a->ptrs = NULL;
-    a->n = 0;
-    a->cap = 0;
-}
+#include "../server/kv_check.h"
 
 /* ---- base64 (standard alphabet, padding required, as Go's StdEncoding) ---- */
 
@@ -367,12 +334,6 @@ static int requireObject(json_t *obj, char *errmsg)
     return 0;
 }
 
-static int emptyKey(char *errmsg)
-{
-    etcfsErrmsgf(errmsg, "%s", etcfsStrerror(ETCFS_KEY_EMPTY));
-    return ETCFS_KEY_EMPTY;
-}
-
 int codecRangeReq(struct arena *a, json_t *obj, struct store_range_req *r,
                   bool *serializable, char *errmsg)
 {
@@ -399,12 +360,7 @@ int codecRangeReq(struct arena *a, json_t *obj, struct store_range_req *r,
                           errmsg));
     CODEC__TRY(codecInt64(obj, "max_create_revision", &r->max_create_revision,
                           errmsg));
-    if (r->key_len == 0) {
-        return emptyKey(errmsg);
-    }
-    if (r->limit < 0) {
-        r->limit = 0;
-    }
+    CODEC__TRY(kvCheckRange(r, errmsg));
     if (serializable != NULL) {
         *serializable = ser;
     }
@@ -422,25 +378,7 @@ int codecPutReq(struct arena *a, json_t *obj, struct store_put_req *r,
     CODEC__TRY(codecBool(obj, "prev_kv", &r->prev_kv, errmsg));
     CODEC__TRY(codecBool(obj, "ignore_value", &r->ignore_value, errmsg));
     CODEC__TRY(codecBool(obj, "ignore_lease", &r->ignore_lease, errmsg));
-    if (r->key_len == 0) {
-        return emptyKey(errmsg);
-    }
-    if (r->ignore_value && r->value_len != 0) {
-        etcfsErrmsgf(errmsg, "%s", etcfsStrerror(ETCFS_VALUE_PROVIDED));
-        return ETCFS_VALUE_PROVIDED;
-    }
-    if (r->ignore_lease && r->lease != 0) {
-        etcfsErrmsgf(errmsg, "%s", etcfsStrerror(ETCFS_LEASE_PROVIDED));
-        return ETCFS_LEASE_PROVIDED;
-    }
-    if (r->value == NULL) {
-        r->value = "";
-    }
-    if (r->key_len + r->value_len > max_bytes) {
-        etcfsErrmsgf(errmsg, "%s", etcfsStrerror(ETCFS_TOO_LARGE));
-        return ETCFS_TOO_LARGE;
-    }
-    return 0;
+    return kvCheckPut(r, max_bytes, errmsg);
 }
 
 int codecDeleteReq(struct arena *a, json_t *obj, struct store_delete_req *r,
@@ -452,10 +390,7 @@ int codecDeleteReq(struct arena *a, json_t *obj, struct store_delete_req *r,
     CODEC__TRY(codecBytes(a, obj, "range_end", &r->range_end,
                           &r->range_end_len, errmsg));
     CODEC__TRY(codecBool(obj, "prev_kv", &r->prev_kv, errmsg));
-    if (r->key_len == 0) {
-        return emptyKey(errmsg);
-    }
-    return 0;
+    return kvCheckDelete(r, errmsg);
 }
 
 static int txnReq(struct arena *a, json_t *obj, struct store_txn_req *r,
@@ -488,15 +423,9 @@ static int compareReq(struct arena *a, json_t *obj, struct store_compare *c,
         default:
             CODEC__TRY(codecBytes(a, obj, "value", &c->value, &c->value_len,
                                   errmsg));
-            if (c->value == NULL) {
-                c->value = "";
-            }
             break;
     }
-    if (c->key_len == 0) {
-        return emptyKey(errmsg);
-    }
-    return 0;
+    return kvCheckCompare(c, errmsg);
 }
 
 static int opReq(struct arena *a, json_t *obj, struct store_op *op,
@@ -528,8 +457,7 @@ static int opReq(struct arena *a, json_t *obj, struct store_op *op,
         return txnReq(a, v, op->txn, max_bytes, has_writes, depth + 1,
                       errmsg);
     }
-    etcfsErrmsgf(errmsg, "txn: empty request op");
-    return ETCFS_BADJSON;
+    return kvCheckEmptyOp(errmsg);
 }
 
 static int opList(struct arena *a, json_t *obj, const char *field,
@@ -565,10 +493,7 @@ static int txnReq(struct arena *a, json_t *obj, struct store_txn_req *r,
     size_t i;
     memset(r, 0, sizeof *r);
     CODEC__TRY(requireObject(obj, errmsg));
-    if (depth > CODEC__MAX_TXN_DEPTH) {
-        etcfsErrmsgf(errmsg, "txn: nested too deeply");
-        return ETCFS_INVALID;
-    }
+    CODEC__TRY(kvCheckTxnDepth(depth, errmsg));
     arr = json_object_get(obj, "compare");
     if (arr != NULL && !json_is_null(arr)) {
         if (!json_is_array(arr)) {
@@ -680,7 +605,13 @@ static json_t *opResp(const struct store_op_resp *op, int64_t revision)
             break;
     }
     if (body != NULL && op->type != STORE_OP_TXN) {
-        json_object_set_new(body, "header", subHeader(revision));
+        /* a range's header: the revision it read at (etcd: before the
+         * txn's writes when none came earlier in it) */
+        json_object_set_new(body, "header",
+                            subHeader(op->type == STORE_OP_RANGE &&
+                                              op->range.revision > 0
+                                          ? op->range.revision
+                                          : revision));
     }
     json_object_set_new(o, name, body);
     return o;

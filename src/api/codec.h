@@ -11,19 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/arena.h"
 #include "../store/store.h"
-
-/* A list of malloc'd blocks freed together. */
-struct arena
-{
-    void **ptrs;
-    size_t n;
-    size_t cap;
-};
-/* Returns a zeroed block of size bytes (at least 1) owned by the arena, or
- * NULL on out of memory. */
-void *arenaAlloc(struct arena *a, size_t size);
-void arenaClear(struct arena *a);
 
 /* Request field readers: a missing or null field gives the zero value.
  * Errors: ETCFS_BADJSON with errmsg naming the field. */

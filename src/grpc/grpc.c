@@ -152,6 +152,9 @@ const struct grpc_deps *grpcDeps(const struct grpc_call *call)
 static void callFree(struct grpc_call *call)
 {
     struct grpc *g = call->g;
+    if (call->ctx_free != NULL) {
+        call->ctx_free(call->ctx);
+    }
     bufFree(&call->in);
     bufFree(&call->out);
     free(call->status_msg);
@@ -380,6 +383,23 @@ void grpcReply(struct grpc_call *call, const ProtobufCMessage *m)
 void grpcFinish(struct grpc_call *call)
 {
     callEnd(call, GRPC_STATUS_OK, NULL);
+}
+
+void grpcAbort(struct grpc_call *call)
+{
+    struct grpc_conn *c = call->conn;
+    if (call->finished) {
+        return;
+    }
+    call->finished = true;
+    if (!call->gone && c != NULL) {
+        bufReset(&call->out);
+        call->out_pos = 0;
+        (void)nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE,
+                                        call->stream_id, NGHTTP2_CANCEL);
+        connFlush(c);
+    }
+    grpcRelease(call);
 }
 
 void grpcFailStatus(struct grpc_call *call, int grpc_status, const char *msg)

@@ -122,8 +122,11 @@ struct grpc_call
     };
     grpc_applied_fn applied;
     grpc_read_fn read_fn;
-    /* handler state */
+    /* handler state; ctx_free (when set) frees ctx with the call, so
+     * state kept across a read gate or proposal that fails the call is
+     * not lost */
     void *ctx;
+    void (*ctx_free)(void *ctx);
     uint64_t u64;
     /* private (grpc.c) */
     struct buf in;     /* request bytes: gRPC frames being assembled */
@@ -155,6 +158,10 @@ void grpcFailStatus(struct grpc_call *call, int grpc_status,
 int grpcSend(struct grpc_call *call, const ProtobufCMessage *m);
 /* Streams: ends with status OK; gives the reference back. */
 void grpcFinish(struct grpc_call *call);
+/* Streams: resets the stream (RST_STREAM CANCEL), dropping what is still
+ * queued for the client (a client too slow to read is cut); gives the
+ * reference back. */
+void grpcAbort(struct grpc_call *call);
 /* Response bytes queued for this call's client and not yet written
  * (backpressure for watch and snapshot streams). */
 size_t grpcQueued(const struct grpc_call *call);

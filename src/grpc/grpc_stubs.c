@@ -15,17 +15,6 @@
         grpcFinish(c);                                                     \
     }
 
-/* grpc_kv.c */
-STUB(grpcKvRange)
-STUB(grpcKvPut)
-STUB(grpcKvDeleteRange)
-STUB(grpcKvTxn)
-STUB(grpcKvCompact)
-/* grpc_watch.c */
-STUB(grpcWatchStart)
-STUB(grpcWatchMessage)
-STUB_END(grpcWatchHalfClose)
-STUB_END(grpcWatchEnd)
 /* grpc_maint.c */
 STUB(grpcHash)
 STUB(grpcHashKV)

@@ -9,6 +9,7 @@
 
 #include "../core/error.h"
 #include "../lib/log.h"
+#include "kv_check.h"
 #include "quota.h"
 #include "server_internal.h"
 
@@ -95,7 +96,8 @@ static bool txnTooBig(const struct server *s, const struct command *cmd)
     const struct store_txn_req *t = &cmd->txn;
     size_t max = s->deps.config->max_txn_ops;
     return cmd->type == COMMAND_TXN &&
-           (t->n_success > max || t->n_failure > max || t->n_compares > max);
+           kvCheckTxnOps(t->n_compares, t->n_success, t->n_failure, max,
+                         NULL) != 0;
 }
 
 /* What the leader refuses before the log: NOSPACE, and what would only

@@ -23,12 +23,16 @@ struct watch_hub
     queue unsynced;
     uv_timer_t timer;
     bool timer_running;
+    uv_timer_t progress; /* progress notifications */
+    bool progress_running;
+    unsigned handles_open;
     bool closing;
     watch_hub_close_cb close_cb;
     void *close_data;
 };
 
 static void hubKick(struct watch_hub *h);
+static void progressStart(struct watch_hub *h);
 
 int watchHubInit(struct watch_hub **out, uv_loop_t *loop, struct store *store,
                  char *errmsg)
@@ -50,6 +54,16 @@ int watchHubInit(struct watch_hub **out, uv_loop_t *loop, struct store *store,
         return ETCFS_IO;
     }
     h->timer.data = h;
+    rv = uv_timer_init(loop, &h->progress);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "watch hub: %s", uv_strerror(rv));
+        uv_close((uv_handle_t *)&h->timer, NULL);
+        /* freed once the loop has run the close: leaked on this path
+         * only, which ends the process */
+        return ETCFS_IO;
+    }
+    h->progress.data = h;
+    h->handles_open = 2;
     *out = h;
     return 0;
 }
@@ -102,6 +116,7 @@ static void deliver(struct watcher *w, const struct store_event *evs, size_t n,
         k++;
     }
     if (k > 0) {
+        w->progress_due = false; /* etcd elides the next notification */
         w->events_cb(w, scratch, k, revision);
     }
 }
@@ -117,6 +132,10 @@ int watchHubAdd(struct watch_hub *h, struct watcher *w)
         return ETCFS_COMPACTED;
     }
     w->added = true;
+    w->progress_due = true;
+    if (w->progress_notify && w->progress_cb != NULL) {
+        progressStart(h);
+    }
     if (w->start_revision <= 0 || w->start_revision > rev) {
         w->next_rev = w->start_revision > rev ? w->start_revision : rev + 1;
         w->synced = true;
@@ -263,9 +282,49 @@ void watchHubReset(struct watch_hub *h)
     hubKick(h);
 }
 
+/* etcd's progress ticker (v3rpc/watch.go sendLoop): each synced watcher
+ * that asked for notifications and had no events since the last tick gets
+ * one; every such watcher is due again at the next tick. */
+static void progressCb(uv_timer_t *t)
+{
+    struct watch_hub *h = t->data;
+    int64_t rev = storeRevision(h->store);
+    queue list;
+    QUEUE_INIT(&list);
+    QUEUE_MOVE_ALL(&h->synced, &list);
+    while (!QUEUE_IS_EMPTY(&list)) {
+        queue *q = QUEUE_HEAD(&list);
+        struct watcher *w = QUEUE_DATA(q, struct watcher, link);
+        bool due = w->progress_due;
+        QUEUE_REMOVE(q);
+        QUEUE_PUSH(&h->synced, q);
+        if (!w->progress_notify || w->progress_cb == NULL) {
+            continue;
+        }
+        w->progress_due = true;
+        if (due) {
+            w->progress_cb(w, rev); /* may free w, not others */
+        }
+    }
+}
+
+static void progressStart(struct watch_hub *h)
+{
+    if (h->progress_running || h->closing) {
+        return;
+    }
+    h->progress_running = true;
+    (void)uv_timer_start(&h->progress, progressCb,
+                         WATCH_PROGRESS_INTERVAL_MS,
+                         WATCH_PROGRESS_INTERVAL_MS);
+}
+
 static void timerClosedCb(uv_handle_t *handle)
 {
     struct watch_hub *h = handle->data;
+    if (--h->handles_open > 0) {
+        return;
+    }
     if (h->close_cb != NULL) {
         h->close_cb(h, h->close_data);
     }
@@ -289,4 +348,5 @@ void watchHubClose(struct watch_hub *h, watch_hub_close_cb cb, void *data)
         watchHubRemove(h, w);
     }
     uv_close((uv_handle_t *)&h->timer, timerClosedCb);
+    uv_close((uv_handle_t *)&h->progress, timerClosedCb);
 }

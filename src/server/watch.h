@@ -16,11 +16,21 @@
 struct watch_hub;
 struct watcher;
 
+/* etcd 3.4's progress report interval (v3rpc/watch.go
+ * progressReportInterval, 10 minutes); a test build may set it lower. */
+#ifndef WATCH_PROGRESS_INTERVAL_MS
+#define WATCH_PROGRESS_INTERVAL_MS 600000
+#endif
+
 /* Events of one or more consecutive revisions for w, in order; borrowed for
  * the call. 'revision' is the store revision for the response header. */
 typedef void (*watcher_events_cb)(struct watcher *w,
                                   const struct store_event *events, size_t n,
                                   int64_t revision);
+/* etcd's progress notification: w asked for them (progress_notify), is
+ * synced, and had no events since the previous tick; revision is the
+ * store's current one. */
+typedef void (*watcher_progress_cb)(struct watcher *w, int64_t revision);
 /* The watcher cannot go on: ETCFS_COMPACTED (compact_revision set) or
  * ETCFS_IO. The hub has already removed it. */
 typedef void (*watcher_error_cb)(struct watcher *w, int code,
@@ -37,9 +47,12 @@ struct watcher
     bool prev_kv;
     bool no_put;    /* etcd filters NOPUT / NODELETE */
     bool no_delete;
+    bool progress_notify; /* progress_cb every WATCH_PROGRESS_INTERVAL_MS */
     watcher_events_cb events_cb;
     watcher_error_cb error_cb;
+    watcher_progress_cb progress_cb; /* with progress_notify */
     /* private */
+    bool progress_due;
     queue link;
     int64_t next_rev;
     bool synced;

@@ -261,7 +261,7 @@ int storeApplyPutCheck(struct store_apply *a, const struct store_put_req *p)
         storeKvClear(&kv);
         if (!found) {
             /* etcd ErrKeyNotFound ("etcdserver: key not found"). */
-            return ETCFS_NOTFOUND;
+            return ETCFS_KEY_NOTFOUND;
         }
     }
     return 0;
@@ -283,7 +283,7 @@ int storeApplyPutOp(struct store_apply *a, const struct store_put_req *p,
     }
     if ((p->ignore_value || p->ignore_lease) && !found) {
         storeKvClear(&prev);
-        return ETCFS_NOTFOUND;
+        return ETCFS_KEY_NOTFOUND;
     }
     memset(&rec, 0, sizeof rec);
     rec.value = p->ignore_value ? prev.value : p->value;

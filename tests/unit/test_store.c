@@ -966,7 +966,7 @@ static void testIgnoreValueLease(void **state)
     req.key_len = 7;
     assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, NULL,
                                    NULL, f->errmsg),
-                     ETCFS_NOTFOUND);
+                     ETCFS_KEY_NOTFOUND);
     req.lease = 5;
     assert_int_equal(storeApplyPut(f->s, f->index++, 1, &req, NULL, NULL,
                                    NULL, f->errmsg),
