@@ -31,6 +31,12 @@ struct api_deps
     const struct config *config;
     struct server *server; /* the request path */
     struct tls_ctx *tls;   /* https listeners' server context, or NULL */
+    /* Takes a client connection that opened with the HTTP/2 preface (the
+     * gRPC server, src/grpc/), with the bytes read so far; NULL: such a
+     * connection is answered as a malformed HTTP/1.1 request. */
+    void (*h2_adopt)(void *arg, struct stream *s, const char *initial,
+                     size_t len);
+    void *h2_arg;
 };
 
 /* Binds every listen URL (config->listen_client). Returns 0 or an ETCFS_*

@@ -209,9 +209,68 @@ void apiStreamClose(struct api_req *req)
 
 /* ---- connections ---- */
 
+/* The HTTP/2 client preface (RFC 9113 3.4), plain or after ALPN h2. */
+static const char apiH2Preface[24] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/* Hands c's stream to the HTTP/2 server with the bytes read so far and
+ * frees c without closing the stream. */
+static void connHandOver(struct api_conn *c, const char *data, size_t len)
+{
+    struct api *a = c->api;
+    struct stream *s = c->s;
+    char *initial = malloc(c->sniff_len + len);
+    if (initial == NULL) {
+        apiConnClose(c);
+        return;
+    }
+    memcpy(initial, c->sniff, c->sniff_len);
+    memcpy(initial + c->sniff_len, data, len);
+    len += c->sniff_len;
+    QUEUE_REMOVE(&c->link);
+    a->n_conns_open--;
+    free(c->body);
+    free(c->pending);
+    free(c);
+    a->deps.h2_adopt(a->deps.h2_arg, s, initial, len);
+    free(initial);
+    apiMaybeFireCloseCb(a);
+}
+
+/* True when the bytes were taken: kept until the preface is decided, or
+ * the connection handed over to HTTP/2. */
+static bool connSniff(struct api_conn *c, const char *data, size_t len)
+{
+    size_t want = sizeof apiH2Preface - c->sniff_len;
+    size_t n = len < want ? len : want;
+    if (memcmp(apiH2Preface + c->sniff_len, data, n) != 0) {
+        /* HTTP/1.1: what was held back goes first */
+        c->sniffed = true;
+        if (c->sniff_len > 0) {
+            apiConnFeed(c, c->sniff, c->sniff_len);
+        }
+        return false;
+    }
+    if (c->sniff_len + n < sizeof apiH2Preface) {
+        memcpy(c->sniff + c->sniff_len, data, n);
+        c->sniff_len += n;
+        return true;
+    }
+    c->sniffed = true;
+    connHandOver(c, data, len);
+    return true;
+}
+
 static void readCbConn(struct stream *s, const char *data, size_t len)
 {
-    apiConnFeed(s->data, data, len);
+    struct api_conn *c = s->data;
+    if (!c->sniffed && !c->internal && c->api->deps.h2_adopt != NULL &&
+        connSniff(c, data, len)) {
+        return;
+    }
+    if (c->closing) {
+        return;
+    }
+    apiConnFeed(c, data, len);
 }
 
 static void eventCbConn(struct stream *s, int status)

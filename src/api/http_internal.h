@@ -53,6 +53,10 @@ struct api_conn
     bool keep_alive;
     bool closing;
     bool dead; /* a protocol error: reply then close */
+    /* the first bytes, until they tell HTTP/1.1 from HTTP/2 */
+    char sniff[24];
+    size_t sniff_len;
+    bool sniffed;
 };
 
 /* ---- http.c ---- */

@@ -20,6 +20,7 @@
 #include "../../raft/forward.h"
 #include "../../raft/node.h"
 #include "../api/api.h"
+#include "../grpc/grpc.h"
 #include "../core/error.h"
 #include "../server/lease.h"
 #include "../server/authn.h"
@@ -47,6 +48,7 @@ struct daemon
     struct lessor *lessor;
     struct watch_hub *hub;
     struct api *api;
+    struct grpc *grpc;
     struct server *server; /* the request path */
     struct daemon_tls tls; /* client listeners, peer port (daemon_tls.c) */
     struct mount *mount;
@@ -296,6 +298,14 @@ static void apiClosedCb(struct api *a, void *data)
     closeStep(d);
 }
 
+static void grpcClosedCb(struct grpc *g, void *data)
+{
+    struct daemon *d = data;
+    (void)g;
+    d->grpc = NULL;
+    closeStep(d);
+}
+
 static void forwardClosedCb(struct forward *f, void *data)
 {
     struct daemon *d = data;
@@ -395,6 +405,11 @@ static void closeStep(struct daemon *d)
         apiClose(d->api, apiClosedCb, d);
         return;
     }
+    if (d->grpc != NULL) {
+        /* after the API: no connection is handed over any more */
+        grpcClose(d->grpc, grpcClosedCb, d);
+        return;
+    }
     if (d->node != NULL && d->fwd != NULL) {
         /* the node uses the forwarder until it is closed: close it first */
         nodeClose(d->node, nodeClosedCb, d);
@@ -484,6 +499,13 @@ static void peerHttpCb(void *data, struct stream *s, const char *initial,
     apiAdoptPeer(d->api, s, initial, len);
 }
 
+/* An HTTP/2 client connection on a client port goes to gRPC. */
+static void grpcAdoptHook(void *arg, struct stream *s, const char *initial,
+                          size_t len)
+{
+    grpcAdopt(arg, s, initial, len);
+}
+
 static int daemonStart(struct daemon *d, char *errmsg)
 {
     const struct config *cfg = d->cfg;
@@ -493,6 +515,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     struct node_hooks hooks;
     struct store_options sopts;
     struct api_deps deps;
+    struct grpc_deps gdeps;
     struct server_deps sdeps;
     unsigned i;
     int rv;
@@ -603,7 +626,21 @@ static int daemonStart(struct daemon *d, char *errmsg)
     if (rv != 0) {
         return rv;
     }
+    memset(&gdeps, 0, sizeof gdeps);
+    gdeps.loop = &d->loop;
+    gdeps.store = d->store;
+    gdeps.node = d->node;
+    gdeps.hub = d->hub;
+    gdeps.metrics = &d->metrics;
+    gdeps.config = cfg;
+    gdeps.server = d->server;
+    rv = grpcInit(&d->grpc, &gdeps, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
     memset(&deps, 0, sizeof deps);
+    deps.h2_adopt = grpcAdoptHook;
+    deps.h2_arg = d->grpc;
     deps.loop = &d->loop;
     deps.store = d->store;
     deps.node = d->node;

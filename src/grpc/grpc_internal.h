@@ -135,7 +135,9 @@ struct grpc_call
     bool headers_sent;
     bool deferred;     /* nghttp2 waits for data: resume on send */
     bool half_closed;  /* the client ended its side */
-    bool started;
+    bool started;      /* the gate passed: messages go to the handler */
+    bool rechecked;    /* the token was looked up again after the gate */
+    unsigned hflags;   /* what the request headers said */
     queue link;        /* grpc_conn.calls */
 };
 

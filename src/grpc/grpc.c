@@ -1,0 +1,980 @@
+/* The gRPC server: HTTP/2 connections handed over by the HTTP/1.1 server
+ * (the HTTP/2 preface, plain or under TLS with ALPN h2), served by
+ * libnghttp2 in memory mode on the connection's stream (src/lib/stream.h):
+ * bytes read are fed to the session, what it produces is written. On top,
+ * gRPC's framing (1 byte compressed flag, 4 bytes big-endian length, the
+ * protobuf; the response's status in "grpc-status"/"grpc-message"
+ * trailers), the method table, the auth gate and the call object of
+ * grpc_internal.h. The handlers (grpc_kv.c ...) translate messages to the
+ * request path (src/server/).
+ *
+ * Loop thread only; never blocks. nghttp2 answers PINGs and SETTINGS and
+ * sends WINDOW_UPDATEs itself; a protocol error ends the connection with a
+ * GOAWAY. */
+#include "grpc.h"
+
+#include <nghttp2/nghttp2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "../core/metrics.h"
+#include "../lib/log.h"
+#include "../lib/stream.h"
+#include "../store/store.h"
+#include "grpc_internal.h"
+
+/* etcd adds this to --max-request-bytes for gRPC's own framing
+ * (embed/config.go grpcOverheadBytes). */
+#define GRPC__OVERHEAD_BYTES (512 * 1024)
+/* Streams one connection may have open at once. etcd advertises 2^32-1;
+ * each open call holds a few KiB here, so a client is bounded instead. */
+#define GRPC__MAX_STREAMS 4096
+/* Flow-control windows: a large put or a watch burst need not wait for a
+ * WINDOW_UPDATE round trip per 64 KiB. */
+#define GRPC__WINDOW (4 * 1024 * 1024)
+/* HTTP/2 connections open at once (as the gateway's limit). */
+#define GRPC__MAX_CONNS 4096
+
+struct grpc
+{
+    struct grpc_deps deps;
+    queue conns;
+    unsigned n_conns;
+    unsigned n_calls; /* calls not yet freed (orphans included) */
+    bool closing;
+    bool close_fired;
+    grpc_close_cb close_cb;
+    void *close_data;
+};
+
+struct grpc_conn
+{
+    struct grpc *g;
+    struct stream *s;
+    nghttp2_session *h2;
+    queue calls;
+    queue link;
+    char cn[AUTHN_NAME_MAX + 1]; /* verified client certificate, "" none */
+    bool in_recv;                /* inside nghttp2_session_mem_recv */
+    bool flush_due;              /* a flush was asked for meanwhile */
+    bool closing;
+};
+
+/* ---- the method table ---- */
+
+#define UNARY(p, fn, needs) {p, GRPC_UNARY, needs, fn, NULL, NULL, NULL}
+static const struct grpc_method grpcMethods[] = {
+    UNARY("/etcdserverpb.KV/Range", grpcKvRange, GRPC_USER),
+    UNARY("/etcdserverpb.KV/Put", grpcKvPut, GRPC_USER),
+    UNARY("/etcdserverpb.KV/DeleteRange", grpcKvDeleteRange, GRPC_USER),
+    UNARY("/etcdserverpb.KV/Txn", grpcKvTxn, GRPC_USER),
+    UNARY("/etcdserverpb.KV/Compact", grpcKvCompact, GRPC_ANYONE),
+    {"/etcdserverpb.Watch/Watch", GRPC_BIDI, GRPC_USER, grpcWatchStart,
+     grpcWatchMessage, grpcWatchHalfClose, grpcWatchEnd},
+    UNARY("/etcdserverpb.Lease/LeaseGrant", grpcLeaseGrant, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Lease/LeaseRevoke", grpcLeaseRevoke, GRPC_USER),
+    {"/etcdserverpb.Lease/LeaseKeepAlive", GRPC_BIDI, GRPC_ANYONE,
+     grpcLeaseKeepAliveStart, grpcLeaseKeepAliveMessage,
+     grpcLeaseKeepAliveHalfClose, grpcLeaseKeepAliveEnd},
+    UNARY("/etcdserverpb.Lease/LeaseTimeToLive", grpcLeaseTimeToLive,
+          GRPC_ANYONE),
+    UNARY("/etcdserverpb.Lease/LeaseLeases", grpcLeaseLeases, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Cluster/MemberAdd", grpcMemberAdd, GRPC_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberRemove", grpcMemberRemove, GRPC_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberUpdate", grpcMemberUpdate, GRPC_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberList", grpcMemberList, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Cluster/MemberPromote", grpcMemberPromote,
+          GRPC_ROOT),
+    UNARY("/etcdserverpb.Maintenance/Alarm", grpcAlarm, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Maintenance/Status", grpcStatus, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Maintenance/Defragment", grpcDefragment,
+          GRPC_ROOT_MAINT),
+    UNARY("/etcdserverpb.Maintenance/Hash", grpcHash, GRPC_ROOT_MAINT),
+    UNARY("/etcdserverpb.Maintenance/HashKV", grpcHashKV, GRPC_ROOT_MAINT),
+    {"/etcdserverpb.Maintenance/Snapshot", GRPC_SERVER_STREAM,
+     GRPC_ROOT_MAINT, grpcSnapshot, NULL, NULL, grpcSnapshotEnd},
+    UNARY("/etcdserverpb.Maintenance/MoveLeader", grpcMoveLeader, GRPC_ROOT),
+    UNARY("/etcdserverpb.Auth/AuthEnable", grpcAuthEnable, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/AuthDisable", grpcAuthDisable, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/Authenticate", grpcAuthenticate, GRPC_ANYONE),
+    UNARY("/etcdserverpb.Auth/UserAdd", grpcUserAdd, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserGet", grpcUserGet, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserList", grpcUserList, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserDelete", grpcUserDelete, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserChangePassword", grpcUserChangePassword,
+          GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserGrantRole", grpcUserGrantRole, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/UserRevokeRole", grpcUserRevokeRole,
+          GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleAdd", grpcRoleAdd, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleGet", grpcRoleGet, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleList", grpcRoleList, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleDelete", grpcRoleDelete, GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleGrantPermission", grpcRoleGrantPermission,
+          GRPC_USER),
+    UNARY("/etcdserverpb.Auth/RoleRevokePermission",
+          grpcRoleRevokePermission, GRPC_USER),
+};
+
+static const struct grpc_method *methodFind(const char *path, size_t len)
+{
+    size_t i;
+    for (i = 0; i < sizeof grpcMethods / sizeof grpcMethods[0]; i++) {
+        if (strlen(grpcMethods[i].path) == len &&
+            memcmp(grpcMethods[i].path, path, len) == 0) {
+            return &grpcMethods[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- calls ---- */
+
+static void grpcMaybeFireCloseCb(struct grpc *g);
+static void connFlush(struct grpc_conn *c);
+static void connClose(struct grpc_conn *c);
+
+const struct grpc_deps *grpcDeps(const struct grpc_call *call)
+{
+    return &call->g->deps;
+}
+
+static void callFree(struct grpc_call *call)
+{
+    struct grpc *g = call->g;
+    bufFree(&call->in);
+    bufFree(&call->out);
+    free(call->status_msg);
+    free(call);
+    g->n_calls--;
+    grpcMaybeFireCloseCb(g);
+}
+
+void grpcHold(struct grpc_call *call)
+{
+    call->refs++;
+}
+
+void grpcRelease(struct grpc_call *call)
+{
+    if (--call->refs == 0) {
+        callFree(call);
+    }
+}
+
+/* The client is gone (or the server closes): no more sends; a stream's
+ * handler is told once. */
+static void callGone(struct grpc_call *call)
+{
+    if (call->gone) {
+        return;
+    }
+    call->gone = true;
+    if (call->conn != NULL) {
+        QUEUE_REMOVE(&call->link);
+        call->conn = NULL;
+    }
+    if (!call->finished && call->started && !call->ended &&
+        call->method != NULL && call->method->end != NULL) {
+        call->ended = true;
+        call->method->end(call);
+    }
+}
+
+size_t grpcQueued(const struct grpc_call *call)
+{
+    size_t n = call->out.len - call->out_pos;
+    if (call->conn != NULL) {
+        n += streamQueued(call->conn->s);
+    }
+    return n;
+}
+
+/* nghttp2 asks for response body bytes: what the call has queued, then
+ * the trailers once the handler ended it. */
+static ssize_t dataReadCb(nghttp2_session *h2, int32_t stream_id,
+                          uint8_t *out, size_t length, uint32_t *flags,
+                          nghttp2_data_source *source, void *user_data)
+{
+    struct grpc_call *call = source->ptr;
+    size_t avail = call->out.len - call->out_pos;
+    (void)user_data;
+    if (avail > 0) {
+        size_t n = avail < length ? avail : length;
+        memcpy(out, call->out.data + call->out_pos, n);
+        call->out_pos += n;
+        if (call->out_pos == call->out.len) {
+            bufReset(&call->out);
+            call->out_pos = 0;
+        }
+        return (ssize_t)n;
+    }
+    if (call->trailers_due) {
+        char code[16];
+        const char *msg = call->status_msg != NULL ? call->status_msg : "";
+        nghttp2_nv nv[2] = {
+            {(uint8_t *)"grpc-status", (uint8_t *)code, 11, 0,
+             NGHTTP2_NV_FLAG_NONE},
+            {(uint8_t *)"grpc-message", (uint8_t *)msg, 12, strlen(msg),
+             NGHTTP2_NV_FLAG_NONE},
+        };
+        nv[0].valuelen = (size_t)snprintf(code, sizeof code, "%d",
+                                          call->status);
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (nghttp2_submit_trailer(h2, stream_id, nv, msg[0] != '\0' ? 2 : 1) ==
+            0) {
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        }
+        call->trailers_due = false;
+        return 0;
+    }
+    call->deferred = true;
+    return NGHTTP2_ERR_DEFERRED;
+}
+
+#define NV(n, v)                                                            \
+    {                                                                       \
+        (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1,       \
+            NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE    \
+    }
+
+/* Sends the response headers once, with the body to come from dataReadCb. */
+static int callHeaders(struct grpc_call *call)
+{
+    static const nghttp2_nv nv[] = {NV(":status", "200"),
+                                    NV("content-type", "application/grpc")};
+    nghttp2_data_provider prd;
+    if (call->headers_sent) {
+        if (call->deferred) {
+            call->deferred = false;
+            nghttp2_session_resume_data(call->conn->h2, call->stream_id);
+        }
+        return 0;
+    }
+    prd.source.ptr = call;
+    prd.read_callback = dataReadCb;
+    call->headers_sent = true;
+    return nghttp2_submit_response(call->conn->h2, call->stream_id, nv, 2,
+                                   &prd) == 0
+               ? 0
+               : ETCFS_NOMEM;
+}
+
+/* Appends m as one gRPC message to the call's response bytes. */
+static int callAppend(struct grpc_call *call, const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    unsigned char prefix[5];
+    prefix[0] = 0;
+    bufPutU32(prefix + 1, (uint32_t)n);
+    if (bufReserve(&call->out, 5 + n) != 0) {
+        return ETCFS_NOMEM;
+    }
+    memcpy(call->out.data + call->out.len, prefix, 5);
+    protobuf_c_message_pack(m, (uint8_t *)call->out.data + call->out.len + 5);
+    call->out.len += 5 + n;
+    return 0;
+}
+
+int grpcSend(struct grpc_call *call, const ProtobufCMessage *m)
+{
+    int rv;
+    if (call->gone || call->conn == NULL) {
+        return ETCFS_CANCELED;
+    }
+    rv = callAppend(call, m);
+    if (rv == 0) {
+        rv = callHeaders(call);
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    connFlush(call->conn);
+    return 0;
+}
+
+/* Ends the call with status (msg NULL: none): trailers after the queued
+ * bytes, or a trailers-only response when nothing was sent. Gives the
+ * handler's reference back. */
+static void callEnd(struct grpc_call *call, int status, const char *msg)
+{
+    struct grpc_conn *c = call->conn;
+    if (call->finished) {
+        return; /* a handler bug: ended twice */
+    }
+    call->finished = true;
+    if (!call->gone && c != NULL) {
+        call->status = status;
+        if (msg != NULL && msg[0] != '\0') {
+            /* grpc-message is percent-encoded (gRPC's HTTP/2 spec) */
+            size_t i, n = strlen(msg);
+            char *e = malloc(3 * n + 1), *p = e;
+            if (e != NULL) {
+                for (i = 0; i < n; i++) {
+                    unsigned char ch = (unsigned char)msg[i];
+                    if (ch < 0x20 || ch > 0x7e || ch == '%') {
+                        p += sprintf(p, "%%%02X", ch);
+                    } else {
+                        *p++ = (char)ch;
+                    }
+                }
+                *p = '\0';
+            }
+            call->status_msg = e;
+        }
+        if (!call->headers_sent) {
+            /* trailers only: one HEADERS frame that ends the stream */
+            char code[16];
+            const char *m = call->status_msg != NULL ? call->status_msg : "";
+            nghttp2_nv nv[4] = {
+                NV(":status", "200"),
+                NV("content-type", "application/grpc"),
+                {(uint8_t *)"grpc-status", (uint8_t *)code, 11, 0,
+                 NGHTTP2_NV_FLAG_NONE},
+                {(uint8_t *)"grpc-message", (uint8_t *)m, 12, strlen(m),
+                 NGHTTP2_NV_FLAG_NONE},
+            };
+            nv[2].valuelen = (size_t)snprintf(code, sizeof code, "%d", status);
+            call->headers_sent = true;
+            (void)nghttp2_submit_response(c->h2, call->stream_id, nv,
+                                          m[0] != '\0' ? 4 : 3, NULL);
+        } else {
+            call->trailers_due = true;
+            (void)callHeaders(call); /* resumes the deferred body */
+        }
+        connFlush(c);
+    }
+    grpcRelease(call);
+}
+
+void grpcReply(struct grpc_call *call, const ProtobufCMessage *m)
+{
+    if (!call->gone && call->conn != NULL) {
+        int rv = callAppend(call, m);
+        if (rv == 0) {
+            rv = callHeaders(call);
+        }
+        if (rv != 0) {
+            callEnd(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+    }
+    callEnd(call, GRPC_STATUS_OK, NULL);
+}
+
+void grpcFinish(struct grpc_call *call)
+{
+    callEnd(call, GRPC_STATUS_OK, NULL);
+}
+
+void grpcFailStatus(struct grpc_call *call, int grpc_status, const char *msg)
+{
+    callEnd(call, grpc_status, msg);
+}
+
+void grpcFail(struct grpc_call *call, int code, const char *msg)
+{
+    callEnd(call, etcfsGrpcCode(code),
+            msg != NULL && msg[0] != '\0' ? msg : etcfsStrerror(code));
+}
+
+void grpcHeader(struct grpc_call *call, Etcdserverpb__ResponseHeader *h,
+                int64_t revision)
+{
+    const struct grpc_deps *d = &call->g->deps;
+    h->cluster_id = nodeClusterId(d->node);
+    h->member_id = nodeId(d->node);
+    h->raft_term = nodeTerm(d->node);
+    h->revision = revision == 0 ? storeRevision(d->store)
+                  : revision < 0 ? 0
+                                 : revision;
+}
+
+/* ---- the request path ---- */
+
+static void serverWriteCb(struct server_write *w, int status,
+                          struct command_result *res)
+{
+    struct grpc_call *call = w->data;
+    if (status != 0) {
+        grpcFail(call, status, NULL);
+        return;
+    }
+    if (res->status != 0) {
+        grpcFail(call, res->status, NULL);
+    } else {
+        call->applied(call, res);
+    }
+    commandResultFree(res);
+}
+
+void grpcWrite(struct grpc_call *call, struct command *cmd,
+               grpc_applied_fn applied)
+{
+    int rv;
+    memset(&call->write, 0, sizeof call->write);
+    call->write.data = call;
+    call->write.cb = serverWriteCb;
+    call->applied = applied;
+    authnStamp(&call->who, cmd); /* the FSM checks its permissions */
+    rv = serverWrite(call->g->deps.server, &call->write, cmd);
+    if (rv != 0) {
+        grpcFail(call, rv, NULL);
+    }
+}
+
+static void serverReadCb(struct server_read *r, int status)
+{
+    struct grpc_call *call = r->data;
+    if (status != 0) {
+        grpcFail(call, status, NULL);
+        return;
+    }
+    call->read_fn(call);
+}
+
+void grpcRead(struct grpc_call *call, bool serializable, grpc_read_fn fn)
+{
+    int rv;
+    memset(&call->read, 0, sizeof call->read);
+    call->read.data = call;
+    call->read.cb = serverReadCb;
+    call->read_fn = fn;
+    rv = serverRead(call->g->deps.server, &call->read, serializable);
+    if (rv != 0) {
+        grpcFail(call, rv, NULL);
+    }
+}
+
+/* ---- dispatch ---- */
+
+static void callDeliver(struct grpc_call *call);
+
+/* Who asks, and may they (auth on)? False when the call was answered or
+ * the check deferred past the read gate. */
+static bool callAllowed(struct grpc_call *call);
+
+static void tokenRecheck(struct grpc_call *call)
+{
+    call->rechecked = true;
+    if (callAllowed(call)) {
+        call->started = true;
+        callDeliver(call);
+    }
+}
+
+static bool callAllowed(struct grpc_call *call)
+{
+    struct server *srv = call->g->deps.server;
+    int needs = call->method->needs;
+    int rv;
+    if (needs == GRPC_ANYONE) {
+        return true;
+    }
+    rv = authnIdentify(srv, call->token_given ? call->token : NULL,
+                       call->token_len, call->cn, &call->who);
+    if (rv == ETCFS_INVALID_TOKEN && !call->rechecked) {
+        /* a token just assigned through another member may not be applied
+         * here yet: pass the read gate, then look again */
+        grpcRead(call, false, tokenRecheck);
+        return false;
+    }
+    if (rv == 0 && (needs == GRPC_ROOT || needs == GRPC_ROOT_MAINT)) {
+        rv = authnAdmin(srv, &call->who);
+    }
+    if (rv != 0 && needs == GRPC_ROOT_MAINT) {
+        /* etcd 3.4's authMaintenanceServer returns the auth package's own
+         * error, which gRPC sends as Unknown */
+        char text[ETCFS_ERRMSG_SIZE];
+        const char *msg = etcfsStrerror(rv);
+        if (strncmp(msg, "etcdserver: ", 12) == 0) {
+            msg += 12;
+        }
+        snprintf(text, sizeof text, "auth: %s", msg);
+        grpcFailStatus(call, GRPC_STATUS_UNKNOWN, text);
+        return false;
+    }
+    if (rv != 0) {
+        grpcFail(call, rv, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* Hands complete messages to the handler: a unary call's one message once
+ * the client ended its side, each message of a bidirectional stream as it
+ * arrives, the half-close after them. */
+static void callDeliver(struct grpc_call *call)
+{
+    const struct grpc_method *m = call->method;
+    size_t max = (size_t)call->g->deps.config->max_request_bytes +
+                 GRPC__OVERHEAD_BYTES;
+    size_t pos = 0;
+    if (!call->started || call->finished) {
+        return;
+    }
+    grpcHold(call); /* the handler may end the call below */
+    while (!call->finished && call->in.len - pos >= 5) {
+        const uint8_t *p = (const uint8_t *)call->in.data + pos;
+        size_t n = bufGetU32(p + 1);
+        if (p[0] != 0) {
+            grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
+                           "grpc: compressed messages are not supported");
+            break;
+        }
+        if (n > max) {
+            char text[128];
+            snprintf(text, sizeof text,
+                     "grpc: received message larger than max (%zu vs. %zu)",
+                     n, max);
+            grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
+            break;
+        }
+        if (call->in.len - pos - 5 < n) {
+            break; /* the rest is still on its way */
+        }
+        if (m->kind == GRPC_BIDI) {
+            pos += 5 + n;
+            m->message(call, p + 5, n);
+            continue;
+        }
+        if (!call->half_closed) {
+            break; /* a unary request is served once the client ended */
+        }
+        if (call->in.len - pos - 5 > n) {
+            grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
+                           "grpc: more than one request message for a "
+                           "unary call");
+            break;
+        }
+        pos += 5 + n;
+        m->start(call, p + 5, n);
+    }
+    if (!call->finished && pos > 0) {
+        memmove(call->in.data, call->in.data + pos, call->in.len - pos);
+        call->in.len -= pos;
+    } else if (call->finished) {
+        bufFree(&call->in);
+    }
+    if (!call->finished && call->half_closed) {
+        if (m->kind == GRPC_BIDI) {
+            if (call->in.len > 0) {
+                grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+                               "grpc: truncated message at end of stream");
+            } else if (m->half_close != NULL) {
+                m->half_close(call);
+            } else {
+                grpcFinish(call);
+            }
+        } else if (call->in.len >= 5) {
+            /* a unary message that did not arrive whole */
+            grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+                           "grpc: truncated message at end of stream");
+        } else if (!call->finished) {
+            grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+                           "grpc: no request message");
+        }
+    }
+    grpcRelease(call);
+}
+
+/* The request headers are complete: method, content type, then the gate. */
+static void callBegin(struct grpc_call *call, bool has_path,
+                      bool grpc_type)
+{
+    if (call->method == NULL) {
+        grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
+                       has_path ? "unknown service or method"
+                                : "missing :path");
+        return;
+    }
+    if (!grpc_type) {
+        grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+                       "content-type is not application/grpc");
+        return;
+    }
+    if (call->g->closing) {
+        grpcFail(call, ETCFS_CANCELED, NULL);
+        return;
+    }
+    if (!callAllowed(call)) {
+        return;
+    }
+    call->started = true;
+    if (call->method->kind == GRPC_BIDI) {
+        grpcHold(call);
+        call->method->start(call, NULL, 0);
+        if (!call->finished) {
+            callDeliver(call);
+        }
+        grpcRelease(call);
+    } else {
+        callDeliver(call);
+    }
+}
+
+/* ---- nghttp2 callbacks ---- */
+
+/* Per-stream header state while a HEADERS block is decoded. */
+#define CALL_HAS_PATH 1u
+#define CALL_GRPC_TYPE 2u
+
+static int beginHeadersCb(nghttp2_session *h2, const nghttp2_frame *frame,
+                          void *user_data)
+{
+    struct grpc_conn *c = user_data;
+    struct grpc_call *call;
+    if (frame->hd.type != NGHTTP2_HEADERS ||
+        frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        return 0;
+    }
+    call = calloc(1, sizeof *call);
+    if (call == NULL) {
+        nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                  NGHTTP2_INTERNAL_ERROR);
+        return 0;
+    }
+    call->g = c->g;
+    call->conn = c;
+    call->stream_id = frame->hd.stream_id;
+    call->refs = 2; /* the handler's and the HTTP/2 stream's */
+    memcpy(call->cn, c->cn, sizeof call->cn);
+    QUEUE_PUSH(&c->calls, &call->link);
+    c->g->n_calls++;
+    nghttp2_session_set_stream_user_data(h2, frame->hd.stream_id, call);
+    return 0;
+}
+
+static int headerCb(nghttp2_session *h2, const nghttp2_frame *frame,
+                    const uint8_t *name, size_t namelen, const uint8_t *value,
+                    size_t valuelen, uint8_t flags, void *user_data)
+{
+    struct grpc_call *call;
+    (void)flags;
+    (void)user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS ||
+        frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        return 0;
+    }
+    call = nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
+    if (call == NULL) {
+        return 0;
+    }
+    if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
+        call->hflags |= CALL_HAS_PATH;
+        call->method = methodFind((const char *)value, valuelen);
+    } else if (namelen == 12 && memcmp(name, "content-type", 12) == 0) {
+        if (valuelen >= 16 &&
+            memcmp(value, "application/grpc", 16) == 0) {
+            call->hflags |= CALL_GRPC_TYPE;
+        }
+    } else if (namelen == 5 && memcmp(name, "token", 5) == 0) {
+        call->token_given = true;
+        if (valuelen < sizeof call->token) {
+            memcpy(call->token, value, valuelen);
+            call->token[valuelen] = '\0';
+            call->token_len = valuelen;
+        } else {
+            call->token_len = sizeof call->token; /* too long to be one */
+        }
+    } else if (namelen == 9 && memcmp(name, "hasleader", 9) == 0) {
+        call->require_leader = valuelen == 4 && memcmp(value, "true", 4) == 0;
+    }
+    return 0;
+}
+
+static int frameRecvCb(nghttp2_session *h2, const nghttp2_frame *frame,
+                       void *user_data)
+{
+    struct grpc_call *call;
+    (void)user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
+        return 0;
+    }
+    call = nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
+    if (call == NULL || call->finished) {
+        return 0;
+    }
+    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+        call->half_closed = true;
+    }
+    if (frame->hd.type == NGHTTP2_HEADERS &&
+        frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        unsigned h = call->hflags;
+        callBegin(call, (h & CALL_HAS_PATH) != 0, (h & CALL_GRPC_TYPE) != 0);
+    } else if (call->half_closed) {
+        callDeliver(call); /* trailers or an empty DATA ended the request */
+    }
+    return 0;
+}
+
+static int dataChunkCb(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
+                       const uint8_t *data, size_t len, void *user_data)
+{
+    struct grpc_call *call;
+    size_t max;
+    (void)flags;
+    (void)user_data;
+    call = nghttp2_session_get_stream_user_data(h2, stream_id);
+    if (call == NULL || call->finished) {
+        return 0;
+    }
+    if (bufAppend(&call->in, data, len) != 0) {
+        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return 0;
+    }
+    /* never hold more than one maximal message: an announced length over
+     * the limit is refused at once, and a call whose gate is still pending
+     * gets no more than one message's worth */
+    max = (size_t)call->g->deps.config->max_request_bytes +
+          GRPC__OVERHEAD_BYTES;
+    if (call->in.len >= 5 && bufGetU32(call->in.data + 1) > max) {
+        char text[128];
+        snprintf(text, sizeof text,
+                 "grpc: received message larger than max (%u vs. %zu)",
+                 bufGetU32(call->in.data + 1), max);
+        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
+        return 0;
+    }
+    if (!call->started && call->in.len > max + 5) {
+        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                       "grpc: too many bytes before the call was accepted");
+        return 0;
+    }
+    if (call->started) {
+        callDeliver(call);
+    }
+    return 0;
+}
+
+static int streamCloseCb(nghttp2_session *h2, int32_t stream_id,
+                         uint32_t error_code, void *user_data)
+{
+    struct grpc_call *call =
+        nghttp2_session_get_stream_user_data(h2, stream_id);
+    (void)error_code;
+    (void)user_data;
+    if (call == NULL) {
+        return 0;
+    }
+    nghttp2_session_set_stream_user_data(h2, stream_id, NULL);
+    callGone(call);
+    grpcRelease(call); /* the stream's reference */
+    return 0;
+}
+
+/* ---- connections ---- */
+
+/* Writes what the session has to send. Inside a read's processing the
+ * flush waits for its end (nghttp2 is not re-entrant). */
+static void connFlush(struct grpc_conn *c)
+{
+    struct buf out = {0};
+    if (c->closing) {
+        return;
+    }
+    if (c->in_recv) {
+        c->flush_due = true;
+        return;
+    }
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(c->h2, &data);
+        if (n < 0) {
+            bufFree(&out);
+            connClose(c);
+            return;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (bufAppend(&out, data, (size_t)n) != 0) {
+            bufFree(&out);
+            connClose(c);
+            return;
+        }
+    }
+    if (out.len > 0 && streamWrite(c->s, out.data, out.len, NULL, 0) != 0) {
+        connClose(c);
+        return;
+    }
+    if (out.len == 0) {
+        bufFree(&out);
+    }
+    if (!nghttp2_session_want_read(c->h2) &&
+        !nghttp2_session_want_write(c->h2)) {
+        connClose(c); /* GOAWAY sent and every stream done */
+    }
+}
+
+static void connFeed(struct grpc_conn *c, const char *data, size_t len)
+{
+    ssize_t n;
+    c->in_recv = true;
+    n = nghttp2_session_mem_recv(c->h2, (const uint8_t *)data, len);
+    c->in_recv = false;
+    if (c->closing) {
+        return;
+    }
+    if (n < 0) {
+        infof("grpc: client connection: %s", nghttp2_strerror((int)n));
+        /* a protocol error: nghttp2 queued a GOAWAY; send it, then close */
+        c->flush_due = false;
+        connFlush(c);
+        connClose(c);
+        return;
+    }
+    c->flush_due = false;
+    connFlush(c);
+}
+
+static void readCb(struct stream *s, const char *data, size_t len)
+{
+    connFeed(s->data, data, len);
+}
+
+static void eventCb(struct stream *s, int status)
+{
+    struct grpc_conn *c = s->data;
+    if (status != 0) {
+        if (s->tls != NULL && s->errmsg[0] != '\0' &&
+            strcmp(s->errmsg, "closed by the peer") != 0 &&
+            strncmp(s->errmsg, "connection reset", 16) != 0) {
+            infof("grpc: client connection: %s", s->errmsg);
+        }
+        connClose(c);
+    }
+}
+
+static void connClosedCb(struct stream *s)
+{
+    struct grpc_conn *c = s->data;
+    struct grpc *g = c->g;
+    free(c);
+    g->n_conns--;
+    grpcMaybeFireCloseCb(g);
+}
+
+static void connClose(struct grpc_conn *c)
+{
+    if (c->closing) {
+        return;
+    }
+    c->closing = true;
+    QUEUE_REMOVE(&c->link);
+    /* every call's stream is gone with the connection */
+    while (!QUEUE_IS_EMPTY(&c->calls)) {
+        struct grpc_call *call =
+            QUEUE_DATA(QUEUE_HEAD(&c->calls), struct grpc_call, link);
+        nghttp2_session_set_stream_user_data(c->h2, call->stream_id, NULL);
+        callGone(call); /* unlinks it */
+        grpcRelease(call);
+    }
+    nghttp2_session_del(c->h2);
+    c->h2 = NULL;
+    streamClose(c->s, connClosedCb);
+}
+
+void grpcAdopt(struct grpc *g, struct stream *s, const char *initial,
+               size_t len)
+{
+    nghttp2_session_callbacks *cbs;
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, GRPC__MAX_STREAMS},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, GRPC__WINDOW},
+    };
+    struct grpc_conn *c;
+    if (g->closing || g->n_conns >= GRPC__MAX_CONNS) {
+        if (!g->closing) {
+            warnf("grpc: %u connections open: refusing more", g->n_conns);
+        }
+        streamClose(s, NULL);
+        return;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL || nghttp2_session_callbacks_new(&cbs) != 0) {
+        free(c);
+        streamClose(s, NULL);
+        return;
+    }
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
+                                                            beginHeadersCb);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, headerCb);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frameRecvCb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs,
+                                                              dataChunkCb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+                                                           streamCloseCb);
+    if (nghttp2_session_server_new(&c->h2, cbs, c) != 0) {
+        nghttp2_session_callbacks_del(cbs);
+        free(c);
+        streamClose(s, NULL);
+        return;
+    }
+    nghttp2_session_callbacks_del(cbs);
+    c->g = g;
+    c->s = s;
+    QUEUE_INIT(&c->calls);
+    QUEUE_PUSH(&g->conns, &c->link);
+    g->n_conns++;
+    if (streamPeerCn(s, c->cn, sizeof c->cn) != 0) {
+        c->cn[0] = '\0';
+    }
+    s->data = c;
+    s->on_read = readCb;
+    s->on_event = eventCb;
+    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv,
+                            sizeof iv / sizeof iv[0]);
+    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
+                                          GRPC__WINDOW);
+    if (len > 0) {
+        connFeed(c, initial, len);
+    } else {
+        connFlush(c);
+    }
+    if (!c->closing && streamStart(s) != 0) {
+        connClose(c);
+    }
+}
+
+/* ---- init / close ---- */
+
+int grpcInit(struct grpc **out, const struct grpc_deps *deps, char *errmsg)
+{
+    struct grpc *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        snprintf(errmsg, ETCFS_ERRMSG_SIZE, "grpc: out of memory");
+        return ETCFS_NOMEM;
+    }
+    g->deps = *deps;
+    QUEUE_INIT(&g->conns);
+    *out = g;
+    return 0;
+}
+
+static void grpcMaybeFireCloseCb(struct grpc *g)
+{
+    if (!g->closing || g->close_fired || g->n_conns > 0 || g->n_calls > 0) {
+        return;
+    }
+    g->close_fired = true;
+    if (g->close_cb != NULL) {
+        g->close_cb(g, g->close_data);
+    }
+    free(g);
+}
+
+void grpcClose(struct grpc *g, grpc_close_cb cb, void *data)
+{
+    g->closing = true;
+    g->close_cb = cb;
+    g->close_data = data;
+    while (!QUEUE_IS_EMPTY(&g->conns)) {
+        struct grpc_conn *c =
+            QUEUE_DATA(QUEUE_HEAD(&g->conns), struct grpc_conn, link);
+        connClose(c);
+    }
+    grpcMaybeFireCloseCb(g);
+}
