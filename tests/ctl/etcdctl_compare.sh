@@ -44,7 +44,6 @@ source "$HERE/compare.sh"
 t g-put-table - '$CTL put gt 1 -w table && $CTL put gt 2 --prev-kv -w table'
 t g-get-table - '$CTL get gt -w table && $CTL get g --prefix --keys-only -w table'
 t g-get-prefix-limit-sort - 'for i in 3 1 2; do $CTL put gs$i v$((4 - i)) >/dev/null || break; done; $CTL get gs --prefix --limit 2 --sort-by=VALUE; $CTL get gs --prefix --limit 1 --sort-by=MODIFY --order=DESCEND -w json; $CTL get gs --prefix --print-value-only --order=DESCEND'
-t g-get-count-only - '$CTL get gs --prefix --count-only -w json'
 t g-get-rev-table - 'R=$($CTL get gt -w json | sed "s/.*\"mod_revision\":\([0-9]*\).*/\1/"); $CTL get gt --rev $((R - 1)) -w table'
 t g-del-table - '$CTL del gt --prev-kv -w table; $CTL del gs --prefix -w json'
 t g-txn-table - 'printf "mod(\"gt\") = \"0\"\n\nput gt x\n\n\n" | $CTL txn -w table'
@@ -56,15 +55,17 @@ t g-watch-interactive-rev - 'R=$($CTL put gi a -w json | sed "s/.*\"revision\":\
 t g-lease-table - 'LG=$($CTL lease grant 300 | awk "{print \$2}"); $CTL lease grant 300 -w table >/dev/null; $CTL put gl v --lease=$LG >/dev/null; $CTL lease list -w table; $CTL lease keep-alive --once $LG -w table; $CTL lease revoke $LG -w table; $CTL get gl'
 t g-lease-ttl-table ttl 'LG=$($CTL lease grant 300 | awk "{print \$2}"); $CTL put gl2 v --lease=$LG >/dev/null; $CTL lease timetolive $LG --keys -w table; $CTL lease revoke $LG >/dev/null'
 t g-lease-list-cleanup - 'for l in $($CTL lease list | tail -n +2); do $CTL lease revoke $l >/dev/null; done; $CTL lease list -w json'
-t g-alarm-list - '$CTL alarm list; $CTL alarm list -w json; $CTL alarm list -w table; $CTL alarm list -w fields'
+# (not -w fields: etcdctl 3.4.23's fields printer panics on alarm list)
+t g-alarm-list - '$CTL alarm list; $CTL alarm list -w json; $CTL alarm list -w table'
 t g-alarm-disarm - '$CTL alarm disarm; $CTL alarm disarm -w json'
 t g-defrag - '$CTL defrag; $CTL defrag -w json; $CTL defrag --cluster'
 t g-defrag-dead - '$BIN --endpoints $EP,$DEAD --command-timeout=1s defrag'
 t g-endpoint-status-table-cluster db '$CTL endpoint status --cluster -w json'
 t g-endpoint-health-cluster-json - '$CTL endpoint health --cluster -w json | sed -E "s/\"took\":\"[^\"]*\"/\"took\":\"<DUR>\"/g"'
-# the hash of endpoint hashkv is etcd's CRC of its bolt keyspace: the
-# revision it was taken at must match, the number itself cannot
-t g-endpoint-hashkv - '$CTL endpoint hashkv | sed -E "s/, [0-9]+, /, <HASH>, /"; $CTL endpoint hashkv -w json | sed -E "s/\"hash\":[0-9]+/\"hash\":<HASH>/"'
+# the hash of endpoint hashkv is etcd's CRC of its bolt keyspace (and of
+# what compaction left): the revision in the JSON must match, the number
+# itself cannot
+t g-endpoint-hashkv - '$CTL endpoint hashkv | sed -E "s/, [0-9]+$/, <HASH>/"; $CTL endpoint hashkv -w json | sed -E "s/\"hash\":[0-9]+/\"hash\":<HASH>/"'
 t g-member-list-cluster - '$BIN --endpoints $EP member list -w table && $CTL member list --hex -w json'
 t g-move-leader-table - 'ID=$($CTL member list | cut -d, -f1); $CTL move-leader $ID -w table'
 # snapshot status reads the saved file as a bolt database: hash and size
@@ -72,10 +73,10 @@ t g-move-leader-table - 'ID=$($CTL member list | cut -d, -f1); $CTL move-leader 
 t g-snapshot-status - '$CTL snapshot save $T/g.db >/dev/null && for w in simple json table fields; do $BIN snapshot status $T/g.db -w $w | sed -E -e "s/^[0-9a-f]+, ([0-9]+), ([0-9]+), [0-9.]+ [kMG]?B$/<HASH>, \1, \2, <SIZE>/" -e "s/\"hash\":[0-9]+/\"hash\":<HASH>/" -e "s/\"totalSize\":[0-9]+/\"totalSize\":<SIZE>/" -e "s/^\| +[0-9a-f]+ \| +([0-9]+) \| +([0-9]+) \| +[0-9.]+ [kMG]?B \|$/| <HASH> | \1 | \2 | <SIZE> |/" -e "s/^\"(Hash|Size)\" : [0-9]+/\"\1\" : <N>/"; done'
 t g-snapshot-save-msg - '$CTL snapshot save $T/g2.db 2>&1 | sed -E -e "s/[0-9.]+ [kMG]?B/<SIZE>/" -e "s|$T|<T>|"'
 t g-lock - '$CTL lock glock echo locked; $CTL get glock --prefix'
-t g-lock-contended - '$CTL lock glk sh -c "sleep 1; echo first" & LP=$!; sleep 0.4; $CTL lock glk echo second; wait $LP; $CTL get glk --prefix'
+t g-lock-contended - '$CTL lock glk -- sh -c "sleep 1; echo first" & LP=$!; sleep 0.4; $CTL lock glk echo second; wait $LP; $CTL get glk --prefix'
 t g-elect - '$CTL elect gel proposal1 > $T/ge.out 2>&1 & EP1=$!; sleep 1; $CTL get gel --prefix --print-value-only; $CTL elect -l gel > $T/ge2.out 2>&1 & EP2=$!; sleep 1; kill -TERM $EP1 $EP2; wait $EP1 $EP2; sed -E "s|^gel/[0-9a-f]+$|gel/<KEY>|" $T/ge.out $T/ge2.out; $CTL get gel --prefix'
 t g-put-large - 'head -c 100000 /dev/zero | tr "\0" "a" | $CTL put gbig && $CTL get gbig --print-value-only | wc -c && $CTL del gbig'
-t g-put-too-large - 'head -c 1600000 /dev/zero | tr "\0" "a" | $CTL put gbig2; $CTL get gbig2 --count-only -w json'
+t g-put-too-large - 'head -c 1600000 /dev/zero | tr "\0" "a" | $CTL put gbig2; $CTL get gbig2 -w json'
 t g-version - '$BIN version'
 NCASES=${#NAMES[@]}
 
@@ -111,6 +112,13 @@ else
 fi
 normalize_phase "$WORK/ref"
 normalize_phase "$WORK/srv"
+# compare_phases drops cobra's usage dump (stdout, flag errors) on the
+# reference side only, as etcfsctl prints none; here both sides are etcdctl
+for f in "$WORK/srv"/out/*.out.norm; do
+    if head -n1 "$f" | grep -q -e '^NAME:' -e '^Usage:'; then
+        : >"$f"
+    fi
+done
 compare_phases "$WORK/ref" "$WORK/srv"
 if [ $FAIL -gt 0 ]; then
     echo "failed: ${FAILED[*]}"

@@ -92,7 +92,7 @@ if ! command -v go >/dev/null || [ ! -d "$GOSRC" ]; then
 else
     mkdir -p "$T_DIR/go/src/gcli"
     cp "$HERE/grpc_clients_go.go" "$T_DIR/go/src/gcli/main.go"
-    if (cd "$T_DIR/go/src/gcli" && GOPATH="$T_DIR/go:/usr/share/gocode" GO111MODULE=off GOFLAGS=-mod=mod \
+    if (cd "$T_DIR/go/src/gcli" && GOPATH="$T_DIR/go:/usr/share/gocode" GO111MODULE=off \
         GOPROXY=off GOCACHE="${GOCACHE:-/tmp/etcfs-gocache}" timeout 280 go build -o "$T_DIR/gcli" . \
         >"$T_DIR/go.build.log" 2>&1); then
         out=$(timeout 60 "$T_DIR/gcli" "127.0.0.1:${T_CPORT[$L]},127.0.0.1:${T_CPORT[$F]}" 2>&1)
