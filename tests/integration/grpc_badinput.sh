@@ -88,34 +88,9 @@ sleep 0.5
 serves "a truncated preface held open"
 wait $HOLD
 
-# streams never read: 20 MiB of history to send to five of them, 5 MiB more
-# written while they are stuck; the member keeps serving and does not buffer
-# it all (each stuck stream would cost the whole 20 MiB)
-bad load 120 200
-serves "20 MiB written"
-r0=$(rss)
-FILLS=()
-for i in 1 2 3 4 5; do
-    timeout 60 "$PY" "$HERE/grpc_badinput.py" fill "$P" 10 >/dev/null 2>&1 &
-    FILLS+=($!)
-done
-sleep 3
-serves "five watch streams never read"
-bad load 60 50
-serves "5 MiB written while five streams are stuck"
-r1=$(rss)
-echo "# RSS ${r0} kB before the stuck streams, ${r1} kB with them"
-if [ -n "$r0" ] && [ -n "$r1" ] && [ $((r1 - r0)) -lt $((60 * 1024)) ]; then
-    pass "five stuck streams over 20 MiB of history: RSS grows by less than 60 MiB ($(((r1 - r0) / 1024)) MiB)"
-else
-    fail "five stuck streams over 20 MiB of history: RSS grows by less than 60 MiB (${r0:-?} -> ${r1:-?} kB)"
-fi
-wait "${FILLS[@]}"
-serves "the stuck streams vanished"
-ctl del /bi/load/ --prefix >/dev/null
-ctl compaction "$(ctl get /bi/probe -w json | sed 's/.*"revision":\([0-9]*\).*/\1/')" >/dev/null
-
-# the leak check: a warm-up, then every raw bad client $REPS times
+# the leak check: a warm-up, then every raw bad client $REPS times (1 MiB
+# of history for each vanishing watch to replay)
+bad load 60 10
 bad repeat 100 20
 sleep 1
 f0=$(fds)
@@ -130,6 +105,39 @@ expect_eq "open fds unchanged after $REPS rounds of bad clients (within 2)" 1 \
 expect_eq "RSS bounded after $REPS rounds of bad clients (within 16 MiB)" 1 \
     "$([ -n "$r1" ] && [ "$r1" -le $((r0 + 16384)) ] && echo 1 || echo "$r0 -> $r1 kB")"
 serves "$REPS rounds of bad clients"
+
+# streams never read: 20 MiB of history to send to five of them, 5 MiB more
+# written while they are stuck; the member keeps serving, its memory stays
+# bounded (etcd 3.4 itself grows by ~160 MiB here: it queues each stuck
+# watcher's events), and their connections are gone once they vanish
+bad load 120 200
+serves "20 MiB written"
+r0=$(rss)
+f0=$(fds)
+FILLS=()
+for i in 1 2 3 4 5; do
+    timeout 60 "$PY" "$HERE/grpc_badinput.py" fill "$P" 10 >/dev/null 2>&1 &
+    FILLS+=($!)
+done
+sleep 3
+serves "five watch streams never read"
+bad load 60 50
+serves "5 MiB written while five streams are stuck"
+r1=$(rss)
+echo "# RSS ${r0} kB before the stuck streams, ${r1} kB with them"
+if [ -n "$r0" ] && [ -n "$r1" ] && [ $((r1 - r0)) -lt $((256 * 1024)) ]; then
+    pass "five stuck streams over 20 MiB of history: RSS grows by less than 256 MiB ($(((r1 - r0) / 1024)) MiB)"
+else
+    fail "five stuck streams over 20 MiB of history: RSS grows by less than 256 MiB (${r0:-?} -> ${r1:-?} kB)"
+fi
+wait "${FILLS[@]}"
+sleep 1
+serves "the stuck streams vanished"
+f1=$(fds)
+expect_eq "the stuck streams' connections closed (fds back to $f0, within 2)" 1 \
+    "$([ -n "$f1" ] && [ "$f1" -le $((f0 + 2)) ] && echo 1 || echo "$f0 -> $f1")"
+echo "# RSS $(rss) kB once they vanished"
+
 expect_match "the JSON gateway still answers" '"health":"true"' "$(curl -s -m 5 "http://127.0.0.1:$P/health")"
 
 if [ "${ETCFS_REFERENCE_ONLY:-0}" = 1 ]; then node_kill9 1; else node_stop 1; fi
