@@ -1,13 +1,16 @@
 /* etcfsctl snapshot commands: save (streams /v3/maintenance/snapshot into
- * <file>.part, fsyncs, renames), status (HASH = crc32 of the file, REVISION
- * and TOTAL KEYS from the etcfs header, TOTAL SIZE = file size) and restore
- * (prepares a data directory holding restore.snap and restore.conf, which
- * etcfsd imports at its first start). */
+ * <file>.part, fsyncs, renames), status (etcd's figures for a bbolt file,
+ * etcd 3.4's format, which etcfsd sends; for etcfs's older own format HASH
+ * = crc32 of the file, REVISION and TOTAL KEYS from its header; TOTAL SIZE
+ * = file size) and restore (prepares a data directory holding restore.snap
+ * and restore.conf, which etcfsd imports at its first start, whichever of
+ * the two formats it is). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,8 +25,6 @@
 #include "ctl_util.h"
 #include "ctl_view.h"
 #include "snapinfo.h"
-
-#define CTL_SNAP_HEADER_BYTES 52
 
 /* Go's syscall error text: strerror with a lower-case first letter. */
 static void ctlErrnoText(char *out, size_t len, const char *op, const char *path, int err)
@@ -203,60 +204,54 @@ int ctlCmdSnapshotSave(struct ctl_options *o)
 
 /* ---- status ---- */
 
-/* Reads the header and hashes the whole file. Returns 0 or exits. */
+/* etcd's status of the file: a bbolt file (etcd 3.4's snapshot, what
+ * etcfsd sends) as etcd's `snapshot status` computes it (HASH = CRC-32C of
+ * bucket names, keys and values), or etcfs's own format (HASH = CRC-32 of
+ * the file, REVISION and TOTAL KEYS from its header). Returns or exits. */
 static void ctlSnapInspect(const char *path, uint32_t *hash, int64_t *rev, int64_t *keys,
                           uint64_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
     {
         char why[900];
         ctlErrnoText(why, sizeof(why), "open", path, errno);
         ctlFatal(CTL_EXIT_ERROR, "%s", why);
     }
-    unsigned char head[CTL_SNAP_HEADER_BYTES];
-    size_t headLen = 0;
-    uint32_t crc = 0;
-    uint64_t total = 0;
-    char *chunk = ctlMalloc(1 << 16);
-    for (;;)
+    size_t len = (size_t)st.st_size;
+    void *p = NULL;
+    if (len > 0)
     {
-        ssize_t n = read(fd, chunk, 1 << 16);
-        if (n < 0)
+        p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
         {
-            if (errno == EINTR)
-            {
-                continue;
-            }
             char why[900];
             ctlErrnoText(why, sizeof(why), "read", path, errno);
             ctlFatal(CTL_EXIT_ERROR, "%s", why);
         }
-        if (n == 0)
-        {
-            break;
-        }
-        if (headLen < sizeof(head))
-        {
-            size_t take = sizeof(head) - headLen;
-            if (take > (size_t)n)
-            {
-                take = (size_t)n;
-            }
-            memcpy(head + headLen, chunk, take);
-            headLen += take;
-        }
-        crc = ctlCrc32(crc, chunk, (size_t)n);
-        total += (uint64_t)n;
     }
-    free(chunk);
     close(fd);
-    if (ctlSnapshotHeader(head, headLen, rev, keys) != 0)
+    if (ctlSnapshotIsBolt(p, len))
     {
-        ctlFatal(CTL_EXIT_ERROR, "snapshot file has an unknown format");
+        if (ctlSnapshotBoltStatus(p, len, hash, rev, keys) != 0)
+        {
+            ctlFatal(CTL_EXIT_ERROR, "snapshot file integrity check failed");
+        }
     }
-    *hash = crc;
-    *size = total;
+    else
+    {
+        if (ctlSnapshotHeader(p, len, rev, keys) != 0)
+        {
+            ctlFatal(CTL_EXIT_ERROR, "snapshot file has an unknown format");
+        }
+        *hash = ctlCrc32(0, p, len);
+    }
+    *size = (uint64_t)len;
+    if (p != NULL)
+    {
+        munmap(p, len);
+    }
 }
 
 /* The file as a document: {"hash", "revision", "totalKey", "totalSize"} */
@@ -537,7 +532,8 @@ int ctlCmdSnapshotRestore(struct ctl_options *o)
     close(fd);
     int64_t rev = 0;
     int64_t keys = 0;
-    if (ctlSnapshotHeader(snap.data, snap.len, &rev, &keys) != 0)
+    if (!ctlSnapshotIsBolt(snap.data, snap.len) &&
+        ctlSnapshotHeader(snap.data, snap.len, &rev, &keys) != 0)
     {
         ctlFatal(CTL_EXIT_ERROR, "snapshot file has an unknown format");
     }

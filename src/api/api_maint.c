@@ -1,6 +1,6 @@
 /* Maintenance handlers of the client API: status, alarm, defragment, the
- * snapshot stream (serialized on the thread pool, streamed in chunks as
- * the client reads), /health, /version, /metrics. Loop thread only. */
+ * snapshot stream (etcd's backend file, produced on the thread pool a
+ * batch at a time as the client reads), /health, /version, /metrics. Loop thread only. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,31 +51,42 @@ void apiDefragment(struct api_req *req)
     apiReply(req, json_object(), 0); /* LevelDB compacts on its own */
 }
 
-/* ---- snapshot stream ---- */
+/* ---- snapshot stream ----
+ * etcd's gateway streams the same bytes as its gRPC Snapshot: etcd's
+ * backend file (a bbolt database, src/store/store_bolt.c) in 32 KiB blobs
+ * whose remaining_bytes count what is left of the file, then the file's
+ * SHA-256 alone. The file is produced on the pool a batch at a time, the
+ * next batch once the client took the last one. */
+
+#define API__SNAP_BATCH ((size_t)1 << 20)
 
 struct snap_stream
 {
     struct api_req *req;
-    struct store *store;
-    struct store_snapshot *snap;
+    struct store_snapshot *snap; /* pinned until the stream ends */
+    struct store_bolt *bolt;     /* pool: opened by the first batch */
     uv_work_t work;
     uv_timer_t timer;
-    void *buf;
+    unsigned char *buf; /* one batch */
     size_t len;
     size_t off;
+    uint64_t size; /* of the file, the SHA-256 not counted */
+    uint64_t sent;
     int status;
     char errmsg[ETCFS_ERRMSG_SIZE];
     bool working;
     bool timer_open;
     bool ended;
+    bool eof;
 };
 
 static void snapFree(struct snap_stream *s)
 {
-    free(s->buf);
+    storeBoltClose(s->bolt);
     if (s->snap != NULL) {
         storeSnapshotRelease(s->snap);
     }
+    free(s->buf);
     free(s);
 }
 
@@ -94,17 +105,24 @@ static void snapDispose(struct snap_stream *s)
     snapFree(s);
 }
 
-static void *snapAlloc(size_t n)
-{
-    return malloc(n);
-}
-
 static void snapWorkCb(uv_work_t *w)
 {
     struct snap_stream *s = w->data;
-    s->status = storeSnapshotEncode(s->snap, snapAlloc, &s->buf, &s->len,
-                                    s->errmsg);
+    s->status = 0;
+    if (s->bolt == NULL) {
+        s->status = storeBoltOpen(s->snap, &s->bolt, s->errmsg);
+        if (s->status != 0) {
+            return;
+        }
+        s->size = storeBoltSize(s->bolt);
+    }
+    s->status = storeBoltRead(s->bolt, s->buf, API__SNAP_BATCH, &s->len,
+                              s->errmsg);
+    s->eof = s->len < API__SNAP_BATCH;
+    s->off = 0;
 }
+
+static void snapAfterWorkCb(uv_work_t *w, int status);
 
 static void snapPumpCb(uv_timer_t *t)
 {
@@ -118,30 +136,50 @@ static void snapPumpCb(uv_timer_t *t)
             return;
         }
         if (apiStreamQueued(req) > API__SNAP_QUEUE) {
-            break; /* the client reads slowly: resume on the next tick */
+            return; /* the client reads slowly: resume on the next tick */
+        }
+        /* the file's bytes, then its hash alone in the last message */
+        if (s->sent < s->size && s->sent + n > s->size) {
+            n = (size_t)(s->size - s->sent);
         }
         o = json_object();
         json_object_set_new(o, "header", apiHeader(req->api, 0));
-        json_object_set_new(o, "remaining_bytes",
-                            codecI64((int64_t)(s->len - s->off - n)));
+        json_object_set_new(
+            o, "remaining_bytes",
+            codecI64(s->sent + n < s->size
+                         ? (int64_t)(s->size - (s->sent + n))
+                         : 0));
         json_object_set_new(o, "blob", codecB64((char *)s->buf + s->off, n));
         s->off += n;
+        s->sent += n;
         if (apiStreamSend(req, o) != 0) {
             return;
         }
     }
-    if (s->off >= s->len) {
+    if (s->eof) {
+        /* apiStreamClose closes the socket at once, and libuv drops what
+         * is still queued for it: close once the client took it all */
+        if (apiStreamQueued(req) > 0) {
+            return;
+        }
         (void)uv_timer_stop(t);
         apiStreamClose(req);
+        return;
     }
+    (void)uv_timer_stop(t);
+    if (uv_queue_work(req->api->deps.loop, &s->work, snapWorkCb,
+                      snapAfterWorkCb) != 0) {
+        (void)apiStreamSendError(req, ETCFS_IO, "snapshot: cannot queue work");
+        apiStreamClose(req);
+        return;
+    }
+    s->working = true;
 }
 
 static void snapAfterWorkCb(uv_work_t *w, int status)
 {
     struct snap_stream *s = w->data;
     s->working = false;
-    storeSnapshotRelease(s->snap);
-    s->snap = NULL;
     if (s->ended) {
         snapDispose(s);
         return;
@@ -160,6 +198,9 @@ static void snapEnd(struct api_req *req)
 {
     struct snap_stream *s = req->ctx;
     req->ctx = NULL;
+    if (s->timer_open) {
+        (void)uv_timer_stop(&s->timer);
+    }
     if (s->working) {
         s->ended = true; /* disposed after the work */
         return;
@@ -172,21 +213,24 @@ void apiSnapshot(struct api_req *req)
     struct api *a = req->api;
     struct snap_stream *s = calloc(1, sizeof *s);
     int rv;
-    if (s == NULL) {
+    if (s != NULL) {
+        s->buf = malloc(API__SNAP_BATCH);
+    }
+    if (s == NULL || s->buf == NULL) {
+        free(s);
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;
     }
     s->req = req;
-    s->store = a->deps.store;
     rv = storeSnapshotTake(a->deps.store, &s->snap, s->errmsg);
     if (rv != 0) {
+        free(s->buf);
         free(s);
         apiReplyError(req, rv, NULL);
         return;
     }
     if (uv_timer_init(a->deps.loop, &s->timer) != 0) {
-        storeSnapshotRelease(s->snap);
-        free(s);
+        snapFree(s);
         apiReplyError(req, ETCFS_IO, NULL);
         return;
     }
@@ -195,7 +239,6 @@ void apiSnapshot(struct api_req *req)
     s->work.data = s;
     rv = uv_queue_work(a->deps.loop, &s->work, snapWorkCb, snapAfterWorkCb);
     if (rv != 0) {
-        req->ctx = s;
         apiReplyError(req, ETCFS_IO, NULL);
         snapDispose(s);
         return;

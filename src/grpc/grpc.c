@@ -599,6 +599,12 @@ static void callBegin(struct grpc_call *call, bool has_path,
         grpcFail(call, ETCFS_CANCELED, NULL);
         return;
     }
+    if (call->require_leader && !nodeHasLeader(call->g->deps.node)) {
+        /* "hasleader: true" (clientv3's WithRequireLeader on watches and
+         * keep-alives): etcd refuses such a stream without a leader */
+        grpcFail(call, ETCFS_NOLEADER, NULL);
+        return;
+    }
     if (!callAllowed(call)) {
         return;
     }

@@ -47,8 +47,6 @@ STUB(grpcStatus)
 STUB(grpcDefragment)
 STUB(grpcHash)
 STUB(grpcHashKV)
-STUB(grpcSnapshot)
-STUB_END(grpcSnapshotEnd)
 STUB(grpcMoveLeader)
 /* grpc_auth.c */
 STUB(grpcAuthEnable)

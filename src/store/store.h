@@ -405,7 +405,9 @@ uint64_t storeSnapshotIndex(const struct store_snapshot *snap);
 void storeSnapshotRelease(struct store_snapshot *snap);
 /* Loop thread: replaces the whole state with an encoded snapshot (checks
  * magic, format and CRC first: ETCFS_CORRUPT and nothing changed on a bad
- * buffer). */
+ * buffer). A bbolt file (etcd 3.4's snapshot, ours or etcd's, with or
+ * without the SHA-256 etcd appends) is imported as etcd's buckets say:
+ * versions, leases, users and roles, compacted revision, applied index. */
 int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg);
 /* Reads the header of an encoded snapshot: applied index, term, revision,
  * number of live keys. For `snapshot status`. */
@@ -418,5 +420,25 @@ int storeSnapshotInfo(const void *buf, size_t len, uint64_t *index,
 int storeSnapshotPeek(const void *buf, size_t len, uint64_t *index,
                       uint64_t *term, int64_t *revision, int64_t *keys,
                       char *errmsg);
+
+/* ---- etcd 3.4 snapshots: a bbolt file (store_bolt.c) ----
+ * The pinned state as etcd's backend database with etcd's buckets, then
+ * the file's SHA-256 (what etcd's Maintenance.Snapshot streams and
+ * `etcdctl snapshot save` checks). Produced in two passes over the pinned
+ * state, in pieces: memory stays bounded whatever the store's size. */
+struct store_bolt;
+/* Any thread (the pool: a full pass): lays the file out. snap stays
+ * pinned, and borrowed, until storeBoltClose. */
+int storeBoltOpen(struct store_snapshot *snap, struct store_bolt **out,
+                  char *errmsg);
+/* Bytes of the bbolt file; the stream is 32 more (its SHA-256). */
+uint64_t storeBoltSize(const struct store_bolt *b);
+/* Any thread, one call at a time (the pool): the next up to cap bytes of
+ * the stream into dst; *n < cap only at its end (0 once all was read). */
+int storeBoltRead(struct store_bolt *b, void *dst, size_t cap, size_t *n,
+                  char *errmsg);
+void storeBoltClose(struct store_bolt *b);
+/* Whether buf starts as a bbolt file rather than as etcfs's format. */
+bool storeSnapshotIsBolt(const void *buf, size_t len);
 
 #endif /* ETCFS_STORE_H */

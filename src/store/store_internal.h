@@ -104,6 +104,14 @@ struct store_view
     int64_t compact_rev;
 };
 
+/* A pinned state for a snapshot (store_snapshot.c, store_bolt.c). */
+struct store_snapshot
+{
+    struct store *s;
+    const leveldb_snapshot_t *snap;
+    struct mvcc_state st;
+};
+
 /* ---- apply context: one command, one batch ---- */
 
 /* A write of the running txn, visible to its later reads. */
@@ -259,6 +267,15 @@ int storeApplyRangeAll(struct store_apply *a, const char *key,
 /* One delete-range. resp may be NULL. */
 int storeApplyDeleteOp(struct store_apply *a, const struct store_delete_req *d,
                        struct store_delete_resp *resp);
+
+/* ---- restore (store_snapshot.c, store_bolt.c): loop thread ---- */
+
+/* Drops the state record, then every key: a crash from there on leaves a
+ * store at applied index 0. */
+int storeRestoreClear(struct store *s, char *errmsg);
+/* storeRestore of a bbolt file (etcd 3.4's backend, store_bolt.c). */
+int storeRestoreBolt(struct store *s, const void *buf, size_t len,
+                     char *errmsg);
 
 /* ---- compaction (store_compact.c) and tidying (store_tidy.c) ---- */
 

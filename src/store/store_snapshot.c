@@ -18,13 +18,6 @@
 /* Bytes per batch in restore (operations: STORE__BATCH_OPS). */
 #define STORE__BATCH_BYTES ((size_t)4 << 20)
 
-struct store_snapshot
-{
-    struct store *s;
-    const leveldb_snapshot_t *snap;
-    struct mvcc_state st;
-};
-
 int storeSnapshotTake(struct store *s, struct store_snapshot **out,
                       char *errmsg)
 {
@@ -332,24 +325,14 @@ static int restoreMaybeFlush(struct store *s, size_t *ops, size_t *bytes,
     return storeWrite(s, s->batch, errmsg, "restore");
 }
 
-int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
+int storeRestoreClear(struct store *s, char *errmsg)
 {
-    const unsigned char *p = buf;
-    struct mvcc_state st;
     leveldb_iterator_t *it;
     leveldb_readoptions_t *ro;
     size_t ops = 0;
     size_t bytes = 0;
-    size_t off;
-    size_t state_off = 0;
-    struct restore_latest latest;
     int rv;
 
-    memset(&latest, 0, sizeof latest);
-    rv = snapshotParse(buf, len, &st, errmsg);
-    if (rv != 0) {
-        return rv;
-    }
     /* 1. Drop the state record first: a crash from here on leaves a store
      * at applied index 0, which Raft fills again from its snapshot. */
     leveldb_writebatch_clear(s->batch);
@@ -378,6 +361,33 @@ int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
     leveldb_readoptions_destroy(ro);
     if (rv == 0) {
         rv = storeWrite(s, s->batch, errmsg, "restore");
+    }
+    return rv;
+}
+
+int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg)
+{
+    const unsigned char *p = buf;
+    struct mvcc_state st;
+    size_t ops = 0;
+    size_t bytes = 0;
+    size_t off;
+    size_t state_off = 0;
+    struct restore_latest latest;
+    int rv;
+
+    memset(&latest, 0, sizeof latest);
+    if (storeSnapshotIsBolt(buf, len)) {
+        return storeRestoreBolt(s, buf, len, errmsg);
+    }
+    rv = snapshotParse(buf, len, &st, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    /* 1, 2. Drop the state record, then every key. */
+    rv = storeRestoreClear(s, errmsg);
+    if (rv != 0) {
+        return rv;
     }
     ops = 0;
     bytes = 0;

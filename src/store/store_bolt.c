@@ -1,0 +1,1393 @@
+/* etcd 3.4 snapshots: the store at one revision as etcd's backend file (a
+ * bbolt database, bolt.c) followed by its SHA-256, as etcd's Maintenance
+ * Snapshot streams it (etcdserver/api/v3rpc/maintenance.go), and the import
+ * of such a file, ours or etcd's, into an empty store.
+ *
+ * What goes in it, as etcd 3.4 writes it (mvcc/kvstore*.go, revision.go,
+ * lease/lessor.go, auth/store.go, etcdserver/api/membership/store.go):
+ *   alarm            (empty: etcfs raises no alarms)
+ *   auth             authEnabled (1 byte, only while enabled), authRevision
+ *                    (u64 big-endian)
+ *   authRoles        name -> authpb.Role
+ *   authUsers        name -> authpb.User
+ *   cluster          clusterVersion -> "3.4.0"
+ *   key              main(8) '_' sub(8) [+ 't' for a tombstone] ->
+ *                    mvccpb.KeyValue (a tombstone's holds only the key),
+ *                    every version the store still holds, in revision order
+ *   lease            id (8, big-endian) -> leasepb.Lease {ID, TTL}
+ *   members, members_removed   (empty: membership lives in Raft here, and
+ *                    etcdctl snapshot restore writes its own)
+ *   meta             consistent_index (u64 BE, the applied index),
+ *                    finishedCompactRev, scheduledCompactRev (17-byte revs)
+ *
+ * Threads: storeBoltOpen and storeBoltRead run on the libuv pool (a full
+ * pass over the pinned LevelDB snapshot each), one call at a time per
+ * file; memory stays bounded by a leaf's worth of pending bytes, one key
+ * per leaf (the B+tree's branch keys) and, after a compaction, the versions
+ * older than the compacted revision that are still live (they have no 'r'
+ * entry to order them: one small record per such key). The import runs on
+ * the loop thread before the node starts (storeRestore's caller).
+ *
+ * The four protobuf messages are encoded and decoded here by hand (varints
+ * and length-delimited fields only): the store stays free of the generated
+ * gRPC code, which lives above it. */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bolt.h"
+#include "store_internal.h"
+
+#define STORE__BOLT_SHA 32
+#define STORE__BOLT_CLUSTER_VERSION "3.4.0"
+
+enum { BKT_LIST = 0, BKT_KEY, BKT_LEASE };
+
+/* Bucket names in byte order, as bbolt keeps them. */
+static const struct
+{
+    const char *name;
+    int kind;
+} boltBuckets[] = {
+    {"alarm", BKT_LIST},   {"auth", BKT_LIST},
+    {"authRoles", BKT_LIST}, {"authUsers", BKT_LIST},
+    {"cluster", BKT_LIST}, {"key", BKT_KEY},
+    {"lease", BKT_LEASE},  {"members", BKT_LIST},
+    {"members_removed", BKT_LIST}, {"meta", BKT_LIST},
+};
+#define STORE__BOLT_N (sizeof boltBuckets / sizeof boltBuckets[0])
+
+/* ---- protobuf wire format (the subset these messages use) ---- */
+
+static int pbVarint(struct buf *b, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+    do {
+        t[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v != 0) {
+            t[n] |= 0x80;
+        }
+        n++;
+    } while (v != 0);
+    return bufAppend(b, t, n);
+}
+
+/* int64 field, left out when 0 (proto3). */
+static int pbInt(struct buf *b, unsigned field, int64_t v)
+{
+    if (v == 0) {
+        return 0;
+    }
+    if (pbVarint(b, (uint64_t)field << 3) != 0) {
+        return -1;
+    }
+    return pbVarint(b, (uint64_t)v);
+}
+
+/* bytes field; left out when empty unless always. */
+static int pbBytes(struct buf *b, unsigned field, const void *p, size_t n,
+                   bool always)
+{
+    if (n == 0 && !always) {
+        return 0;
+    }
+    if (pbVarint(b, (uint64_t)field << 3 | 2) != 0 ||
+        pbVarint(b, n) != 0) {
+        return -1;
+    }
+    return n == 0 ? 0 : bufAppend(b, p, n);
+}
+
+/* One field of a message: its number, and the varint or the bytes. */
+struct pb_field
+{
+    unsigned num;
+    int wire;
+    uint64_t u;
+    const unsigned char *p;
+    size_t n;
+};
+
+static int pbGetVarint(const unsigned char **p, const unsigned char *end,
+                       uint64_t *v)
+{
+    uint64_t r = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*p >= end) {
+            return -2;
+        }
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if ((c & 0x80) == 0) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -2;
+}
+
+/* The next field of [*p, end): 0, 1 at the end, -2 malformed. */
+static int pbNext(const unsigned char **p, const unsigned char *end,
+                  struct pb_field *f)
+{
+    uint64_t tag;
+    if (*p >= end) {
+        return 1;
+    }
+    if (pbGetVarint(p, end, &tag) != 0) {
+        return -2;
+    }
+    f->num = (unsigned)(tag >> 3);
+    f->wire = (int)(tag & 7);
+    switch (f->wire) {
+    case 0:
+        return pbGetVarint(p, end, &f->u);
+    case 2:
+        if (pbGetVarint(p, end, &f->u) != 0 ||
+            f->u > (uint64_t)(end - *p)) {
+            return -2;
+        }
+        f->p = *p;
+        f->n = (size_t)f->u;
+        *p += f->n;
+        return 0;
+    case 1:
+        if (end - *p < 8) {
+            return -2;
+        }
+        *p += 8;
+        return 0;
+    case 5:
+        if (end - *p < 4) {
+            return -2;
+        }
+        *p += 4;
+        return 0;
+    default:
+        return -2;
+    }
+}
+
+/* mvccpb.KeyValue */
+struct bolt_kv
+{
+    const unsigned char *key;
+    size_t key_len;
+    int64_t create_revision;
+    int64_t mod_revision;
+    int64_t version;
+    const unsigned char *value;
+    size_t value_len;
+    int64_t lease;
+};
+
+static int kvEncode(struct buf *b, const struct bolt_kv *kv)
+{
+    bufReset(b);
+    if (pbBytes(b, 1, kv->key, kv->key_len, false) != 0 ||
+        pbInt(b, 2, kv->create_revision) != 0 ||
+        pbInt(b, 3, kv->mod_revision) != 0 ||
+        pbInt(b, 4, kv->version) != 0 ||
+        pbBytes(b, 5, kv->value, kv->value_len, false) != 0 ||
+        pbInt(b, 6, kv->lease) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int kvDecode(const unsigned char *p, size_t n, struct bolt_kv *kv)
+{
+    const unsigned char *end = p + n;
+    struct pb_field f;
+    int rv;
+    memset(kv, 0, sizeof *kv);
+    while ((rv = pbNext(&p, end, &f)) == 0) {
+        if (f.num >= 2 && f.num <= 4 && f.wire == 0) {
+            int64_t v = (int64_t)f.u;
+            if (f.num == 2) {
+                kv->create_revision = v;
+            } else if (f.num == 3) {
+                kv->mod_revision = v;
+            } else {
+                kv->version = v;
+            }
+        } else if (f.num == 6 && f.wire == 0) {
+            kv->lease = (int64_t)f.u;
+        } else if (f.num == 1 && f.wire == 2) {
+            kv->key = f.p;
+            kv->key_len = f.n;
+        } else if (f.num == 5 && f.wire == 2) {
+            kv->value = f.p;
+            kv->value_len = f.n;
+        }
+    }
+    return rv == 1 ? 0 : -2;
+}
+
+/* ---- the producer ---- */
+
+/* A version below the compacted revision: no 'r' entry orders it. */
+struct bolt_old
+{
+    int64_t rev;
+    int64_t sub;
+    size_t koff; /* user key in store_bolt.old_keys */
+    size_t klen;
+};
+
+struct bolt_cursor
+{
+    size_t pos;               /* list offset, or index into old */
+    int phase;                /* key bucket: 0 old versions, 1 'r' scan */
+    leveldb_iterator_t *it;   /* 'r' or 'l' scan */
+    struct buf k;
+    struct buf v;
+    struct buf ik;
+};
+
+struct store_bolt
+{
+    struct store *s;
+    leveldb_readoptions_t *ro; /* reads in the pinned snapshot */
+    struct mvcc_state st;
+    struct buf lists[STORE__BOLT_N]; /* (u32 klen, u32 vlen, k, v)* */
+    struct bolt_old *old;
+    size_t n_old;
+    struct buf old_keys;
+    struct bolt_writer w;
+    uint64_t size;       /* bytes of the bolt file */
+    /* pass 2 */
+    struct bolt_cursor c;
+    size_t bucket;       /* STORE__BOLT_N: all emitted */
+    bool begun;
+    bool bucket_open;
+    bool done;           /* the SHA-256 is pending or sent */
+    struct buf pending;  /* produced, not yet read */
+    size_t pending_off;
+    EVP_MD_CTX *sha;
+};
+
+static int listAdd(struct buf *l, const void *k, size_t klen, const void *v,
+                   size_t vlen)
+{
+    if (bufAppendU32(l, (uint32_t)klen) != 0 ||
+        bufAppendU32(l, (uint32_t)vlen) != 0 || bufAppend(l, k, klen) != 0 ||
+        bufAppend(l, v, vlen) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int oldCmp(const void *pa, const void *pb)
+{
+    const struct bolt_old *a = pa;
+    const struct bolt_old *b = pb;
+    if (a->rev != b->rev) {
+        return a->rev < b->rev ? -1 : 1;
+    }
+    return a->sub < b->sub ? -1 : a->sub > b->sub;
+}
+
+/* The versions below the compacted revision (their 'r' entries are gone),
+ * sorted by revision. */
+static int boltCollectOld(struct store_bolt *b, char *errmsg)
+{
+    leveldb_iterator_t *it;
+    struct buf user = {0};
+    size_t cap = 0;
+    char first = MVCC_KEY_INDEX;
+    int rv = 0;
+    if (b->st.compact_rev <= 0) {
+        return 0;
+    }
+    it = leveldb_create_iterator(b->s->db, b->ro);
+    for (leveldb_iter_seek(it, &first, 1); leveldb_iter_valid(it) && rv == 0;
+         leveldb_iter_next(it)) {
+        size_t klen;
+        size_t group_len;
+        int64_t rev;
+        int64_t sub;
+        const char *k = leveldb_iter_key(it, &klen);
+        if (klen == 0 || k[0] != MVCC_KEY_INDEX) {
+            break;
+        }
+        if (mvccKeyIndexParse(k, klen, &group_len, &rev, &sub) != 0) {
+            rv = storeCorrupt(errmsg, "snapshot");
+            break;
+        }
+        if (rev >= b->st.compact_rev) {
+            continue;
+        }
+        bufReset(&user);
+        if (mvccKeyIndexUserKey(&user, k, group_len) != 0) {
+            rv = storeCorrupt(errmsg, "snapshot");
+            break;
+        }
+        if (b->n_old == cap) {
+            struct bolt_old *o;
+            cap = cap ? 2 * cap : 256;
+            o = realloc(b->old, cap * sizeof *o);
+            if (o == NULL) {
+                rv = storeNomem(errmsg, "snapshot");
+                break;
+            }
+            b->old = o;
+        }
+        b->old[b->n_old].rev = rev;
+        b->old[b->n_old].sub = sub;
+        b->old[b->n_old].koff = b->old_keys.len;
+        b->old[b->n_old].klen = user.len;
+        if (bufAppend(&b->old_keys, user.data, user.len) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+            break;
+        }
+        b->n_old++;
+    }
+    if (rv == 0) {
+        rv = storeIterError(it, errmsg, "snapshot");
+    }
+    leveldb_iter_destroy(it);
+    bufFree(&user);
+    if (rv == 0 && b->n_old > 1) {
+        qsort(b->old, b->n_old, sizeof *b->old, oldCmp);
+    }
+    return rv;
+}
+
+static int boltAuthLists(struct store_bolt *b, char *errmsg)
+{
+    struct auth *a = authNew();
+    struct buf mk = {0};
+    struct buf v = {0};
+    char *err = NULL;
+    char *rec = NULL;
+    size_t rec_len = 0;
+    char **names = NULL;
+    size_t n = 0;
+    unsigned char be[8];
+    int rv = 0;
+    struct buf *auth = &b->lists[1];
+    struct buf *roles = &b->lists[2];
+    struct buf *users = &b->lists[3];
+
+    if (a == NULL || mvccKeyMeta(&mk, "auth", 4) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+        goto out;
+    }
+    rec = leveldb_get(b->s->db, b->ro, mk.data, mk.len, &rec_len, &err);
+    if (err != NULL) {
+        rv = storeDbError(err, errmsg, "snapshot");
+        goto out;
+    }
+    if (authLoad(a, rec, rec == NULL ? 0 : rec_len) != 0) {
+        rv = storeCorrupt(errmsg, "snapshot: auth state");
+        goto out;
+    }
+    if (authEnabled(a) && listAdd(auth, "authEnabled", 11, "\x01", 1) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+        goto out;
+    }
+    bufPutU64(be, authRevision(a));
+    if (listAdd(auth, "authRevision", 12, be, 8) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+        goto out;
+    }
+    /* authpb.Role {name 1, keyPermission 2 {permType 1, key 2, range_end 3}} */
+    if (authRoles(a, &names, &n) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+        goto out;
+    }
+    for (size_t i = 0; i < n && rv == 0; i++) {
+        struct auth_perm *perms = NULL;
+        size_t np = 0;
+        size_t len = strlen(names[i]);
+        bufReset(&v);
+        if (authRolePerms(a, names[i], len, &perms, &np) != 0 ||
+            pbBytes(&v, 1, names[i], len, false) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+        }
+        for (size_t j = 0; j < np && rv == 0; j++) {
+            struct buf p = {0};
+            if (pbInt(&p, 1, perms[j].type) != 0 ||
+                pbBytes(&p, 2, perms[j].key, perms[j].key_len, false) != 0 ||
+                pbBytes(&p, 3, perms[j].range_end, perms[j].range_end_len,
+                        false) != 0 ||
+                pbBytes(&v, 2, p.data, p.len, true) != 0) {
+                rv = storeNomem(errmsg, "snapshot");
+            }
+            bufFree(&p);
+        }
+        authPermsFree(perms, np);
+        if (rv == 0 && listAdd(roles, names[i], len, v.data, v.len) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+        }
+    }
+    authNamesFree(names, n);
+    names = NULL;
+    n = 0;
+    if (rv != 0) {
+        goto out;
+    }
+    /* authpb.User {name 1, password 2, roles 3, options 4 {no_password 1}} */
+    if (authUsers(a, &names, &n) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+        goto out;
+    }
+    for (size_t i = 0; i < n && rv == 0; i++) {
+        char hash[256];
+        bool no_password = false;
+        char **ur = NULL;
+        size_t nr = 0;
+        size_t len = strlen(names[i]);
+        bufReset(&v);
+        if (authPasswordHash(a, names[i], len, hash, sizeof hash,
+                             &no_password) != 0) {
+            hash[0] = '\0';
+        }
+        if (authUserRoles(a, names[i], len, &ur, &nr) != 0) {
+            ur = NULL;
+            nr = 0;
+        }
+        if (pbBytes(&v, 1, names[i], len, false) != 0 ||
+            pbBytes(&v, 2, hash, strlen(hash), false) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+        }
+        for (size_t j = 0; j < nr && rv == 0; j++) {
+            if (pbBytes(&v, 3, ur[j], strlen(ur[j]), true) != 0) {
+                rv = storeNomem(errmsg, "snapshot");
+            }
+        }
+        authNamesFree(ur, nr);
+        if (rv == 0 && pbBytes(&v, 4, "\x08\x01", no_password ? 2 : 0,
+                               true) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+        }
+        if (rv == 0 && listAdd(users, names[i], len, v.data, v.len) != 0) {
+            rv = storeNomem(errmsg, "snapshot");
+        }
+    }
+out:
+    authNamesFree(names, n);
+    if (rec != NULL) {
+        leveldb_free(rec);
+    }
+    authFree(a);
+    bufFree(&mk);
+    bufFree(&v);
+    return rv;
+}
+
+/* The small buckets, whole, in key order. */
+static int boltLists(struct store_bolt *b, char *errmsg)
+{
+    unsigned char v[17];
+    struct buf *meta = &b->lists[STORE__BOLT_N - 1];
+    int rv = boltAuthLists(b, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    if (listAdd(&b->lists[4], "clusterVersion", 14,
+                STORE__BOLT_CLUSTER_VERSION,
+                sizeof STORE__BOLT_CLUSTER_VERSION - 1) != 0) {
+        return storeNomem(errmsg, "snapshot");
+    }
+    bufPutU64(v, b->st.applied_index);
+    if (listAdd(meta, "consistent_index", 16, v, 8) != 0) {
+        return storeNomem(errmsg, "snapshot");
+    }
+    if (b->st.compact_rev > 0) {
+        int64_t done = b->st.compact_done > 0 ? b->st.compact_done
+                                              : b->st.compact_rev;
+        memset(v, 0, sizeof v);
+        bufPutU64(v, (uint64_t)done);
+        v[8] = '_';
+        if (listAdd(meta, "finishedCompactRev", 18, v, 17) != 0) {
+            return storeNomem(errmsg, "snapshot");
+        }
+        bufPutU64(v, (uint64_t)b->st.compact_rev);
+        if (listAdd(meta, "scheduledCompactRev", 19, v, 17) != 0) {
+            return storeNomem(errmsg, "snapshot");
+        }
+    }
+    return 0;
+}
+
+static void cursorReset(struct bolt_cursor *c)
+{
+    if (c->it != NULL) {
+        leveldb_iter_destroy(c->it);
+        c->it = NULL;
+    }
+    c->pos = 0;
+    c->phase = 0;
+}
+
+static void cursorFree(struct bolt_cursor *c)
+{
+    cursorReset(c);
+    bufFree(&c->k);
+    bufFree(&c->v);
+    bufFree(&c->ik);
+}
+
+/* The key bucket's element of version (rev, sub) of key: false in *found
+ * when the index has no such version (never, unless the store is torn). */
+static int keyElement(struct store_bolt *b, struct bolt_cursor *c,
+                      const char *key, size_t klen, int64_t rev, int64_t sub,
+                      bool *found, char *errmsg)
+{
+    struct mvcc_record rec;
+    struct bolt_kv kv;
+    char *err = NULL;
+    size_t vlen = 0;
+    char *v;
+    unsigned char bk[18];
+    int rv = 0;
+    *found = false;
+    if (mvccKeyIndex(&c->ik, key, klen, rev, sub) != 0) {
+        return storeNomem(errmsg, "snapshot");
+    }
+    v = leveldb_get(b->s->db, b->ro, c->ik.data, c->ik.len, &vlen, &err);
+    if (err != NULL) {
+        return storeDbError(err, errmsg, "snapshot");
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    if (mvccRecordDecode(v, vlen, &rec) != 0) {
+        leveldb_free(v);
+        return storeCorrupt(errmsg, "snapshot");
+    }
+    /* etcd revision.go revToBytes: main, '_', sub; 't' marks a tombstone
+     * (kvstore_txn.go delete writes KeyValue{Key} only) */
+    bufPutU64(bk, (uint64_t)rev);
+    bk[8] = '_';
+    bufPutU64(bk + 9, (uint64_t)sub);
+    memset(&kv, 0, sizeof kv);
+    kv.key = (const unsigned char *)key;
+    kv.key_len = klen;
+    if (rec.tombstone) {
+        bk[17] = 't';
+    } else {
+        kv.create_revision = rec.create_revision;
+        kv.mod_revision = rev;
+        kv.version = rec.version;
+        kv.value = (const unsigned char *)rec.value;
+        kv.value_len = rec.value_len;
+        kv.lease = rec.lease;
+    }
+    bufReset(&c->k);
+    if (bufAppend(&c->k, bk, rec.tombstone ? 18 : 17) != 0 ||
+        kvEncode(&c->v, &kv) != 0) {
+        rv = storeNomem(errmsg, "snapshot");
+    }
+    leveldb_free(v);
+    *found = rv == 0;
+    return rv;
+}
+
+/* The next element of bucket i into c->k, c->v; *end when there is none. */
+static int cursorNext(struct store_bolt *b, size_t i, struct bolt_cursor *c,
+                      bool *end, char *errmsg)
+{
+    *end = false;
+    if (boltBuckets[i].kind == BKT_LIST) {
+        const struct buf *l = &b->lists[i];
+        uint32_t kl;
+        uint32_t vl;
+        if (c->pos >= l->len) {
+            *end = true;
+            return 0;
+        }
+        kl = bufGetU32(l->data + c->pos);
+        vl = bufGetU32(l->data + c->pos + 4);
+        bufReset(&c->k);
+        bufReset(&c->v);
+        if (bufAppend(&c->k, l->data + c->pos + 8, kl) != 0 ||
+            bufAppend(&c->v, l->data + c->pos + 8 + kl, vl) != 0) {
+            return storeNomem(errmsg, "snapshot");
+        }
+        c->pos += 8 + (size_t)kl + vl;
+        return 0;
+    }
+    if (boltBuckets[i].kind == BKT_LEASE) {
+        char first = MVCC_KEY_LEASE;
+        size_t klen;
+        size_t vlen;
+        const char *k;
+        const char *v;
+        if (c->it == NULL) {
+            c->it = leveldb_create_iterator(b->s->db, b->ro);
+            leveldb_iter_seek(c->it, &first, 1);
+        } else {
+            leveldb_iter_next(c->it);
+        }
+        if (!leveldb_iter_valid(c->it)) {
+            *end = true;
+            return storeIterError(c->it, errmsg, "snapshot");
+        }
+        k = leveldb_iter_key(c->it, &klen);
+        if (klen == 0 || k[0] != MVCC_KEY_LEASE) {
+            *end = true;
+            return 0;
+        }
+        v = leveldb_iter_value(c->it, &vlen);
+        if (klen != 9 || vlen != 8) {
+            return storeCorrupt(errmsg, "snapshot: lease record");
+        }
+        bufReset(&c->k);
+        bufReset(&c->v);
+        /* leasepb.Lease {ID 1, TTL 2} (lessor.go persistTo) */
+        if (bufAppend(&c->k, k + 1, 8) != 0 ||
+            pbInt(&c->v, 1, (int64_t)bufGetU64(k + 1)) != 0 ||
+            pbInt(&c->v, 2, (int64_t)bufGetU64(v)) != 0) {
+            return storeNomem(errmsg, "snapshot");
+        }
+        return 0;
+    }
+    /* the key bucket: the old versions, then the 'r' entries from the
+     * compacted revision on */
+    for (;;) {
+        bool found;
+        int rv;
+        if (c->phase == 0) {
+            if (c->pos < b->n_old) {
+                const struct bolt_old *o = &b->old[c->pos++];
+                rv = keyElement(b, c, b->old_keys.data + o->koff, o->klen,
+                                o->rev, o->sub, &found, errmsg);
+                if (rv != 0 || found) {
+                    return rv;
+                }
+                continue;
+            }
+            c->phase = 1;
+            c->it = leveldb_create_iterator(b->s->db, b->ro);
+            if (mvccKeyRev(&c->ik, b->st.compact_rev > 0 ? b->st.compact_rev
+                                                          : 0,
+                           0) != 0) {
+                return storeNomem(errmsg, "snapshot");
+            }
+            leveldb_iter_seek(c->it, c->ik.data, c->ik.len);
+        } else {
+            leveldb_iter_next(c->it);
+        }
+        if (!leveldb_iter_valid(c->it)) {
+            *end = true;
+            return storeIterError(c->it, errmsg, "snapshot");
+        }
+        {
+            size_t klen;
+            size_t vlen;
+            int64_t rev;
+            int64_t sub;
+            const char *k = leveldb_iter_key(c->it, &klen);
+            const char *v;
+            if (klen == 0 || k[0] != MVCC_KEY_REV) {
+                *end = true;
+                return 0;
+            }
+            if (mvccKeyRevParse(k, klen, &rev, &sub) != 0) {
+                return storeCorrupt(errmsg, "snapshot");
+            }
+            v = leveldb_iter_value(c->it, &vlen);
+            /* copy the key: keyElement reuses c->ik */
+            bufReset(&c->v);
+            if (bufAppend(&c->v, v, vlen) != 0) {
+                return storeNomem(errmsg, "snapshot");
+            }
+            {
+                struct buf user = c->v;
+                c->v = (struct buf){0};
+                rv = keyElement(b, c, user.data, user.len, rev, sub, &found,
+                                errmsg);
+                bufFree(&user);
+            }
+            if (rv != 0 || found) {
+                return rv;
+            }
+        }
+    }
+}
+
+void storeBoltClose(struct store_bolt *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    cursorFree(&b->c);
+    for (size_t i = 0; i < STORE__BOLT_N; i++) {
+        bufFree(&b->lists[i]);
+    }
+    free(b->old);
+    bufFree(&b->old_keys);
+    boltWriterFree(&b->w);
+    bufFree(&b->pending);
+    if (b->sha != NULL) {
+        EVP_MD_CTX_free(b->sha);
+    }
+    if (b->ro != NULL) {
+        leveldb_readoptions_destroy(b->ro);
+    }
+    free(b);
+}
+
+static int boltWriterError(int rv, char *errmsg)
+{
+    if (rv == -1) {
+        return storeNomem(errmsg, "snapshot");
+    }
+    if (rv == -2) {
+        etcfsErrmsgf(errmsg, "snapshot: state changed while pinned");
+        return ETCFS_IO;
+    }
+    return rv;
+}
+
+int storeBoltOpen(struct store_snapshot *snap, struct store_bolt **out,
+                  char *errmsg)
+{
+    struct store_bolt *b = calloc(1, sizeof *b);
+    int rv;
+    *out = NULL;
+    if (b == NULL) {
+        return storeNomem(errmsg, "snapshot");
+    }
+    b->s = snap->s;
+    b->st = snap->st;
+    b->ro = leveldb_readoptions_create();
+    leveldb_readoptions_set_snapshot(b->ro, snap->snap);
+    leveldb_readoptions_set_fill_cache(b->ro, 0);
+    boltWriterInit(&b->w);
+    b->sha = EVP_MD_CTX_new();
+    if (b->sha == NULL || EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1) {
+        storeBoltClose(b);
+        return storeNomem(errmsg, "snapshot");
+    }
+    rv = boltLists(b, errmsg);
+    if (rv == 0) {
+        rv = boltCollectOld(b, errmsg);
+    }
+    /* pass 1: the layout */
+    for (size_t i = 0; i < STORE__BOLT_N && rv == 0; i++) {
+        const char *name = boltBuckets[i].name;
+        bool end = false;
+        rv = boltWriterError(boltLayoutBucket(&b->w, name, strlen(name)),
+                             errmsg);
+        cursorReset(&b->c);
+        while (rv == 0) {
+            rv = cursorNext(b, i, &b->c, &end, errmsg);
+            if (rv != 0 || end) {
+                break;
+            }
+            rv = boltWriterError(boltLayoutAdd(&b->w, b->c.k.data, b->c.k.len,
+                                               b->c.v.len),
+                                 errmsg);
+        }
+    }
+    cursorReset(&b->c);
+    if (rv == 0) {
+        /* txid: the applied index, as a stand-in for etcd's count of
+         * backend commits */
+        rv = boltWriterError(boltLayoutEnd(&b->w, b->st.applied_index + 2,
+                                           &b->size),
+                             errmsg);
+    }
+    if (rv != 0) {
+        storeBoltClose(b);
+        return rv;
+    }
+    *out = b;
+    return 0;
+}
+
+uint64_t storeBoltSize(const struct store_bolt *b)
+{
+    return b->size;
+}
+
+static int boltSinkCb(void *data, const void *p, size_t len)
+{
+    struct store_bolt *b = data;
+    if (EVP_DigestUpdate(b->sha, p, len) != 1) {
+        return ETCFS_NOMEM;
+    }
+    return bufAppend(&b->pending, p, len) == 0 ? 0 : -1;
+}
+
+/* Produces the next piece of the file into b->pending. */
+static int boltStep(struct store_bolt *b, char *errmsg)
+{
+    bool end = false;
+    int rv;
+    if (!b->begun) {
+        b->begun = true;
+        return boltWriterError(boltEmitBegin(&b->w, boltSinkCb, b), errmsg);
+    }
+    if (b->bucket == STORE__BOLT_N) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        b->done = true;
+        if (EVP_DigestFinal_ex(b->sha, md, &n) != 1 || n != STORE__BOLT_SHA ||
+            bufAppend(&b->pending, md, n) != 0) {
+            return storeNomem(errmsg, "snapshot");
+        }
+        return 0;
+    }
+    if (!b->bucket_open) {
+        b->bucket_open = true;
+        cursorReset(&b->c);
+        return boltWriterError(boltEmitBucket(&b->w), errmsg);
+    }
+    rv = cursorNext(b, b->bucket, &b->c, &end, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    if (!end) {
+        return boltWriterError(boltEmitPut(&b->w, b->c.k.data, b->c.k.len,
+                                           b->c.v.data, b->c.v.len),
+                               errmsg);
+    }
+    b->bucket_open = false;
+    rv = boltWriterError(boltEmitBucketEnd(&b->w), errmsg);
+    if (rv == 0 && ++b->bucket == STORE__BOLT_N) {
+        cursorReset(&b->c);
+        rv = boltWriterError(boltEmitEnd(&b->w), errmsg);
+    }
+    return rv;
+}
+
+int storeBoltRead(struct store_bolt *b, void *dst, size_t cap, size_t *n,
+                  char *errmsg)
+{
+    size_t got = 0;
+    *n = 0;
+    while (got < cap) {
+        size_t avail = b->pending.len - b->pending_off;
+        if (avail > 0) {
+            size_t take = avail < cap - got ? avail : cap - got;
+            memcpy((char *)dst + got, b->pending.data + b->pending_off, take);
+            b->pending_off += take;
+            got += take;
+            continue;
+        }
+        bufReset(&b->pending);
+        b->pending_off = 0;
+        if (b->done) {
+            break;
+        }
+        {
+            int rv = boltStep(b, errmsg);
+            if (rv != 0) {
+                return rv;
+            }
+        }
+    }
+    *n = got;
+    return 0;
+}
+
+/* ---- import ---- */
+
+bool storeSnapshotIsBolt(const void *buf, size_t len)
+{
+    return boltIsBolt(buf, len);
+}
+
+struct bolt_import
+{
+    struct store *s;
+    struct buf k;
+    struct buf v;
+    size_t ops;
+    size_t bytes;
+    int64_t max_rev;
+    uint64_t n;
+    bool write; /* false: only check */
+    char *errmsg;
+};
+
+static int importFlush(struct bolt_import *im, bool force)
+{
+    if (!force && im->ops < STORE__BATCH_OPS && im->bytes < ((size_t)4 << 20)) {
+        return 0;
+    }
+    im->ops = 0;
+    im->bytes = 0;
+    return storeWrite(im->s, im->s->batch, im->errmsg, "restore");
+}
+
+static int importPut(struct bolt_import *im, const struct buf *k,
+                     const struct buf *v)
+{
+    leveldb_writebatch_put(im->s->batch, k->data, k->len, v->data, v->len);
+    im->ops++;
+    im->bytes += k->len + v->len;
+    return importFlush(im, false);
+}
+
+static int importKeyCb(void *data, const unsigned char *k, size_t klen,
+                       const unsigned char *v, size_t vlen, bool is_bucket)
+{
+    struct bolt_import *im = data;
+    struct bolt_kv kv;
+    struct mvcc_record rec;
+    int64_t rev;
+    int64_t sub;
+    bool tomb = klen == 18 && k[17] == 't';
+    if (is_bucket || (klen != 17 && !tomb) || k[8] != '_' ||
+        kvDecode(v, vlen, &kv) != 0 || kv.key_len == 0) {
+        return storeCorrupt(im->errmsg, "restore: key bucket");
+    }
+    rev = (int64_t)bufGetU64(k);
+    sub = (int64_t)bufGetU64(k + 9);
+    if (rev <= 0 || sub < 0) {
+        return storeCorrupt(im->errmsg, "restore: key bucket");
+    }
+    if (rev > im->max_rev) {
+        im->max_rev = rev;
+    }
+    im->n++;
+    if (!im->write) {
+        return 0;
+    }
+    memset(&rec, 0, sizeof rec);
+    rec.tombstone = tomb;
+    if (!tomb) {
+        rec.create_revision = kv.create_revision;
+        rec.version = kv.version;
+        rec.lease = kv.lease;
+        rec.value = (const char *)kv.value;
+        rec.value_len = kv.value_len;
+    }
+    if (mvccKeyIndex(&im->k, (const char *)kv.key, kv.key_len, rev, sub) !=
+            0 ||
+        mvccRecordEncode(&im->v, &rec) != 0) {
+        return storeNomem(im->errmsg, "restore");
+    }
+    if (importPut(im, &im->k, &im->v) != 0) {
+        return ETCFS_IO;
+    }
+    if (mvccKeyRev(&im->k, rev, sub) != 0) {
+        return storeNomem(im->errmsg, "restore");
+    }
+    bufReset(&im->v);
+    if (bufAppend(&im->v, kv.key, kv.key_len) != 0) {
+        return storeNomem(im->errmsg, "restore");
+    }
+    return importPut(im, &im->k, &im->v) != 0 ? ETCFS_IO : 0;
+}
+
+static int importLeaseCb(void *data, const unsigned char *k, size_t klen,
+                         const unsigned char *v, size_t vlen, bool is_bucket)
+{
+    struct bolt_import *im = data;
+    const unsigned char *end = v + vlen;
+    struct pb_field f;
+    int64_t ttl = 0;
+    int rv;
+    if (is_bucket || klen != 8) {
+        return storeCorrupt(im->errmsg, "restore: lease bucket");
+    }
+    while ((rv = pbNext(&v, end, &f)) == 0) {
+        if (f.num == 2 && f.wire == 0) {
+            ttl = (int64_t)f.u;
+        }
+    }
+    if (rv != 1) {
+        return storeCorrupt(im->errmsg, "restore: lease bucket");
+    }
+    if (!im->write) {
+        return 0;
+    }
+    if (mvccKeyLease(&im->k, (int64_t)bufGetU64(k)) != 0 ||
+        (bufReset(&im->v), bufAppendU64(&im->v, (uint64_t)ttl)) != 0) {
+        return storeNomem(im->errmsg, "restore");
+    }
+    return importPut(im, &im->k, &im->v) != 0 ? ETCFS_IO : 0;
+}
+
+/* meta bucket: what we read */
+struct bolt_meta
+{
+    uint64_t consistent_index;
+    int64_t scheduled;
+    bool auth_enabled;
+    char *errmsg;
+};
+
+static int importMetaCb(void *data, const unsigned char *k, size_t klen,
+                        const unsigned char *v, size_t vlen, bool is_bucket)
+{
+    struct bolt_meta *m = data;
+    (void)is_bucket;
+    if (klen == 16 && memcmp(k, "consistent_index", 16) == 0 && vlen == 8) {
+        m->consistent_index = bufGetU64(v);
+    } else if (klen == 19 && memcmp(k, "scheduledCompactRev", 19) == 0 &&
+               vlen == 17) {
+        m->scheduled = (int64_t)bufGetU64(v);
+    } else if (klen == 11 && memcmp(k, "authEnabled", 11) == 0 &&
+               vlen == 1) {
+        m->auth_enabled = v[0] == 1;
+    }
+    return 0;
+}
+
+/* authpb.Role and authpb.User into auth operations on a. */
+static int importRoleCb(void *data, const unsigned char *k, size_t klen,
+                        const unsigned char *v, size_t vlen, bool is_bucket)
+{
+    struct auth *a = data;
+    const unsigned char *end = v + vlen;
+    struct auth_op op;
+    struct pb_field f;
+    int rv;
+    (void)is_bucket;
+    memset(&op, 0, sizeof op);
+    op.type = AUTH_OP_ROLE_ADD;
+    op.name = (const char *)k;
+    op.name_len = klen;
+    if (authApply(a, &op) != 0) {
+        return -2;
+    }
+    while ((rv = pbNext(&v, end, &f)) == 0) {
+        const unsigned char *pp;
+        struct pb_field g;
+        if (f.num != 2 || f.wire != 2) {
+            continue;
+        }
+        memset(&op, 0, sizeof op);
+        op.type = AUTH_OP_ROLE_GRANT;
+        op.name = (const char *)k;
+        op.name_len = klen;
+        pp = f.p;
+        while ((rv = pbNext(&pp, f.p + f.n, &g)) == 0) {
+            if (g.num == 1 && g.wire == 0) {
+                op.perm_type = (int)g.u;
+            } else if (g.num == 2 && g.wire == 2) {
+                op.key = (const char *)g.p;
+                op.key_len = g.n;
+            } else if (g.num == 3 && g.wire == 2) {
+                op.range_end = (const char *)g.p;
+                op.range_end_len = g.n;
+            }
+        }
+        if (rv != 1 || authApply(a, &op) != 0) {
+            return -2;
+        }
+    }
+    return rv == 1 ? 0 : -2;
+}
+
+static int importUserCb(void *data, const unsigned char *k, size_t klen,
+                        const unsigned char *v, size_t vlen, bool is_bucket)
+{
+    struct auth *a = data;
+    const unsigned char *end = v + vlen;
+    const unsigned char *p = v;
+    struct auth_op op;
+    struct pb_field f;
+    int rv;
+    (void)is_bucket;
+    memset(&op, 0, sizeof op);
+    op.type = AUTH_OP_USER_ADD;
+    op.name = (const char *)k;
+    op.name_len = klen;
+    op.hash = "";
+    while ((rv = pbNext(&p, end, &f)) == 0) {
+        if (f.num == 2 && f.wire == 2) {
+            op.hash = (const char *)f.p;
+            op.hash_len = f.n;
+        } else if (f.num == 4 && f.wire == 2) {
+            op.no_password = f.n >= 2 && f.p[0] == 0x08 && f.p[1] == 1;
+        }
+    }
+    if (rv != 1 || authApply(a, &op) != 0) {
+        return -2;
+    }
+    p = v;
+    while ((rv = pbNext(&p, end, &f)) == 0) {
+        if (f.num != 3 || f.wire != 2) {
+            continue;
+        }
+        memset(&op, 0, sizeof op);
+        op.type = AUTH_OP_USER_GRANT;
+        op.name = (const char *)k;
+        op.name_len = klen;
+        op.role = (const char *)f.p;
+        op.role_len = f.n;
+        if (authApply(a, &op) != 0) {
+            return -2;
+        }
+    }
+    return rv == 1 ? 0 : -2;
+}
+
+/* Runs fn over the elements of bucket name (absent: nothing). */
+static int importBucket(const struct bolt_file *f, const char *name,
+                        bolt_each_fn fn, void *data, char *errmsg)
+{
+    const unsigned char *v;
+    size_t vlen;
+    int rv = boltBucket(f, name, strlen(name), &v, &vlen);
+    if (rv == -3) {
+        return 0;
+    }
+    if (rv == 0) {
+        rv = boltForEach(f, v, vlen, fn, data);
+    }
+    if (rv == -2 || rv == -3 || rv == -1) {
+        etcfsErrmsgf(errmsg, "restore: malformed bbolt bucket %s", name);
+        return ETCFS_CORRUPT;
+    }
+    return rv;
+}
+
+/* The users and roles of the file as an auth state record in out. */
+static int importAuth(const struct bolt_file *f, bool enabled,
+                      struct buf *out, char *errmsg)
+{
+    struct auth *a = authNew();
+    int rv;
+    if (a == NULL) {
+        return storeNomem(errmsg, "restore");
+    }
+    rv = importBucket(f, "authRoles", importRoleCb, a, errmsg);
+    if (rv == 0) {
+        rv = importBucket(f, "authUsers", importUserCb, a, errmsg);
+    }
+    if (rv == 0 && enabled) {
+        struct auth_op op;
+        memset(&op, 0, sizeof op);
+        op.type = AUTH_OP_ENABLE;
+        if (authApply(a, &op) != 0) {
+            etcfsErrmsgf(errmsg, "restore: auth enabled without a root user");
+            rv = ETCFS_CORRUPT;
+        }
+    }
+    if (rv == 0 && authEncode(a, out) != 0) {
+        rv = storeNomem(errmsg, "restore");
+    }
+    authFree(a);
+    return rv;
+}
+
+/* The live version of every key ('k' copies), the key count, and the
+ * leases' attachments, from the index just written. */
+static int importLatest(struct bolt_import *im, int64_t *keys)
+{
+    leveldb_iterator_t *it = leveldb_create_iterator(im->s->db, im->s->ro);
+    struct buf last = {0};
+    struct buf lastv = {0};
+    struct buf user = {0};
+    char first = MVCC_KEY_INDEX;
+    int rv = 0;
+    *keys = 0;
+    leveldb_iter_seek(it, &first, 1);
+    for (;;) {
+        size_t klen = 0;
+        size_t vlen;
+        size_t group_len = 0;
+        int64_t rev;
+        int64_t sub;
+        const char *k = NULL;
+        bool valid = leveldb_iter_valid(it);
+        if (valid) {
+            k = leveldb_iter_key(it, &klen);
+            valid = klen > 0 && k[0] == MVCC_KEY_INDEX;
+        }
+        if (valid && mvccKeyIndexParse(k, klen, &group_len, &rev, &sub) != 0) {
+            rv = storeCorrupt(im->errmsg, "restore");
+            break;
+        }
+        /* a new key (or the end): the previous key's last version */
+        if (last.len > 0 &&
+            (!valid || last.len != klen ||
+             memcmp(last.data, k, klen - MVCC_REV_SUFFIX) != 0)) {
+            struct mvcc_record rec;
+            size_t lg = last.len - MVCC_REV_SUFFIX;
+            if (mvccRecordDecode(lastv.data, lastv.len, &rec) != 0) {
+                rv = storeCorrupt(im->errmsg, "restore");
+                break;
+            }
+            if (!rec.tombstone) {
+                bufReset(&user);
+                if (mvccKeyIndexUserKey(&user, last.data, lg) != 0 ||
+                    mvccKeyLatest(&im->k, user.data, user.len) != 0) {
+                    rv = storeNomem(im->errmsg, "restore");
+                    break;
+                }
+                bufReset(&im->v);
+                if (bufAppend(&im->v, last.data + lg, MVCC_REV_SUFFIX) != 0 ||
+                    bufAppend(&im->v, lastv.data, lastv.len) != 0) {
+                    rv = storeNomem(im->errmsg, "restore");
+                    break;
+                }
+                rv = importPut(im, &im->k, &im->v);
+                (*keys)++;
+                if (rv == 0 && rec.lease != 0) {
+                    /* attached only to a lease the file has (etcd's
+                     * restore skips the others too) */
+                    char *err = NULL;
+                    size_t l = 0;
+                    char *lv;
+                    if (mvccKeyLease(&im->k, rec.lease) != 0) {
+                        rv = storeNomem(im->errmsg, "restore");
+                        break;
+                    }
+                    lv = leveldb_get(im->s->db, im->s->ro, im->k.data,
+                                     im->k.len, &l, &err);
+                    if (err != NULL) {
+                        rv = storeDbError(err, im->errmsg, "restore");
+                        break;
+                    }
+                    if (lv != NULL) {
+                        leveldb_free(lv);
+                        bufReset(&im->v);
+                        if (mvccKeyAttach(&im->k, rec.lease, user.data,
+                                          user.len) != 0) {
+                            rv = storeNomem(im->errmsg, "restore");
+                            break;
+                        }
+                        rv = importPut(im, &im->k, &im->v);
+                    }
+                }
+                if (rv != 0) {
+                    break;
+                }
+            }
+            bufReset(&last);
+        }
+        if (!valid) {
+            break;
+        }
+        (void)group_len;
+        bufReset(&last);
+        bufReset(&lastv);
+        {
+            const char *v = leveldb_iter_value(it, &vlen);
+            if (bufAppend(&last, k, klen) != 0 ||
+                bufAppend(&lastv, v, vlen) != 0) {
+                rv = storeNomem(im->errmsg, "restore");
+                break;
+            }
+        }
+        leveldb_iter_next(it);
+    }
+    if (rv == 0) {
+        rv = storeIterError(it, im->errmsg, "restore");
+    }
+    leveldb_iter_destroy(it);
+    bufFree(&last);
+    bufFree(&lastv);
+    bufFree(&user);
+    return rv;
+}
+
+int storeRestoreBolt(struct store *s, const void *buf, size_t len,
+                     char *errmsg)
+{
+    struct bolt_file f;
+    struct bolt_import im;
+    struct bolt_meta meta;
+    struct buf auth = {0};
+    struct mvcc_state st;
+    int64_t keys = 0;
+    int rv;
+
+    /* etcd appends the SHA-256 of the file (snapshot save keeps it) */
+    if (len % 512 == STORE__BOLT_SHA) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (EVP_Digest(buf, len - STORE__BOLT_SHA, md, &n, EVP_sha256(),
+                       NULL) != 1 ||
+            n != STORE__BOLT_SHA ||
+            memcmp(md, (const char *)buf + len - STORE__BOLT_SHA, n) != 0) {
+            etcfsErrmsgf(errmsg, "snapshot: sha256 mismatch");
+            return ETCFS_CORRUPT;
+        }
+        len -= STORE__BOLT_SHA;
+    }
+    if (boltOpen(&f, buf, len) != 0) {
+        etcfsErrmsgf(errmsg, "snapshot: not a valid bbolt file");
+        return ETCFS_CORRUPT;
+    }
+    memset(&im, 0, sizeof im);
+    memset(&meta, 0, sizeof meta);
+    im.s = s;
+    im.errmsg = errmsg;
+    meta.errmsg = errmsg;
+    /* 1. Check everything before changing anything. */
+    rv = importBucket(&f, "meta", importMetaCb, &meta, errmsg);
+    if (rv == 0) {
+        rv = importBucket(&f, "auth", importMetaCb, &meta, errmsg);
+    }
+    if (rv == 0) {
+        rv = importBucket(&f, "key", importKeyCb, &im, errmsg);
+    }
+    if (rv == 0) {
+        rv = importBucket(&f, "lease", importLeaseCb, &im, errmsg);
+    }
+    if (rv == 0) {
+        rv = importAuth(&f, meta.auth_enabled, &auth, errmsg);
+    }
+    if (rv != 0) {
+        bufFree(&auth);
+        return rv;
+    }
+    /* 2. Empty the store (no state record first: a crash leaves a store
+     * at applied index 0). */
+    rv = storeRestoreClear(s, errmsg);
+    /* 3. Versions, revisions, leases, auth, then the live copies. */
+    im.write = true;
+    im.n = 0;
+    if (rv == 0) {
+        rv = importBucket(&f, "key", importKeyCb, &im, errmsg);
+    }
+    if (rv == 0) {
+        rv = importBucket(&f, "lease", importLeaseCb, &im, errmsg);
+    }
+    if (rv == 0 && mvccKeyMeta(&im.k, "auth", 4) != 0) {
+        rv = storeNomem(errmsg, "restore");
+    }
+    if (rv == 0) {
+        rv = importPut(&im, &im.k, &auth);
+    }
+    if (rv == 0) {
+        rv = importFlush(&im, true);
+    }
+    if (rv == 0) {
+        rv = importLatest(&im, &keys);
+    }
+    /* 4. The state record last. The revisions below the compacted one
+     * lose their 'r' entries and superseded versions by our own cleanup,
+     * from compact_done 0. */
+    if (rv == 0) {
+        memset(&st, 0, sizeof st);
+        st.applied_index = meta.consistent_index;
+        st.revision = im.max_rev > meta.scheduled ? im.max_rev : meta.scheduled;
+        if (st.revision < 1) {
+            st.revision = 1;
+        }
+        st.compact_rev = meta.scheduled;
+        st.compact_done = 0;
+        st.key_count = keys;
+        storeStatePut(s->batch, &st);
+        rv = importFlush(&im, true);
+    }
+    leveldb_writebatch_clear(s->batch);
+    bufFree(&im.k);
+    bufFree(&im.v);
+    bufFree(&auth);
+    if (rv != 0) {
+        atomic_store(&s->applied_index, 0);
+        etcfsErrmsgWrapf(errmsg, "restore left the store empty");
+        return rv;
+    }
+    rv = storeLoadState(s, errmsg);
+    if (rv == 0 && s->compact_done < atomic_load(&s->compact_rev)) {
+        rv = storeCompactCleanup(s, errmsg);
+    }
+    return rv;
+}
