@@ -288,7 +288,8 @@ def bad_protobuf():
     c.grpc_request(1, "/etcdserverpb.KV/Put", [b"\xff\xff\xff\xff\x0f\x0a\x99"])
     st = c.trailers(1)
     ok("invalid protobuf to KV/Put: gRPC status INTERNAL (13)", st[0] == "13", str(st))
-    ok("invalid protobuf: a message says why", st[0] == "13" and len(st[1]) > 0, str(st))
+    ok("invalid protobuf: a gRPC error with a message", st[0] not in ("0", None, "timeout", "closed") and
+       len(st[1]) > 0, str(st))
     # the same connection still serves a good request
     c.grpc_request(3, "/etcdserverpb.KV/Put", [put_req(b"/bi/after-bad", b"ok")])
     st = c.trailers(3)

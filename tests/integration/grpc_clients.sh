@@ -101,6 +101,7 @@ else
             case $line in
                 "ok - "*) pass "go: ${line#ok - }" ;;
                 "not ok - "*) fail "go: ${line#not ok - }" ;;
+                '{"level":'*) ;;
                 *) [ -n "$line" ] && echo "#   $line" ;;
             esac
         done <<<"$out"

@@ -49,10 +49,15 @@ func main() {
 
 	tr, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.Value(p+"a"), "=", "1")).
 		Then(clientv3.OpPut(p+"a", "x"), clientv3.OpGet(p+"a")).Else(clientv3.OpPut(p+"f", "y")).Commit()
-	ok("txn succeeded", err == nil && tr.Succeeded &&
+	ok("txn succeeded", err == nil && tr.Succeeded && len(tr.Responses) == 2 &&
+		len(tr.Responses[1].GetResponseRange().Kvs) == 1 &&
 		string(tr.Responses[1].GetResponseRange().Kvs[0].Value) == "x", err)
 
 	// watch 1000 events written after it started
+	if gr == nil {
+		fmt.Println("not ok - no answer to get: the rest depends on it")
+		os.Exit(1)
+	}
 	start := gr.Header.Revision + 2
 	wctx, wcancel := context.WithCancel(ctx)
 	wch := cli.Watch(clientv3.WithRequireLeader(wctx), p+"w/", clientv3.WithPrefix(), clientv3.WithRev(start))
