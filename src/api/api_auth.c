@@ -49,14 +49,13 @@ static void propose(struct api_req *req, const struct auth_op *op)
     apiWrite(req, &cmd, replyHeader);
 }
 
-static bool nameOk(struct api_req *req, size_t len, int empty_error)
+/* The name of op as etcd checks it (authnOpCheck). */
+static bool nameOk(struct api_req *req, const struct auth_op *op)
 {
-    if (len == 0) {
-        apiReplyError(req, empty_error, NULL);
-        return false;
-    }
-    if (len > AUTHN_NAME_MAX) {
-        apiReplyError(req, ETCFS_INVALID, "name longer than 255 bytes");
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    int rv = authnOpCheck(op, errmsg);
+    if (rv != 0) {
+        apiReplyError(req, rv, errmsg[0] != '\0' ? errmsg : NULL);
         return false;
     }
     return true;
@@ -190,7 +189,13 @@ void apiAuthUserAdd(struct api_req *req)
     bool no_password = false;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     json_t *opts = json_object_get(req->body, "options");
-    if (!strings(req, f, v, l, 2) || !nameOk(req, l[0], ETCFS_USER_EMPTY)) {
+    struct auth_op op = {.type = AUTH_OP_USER_ADD};
+    if (!strings(req, f, v, l, 2)) {
+        return;
+    }
+    op.name = v[0];
+    op.name_len = l[0];
+    if (!nameOk(req, &op)) {
         return;
     }
     if (json_is_object(opts) &&
@@ -199,9 +204,6 @@ void apiAuthUserAdd(struct api_req *req)
         return;
     }
     if (no_password) {
-        struct auth_op op = {.type = AUTH_OP_USER_ADD};
-        op.name = v[0];
-        op.name_len = l[0];
         op.no_password = true;
         op.hash = "";
         propose(req, &op);
@@ -215,7 +217,13 @@ void apiAuthUserChangePassword(struct api_req *req)
     static const char *const f[] = {"name", "password"};
     const char *v[2];
     size_t l[2];
-    if (!strings(req, f, v, l, 2) || !nameOk(req, l[0], ETCFS_USER_EMPTY)) {
+    struct auth_op op = {.type = AUTH_OP_USER_PASSWD};
+    if (!strings(req, f, v, l, 2)) {
+        return;
+    }
+    op.name = v[0];
+    op.name_len = l[0];
+    if (!nameOk(req, &op)) {
         return;
     }
     withPassword(req, AUTH_OP_USER_PASSWD, v[0], l[0], v[1], l[1]);
@@ -226,7 +234,7 @@ void apiAuthUserDelete(struct api_req *req)
     static const char *const f[] = {"name"};
     struct auth_op op = {.type = AUTH_OP_USER_DELETE};
     if (!strings(req, f, &op.name, &op.name_len, 1) ||
-        !nameOk(req, op.name_len, ETCFS_USER_EMPTY)) {
+        !nameOk(req, &op)) {
         return;
     }
     propose(req, &op);
@@ -238,13 +246,16 @@ void apiAuthUserGrantRole(struct api_req *req)
     const char *v[2];
     size_t l[2];
     struct auth_op op = {.type = AUTH_OP_USER_GRANT};
-    if (!strings(req, f, v, l, 2) || !nameOk(req, l[0], ETCFS_USER_EMPTY)) {
+    if (!strings(req, f, v, l, 2)) {
         return;
     }
     op.name = v[0];
     op.name_len = l[0];
     op.role = v[1];
     op.role_len = l[1];
+    if (!nameOk(req, &op)) {
+        return;
+    }
     propose(req, &op);
 }
 
@@ -254,13 +265,16 @@ void apiAuthUserRevokeRole(struct api_req *req)
     const char *v[2];
     size_t l[2];
     struct auth_op op = {.type = AUTH_OP_USER_REVOKE};
-    if (!strings(req, f, v, l, 2) || !nameOk(req, l[0], ETCFS_USER_EMPTY)) {
+    if (!strings(req, f, v, l, 2)) {
         return;
     }
     op.name = v[0];
     op.name_len = l[0];
     op.role = v[1];
     op.role_len = l[1];
+    if (!nameOk(req, &op)) {
+        return;
+    }
     propose(req, &op);
 }
 
@@ -299,12 +313,9 @@ static void userGetServe(struct api_req *req)
     size_t n = 0;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     int rv = codecString(req->body, "name", &name, &len, errmsg);
-    if (rv == 0 && authnAdmin(req->api->deps.server, &req->who) != 0 &&
-        !(len == req->who.len && memcmp(name, req->who.name, len) == 0)) {
-        rv = ETCFS_PERMISSION_DENIED; /* etcd: root or the user itself */
-    }
     if (rv == 0) {
-        rv = authUserRoles(reqAuth(req), name, len, &roles, &n);
+        rv = authnUserGet(req->api->deps.server, &req->who, name, len,
+                          &roles, &n);
     }
     replyNames(req, "roles", rv, roles, n);
 }
@@ -320,11 +331,7 @@ static void listServe(struct api_req *req)
     char **names = NULL;
     size_t n = 0;
     bool users = req->u64 == 1;
-    int rv = authnAdmin(req->api->deps.server, &req->who);
-    if (rv == 0) {
-        rv = users ? authUsers(reqAuth(req), &names, &n)
-                   : authRoles(reqAuth(req), &names, &n);
-    }
+    int rv = authnList(req->api->deps.server, &req->who, users, &names, &n);
     replyNames(req, users ? "users" : "roles", rv, names, n);
 }
 
@@ -341,7 +348,7 @@ void apiAuthRoleAdd(struct api_req *req)
     static const char *const f[] = {"name"};
     struct auth_op op = {.type = AUTH_OP_ROLE_ADD};
     if (!strings(req, f, &op.name, &op.name_len, 1) ||
-        !nameOk(req, op.name_len, ETCFS_ROLE_EMPTY)) {
+        !nameOk(req, &op)) {
         return;
     }
     propose(req, &op);
@@ -352,7 +359,7 @@ void apiAuthRoleDelete(struct api_req *req)
     static const char *const f[] = {"role"};
     struct auth_op op = {.type = AUTH_OP_ROLE_DELETE};
     if (!strings(req, f, &op.name, &op.name_len, 1) ||
-        !nameOk(req, op.name_len, ETCFS_ROLE_EMPTY)) {
+        !nameOk(req, &op)) {
         return;
     }
     propose(req, &op);
@@ -366,7 +373,7 @@ void apiAuthRoleGrantPermission(struct api_req *req)
     json_t *perm = json_object_get(req->body, "perm");
     int rv;
     if (!strings(req, f, &op.name, &op.name_len, 1) ||
-        !nameOk(req, op.name_len, ETCFS_ROLE_EMPTY)) {
+        !nameOk(req, &op)) {
         return;
     }
     if (!json_is_object(perm)) {
@@ -396,7 +403,7 @@ void apiAuthRoleRevokePermission(struct api_req *req)
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     int rv;
     if (!strings(req, f, &op.name, &op.name_len, 1) ||
-        !nameOk(req, op.name_len, ETCFS_ROLE_EMPTY)) {
+        !nameOk(req, &op)) {
         return;
     }
     rv = codecBytes(&req->arena, req->body, "key", &op.key, &op.key_len,
@@ -422,12 +429,9 @@ static void roleGetServe(struct api_req *req)
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     json_t *o;
     int rv = codecString(req->body, "role", &role, &len, errmsg);
-    if (rv == 0 && authnAdmin(req->api->deps.server, &req->who) != 0 &&
-        !authHasRole(reqAuth(req), req->who.name, req->who.len, role, len)) {
-        rv = ETCFS_PERMISSION_DENIED; /* etcd: root or a holder */
-    }
     if (rv == 0) {
-        rv = authRolePerms(reqAuth(req), role, len, &perms, &n);
+        rv = authnRoleGet(req->api->deps.server, &req->who, role, len,
+                          &perms, &n);
     }
     if (rv != 0) {
         apiReplyError(req, rv, NULL);

@@ -84,10 +84,7 @@ void apiMemberList(struct api_req *req)
     apiRead(req, serializable, memberListServe);
 }
 
-/* After a change made by the leader for this member, the member list is
- * read back through the read gate, so the answer shows the change here
- * too. The change is done either way: a gate that fails (the cluster
- * electing after its leader removed itself) still answers the list. */
+/* The member list once it shows the change (serverMemberSettle). */
 static void memberListAfterCb(struct server_read *r, int status)
 {
     struct api_req *req = r->data;
@@ -114,9 +111,8 @@ static void memberCb(struct server_member *m, int status)
     memset(&req->read, 0, sizeof req->read);
     req->read.data = req;
     req->read.cb = memberListAfterCb;
-    if (nodeIsLeader(req->api->deps.node) ||
-        serverRead(req->api->deps.server, &req->read, false) != 0) {
-        memberListAfterCb(&req->read, 0); /* the leader's view is current */
+    if (!serverMemberSettle(req->api->deps.server, &req->read)) {
+        memberListAfterCb(&req->read, 0);
     }
 }
 

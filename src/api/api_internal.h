@@ -198,6 +198,6 @@ void apiInternalPublish(struct api_req *req);
 /* propose, keepalive, timetolive, member: serverServe */
 void apiInternalServe(struct api_req *req);
 
-#define API_VERSION_ETCD "3.4.0"
+#define API_VERSION_ETCD SERVER_ETCD_VERSION
 
 #endif /* ETCFS_API_INTERNAL_H */

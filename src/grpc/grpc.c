@@ -132,6 +132,14 @@ static const struct grpc_method *methodFind(const char *path, size_t len)
 
 /* ---- calls ---- */
 
+/* call->hflags: header state while a HEADERS block is decoded, and
+ * whether a unary call's message went to its handler */
+#define CALL_HAS_PATH 1u
+#define CALL_GRPC_TYPE 2u
+#define CALL_UNARY_STARTED 4u
+#define CALL_BEGUN 8u /* callBegin ran: the handler's reference is taken
+                       * care of (ended, started, or the gate's) */
+
 static void grpcMaybeFireCloseCb(struct grpc *g);
 static void connFlush(struct grpc_conn *c);
 static void connClose(struct grpc_conn *c);
@@ -180,6 +188,11 @@ static void callGone(struct grpc_call *call)
         call->method != NULL && call->method->end != NULL) {
         call->ended = true;
         call->method->end(call);
+    } else if (!call->finished && !(call->hflags & CALL_BEGUN)) {
+        /* reset before its request headers were complete (or refused by
+         * nghttp2): no handler will ever give its reference back */
+        call->finished = true;
+        grpcRelease(call);
     }
 }
 
@@ -450,7 +463,9 @@ void grpcRead(struct grpc_call *call, bool serializable, grpc_read_fn fn)
 
 /* ---- dispatch ---- */
 
+
 static void callDeliver(struct grpc_call *call);
+static void callStart(struct grpc_call *call);
 
 /* Who asks, and may they (auth on)? False when the call was answered or
  * the check deferred past the read gate. */
@@ -460,8 +475,7 @@ static void tokenRecheck(struct grpc_call *call)
 {
     call->rechecked = true;
     if (callAllowed(call)) {
-        call->started = true;
-        callDeliver(call);
+        callStart(call);
     }
 }
 
@@ -550,6 +564,7 @@ static void callDeliver(struct grpc_call *call)
             break;
         }
         pos += 5 + n;
+        call->hflags |= CALL_UNARY_STARTED;
         m->start(call, p + 5, n);
     }
     if (!call->finished && pos > 0) {
@@ -572,7 +587,8 @@ static void callDeliver(struct grpc_call *call)
             /* a unary message that did not arrive whole */
             grpcFailStatus(call, GRPC_STATUS_INTERNAL,
                            "grpc: truncated message at end of stream");
-        } else if (!call->finished) {
+        } else if (!call->finished &&
+                   !(call->hflags & CALL_UNARY_STARTED)) {
             grpcFailStatus(call, GRPC_STATUS_INTERNAL,
                            "grpc: no request message");
         }
@@ -584,6 +600,7 @@ static void callDeliver(struct grpc_call *call)
 static void callBegin(struct grpc_call *call, bool has_path,
                       bool grpc_type)
 {
+    call->hflags |= CALL_BEGUN;
     if (call->method == NULL) {
         grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
                        has_path ? "unknown service or method"
@@ -608,6 +625,17 @@ static void callBegin(struct grpc_call *call, bool has_path,
     if (!callAllowed(call)) {
         return;
     }
+    callStart(call);
+}
+
+/* The gate passed: a stream's start hook, then the messages. */
+static void callStart(struct grpc_call *call)
+{
+    if (call->gone) {
+        /* gone while the gate was pending: no end hook would run */
+        grpcFail(call, ETCFS_CANCELED, NULL);
+        return;
+    }
     call->started = true;
     if (call->method->kind == GRPC_BIDI) {
         grpcHold(call);
@@ -623,9 +651,6 @@ static void callBegin(struct grpc_call *call, bool has_path,
 
 /* ---- nghttp2 callbacks ---- */
 
-/* Per-stream header state while a HEADERS block is decoded. */
-#define CALL_HAS_PATH 1u
-#define CALL_GRPC_TYPE 2u
 
 static int beginHeadersCb(nghttp2_session *h2, const nghttp2_frame *frame,
                           void *user_data)
@@ -887,6 +912,7 @@ void grpcAdopt(struct grpc *g, struct stream *s, const char *initial,
                size_t len)
 {
     nghttp2_session_callbacks *cbs;
+    nghttp2_option *opt;
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, GRPC__MAX_STREAMS},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, GRPC__WINDOW},
@@ -913,12 +939,25 @@ void grpcAdopt(struct grpc *g, struct stream *s, const char *initial,
                                                               dataChunkCb);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
                                                            streamCloseCb);
-    if (nghttp2_session_server_new(&c->h2, cbs, c) != 0) {
+    /* grpc-go sends the dial target as :authority, which etcdctl's
+     * --cluster makes a URL ("http://127.0.0.1:2379"): nghttp2's HTTP
+     * checks reset such a stream with PROTOCOL_ERROR, grpc-go's server
+     * (etcd) takes it. The checks are off; headerCb reads what it needs. */
+    if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cbs);
         free(c);
         streamClose(s, NULL);
         return;
     }
+    nghttp2_option_set_no_http_messaging(opt, 1);
+    if (nghttp2_session_server_new2(&c->h2, cbs, c, opt) != 0) {
+        nghttp2_option_del(opt);
+        nghttp2_session_callbacks_del(cbs);
+        free(c);
+        streamClose(s, NULL);
+        return;
+    }
+    nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
     c->g = g;
     c->s = s;

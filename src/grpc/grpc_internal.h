@@ -179,6 +179,12 @@ void grpcRead(struct grpc_call *call, bool serializable, grpc_read_fn fn);
 /* The daemon's modules (borrowed). */
 const struct grpc_deps *grpcDeps(const struct grpc_call *call);
 
+/* grpc_unpack.c: the request message m (n bytes, borrowed) as a message
+ * of descriptor d (transferred: protobuf_c_message_free_unpacked(msg,
+ * NULL)), or NULL after failing the call with INVALID_ARGUMENT. */
+void *grpcUnpack(struct grpc_call *call, const ProtobufCMessageDescriptor *d,
+                 const uint8_t *m, size_t n);
+
 /* ---- handlers: etcd's services ---- */
 /* grpc_kv.c */
 void grpcKvRange(struct grpc_call *c, const uint8_t *m, size_t n);
@@ -216,6 +222,7 @@ void grpcHash(struct grpc_call *c, const uint8_t *m, size_t n);
 void grpcHashKV(struct grpc_call *c, const uint8_t *m, size_t n);
 void grpcSnapshot(struct grpc_call *c, const uint8_t *m, size_t n);
 void grpcSnapshotEnd(struct grpc_call *c);
+/* (in grpc_cluster.c: the membership path) */
 void grpcMoveLeader(struct grpc_call *c, const uint8_t *m, size_t n);
 /* grpc_auth.c */
 void grpcAuthEnable(struct grpc_call *c, const uint8_t *m, size_t n);

@@ -6,6 +6,7 @@
 #include "authn.h"
 
 #include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -252,6 +253,79 @@ int authnWrite(struct server *s, const struct authn_user *who,
 int authnAdmin(struct server *s, const struct authn_user *who)
 {
     return authAdmin(storeAuth(s->deps.store), who->name, who->len);
+}
+
+/* ---- etcd's rules for the auth API's reads and changes ---- */
+
+int authnOpCheck(const struct auth_op *op, char *errmsg)
+{
+    int empty;
+    switch (op->type) {
+        case AUTH_OP_USER_ADD:
+        case AUTH_OP_USER_DELETE:
+        case AUTH_OP_USER_PASSWD:
+        case AUTH_OP_USER_GRANT:
+        case AUTH_OP_USER_REVOKE:
+            empty = ETCFS_USER_EMPTY;
+            break;
+        case AUTH_OP_ROLE_ADD:
+        case AUTH_OP_ROLE_DELETE:
+        case AUTH_OP_ROLE_GRANT:
+        case AUTH_OP_ROLE_REVOKE:
+            empty = ETCFS_ROLE_EMPTY;
+            break;
+        default:
+            return 0;
+    }
+    if (op->name_len == 0) {
+        return empty;
+    }
+    if (op->name_len > AUTHN_NAME_MAX) {
+        snprintf(errmsg, ETCFS_ERRMSG_SIZE, "name longer than 255 bytes");
+        return ETCFS_INVALID;
+    }
+    return 0;
+}
+
+int authnUserGet(struct server *s, const struct authn_user *who,
+                 const char *name, size_t len, char ***roles, size_t *n)
+{
+    *roles = NULL;
+    *n = 0;
+    /* etcd: root or the user itself */
+    if (authnAdmin(s, who) != 0 &&
+        !(len == who->len && memcmp(name, who->name, len) == 0)) {
+        return ETCFS_PERMISSION_DENIED;
+    }
+    return authUserRoles(storeAuth(s->deps.store), name, len, roles, n);
+}
+
+int authnRoleGet(struct server *s, const struct authn_user *who,
+                 const char *role, size_t len, struct auth_perm **perms,
+                 size_t *n)
+{
+    struct auth *a = storeAuth(s->deps.store);
+    *perms = NULL;
+    *n = 0;
+    /* etcd: root or a holder of the role */
+    if (authnAdmin(s, who) != 0 &&
+        !authHasRole(a, who->name, who->len, role, len)) {
+        return ETCFS_PERMISSION_DENIED;
+    }
+    return authRolePerms(a, role, len, perms, n);
+}
+
+int authnList(struct server *s, const struct authn_user *who, bool users,
+              char ***names, size_t *n)
+{
+    struct auth *a = storeAuth(s->deps.store);
+    int rv = authnAdmin(s, who); /* etcd: root only */
+    *names = NULL;
+    *n = 0;
+    if (rv != 0) {
+        return rv;
+    }
+    return users ? authUsers(a, names, n) : authRoles(a, names, n);
 }
 
 /* ---- bcrypt on the pool ---- */

@@ -64,6 +64,26 @@ int authnWrite(struct server *s, const struct authn_user *who,
 /* Is who root (maintenance, membership, auth management)? */
 int authnAdmin(struct server *s, const struct authn_user *who);
 
+/* ---- etcd's rules for the auth API (every front end) ---- */
+/* The name of a user or role change as etcd checks it before proposing
+ * (USER_* ops: the user, ROLE_* ops: the role; op borrowed): 0,
+ * ETCFS_USER_EMPTY / ETCFS_ROLE_EMPTY, or ETCFS_INVALID with errmsg
+ * (ETCFS_ERRMSG_SIZE) for a name over AUTHN_NAME_MAX. */
+int authnOpCheck(const struct auth_op *op, char *errmsg);
+/* user get (root, or the user itself): the user's roles (transferred:
+ * authNamesFree). 0, ETCFS_PERMISSION_DENIED, ETCFS_USER_NOTFOUND... */
+int authnUserGet(struct server *s, const struct authn_user *who,
+                 const char *name, size_t len, char ***roles, size_t *n);
+/* role get (root, or a holder of the role): its permissions
+ * (transferred: authPermsFree). */
+int authnRoleGet(struct server *s, const struct authn_user *who,
+                 const char *role, size_t len, struct auth_perm **perms,
+                 size_t *n);
+/* user list (users) or role list (root only): sorted names (transferred:
+ * authNamesFree). */
+int authnList(struct server *s, const struct authn_user *who, bool users,
+              char ***names, size_t *n);
+
 /* ---- passwords and tokens (bcrypt on the pool) ---- */
 enum { AUTHN_HASH = 1, AUTHN_AUTHENTICATE };
 struct authn_req;

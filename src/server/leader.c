@@ -176,3 +176,15 @@ int serverMember(struct server *s, struct server_member *m)
     s->inflight++;
     return 0;
 }
+
+/* After a change the leader made for this member, the member list is read
+ * back through the read gate so the answer shows the change here too. The
+ * change is done either way: a gate that fails (the cluster electing after
+ * its leader removed itself) still answers the list. */
+bool serverMemberSettle(struct server *s, struct server_read *r)
+{
+    if (nodeIsLeader(s->deps.node)) {
+        return false; /* the leader's view is current */
+    }
+    return serverRead(s, r, false) == 0;
+}

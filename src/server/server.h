@@ -36,6 +36,9 @@
 
 struct server;
 
+/* The etcd version every front end reports (status, /version). */
+#define SERVER_ETCD_VERSION "3.4.0"
+
 /* Everything the request path talks to; borrowed until serverClose. */
 struct server_deps
 {
@@ -167,6 +170,12 @@ struct server_member
     char *body;
 };
 int serverMember(struct server *s, struct server_member *m);
+/* After a membership change by this member's serverMember succeeded:
+ * true when r's callback will fire once this member's member list shows
+ * the change (whatever its status: the change is done, answer the list
+ * anyway); false when the list may be read at once (this member leads, or
+ * no read gate could start). r as for serverRead. */
+bool serverMemberSettle(struct server *s, struct server_read *r);
 
 /* ---- the leader's side of forwarding ----
  * A member's request to the leader (POST /etcfs/v1/<route>: "propose",
