@@ -1,5 +1,6 @@
 /* Request messages from their bytes for every handler: protobuf-c's unpack,
- * and a call failed with INVALID_ARGUMENT and the message's name when the
+ * and a call failed as grpc-go fails it under etcd (INTERNAL, "grpc: error
+ * unmarshalling request: ...", here with the message's name) when the
  * bytes are not one (truncated, a wrong wire type, a bad length). Loop
  * thread only. */
 #include <stdio.h>
@@ -14,7 +15,7 @@ void *grpcUnpack(struct grpc_call *call, const ProtobufCMessageDescriptor *d,
         char text[160];
         snprintf(text, sizeof text,
                  "grpc: error unmarshalling request: not a valid %s", d->name);
-        grpcFailStatus(call, GRPC_STATUS_INVALID_ARGUMENT, text);
+        grpcFailStatus(call, GRPC_STATUS_INTERNAL, text);
     }
     return msg;
 }

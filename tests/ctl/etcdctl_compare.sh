@@ -86,6 +86,14 @@ NCASES=${#NAMES[@]}
 # (compare.sh's own list applies here too: a member keeps only its first
 # peer URL.)
 
+# etcfs's bbolt snapshot holds no members / members_removed records
+# (membership lives in Raft's log and snapshots; etcdctl snapshot restore
+# writes its own) and authEnabled only while auth is on: in this case list
+# (one member, a learner added and removed, auth enabled then disabled)
+# that is 3 keys fewer in snapshot status's TOTAL KEYS
+server_differ g-snapshot-status 'no members/members_removed records; authEnabled only while on (3 keys fewer)' \
+    's/, 120, 70, /, 120, 67, /; s/"totalKey":70,/"totalKey":67,/; s/\| 120 \| 70 \|/| 120 | 67 |/; s/"TotalKey" : 70/"TotalKey" : 67/'
+
 if [ "${ETCFS_REFERENCE_ONLY:-0}" = 1 ]; then
     SKIP=()
     DIFF_WHY=()
