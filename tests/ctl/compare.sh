@@ -875,6 +875,12 @@ API version: 3.4" "$ETCFSCTL" version
 API version: 3.4" "$ETCFSCTL" --version
 }
 
+# Sourced by another runner (tests/ctl/etcdctl_compare.sh): everything above
+# (servers, case list, differences, normalization, comparison) is defined;
+# the runner adds its cases and runs the phases itself.
+if [ "${COMPARE_SOURCED:-0}" = 1 ]; then
+    return 0
+fi
 if [ ! -x "$ETCFSCTL" ]; then
     echo "compare.sh: $ETCFSCTL not found (build it first)" >&2
     exit 1
