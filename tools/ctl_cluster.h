@@ -17,6 +17,8 @@ extern const struct ctl_unary ctlMemberPromote;
 int ctlCmdEndpointHealth(struct ctl_options *o);
 /* endpoint status: returns 1 if an endpoint did not answer. */
 int ctlCmdEndpointStatus(struct ctl_options *o);
+/* endpoint hashkv [--rev]: etcdctl's output. */
+int ctlCmdEndpointHashKV(struct ctl_options *o);
 int ctlCmdMoveLeader(struct ctl_options *o);
 
 #endif /* ETCFS_TOOLS_CTL_CLUSTER_H */

@@ -39,6 +39,7 @@ static const char *const ctlFlagsKeepAlive[] = {"once", NULL};
 static const char *const ctlFlagsMemberAdd[] = {"peer-urls", "learner", NULL};
 static const char *const ctlFlagsMemberUpdate[] = {"peer-urls", NULL};
 static const char *const ctlFlagsEndpoint[] = {"cluster", NULL};
+static const char *const ctlFlagsHashKV[] = {"cluster", "rev", NULL};
 static const char *const ctlFlagsRestore[] = {"data-dir", "wal-dir", "name", "initial-cluster",
                                               "initial-cluster-token",
                                               "initial-advertise-peer-urls", "skip-hash-check",
@@ -75,6 +76,9 @@ static const struct ctl_command ctlCommands[] = {
     {"status", "endpoint", "status",
      "Prints out the status of endpoints specified in `--endpoints` flag", ctlFlagsEndpoint,
      ctlCmdEndpointStatus},
+    {"hashkv", "endpoint", "hashkv",
+     "Prints the KV history hash for each endpoint in --endpoints", ctlFlagsHashKV,
+     ctlCmdEndpointHashKV},
     {"move-leader", NULL, "move-leader <transferee-member-id>",
      "Transfers leadership to another etcd cluster member.", NULL, ctlCmdMoveLeader},
     {"watch", NULL, "watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]",

@@ -297,6 +297,8 @@ static const struct api_route apiV3Routes[] = {
     {"cluster/member/promote", apiMemberPromote, API__ROOT},
     {"maintenance/status", apiStatus, API__ANYONE},
     {"maintenance/snapshot", apiSnapshot, API__ROOT_MAINT},
+    {"maintenance/hash", apiHash, API__ROOT_MAINT},
+    {"maintenance/hashkv", apiHashKV, API__ROOT_MAINT},
     {"maintenance/alarm", apiAlarm, API__ANYONE},
     {"maintenance/defragment", apiDefragment, API__ROOT_MAINT},
     {"maintenance/transfer-leadership", apiMoveLeader, API__ROOT},

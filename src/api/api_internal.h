@@ -188,6 +188,8 @@ void apiMemberUpdate(struct api_req *req);
 void apiMemberPromote(struct api_req *req);
 void apiStatus(struct api_req *req);
 void apiSnapshot(struct api_req *req);
+void apiHash(struct api_req *req);
+void apiHashKV(struct api_req *req);
 void apiAlarm(struct api_req *req);
 void apiDefragment(struct api_req *req);
 void apiMoveLeader(struct api_req *req);

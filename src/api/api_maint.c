@@ -1,5 +1,5 @@
-/* Maintenance handlers of the client API: status, alarm, defragment, the
- * snapshot stream (etcd's backend file, produced on the thread pool a
+/* Maintenance handlers of the client API: status, alarm, defragment, hash
+ * and hashkv (on the pool: src/server/hashkv.c), the snapshot stream (etcd's backend file, produced on the thread pool a
  * batch at a time as the client reads), /health, /version, /metrics. Loop thread only. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "api_internal.h"
 #include "../core/error.h"
 #include "../core/metrics.h"
+#include "../server/hashkv.h"
 #include "../store/store.h"
 
 #define API__SNAP_CHUNK (32u << 10)
@@ -49,6 +50,67 @@ void apiAlarm(struct api_req *req)
 void apiDefragment(struct api_req *req)
 {
     apiReply(req, json_object(), 0); /* LevelDB compacts on its own */
+}
+
+/* ---- hash, hashkv (etcd's gateway: the gRPC answers as JSON) ---- */
+
+static void hashDoneCb(struct server_hash *h)
+{
+    struct api_req *req = h->data;
+    struct server_hash res = *h;
+    json_t *o;
+    free(h); /* req keeps no pointer to it: apiReply finishes req */
+    if (res.status != 0) {
+        apiReplyError(req, res.status,
+                      res.errmsg[0] != '\0' ? res.errmsg : NULL);
+        return;
+    }
+    o = json_object();
+    if (res.res.hash != 0) { /* proto3 leaves a zero out */
+        json_object_set_new(o, "hash", json_integer(res.res.hash));
+    }
+    if (res.kv) {
+        codecSetI64(o, "compact_revision", res.res.compact_revision);
+    }
+    apiReply(req, o, res.res.revision > 0 ? res.res.revision : 0);
+}
+
+static void hashStart(struct api_req *req, bool kv)
+{
+    struct server_hash *h;
+    char errmsg[ETCFS_ERRMSG_SIZE] = "";
+    int64_t rev = 0;
+    int rv;
+    if (kv) {
+        rv = codecInt64(req->body, "revision", &rev, errmsg);
+        if (rv != 0) {
+            apiReplyError(req, rv, errmsg[0] != '\0' ? errmsg : NULL);
+            return;
+        }
+    }
+    h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        apiReplyError(req, ETCFS_NOMEM, NULL);
+        return;
+    }
+    h->data = req;
+    h->kv = kv;
+    h->revision = rev;
+    rv = serverHash(req->api->deps.loop, req->api->deps.store, h, hashDoneCb);
+    if (rv != 0) {
+        apiReplyError(req, rv, h->errmsg[0] != '\0' ? h->errmsg : NULL);
+        free(h);
+    }
+}
+
+void apiHash(struct api_req *req)
+{
+    hashStart(req, false);
+}
+
+void apiHashKV(struct api_req *req)
+{
+    hashStart(req, true);
 }
 
 /* ---- snapshot stream ----

@@ -158,6 +158,7 @@ static void callFree(struct grpc_call *call)
     bufFree(&call->in);
     bufFree(&call->out);
     free(call->status_msg);
+    free(call->fail_msg);
     free(call);
     g->n_calls--;
     grpcMaybeFireCloseCb(g);
@@ -194,6 +195,14 @@ static void callGone(struct grpc_call *call)
     } else if (!call->finished && !(call->hflags & CALL_BEGUN)) {
         /* reset before its request headers were complete (or refused by
          * nghttp2): no handler will ever give its reference back */
+        call->finished = true;
+        grpcRelease(call);
+    } else if (!call->finished && call->started &&
+               call->method->kind != GRPC_BIDI &&
+               !(call->hflags & CALL_UNARY_STARTED)) {
+        /* a unary call whose client went away before ending its request
+         * (RST_STREAM, connection closed): the gate passed but the start
+         * hook never ran, so no handler will give the reference back */
         call->finished = true;
         grpcRelease(call);
     }
@@ -319,6 +328,11 @@ static void callEnd(struct grpc_call *call, int status, const char *msg)
     struct grpc_conn *c = call->conn;
     if (call->finished) {
         return; /* a handler bug: ended twice */
+    }
+    if (status == GRPC_STATUS_OK && call->fail_status != 0) {
+        /* the end hook's finish after callFailIn */
+        status = call->fail_status;
+        msg = call->fail_msg;
     }
     call->finished = true;
     if (!call->gone && c != NULL) {
@@ -540,6 +554,24 @@ static bool callAllowed(struct grpc_call *call)
 /* Hands complete messages to the handler: a unary call's one message once
  * the client ended its side, each message of a bidirectional stream as it
  * arrives, the half-close after them. */
+/* grpc.c fails a call over its request bytes. A started stream's handler
+ * may hold watchers or keep-alives that would outlive the call: its end
+ * hook runs first (it releases them and calls grpcFinish, now or when its
+ * pending work calls back), and that finish carries this status. */
+static void callFailIn(struct grpc_call *call, int status, const char *msg)
+{
+    if (call->started && !call->ended && !call->finished &&
+        call->method->end != NULL) {
+        call->ended = true;
+        call->fail_status = status;
+        free(call->fail_msg);
+        call->fail_msg = msg != NULL ? strdup(msg) : NULL;
+        call->method->end(call);
+        return;
+    }
+    grpcFailStatus(call, status, msg);
+}
+
 static void callDeliver(struct grpc_call *call)
 {
     const struct grpc_method *m = call->method;
@@ -550,11 +582,11 @@ static void callDeliver(struct grpc_call *call)
         return;
     }
     grpcHold(call); /* the handler may end the call below */
-    while (!call->finished && call->in.len - pos >= 5) {
+    while (!call->finished && !call->ended && call->in.len - pos >= 5) {
         const uint8_t *p = (const uint8_t *)call->in.data + pos;
         size_t n = bufGetU32(p + 1);
         if (p[0] != 0) {
-            grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
+            callFailIn(call, GRPC_STATUS_UNIMPLEMENTED,
                            "grpc: compressed messages are not supported");
             break;
         }
@@ -563,7 +595,7 @@ static void callDeliver(struct grpc_call *call)
             snprintf(text, sizeof text,
                      "grpc: received message larger than max (%zu vs. %zu)",
                      n, max);
-            grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
+            callFailIn(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
             break;
         }
         if (call->in.len - pos - 5 < n) {
@@ -578,7 +610,7 @@ static void callDeliver(struct grpc_call *call)
             break; /* a unary request is served once the client ended */
         }
         if (call->in.len - pos - 5 > n) {
-            grpcFailStatus(call, GRPC_STATUS_UNIMPLEMENTED,
+            callFailIn(call, GRPC_STATUS_UNIMPLEMENTED,
                            "grpc: more than one request message for a "
                            "unary call");
             break;
@@ -587,16 +619,18 @@ static void callDeliver(struct grpc_call *call)
         call->hflags |= CALL_UNARY_STARTED;
         m->start(call, p + 5, n);
     }
-    if (!call->finished && pos > 0) {
+    if (call->ended && !call->finished) {
+        /* the end hook runs the rest: no more messages */
+    } else if (!call->finished && pos > 0) {
         memmove(call->in.data, call->in.data + pos, call->in.len - pos);
         call->in.len -= pos;
     } else if (call->finished) {
         bufFree(&call->in);
     }
-    if (!call->finished && call->half_closed) {
+    if (!call->finished && !call->ended && call->half_closed) {
         if (m->kind == GRPC_BIDI) {
             if (call->in.len > 0) {
-                grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+                callFailIn(call, GRPC_STATUS_INTERNAL,
                                "grpc: truncated message at end of stream");
             } else if (m->half_close != NULL) {
                 m->half_close(call);
@@ -605,11 +639,10 @@ static void callDeliver(struct grpc_call *call)
             }
         } else if (call->in.len >= 5) {
             /* a unary message that did not arrive whole */
-            grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+            callFailIn(call, GRPC_STATUS_INTERNAL,
                            "grpc: truncated message at end of stream");
-        } else if (!call->finished &&
-                   !(call->hflags & CALL_UNARY_STARTED)) {
-            grpcFailStatus(call, GRPC_STATUS_INTERNAL,
+        } else if (!(call->hflags & CALL_UNARY_STARTED)) {
+            callFailIn(call, GRPC_STATUS_INTERNAL,
                            "grpc: no request message");
         }
     }
@@ -769,11 +802,11 @@ static int dataChunkCb(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
     (void)flags;
     (void)user_data;
     call = nghttp2_session_get_stream_user_data(h2, stream_id);
-    if (call == NULL || call->finished) {
+    if (call == NULL || call->finished || call->ended) {
         return 0;
     }
     if (bufAppend(&call->in, data, len) != 0) {
-        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        callFailIn(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         return 0;
     }
     /* never hold more than one maximal message: an announced length over
@@ -786,11 +819,11 @@ static int dataChunkCb(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
         snprintf(text, sizeof text,
                  "grpc: received message larger than max (%u vs. %zu)",
                  bufGetU32(call->in.data + 1), max);
-        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
+        callFailIn(call, GRPC_STATUS_RESOURCE_EXHAUSTED, text);
         return 0;
     }
     if (!call->started && call->in.len > max + 5) {
-        grpcFailStatus(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+        callFailIn(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
                        "grpc: too many bytes before the call was accepted");
         return 0;
     }
@@ -1017,6 +1050,12 @@ int grpcInit(struct grpc **out, const struct grpc_deps *deps, char *errmsg)
     QUEUE_INIT(&g->conns);
     *out = g;
     return 0;
+}
+
+void grpcCount(const struct grpc *g, unsigned *conns, unsigned *calls)
+{
+    *conns = g->n_conns;
+    *calls = g->n_calls;
 }
 
 static void grpcMaybeFireCloseCb(struct grpc *g)

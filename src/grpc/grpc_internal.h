@@ -81,9 +81,11 @@ struct grpc_method
     void (*message)(struct grpc_call *call, const uint8_t *msg, size_t len);
     /* BIDI: the client ended its side (NULL: grpcFinish at once). */
     void (*half_close)(struct grpc_call *call);
-    /* Streams: the client is gone or the server closes before the handler
-     * gave its reference back; it releases what it holds and calls
-     * grpcFinish (now, or when its pending work calls back). */
+    /* Streams: the client is gone, the server closes, or grpc.c fails the
+     * stream over its request bytes (an oversized, compressed or
+     * truncated message) before the handler gave its reference back; it
+     * releases what it holds and calls grpcFinish (now, or when its
+     * pending work calls back), which then carries grpc.c's status. */
     void (*end)(struct grpc_call *call);
 };
 
@@ -140,6 +142,9 @@ struct grpc_call
     bool half_closed;  /* the client ended its side */
     bool started;      /* the gate passed: messages go to the handler */
     bool rechecked;    /* the token was looked up again after the gate */
+    int fail_status;   /* grpc.c failed a started stream (callFailIn):
+                        * the end hook's grpcFinish sends this */
+    char *fail_msg;
     unsigned hflags;   /* what the request headers said */
     queue link;        /* grpc_conn.calls */
 };

@@ -441,4 +441,29 @@ void storeBoltClose(struct store_bolt *b);
 /* Whether buf starts as a bbolt file rather than as etcfs's format. */
 bool storeSnapshotIsBolt(const void *buf, size_t len);
 
+/* ---- etcd's consistency hashes (store_hash.c) ----
+ * Computed over the elements of the bbolt file above, as etcd 3.4 computes
+ * them over its backend. Any thread (the pool: each is a full pass over
+ * snap, which stays pinned and borrowed). */
+
+/* Maintenance.Hash: CRC-32C of every bucket's name and elements (meta's
+ * consistent_index left out, as etcd's DefaultIgnores); *revision is the
+ * pinned revision. */
+int storeHash(struct store_snapshot *snap, uint32_t *hash, int64_t *revision,
+              char *errmsg);
+
+struct store_hashkv
+{
+    uint32_t hash;
+    int64_t revision;         /* the pinned (current) revision */
+    int64_t compact_revision; /* -1 before the first compaction, as etcd */
+};
+/* Maintenance.HashKV: CRC-32C of the key bucket up to revision rev (0: the
+ * current one), keeping at or below the compacted revision only what a
+ * compaction at rev would keep (etcd's HashByRev). ETCFS_COMPACTED when
+ * rev is at or below the compacted revision (out->compact_revision set),
+ * ETCFS_FUTURE_REV when above the current one. */
+int storeHashKV(struct store_snapshot *snap, int64_t rev,
+                struct store_hashkv *out, char *errmsg);
+
 #endif /* ETCFS_STORE_H */

@@ -704,6 +704,13 @@ static int cursorNext(struct store_bolt *b, size_t i, struct bolt_cursor *c,
                                 errmsg);
                 bufFree(&user);
             }
+            /* a tombstone at the compacted revision itself: the store
+             * keeps it, etcd's compaction does not (key_index.go compact
+             * drops a generation whose tombstone is at or below it) */
+            if (rv == 0 && found && rev == b->st.compact_rev &&
+                c->k.len == 18) {
+                continue;
+            }
             if (rv != 0 || found) {
                 return rv;
             }
@@ -800,6 +807,66 @@ int storeBoltOpen(struct store_snapshot *snap, struct store_bolt **out,
     }
     *out = b;
     return 0;
+}
+
+int storeBoltEach(struct store_snapshot *snap, bool key_only,
+                  store_bolt_each_fn fn, void *data, char *errmsg)
+{
+    struct store_bolt *b = calloc(1, sizeof *b);
+    int rv = 0;
+    if (b == NULL) {
+        return storeNomem(errmsg, "hash");
+    }
+    b->s = snap->s;
+    b->st = snap->st;
+    b->ro = leveldb_readoptions_create();
+    leveldb_readoptions_set_snapshot(b->ro, snap->snap);
+    leveldb_readoptions_set_fill_cache(b->ro, 0);
+    if (!key_only) {
+        rv = boltLists(b, errmsg);
+    }
+    if (rv == 0) {
+        rv = boltCollectOld(b, errmsg);
+    }
+    for (size_t i = 0; i < STORE__BOLT_N && rv == 0; i++) {
+        struct store_bolt_elem e = {.bucket = boltBuckets[i].name};
+        bool end = false;
+        if (key_only && boltBuckets[i].kind != BKT_KEY) {
+            continue;
+        }
+        cursorReset(&b->c);
+        rv = fn(data, &e); /* the bucket begins: e.k NULL */
+        while (rv == 0) {
+            rv = cursorNext(b, i, &b->c, &end, errmsg);
+            if (rv != 0 || end) {
+                break;
+            }
+            e.k = (const unsigned char *)b->c.k.data;
+            e.klen = b->c.k.len;
+            e.v = (const unsigned char *)b->c.v.data;
+            e.vlen = b->c.v.len;
+            if (boltBuckets[i].kind == BKT_KEY) {
+                struct bolt_kv kv;
+                /* main(8) '_' sub(8) ['t'], as keyElement wrote it */
+                if (e.klen < 17 || kvDecode(e.v, e.vlen, &kv) != 0) {
+                    rv = storeCorrupt(errmsg, "hash");
+                    break;
+                }
+                e.rev = (int64_t)bufGetU64(b->c.k.data);
+                e.sub = (int64_t)bufGetU64(b->c.k.data + 9);
+                e.tombstone = e.klen == 18;
+                e.key = (const char *)kv.key;
+                e.key_len = kv.key_len;
+            }
+            rv = fn(data, &e);
+        }
+        if (rv == 1) {
+            rv = 0;
+            break;
+        }
+    }
+    storeBoltClose(b);
+    return rv;
 }
 
 uint64_t storeBoltSize(const struct store_bolt *b)

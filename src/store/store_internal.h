@@ -277,6 +277,36 @@ int storeRestoreClear(struct store *s, char *errmsg);
 int storeRestoreBolt(struct store *s, const void *buf, size_t len,
                      char *errmsg);
 
+/* ---- the bbolt file's elements (store_bolt.c), for the hashes
+ * (store_hash.c): any thread ---- */
+
+/* One element of a bucket, as the file holds it (k, v borrowed until fn
+ * returns). In the key bucket also the version it encodes: rev and sub
+ * (etcd's revision), tombstone, and the user key (borrowed). */
+struct store_bolt_elem
+{
+    const char *bucket;
+    const unsigned char *k;
+    size_t klen;
+    const unsigned char *v;
+    size_t vlen;
+    int64_t rev;
+    int64_t sub;
+    bool tombstone;
+    const char *key;
+    size_t key_len;
+};
+/* fn returns 0 to go on, 1 to stop the walk (storeBoltEach returns 0), or
+ * an error code, which is returned. */
+typedef int (*store_bolt_each_fn)(void *data,
+                                  const struct store_bolt_elem *e);
+/* Calls fn for every element of the file storeBoltOpen would write for
+ * snap (borrowed), bucket by bucket in name order, elements in key order,
+ * each bucket opening with a call whose e->k is NULL (its name alone);
+ * key_only: the key bucket alone. A full pass: the pool, never the loop. */
+int storeBoltEach(struct store_snapshot *snap, bool key_only,
+                  store_bolt_each_fn fn, void *data, char *errmsg);
+
 /* ---- compaction (store_compact.c) and tidying (store_tidy.c) ---- */
 
 /* Physical part of compaction, from compact_done to compact_rev. Apply

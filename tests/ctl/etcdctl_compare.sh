@@ -63,8 +63,9 @@ t g-defrag-dead - '$BIN --endpoints $EP,$DEAD --command-timeout=1s defrag'
 t g-endpoint-status-table-cluster db '$CTL endpoint status --cluster -w json'
 t g-endpoint-health-cluster-json - '$CTL endpoint health --cluster -w json | sed -E "s/\"took\":\"[^\"]*\"/\"took\":\"<DUR>\"/g"'
 # the hash of endpoint hashkv is etcd's CRC of its bolt keyspace (and of
-# what compaction left): the revision in the JSON must match, the number
-# itself cannot
+# what compaction left); etcfsd computes the same CRC over the same bytes,
+# but the keys of this case list carry lease ids, which each server picks
+# at random: the revision in the JSON must match, the number itself cannot
 t g-endpoint-hashkv - '$CTL endpoint hashkv | sed -E "s/, [0-9]+$/, <HASH>/"; $CTL endpoint hashkv -w json | sed -E "s/\"hash\":[0-9]+/\"hash\":<HASH>/"'
 t g-member-list-cluster - '$BIN --endpoints $EP member list -w table && $CTL member list --hex -w json'
 t g-move-leader-table - 'ID=$($CTL member list | cut -d, -f1); $CTL move-leader $ID -w table'

@@ -1,4 +1,5 @@
-/* The world fuzz_http.c runs the client API in: a stream that keeps what
+/* The world fuzz_http.c runs the client API in (and fuzz_grpc.c the gRPC
+ * server): a stream that keeps what
  * the API writes (and checks it is well-formed HTTP), and stand-ins for
  * the request path (server*), the node, the store and the watch hub.
  * Answers are given now, later (queued: fakeRun is one turn of a loop)
@@ -28,6 +29,9 @@ void fakeStreamFree(struct stream *s);
 bool fakeStreamClosing(const struct stream *s);
 /* True once the close callback ran (at the turn after streamClose). */
 bool fakeStreamClosed(const struct stream *s);
+/* s carries HTTP/2 (fuzz_grpc.c): what is written is checked as a
+ * server's frames instead of HTTP/1.1 responses. */
+void fakeStreamH2(struct stream *s);
 /* True when everything written to s so far parses as HTTP responses. */
 bool fakeStreamWellFormed(const struct stream *s);
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Bad input cannot crash a member (issue 13): every libFuzzer harness of
-# tests/fuzz/ (HTTP requests and JSON bodies, Raft commands and results,
+# tests/fuzz/ (HTTP requests and JSON bodies, gRPC conversations, Raft
+# commands and results,
 # commands applied to a store, snapshots, key/path escaping, TLS records)
 # runs for ${ETCFS_FUZZ_SECONDS:-60} s of wall time, ${ETCFS_FUZZ_JOBS:-4} at
 # a time (on CI's two cores each then gets about half a core: the suite's
