@@ -93,7 +93,7 @@ NCASES=${#NAMES[@]}
 # (one member, a learner added and removed, auth enabled then disabled)
 # that is 3 keys fewer in snapshot status's TOTAL KEYS
 server_differ g-snapshot-status 'no members/members_removed records; authEnabled only while on (3 keys fewer)' \
-    's/, 120, 70, /, 120, 67, /; s/"totalKey":70,/"totalKey":67,/; s/\| 120 \| 70 \|/| 120 | 67 |/; s/"TotalKey" : 70/"TotalKey" : 67/'
+    's/, 120, 70, /, 120, 67, /; s/"totalKey":70,/"totalKey":67,/; s/\| 120 \| 70 \|/| 120 | 67 |/; s/"Keys" : 70/"Keys" : 67/'
 
 if [ "${ETCFS_REFERENCE_ONLY:-0}" = 1 ]; then
     SKIP=()
