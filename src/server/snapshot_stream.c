@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Bytes of the file read on the pool at once. */
 #define SNAPSHOT_STREAM__BATCH ((size_t)1 << 20)
@@ -111,22 +112,12 @@ static void streamAfterWorkCb(uv_work_t *w, int status)
 int snapshotStreamStart(struct snapshot_stream *s, uv_loop_t *loop,
                         struct store *store, snapshot_stream_cb cb)
 {
+    void *data = s->data;
     int rv;
+    memset(s, 0, sizeof *s);
+    s->data = data;
     s->loop = loop;
     s->cb = cb;
-    s->close_cb = NULL;
-    s->status = 0;
-    s->errmsg[0] = '\0';
-    s->snap = NULL;
-    s->bolt = NULL;
-    s->len = 0;
-    s->off = 0;
-    s->size = 0;
-    s->sent = 0;
-    s->timer_open = false;
-    s->working = false;
-    s->closing = false;
-    s->eof = false;
     s->buf = malloc(SNAPSHOT_STREAM__BATCH);
     if (s->buf == NULL) {
         return s->status = ETCFS_NOMEM;
