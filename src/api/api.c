@@ -260,78 +260,70 @@ void apiRead(struct api_req *req, bool serializable, api_read_fn fn)
 
 /* ---- routing ---- */
 
-/* What a route needs of its caller when auth is on. */
-enum {
-    API__ANYONE = 0, /* nothing (status, member list, authenticate...) */
-    API__USER,       /* a user: the handler or the FSM checks what for */
-    API__ROOT,       /* the root role (membership, move leader) */
-    API__ROOT_MAINT  /* the root role, refused as etcd's maintenance API */
-};
-
 struct api_route
 {
     const char *route;
     void (*fn)(struct api_req *req);
-    int needs; /* API__* */
+    enum authn_needs needs; /* when auth is on (authnGate) */
 };
 
 static const struct api_route apiV3Routes[] = {
-    {"kv/range", apiKvRange, API__USER},
-    {"kv/put", apiKvPut, API__USER},
-    {"kv/deleterange", apiKvDeleteRange, API__USER},
-    {"kv/txn", apiKvTxn, API__USER},
-    {"kv/compaction", apiKvCompaction, API__ANYONE},
-    {"watch", apiWatch, API__USER},
-    {"lease/grant", apiLeaseGrant, API__ANYONE},
-    {"lease/revoke", apiLeaseRevoke, API__USER},
-    {"lease/keepalive", apiLeaseKeepAlive, API__ANYONE},
-    {"lease/timetolive", apiLeaseTimeToLive, API__ANYONE},
-    {"lease/leases", apiLeaseLeases, API__ANYONE},
-    {"kv/lease/revoke", apiLeaseRevoke, API__USER},
-    {"kv/lease/timetolive", apiLeaseTimeToLive, API__ANYONE},
-    {"kv/lease/leases", apiLeaseLeases, API__ANYONE},
-    {"cluster/member/list", apiMemberList, API__ANYONE},
-    {"cluster/member/add", apiMemberAdd, API__ROOT},
-    {"cluster/member/remove", apiMemberRemove, API__ROOT},
-    {"cluster/member/update", apiMemberUpdate, API__ROOT},
-    {"cluster/member/promote", apiMemberPromote, API__ROOT},
-    {"maintenance/status", apiStatus, API__ANYONE},
-    {"maintenance/snapshot", apiSnapshot, API__ROOT_MAINT},
-    {"maintenance/hash", apiHash, API__ROOT_MAINT},
-    {"maintenance/hashkv", apiHashKV, API__ROOT_MAINT},
-    {"maintenance/alarm", apiAlarm, API__ANYONE},
-    {"maintenance/defragment", apiDefragment, API__ROOT_MAINT},
-    {"maintenance/transfer-leadership", apiMoveLeader, API__ROOT},
-    {"auth/enable", apiAuthEnable, API__USER},
-    {"auth/disable", apiAuthDisable, API__USER},
-    {"auth/status", apiAuthStatus, API__ANYONE},
-    {"auth/authenticate", apiAuthAuthenticate, API__ANYONE},
-    {"auth/user/add", apiAuthUserAdd, API__USER},
-    {"auth/user/get", apiAuthUserGet, API__USER},
-    {"auth/user/list", apiAuthUserList, API__USER},
-    {"auth/user/delete", apiAuthUserDelete, API__USER},
-    {"auth/user/changepw", apiAuthUserChangePassword, API__USER},
-    {"auth/user/grant", apiAuthUserGrantRole, API__USER},
-    {"auth/user/revoke", apiAuthUserRevokeRole, API__USER},
-    {"auth/role/add", apiAuthRoleAdd, API__USER},
-    {"auth/role/get", apiAuthRoleGet, API__USER},
-    {"auth/role/list", apiAuthRoleList, API__USER},
-    {"auth/role/delete", apiAuthRoleDelete, API__USER},
-    {"auth/role/grant", apiAuthRoleGrantPermission, API__USER},
-    {"auth/role/revoke", apiAuthRoleRevokePermission, API__USER},
+    {"kv/range", apiKvRange, AUTHN_USER},
+    {"kv/put", apiKvPut, AUTHN_USER},
+    {"kv/deleterange", apiKvDeleteRange, AUTHN_USER},
+    {"kv/txn", apiKvTxn, AUTHN_USER},
+    {"kv/compaction", apiKvCompaction, AUTHN_ANYONE},
+    {"watch", apiWatch, AUTHN_USER},
+    {"lease/grant", apiLeaseGrant, AUTHN_ANYONE},
+    {"lease/revoke", apiLeaseRevoke, AUTHN_USER},
+    {"lease/keepalive", apiLeaseKeepAlive, AUTHN_ANYONE},
+    {"lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE},
+    {"lease/leases", apiLeaseLeases, AUTHN_ANYONE},
+    {"kv/lease/revoke", apiLeaseRevoke, AUTHN_USER},
+    {"kv/lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE},
+    {"kv/lease/leases", apiLeaseLeases, AUTHN_ANYONE},
+    {"cluster/member/list", apiMemberList, AUTHN_ANYONE},
+    {"cluster/member/add", apiMemberAdd, AUTHN_ROOT},
+    {"cluster/member/remove", apiMemberRemove, AUTHN_ROOT},
+    {"cluster/member/update", apiMemberUpdate, AUTHN_ROOT},
+    {"cluster/member/promote", apiMemberPromote, AUTHN_ROOT},
+    {"maintenance/status", apiStatus, AUTHN_ANYONE},
+    {"maintenance/snapshot", apiSnapshot, AUTHN_ROOT_MAINT},
+    {"maintenance/hash", apiHash, AUTHN_ROOT_MAINT},
+    {"maintenance/hashkv", apiHashKV, AUTHN_ROOT_MAINT},
+    {"maintenance/alarm", apiAlarm, AUTHN_ANYONE},
+    {"maintenance/defragment", apiDefragment, AUTHN_ROOT_MAINT},
+    {"maintenance/transfer-leadership", apiMoveLeader, AUTHN_ROOT},
+    {"auth/enable", apiAuthEnable, AUTHN_USER},
+    {"auth/disable", apiAuthDisable, AUTHN_USER},
+    {"auth/status", apiAuthStatus, AUTHN_ANYONE},
+    {"auth/authenticate", apiAuthAuthenticate, AUTHN_ANYONE},
+    {"auth/user/add", apiAuthUserAdd, AUTHN_USER},
+    {"auth/user/get", apiAuthUserGet, AUTHN_USER},
+    {"auth/user/list", apiAuthUserList, AUTHN_USER},
+    {"auth/user/delete", apiAuthUserDelete, AUTHN_USER},
+    {"auth/user/changepw", apiAuthUserChangePassword, AUTHN_USER},
+    {"auth/user/grant", apiAuthUserGrantRole, AUTHN_USER},
+    {"auth/user/revoke", apiAuthUserRevokeRole, AUTHN_USER},
+    {"auth/role/add", apiAuthRoleAdd, AUTHN_USER},
+    {"auth/role/get", apiAuthRoleGet, AUTHN_USER},
+    {"auth/role/list", apiAuthRoleList, AUTHN_USER},
+    {"auth/role/delete", apiAuthRoleDelete, AUTHN_USER},
+    {"auth/role/grant", apiAuthRoleGrantPermission, AUTHN_USER},
+    {"auth/role/revoke", apiAuthRoleRevokePermission, AUTHN_USER},
 };
 
 static const struct api_route apiInternalRoutes[] = {
-    {"readindex", apiInternalReadIndex, API__ANYONE},
-    {"leadercheck", apiInternalLeaderCheck, API__ANYONE},
-    {"publish", apiInternalPublish, API__ANYONE},
-    {"propose", apiInternalServe, API__ANYONE},
-    {"keepalive", apiInternalServe, API__ANYONE},
-    {"timetolive", apiInternalServe, API__ANYONE},
-    {"member", apiInternalServe, API__ANYONE},
+    {"readindex", apiInternalReadIndex, AUTHN_ANYONE},
+    {"leadercheck", apiInternalLeaderCheck, AUTHN_ANYONE},
+    {"publish", apiInternalPublish, AUTHN_ANYONE},
+    {"propose", apiInternalServe, AUTHN_ANYONE},
+    {"keepalive", apiInternalServe, AUTHN_ANYONE},
+    {"timetolive", apiInternalServe, AUTHN_ANYONE},
+    {"member", apiInternalServe, AUTHN_ANYONE},
 };
 
-static bool routeAllowed(struct api_req *req, int needs);
+static bool routeAllowed(struct api_req *req, enum authn_needs needs);
 
 /* After the read gate: the token may now be known here. */
 static void tokenRecheck(struct api_req *req)
@@ -343,36 +335,20 @@ static void tokenRecheck(struct api_req *req)
     }
 }
 
-/* Who asks, and may they (auth on)? False when the request was answered
- * or deferred. */
-static bool routeAllowed(struct api_req *req, int needs)
+/* Who asks, and may they (auth on: authnGate)? False when the request was
+ * answered or deferred. */
+static bool routeAllowed(struct api_req *req, enum authn_needs needs)
 {
-    struct server *srv = req->api->deps.server;
-    int rv;
-    if (needs == API__ANYONE) {
-        return true;
-    }
-    rv = authnIdentify(srv, req->token_given ? req->token : NULL,
-                       req->token_len, req->cn, &req->who);
-    if (rv == ETCFS_INVALID_TOKEN && !req->token_rechecked) {
-        /* a token just assigned through another member may not be
-         * applied here yet: pass the read gate, then look again */
+    char text[ETCFS_ERRMSG_SIZE];
+    int rv = authnGate(req->api->deps.server,
+                       req->token_given ? req->token : NULL, req->token_len,
+                       req->cn, needs, req->token_rechecked, &req->who, text);
+    if (rv == AUTHN_GATE_RECHECK) {
         apiRead(req, false, tokenRecheck);
         return false;
     }
-    if (rv == 0 && (needs == API__ROOT || needs == API__ROOT_MAINT)) {
-        rv = authnAdmin(srv, &req->who);
-    }
-    if (rv != 0 && needs == API__ROOT_MAINT) {
-        /* etcd 3.4 authMaintenanceServer returns the auth package's own
-         * error ("auth: permission denied"), which gRPC sends as Unknown */
-        char text[ETCFS_ERRMSG_SIZE];
-        const char *msg = etcfsStrerror(rv);
-        if (strncmp(msg, "etcdserver: ", 12) == 0) {
-            msg += 12;
-        }
-        snprintf(text, sizeof text, "auth: %s", msg);
-        replyErrorAs(req, 500, GRPC_UNKNOWN, text);
+    if (rv != 0 && text[0] != '\0') {
+        replyErrorAs(req, 500, GRPC_UNKNOWN, text); /* maintenance */
         return false;
     }
     if (rv != 0) {

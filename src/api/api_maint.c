@@ -1,6 +1,7 @@
 /* Maintenance handlers of the client API: status, alarm, defragment, hash
- * and hashkv (on the pool: src/server/hashkv.c), the snapshot stream (etcd's backend file, produced on the thread pool a
- * batch at a time as the client reads), /health, /version, /metrics. Loop thread only. */
+ * and hashkv (on the pool: src/server/hashkv.c), the snapshot stream (its
+ * chunks from src/server/snapshot_stream.c, sent as JSON while the client
+ * reads), /health, /version, /metrics. Loop thread only. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,8 @@
 #include "../core/error.h"
 #include "../core/metrics.h"
 #include "../server/hashkv.h"
+#include "../server/snapshot_stream.h"
 #include "../store/store.h"
-
-#define API__SNAP_CHUNK (32u << 10)
-#define API__SNAP_QUEUE (4u << 20)
 
 /* ---- status, alarm, defragment ---- */
 
@@ -114,193 +113,72 @@ void apiHashKV(struct api_req *req)
 }
 
 /* ---- snapshot stream ----
- * etcd's gateway streams the same bytes as its gRPC Snapshot: etcd's
- * backend file (a bbolt database, src/store/store_bolt.c) in 32 KiB blobs
- * whose remaining_bytes count what is left of the file, then the file's
- * SHA-256 alone. The file is produced on the pool a batch at a time, the
- * next batch once the client took the last one. */
+ * etcd's gateway streams the same bytes as its gRPC Snapshot
+ * (src/server/snapshot_stream.c produces them): each chunk as
+ * {"result": {"header", "remaining_bytes", "blob"}}. */
 
-#define API__SNAP_BATCH ((size_t)1 << 20)
-
-struct snap_stream
+static void snapClosedCb(struct snapshot_stream *s)
 {
-    struct api_req *req;
-    struct store_snapshot *snap; /* pinned until the stream ends */
-    struct store_bolt *bolt;     /* pool: opened by the first batch */
-    uv_work_t work;
-    uv_timer_t timer;
-    unsigned char *buf; /* one batch */
-    size_t len;
-    size_t off;
-    uint64_t size; /* of the file, the SHA-256 not counted */
-    uint64_t sent;
-    int status;
-    char errmsg[ETCFS_ERRMSG_SIZE];
-    bool working;
-    bool timer_open;
-    bool ended;
-    bool eof;
-};
-
-static void snapFree(struct snap_stream *s)
-{
-    storeBoltClose(s->bolt);
-    if (s->snap != NULL) {
-        storeSnapshotRelease(s->snap);
-    }
-    free(s->buf);
     free(s);
 }
 
-static void snapTimerClosedCb(uv_handle_t *h)
+/* The pump: chunks while the client keeps up, then the stream's end. */
+static void snapEventCb(struct snapshot_stream *s,
+                        enum snapshot_stream_event ev)
 {
-    snapFree(h->data);
-}
-
-static void snapDispose(struct snap_stream *s)
-{
-    if (s->timer_open) {
-        s->timer_open = false;
-        uv_close((uv_handle_t *)&s->timer, snapTimerClosedCb);
+    struct api_req *req = s->data;
+    struct snapshot_chunk c;
+    json_t *o;
+    if (ev == SNAPSHOT_STREAM_ERROR) {
+        (void)apiStreamSendError(req, s->status, s->errmsg);
+        apiStreamEnd(req); /* snapEnd closes s */
         return;
     }
-    snapFree(s);
-}
-
-static void snapWorkCb(uv_work_t *w)
-{
-    struct snap_stream *s = w->data;
-    s->status = 0;
-    if (s->bolt == NULL) {
-        s->status = storeBoltOpen(s->snap, &s->bolt, s->errmsg);
-        if (s->status != 0) {
-            return;
-        }
-        s->size = storeBoltSize(s->bolt);
+    if (ev == SNAPSHOT_STREAM_EOF) {
+        apiStreamEnd(req); /* snapEnd closes s */
+        return;
     }
-    s->status = storeBoltRead(s->bolt, s->buf, API__SNAP_BATCH, &s->len,
-                              s->errmsg);
-    s->eof = s->len < API__SNAP_BATCH;
-    s->off = 0;
-}
-
-static void snapAfterWorkCb(uv_work_t *w, int status);
-
-static void snapPumpCb(uv_timer_t *t)
-{
-    struct snap_stream *s = t->data;
-    struct api_req *req = s->req;
-    while (s->off < s->len) {
-        size_t n = s->len - s->off < API__SNAP_CHUNK ? s->len - s->off
-                                                     : API__SNAP_CHUNK;
-        json_t *o;
-        if (req->conn == NULL) {
-            return;
-        }
-        if (apiStreamQueued(req) > API__SNAP_QUEUE) {
+    while (snapshotStreamReady(s)) {
+        if (req->conn == NULL ||
+            apiStreamQueued(req) > SNAPSHOT_STREAM_QUEUE_MAX) {
             return; /* the client reads slowly: resume on the next tick */
         }
-        /* the file's bytes, then its hash alone in the last message */
-        if (s->sent < s->size && s->sent + n > s->size) {
-            n = (size_t)(s->size - s->sent);
-        }
+        snapshotStreamNext(s, &c);
         o = json_object();
         json_object_set_new(o, "header", apiHeader(req->api, 0));
-        json_object_set_new(
-            o, "remaining_bytes",
-            codecI64(s->sent + n < s->size
-                         ? (int64_t)(s->size - (s->sent + n))
-                         : 0));
-        json_object_set_new(o, "blob", codecB64((char *)s->buf + s->off, n));
-        s->off += n;
-        s->sent += n;
+        json_object_set_new(o, "remaining_bytes",
+                            codecI64((int64_t)c.remaining_bytes));
+        json_object_set_new(o, "blob",
+                            codecB64((const char *)c.bytes, c.len));
         if (apiStreamSend(req, o) != 0) {
             return;
         }
     }
-    if (s->eof) {
-        (void)uv_timer_stop(t);
-        apiStreamEnd(req); /* snapEnd disposes of s */
-        return;
-    }
-    (void)uv_timer_stop(t);
-    if (uv_queue_work(req->api->deps.loop, &s->work, snapWorkCb,
-                      snapAfterWorkCb) != 0) {
-        (void)apiStreamSendError(req, ETCFS_IO, "snapshot: cannot queue work");
-        apiStreamEnd(req);
-        return;
-    }
-    s->working = true;
-}
-
-static void snapAfterWorkCb(uv_work_t *w, int status)
-{
-    struct snap_stream *s = w->data;
-    s->working = false;
-    if (s->ended) {
-        snapDispose(s);
-        return;
-    }
-    if (status != 0 || s->status != 0) {
-        (void)apiStreamSendError(s->req, s->status != 0 ? s->status
-                                                        : ETCFS_CANCELED,
-                                 s->errmsg);
-        apiStreamEnd(s->req); /* snapEnd disposes of s */
-        return;
-    }
-    (void)uv_timer_start(&s->timer, snapPumpCb, 0, 1);
 }
 
 static void snapEnd(struct api_req *req)
 {
-    struct snap_stream *s = req->ctx;
+    struct snapshot_stream *s = req->ctx;
     req->ctx = NULL;
-    if (s->timer_open) {
-        (void)uv_timer_stop(&s->timer);
-    }
-    if (s->working) {
-        s->ended = true; /* disposed after the work */
-        return;
-    }
-    snapDispose(s);
+    snapshotStreamClose(s, snapClosedCb); /* waits for the pool's batch */
 }
 
 void apiSnapshot(struct api_req *req)
 {
     struct api *a = req->api;
-    struct snap_stream *s = calloc(1, sizeof *s);
+    struct snapshot_stream *s = calloc(1, sizeof *s);
     int rv;
-    if (s != NULL) {
-        s->buf = malloc(API__SNAP_BATCH);
-    }
-    if (s == NULL || s->buf == NULL) {
-        free(s);
+    if (s == NULL) {
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;
     }
-    s->req = req;
-    rv = storeSnapshotTake(a->deps.store, &s->snap, s->errmsg);
+    s->data = req;
+    rv = snapshotStreamStart(s, a->deps.loop, a->deps.store, snapEventCb);
     if (rv != 0) {
-        free(s->buf);
-        free(s);
         apiReplyError(req, rv, NULL);
+        snapshotStreamClose(s, snapClosedCb);
         return;
     }
-    if (uv_timer_init(a->deps.loop, &s->timer) != 0) {
-        snapFree(s);
-        apiReplyError(req, ETCFS_IO, NULL);
-        return;
-    }
-    s->timer.data = s;
-    s->timer_open = true;
-    s->work.data = s;
-    rv = uv_queue_work(a->deps.loop, &s->work, snapWorkCb, snapAfterWorkCb);
-    if (rv != 0) {
-        apiReplyError(req, ETCFS_IO, NULL);
-        snapDispose(s);
-        return;
-    }
-    s->working = true;
     req->ctx = s;
     apiStreamBegin(req, snapEnd);
 }

@@ -66,56 +66,56 @@ struct grpc_conn
 
 #define UNARY(p, fn, needs) {p, GRPC_UNARY, needs, fn, NULL, NULL, NULL}
 static const struct grpc_method grpcMethods[] = {
-    UNARY("/etcdserverpb.KV/Range", grpcKvRange, GRPC_USER),
-    UNARY("/etcdserverpb.KV/Put", grpcKvPut, GRPC_USER),
-    UNARY("/etcdserverpb.KV/DeleteRange", grpcKvDeleteRange, GRPC_USER),
-    UNARY("/etcdserverpb.KV/Txn", grpcKvTxn, GRPC_USER),
-    UNARY("/etcdserverpb.KV/Compact", grpcKvCompact, GRPC_ANYONE),
-    {"/etcdserverpb.Watch/Watch", GRPC_BIDI, GRPC_USER, grpcWatchStart,
+    UNARY("/etcdserverpb.KV/Range", grpcKvRange, AUTHN_USER),
+    UNARY("/etcdserverpb.KV/Put", grpcKvPut, AUTHN_USER),
+    UNARY("/etcdserverpb.KV/DeleteRange", grpcKvDeleteRange, AUTHN_USER),
+    UNARY("/etcdserverpb.KV/Txn", grpcKvTxn, AUTHN_USER),
+    UNARY("/etcdserverpb.KV/Compact", grpcKvCompact, AUTHN_ANYONE),
+    {"/etcdserverpb.Watch/Watch", GRPC_BIDI, AUTHN_USER, grpcWatchStart,
      grpcWatchMessage, grpcWatchHalfClose, grpcWatchEnd},
-    UNARY("/etcdserverpb.Lease/LeaseGrant", grpcLeaseGrant, GRPC_ANYONE),
-    UNARY("/etcdserverpb.Lease/LeaseRevoke", grpcLeaseRevoke, GRPC_USER),
-    {"/etcdserverpb.Lease/LeaseKeepAlive", GRPC_BIDI, GRPC_ANYONE,
+    UNARY("/etcdserverpb.Lease/LeaseGrant", grpcLeaseGrant, AUTHN_ANYONE),
+    UNARY("/etcdserverpb.Lease/LeaseRevoke", grpcLeaseRevoke, AUTHN_USER),
+    {"/etcdserverpb.Lease/LeaseKeepAlive", GRPC_BIDI, AUTHN_ANYONE,
      grpcLeaseKeepAliveStart, grpcLeaseKeepAliveMessage,
      grpcLeaseKeepAliveHalfClose, grpcLeaseKeepAliveEnd},
     UNARY("/etcdserverpb.Lease/LeaseTimeToLive", grpcLeaseTimeToLive,
-          GRPC_ANYONE),
-    UNARY("/etcdserverpb.Lease/LeaseLeases", grpcLeaseLeases, GRPC_ANYONE),
-    UNARY("/etcdserverpb.Cluster/MemberAdd", grpcMemberAdd, GRPC_ROOT),
-    UNARY("/etcdserverpb.Cluster/MemberRemove", grpcMemberRemove, GRPC_ROOT),
-    UNARY("/etcdserverpb.Cluster/MemberUpdate", grpcMemberUpdate, GRPC_ROOT),
-    UNARY("/etcdserverpb.Cluster/MemberList", grpcMemberList, GRPC_ANYONE),
+          AUTHN_ANYONE),
+    UNARY("/etcdserverpb.Lease/LeaseLeases", grpcLeaseLeases, AUTHN_ANYONE),
+    UNARY("/etcdserverpb.Cluster/MemberAdd", grpcMemberAdd, AUTHN_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberRemove", grpcMemberRemove, AUTHN_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberUpdate", grpcMemberUpdate, AUTHN_ROOT),
+    UNARY("/etcdserverpb.Cluster/MemberList", grpcMemberList, AUTHN_ANYONE),
     UNARY("/etcdserverpb.Cluster/MemberPromote", grpcMemberPromote,
-          GRPC_ROOT),
-    UNARY("/etcdserverpb.Maintenance/Alarm", grpcAlarm, GRPC_ANYONE),
-    UNARY("/etcdserverpb.Maintenance/Status", grpcStatus, GRPC_ANYONE),
+          AUTHN_ROOT),
+    UNARY("/etcdserverpb.Maintenance/Alarm", grpcAlarm, AUTHN_ANYONE),
+    UNARY("/etcdserverpb.Maintenance/Status", grpcStatus, AUTHN_ANYONE),
     UNARY("/etcdserverpb.Maintenance/Defragment", grpcDefragment,
-          GRPC_ROOT_MAINT),
-    UNARY("/etcdserverpb.Maintenance/Hash", grpcHash, GRPC_ROOT_MAINT),
-    UNARY("/etcdserverpb.Maintenance/HashKV", grpcHashKV, GRPC_ROOT_MAINT),
+          AUTHN_ROOT_MAINT),
+    UNARY("/etcdserverpb.Maintenance/Hash", grpcHash, AUTHN_ROOT_MAINT),
+    UNARY("/etcdserverpb.Maintenance/HashKV", grpcHashKV, AUTHN_ROOT_MAINT),
     {"/etcdserverpb.Maintenance/Snapshot", GRPC_SERVER_STREAM,
-     GRPC_ROOT_MAINT, grpcSnapshot, NULL, NULL, grpcSnapshotEnd},
-    UNARY("/etcdserverpb.Maintenance/MoveLeader", grpcMoveLeader, GRPC_ROOT),
-    UNARY("/etcdserverpb.Auth/AuthEnable", grpcAuthEnable, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/AuthDisable", grpcAuthDisable, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/Authenticate", grpcAuthenticate, GRPC_ANYONE),
-    UNARY("/etcdserverpb.Auth/UserAdd", grpcUserAdd, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/UserGet", grpcUserGet, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/UserList", grpcUserList, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/UserDelete", grpcUserDelete, GRPC_USER),
+     AUTHN_ROOT_MAINT, grpcSnapshot, NULL, NULL, grpcSnapshotEnd},
+    UNARY("/etcdserverpb.Maintenance/MoveLeader", grpcMoveLeader, AUTHN_ROOT),
+    UNARY("/etcdserverpb.Auth/AuthEnable", grpcAuthEnable, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/AuthDisable", grpcAuthDisable, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/Authenticate", grpcAuthenticate, AUTHN_ANYONE),
+    UNARY("/etcdserverpb.Auth/UserAdd", grpcUserAdd, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/UserGet", grpcUserGet, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/UserList", grpcUserList, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/UserDelete", grpcUserDelete, AUTHN_USER),
     UNARY("/etcdserverpb.Auth/UserChangePassword", grpcUserChangePassword,
-          GRPC_USER),
-    UNARY("/etcdserverpb.Auth/UserGrantRole", grpcUserGrantRole, GRPC_USER),
+          AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/UserGrantRole", grpcUserGrantRole, AUTHN_USER),
     UNARY("/etcdserverpb.Auth/UserRevokeRole", grpcUserRevokeRole,
-          GRPC_USER),
-    UNARY("/etcdserverpb.Auth/RoleAdd", grpcRoleAdd, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/RoleGet", grpcRoleGet, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/RoleList", grpcRoleList, GRPC_USER),
-    UNARY("/etcdserverpb.Auth/RoleDelete", grpcRoleDelete, GRPC_USER),
+          AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/RoleAdd", grpcRoleAdd, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/RoleGet", grpcRoleGet, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/RoleList", grpcRoleList, AUTHN_USER),
+    UNARY("/etcdserverpb.Auth/RoleDelete", grpcRoleDelete, AUTHN_USER),
     UNARY("/etcdserverpb.Auth/RoleGrantPermission", grpcRoleGrantPermission,
-          GRPC_USER),
+          AUTHN_USER),
     UNARY("/etcdserverpb.Auth/RoleRevokePermission",
-          grpcRoleRevokePermission, GRPC_USER),
+          grpcRoleRevokePermission, AUTHN_USER),
 };
 
 static const struct grpc_method *methodFind(const char *path, size_t len)
@@ -501,8 +501,8 @@ void grpcRead(struct grpc_call *call, bool serializable, grpc_read_fn fn)
 static void callDeliver(struct grpc_call *call);
 static void callStart(struct grpc_call *call);
 
-/* Who asks, and may they (auth on)? False when the call was answered or
- * the check deferred past the read gate. */
+/* Who asks, and may they (auth on: authnGate)? False when the call was
+ * answered or the check deferred past the read gate. */
 static bool callAllowed(struct grpc_call *call);
 
 static void tokenRecheck(struct grpc_call *call)
@@ -515,33 +515,17 @@ static void tokenRecheck(struct grpc_call *call)
 
 static bool callAllowed(struct grpc_call *call)
 {
-    struct server *srv = call->g->deps.server;
-    int needs = call->method->needs;
-    int rv;
-    if (needs == GRPC_ANYONE) {
-        return true;
-    }
-    rv = authnIdentify(srv, call->token_given ? call->token : NULL,
-                       call->token_len, call->cn, &call->who);
-    if (rv == ETCFS_INVALID_TOKEN && !call->rechecked) {
-        /* a token just assigned through another member may not be applied
-         * here yet: pass the read gate, then look again */
+    char text[ETCFS_ERRMSG_SIZE];
+    int rv = authnGate(call->g->deps.server,
+                       call->token_given ? call->token : NULL,
+                       call->token_len, call->cn, call->method->needs,
+                       call->rechecked, &call->who, text);
+    if (rv == AUTHN_GATE_RECHECK) {
         grpcRead(call, false, tokenRecheck);
         return false;
     }
-    if (rv == 0 && (needs == GRPC_ROOT || needs == GRPC_ROOT_MAINT)) {
-        rv = authnAdmin(srv, &call->who);
-    }
-    if (rv != 0 && needs == GRPC_ROOT_MAINT) {
-        /* etcd 3.4's authMaintenanceServer returns the auth package's own
-         * error, which gRPC sends as Unknown */
-        char text[ETCFS_ERRMSG_SIZE];
-        const char *msg = etcfsStrerror(rv);
-        if (strncmp(msg, "etcdserver: ", 12) == 0) {
-            msg += 12;
-        }
-        snprintf(text, sizeof text, "auth: %s", msg);
-        grpcFailStatus(call, GRPC_STATUS_UNKNOWN, text);
+    if (rv != 0 && text[0] != '\0') {
+        grpcFailStatus(call, GRPC_STATUS_UNKNOWN, text); /* maintenance */
         return false;
     }
     if (rv != 0) {

@@ -57,15 +57,6 @@ enum {
     GRPC_STATUS_UNAUTHENTICATED = 16
 };
 
-/* What a method needs of its caller when auth is on (as the gateway's
- * routes: src/api/api.c). */
-enum {
-    GRPC_ANYONE = 0, /* nothing (status, member list, authenticate...) */
-    GRPC_USER,       /* a user: the handler or the FSM checks what for */
-    GRPC_ROOT,       /* the root role (membership, move leader) */
-    GRPC_ROOT_MAINT  /* the root role, refused as etcd's maintenance API */
-};
-
 enum { GRPC_UNARY = 0, GRPC_SERVER_STREAM, GRPC_BIDI };
 
 /* One method of etcd's services. */
@@ -73,7 +64,8 @@ struct grpc_method
 {
     const char *path; /* "/etcdserverpb.KV/Range" */
     int kind;         /* GRPC_UNARY, GRPC_SERVER_STREAM, GRPC_BIDI */
-    int needs;        /* GRPC_ANYONE... (checked before any hook runs) */
+    enum authn_needs needs; /* when auth is on: authnGate, before any
+                             * hook runs */
     /* UNARY, SERVER_STREAM: the request message (borrowed for the call),
      * once the client ended its side. BIDI: the stream opened (msg NULL). */
     void (*start)(struct grpc_call *call, const uint8_t *msg, size_t len);

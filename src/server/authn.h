@@ -64,6 +64,32 @@ int authnWrite(struct server *s, const struct authn_user *who,
 /* Is who root (maintenance, membership, auth management)? */
 int authnAdmin(struct server *s, const struct authn_user *who);
 
+/* ---- the gate every request passes (authn_gate.c) ---- */
+/* What a request needs of its caller when auth is on (the gateway's
+ * routes, gRPC's methods). */
+enum authn_needs {
+    AUTHN_ANYONE = 0, /* nothing (status, member list, authenticate...) */
+    AUTHN_USER,       /* a user: the handler or the FSM checks what for */
+    AUTHN_ROOT,       /* the root role (membership, move leader) */
+    AUTHN_ROOT_MAINT  /* the root role, refused as etcd's maintenance API */
+};
+/* authnGate's answer for a token this member does not know (yet): not an
+ * ETCFS_* code (those start above 1000). */
+#define AUTHN_GATE_RECHECK 1
+/* May a request that needs needs go on? token (token_len bytes; NULL
+ * none) or else cn (a verified client certificate's common name, "" or
+ * NULL none) names the user, set in who. 0: it may. AUTHN_GATE_RECHECK:
+ * the token is unknown here and rechecked is false: a token just assigned
+ * through another member may not be applied here yet, so the front end
+ * passes its linearizable read gate and asks again with rechecked true.
+ * Else the ETCFS_* code to refuse it with; for AUTHN_ROOT_MAINT also
+ * maint_text (ETCFS_ERRMSG_SIZE, "" otherwise): etcd 3.4's
+ * authMaintenanceServer returns the auth package's own error ("auth:
+ * permission denied"), which gRPC sends as Unknown with that text. */
+int authnGate(struct server *s, const char *token, size_t token_len,
+              const char *cn, enum authn_needs needs, bool rechecked,
+              struct authn_user *who, char *maint_text);
+
 /* ---- etcd's rules for the auth API (every front end) ---- */
 /* The name of a user or role change as etcd checks it before proposing
  * (USER_* ops: the user, ROLE_* ops: the role; op borrowed): 0,
