@@ -240,12 +240,13 @@ void apiAuthUserDelete(struct api_req *req)
     propose(req, &op);
 }
 
-void apiAuthUserGrantRole(struct api_req *req)
+/* A user and a role named by the body's fields f (etcd names them "user"
+ * and "role" to grant, "name" and "role" to revoke), then proposed. */
+static void userRole(struct api_req *req, const char *const f[2], int type)
 {
-    static const char *const f[] = {"user", "role"};
     const char *v[2];
     size_t l[2];
-    struct auth_op op = {.type = AUTH_OP_USER_GRANT};
+    struct auth_op op = {.type = type};
     if (!strings(req, f, v, l, 2)) {
         return;
     }
@@ -259,23 +260,16 @@ void apiAuthUserGrantRole(struct api_req *req)
     propose(req, &op);
 }
 
+void apiAuthUserGrantRole(struct api_req *req)
+{
+    static const char *const f[] = {"user", "role"};
+    userRole(req, f, AUTH_OP_USER_GRANT);
+}
+
 void apiAuthUserRevokeRole(struct api_req *req)
 {
     static const char *const f[] = {"name", "role"};
-    const char *v[2];
-    size_t l[2];
-    struct auth_op op = {.type = AUTH_OP_USER_REVOKE};
-    if (!strings(req, f, v, l, 2)) {
-        return;
-    }
-    op.name = v[0];
-    op.name_len = l[0];
-    op.role = v[1];
-    op.role_len = l[1];
-    if (!nameOk(req, &op)) {
-        return;
-    }
-    propose(req, &op);
+    userRole(req, f, AUTH_OP_USER_REVOKE);
 }
 
 static json_t *namesArray(char **names, size_t n)
