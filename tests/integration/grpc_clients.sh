@@ -86,6 +86,29 @@ for where in leader follower; do
 done
 
 # ---- Go clientv3, offline, GOPATH mode ----------------------------------------
+# what a user sees right after a write returns: Debian's etcdctl writes on
+# one member and at once reads on every other (linearizable, the default),
+# a new value each round, from the leader and from a follower
+export ETCDCTL_API=3
+stale=0
+rounds=0
+for r in $(seq 1 10); do
+    for w in $T_MEMBERS; do
+        rounds=$((rounds + 1))
+        v="v$r-$w-$RANDOM"
+        timeout 10 etcdctl --endpoints "127.0.0.1:${T_CPORT[$w]}" put /ryw/k "$v" >/dev/null || { stale=$((stale + 1)); continue; }
+        for o in $T_MEMBERS; do
+            [ "$o" = "$w" ] && continue
+            got=$(timeout 10 etcdctl --endpoints "127.0.0.1:${T_CPORT[$o]}" get /ryw/k --print-value-only)
+            if [ "$got" != "$v" ]; then
+                stale=$((stale + 1))
+                echo "# n$w wrote $v, n$o read '$got' right after"
+            fi
+        done
+    done
+done
+expect_eq "etcdctl: a put on one member is read at once on the others ($rounds writes)" 0 "$stale"
+
 GOSRC=/usr/share/gocode/src/go.etcd.io/etcd/clientv3
 if ! command -v go >/dev/null || [ ! -d "$GOSRC" ]; then
     echo "# skipped: Go clientv3 (golang-go and golang-etcd-server-dev not installed; not downloaded)"
