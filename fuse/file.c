@@ -233,6 +233,10 @@ void fsCreate(fuse_req_t req, fuse_ino_t parent, const char *name,
         if (t.pending && !t.have_kv) {
             in->pending_attr = h->attr;
             inodeSetPending(&m->inodes, in, true);
+            /* the directory shows the new name now, though the key is
+             * committed at the first flush with data or at release */
+            (void)inodeParentTouched(&m->inodes, rel, len,
+                                     h->attr.ctime_ns);
         }
         h->next = in->handles;
         in->handles = h;

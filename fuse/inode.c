@@ -149,6 +149,20 @@ void inodeOrphan(struct inode_table *t, struct inode *e)
     inodeSetPending(t, e, false);
 }
 
+struct inode *inodeParentTouched(struct inode_table *t, const char *rel,
+                                 size_t len, int64_t now_ns)
+{
+    struct inode *p;
+    while (len > 0 && rel[len - 1] != '/') {
+        len--;
+    }
+    p = inodeFindRel(t, rel, len > 0 ? len - 1 : 0, true);
+    if (p != NULL) {
+        p->dir_time_ns = now_ns;
+    }
+    return p;
+}
+
 void inodeSetPending(struct inode_table *t, struct inode *e, bool pending)
 {
     if (e->pending != pending) {

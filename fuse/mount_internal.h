@@ -215,6 +215,11 @@ struct inode *inodeFind(struct inode_table *t, uint64_t ino);
 struct inode *inodeFindRel(struct inode_table *t, const char *rel, size_t len,
                            bool dir);
 void inodeSetPending(struct inode_table *t, struct inode *e, bool pending);
+/* The directory holding rel had an entry created, removed or renamed at
+ * now_ns: its mtime and ctime show it. Returns that directory's inode, or
+ * NULL when the table does not hold it. */
+struct inode *inodeParentTouched(struct inode_table *t, const char *rel,
+                                 size_t len, int64_t now_ns);
 /* The orphan a deletion made of (rel, dir), while the kernel holds it (a
  * watch, an open descriptor), or NULL. */
 struct inode *inodeFindOrphan(struct inode_table *t, const char *rel,
