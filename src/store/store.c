@@ -239,6 +239,7 @@ void storeClose(struct store *s)
     if (s == NULL) {
         return;
     }
+    keyFilterStop(s->keys);
     leveldb_close(s->db);
     storeOptionsDestroy(s);
     authFree(s->auth);

@@ -136,6 +136,16 @@ static int applyLookup(struct store_apply *a, const char *key, size_t len,
         }
         return 0;
     }
+    if (a->s->keys == NULL && !a->s->keys_off) {
+        /* first apply since open or a restore */
+        a->s->keys = keyFilterStart(a->s->db, MVCC_KEY_LATEST,
+                                    atomic_load(&a->s->key_count));
+        a->s->keys_off = a->s->keys == NULL;
+    }
+    if (a->s->keys != NULL && !keyFilterMaybe(a->s->keys, key, len)) {
+        *found = false; /* never created: no LevelDB read (keyfilter.h) */
+        return 0;
+    }
     return storeReaderGet(&a->rd, key, len, a->begin_rev, true, out, found,
                           a->errmsg);
 }
@@ -336,6 +346,9 @@ int storeApplyPutOp(struct store_apply *a, const struct store_put_req *p,
     }
     if (!found) {
         a->key_delta++;
+        if (a->s->keys != NULL) {
+            keyFilterAdd(a->s->keys, p->key, p->key_len);
+        }
     }
     if (resp != NULL && p->prev_kv && found) {
         resp->has_prev = true;

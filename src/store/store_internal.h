@@ -23,6 +23,7 @@
 #include "mvcc_key.h"
 #include "store.h"
 #include "auth.h"
+#include "keyfilter.h"
 
 /* Operations per batch in compaction cleanup and restore. */
 #define STORE__BATCH_OPS 10000
@@ -52,6 +53,10 @@ struct store
     struct buf tidy_hi;
     size_t tidy_n;
     struct auth *auth; /* users, roles, permissions (store_auth.c) */
+    /* Live keys the apply thread may skip reading (keyfilter.h): started at
+     * the first apply, dropped by a restore; keys_off after it failed. */
+    struct key_filter *keys;
+    bool keys_off;
     /* Last failure of the background part of a compaction (apply thread):
      * the compaction itself succeeded, the cleanup resumes later. */
     char errmsg[ETCFS_ERRMSG_SIZE];

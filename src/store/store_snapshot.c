@@ -333,6 +333,11 @@ int storeRestoreClear(struct store *s, char *errmsg)
     size_t bytes = 0;
     int rv;
 
+    /* The live-key filter describes the old content: the next apply
+     * builds a new one. */
+    keyFilterStop(s->keys);
+    s->keys = NULL;
+    s->keys_off = false;
     /* 1. Drop the state record first: a crash from here on leaves a store
      * at applied index 0, which Raft fills again from its snapshot. */
     leveldb_writebatch_clear(s->batch);
