@@ -105,7 +105,7 @@ static bool txnTooBig(const struct server *s, const struct command *cmd)
  * unknown lease). */
 static int leaderChecks(struct server *s, const struct command *cmd)
 {
-    if (quotaExceeded(s->deps.config, s->deps.store, cmd)) {
+    if (quotaExceeded(&s->quota, s->deps.config, s->deps.store, cmd)) {
         return ETCFS_NOSPACE;
     }
     if (cmd->type == COMMAND_COMPACT &&

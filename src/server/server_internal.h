@@ -5,6 +5,7 @@
 #define ETCFS_SERVER_INTERNAL_H
 
 #include "authn.h"
+#include "quota.h"
 #include "server.h"
 
 struct server
@@ -13,6 +14,7 @@ struct server
     unsigned inflight; /* writes, lease and member requests started */
     struct authn_tokens *tokens; /* authn.c */
     uint64_t token_seq;
+    struct quota quota; /* leaderChecks: the NOSPACE rule's disk check */
 };
 
 #define FORWARD_PROTO_PROPOSE "/etcfs/v1/propose"
