@@ -278,9 +278,14 @@ int nodeMemberAdd(struct node *n, struct node_change *req,
         }
     }
     /* etcd 3.4 ValidateConfigurationChange: at most one learner
-     * (maxLearners) */
-    for (i = 0; learner && i < n->raft.configuration.n; i++) {
-        if (learnerFlagged(n, n->raft.configuration.servers[i].id)) {
+     * (maxLearners); --max-learners raises it (etcd 3.5's
+     * --experimental-max-learners) */
+    if (learner) {
+        unsigned learners = 0;
+        for (i = 0; i < n->raft.configuration.n; i++) {
+            learners += learnerFlagged(n, n->raft.configuration.servers[i].id);
+        }
+        if (learners >= n->cfg.max_learners) {
             return ETCFS_TOO_MANY_LEARNERS;
         }
     }

@@ -47,6 +47,7 @@ struct node_config
     const struct node_peer *initial;   /* borrowed during nodeInit */
     unsigned n_initial;                /* 0 with join: empty config */
     bool join;                         /* --initial-cluster-state existing */
+    unsigned max_learners;             /* --max-learners */
     unsigned heartbeat_ms;
     unsigned election_ms;
     uint64_t snapshot_count;           /* applied entries between snapshots */

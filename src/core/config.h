@@ -51,6 +51,11 @@ struct config
     unsigned n_initial_cluster; /* default: name=advertise_peer */
     int initial_cluster_state;  /* --initial-cluster-state new|existing */
     char initial_cluster_token[256]; /* --initial-cluster-token, default "etcd-cluster" */
+    struct config_url join[CONFIG_MAX_URLS]; /* --join: client URLs */
+    unsigned n_join;
+    char join_user[512];             /* --join-user NAME:PASSWORD */
+    bool leave;                      /* --leave: remove itself at SIGTERM */
+    unsigned max_learners;           /* --max-learners, default 1 (etcd 3.4) */
     unsigned heartbeat_interval_ms;  /* --heartbeat-interval, default 100 */
     unsigned election_timeout_ms;    /* --election-timeout, default 1000 */
     uint64_t snapshot_count;         /* --snapshot-count, default 100000 (etcd) */

@@ -148,6 +148,31 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .group = "Clustering",
         .help = "Initial cluster token for the cluster during bootstrap.",
         CONFIG__FIELD(initial_cluster_token)},
+    [CONFIG_FLAG_JOIN] = {
+        .flag = "join", .names = CONFIG__ENV("JOIN"),
+        .type = CONFIG_TYPE_URLS, .group = "Clustering", .shown = "''",
+        .help = "Client URLs of a running cluster: on a new data dir, add "
+                "this member\n    to it as a learner and start as "
+                "'existing' (a restart reuses the data dir).",
+        CONFIG__LIST(join, n_join)},
+    [CONFIG_FLAG_JOIN_USER] = {
+        .flag = "join-user", .names = CONFIG__ENV("JOIN_USER"),
+        .type = CONFIG_TYPE_STRING, .def = "", .group = "Clustering",
+        .help = "NAME:PASSWORD of a root user for --join when the cluster "
+                "has\n    authentication enabled.",
+        CONFIG__FIELD(join_user), .check = CONFIG_CHECK_EMPTY_OK},
+    [CONFIG_FLAG_LEAVE] = {
+        .flag = "leave", .names = CONFIG__ENV("LEAVE"),
+        .type = CONFIG_TYPE_BOOL, .def = "false", .group = "Clustering",
+        .help = "At SIGTERM or SIGINT, remove this member from the cluster "
+                "before\n    stopping (decommission).",
+        CONFIG__FIELD(leave)},
+    [CONFIG_FLAG_MAX_LEARNERS] = {
+        .flag = "max-learners", .names = CONFIG__ENV("MAX_LEARNERS"),
+        .type = CONFIG_TYPE_UINT, .def = "1", .group = "Clustering",
+        .help = "Maximum number of learners in the cluster (etcd 3.4: 1), "
+                "checked\n    by the leader at member add.",
+        CONFIG__FIELD(max_learners), .min = 0, .max = 1000},
     [CONFIG_FLAG_ADVERTISE_CLIENT_URLS] = {
         .flag = "advertise-client-urls",
         .names = CONFIG__ENV("ADVERTISE_CLIENT_URLS"),

@@ -30,6 +30,7 @@
 #include "../store/store.h"
 #include "../server/watch.h"
 #include "daemon_datadir.h"
+#include "daemon_join.h"
 #include "daemon_tls.h"
 
 #define DAEMON__READY_POLL_MS 20
@@ -51,6 +52,9 @@ struct daemon
     struct grpc *grpc;
     struct server *server; /* the request path */
     struct daemon_tls tls; /* client listeners, peer port (daemon_tls.c) */
+    struct config *joined_cfg; /* --join: cfg with the cluster it joined */
+    struct server_member leave; /* --leave: this member's removal */
+    bool leaving;
     struct mount *mount;
     struct mount_verify mount_verify; /* --mount-user's password check */
     bool mount_verifying;
@@ -392,6 +396,9 @@ static void mountClosedCb(struct mount *m, void *data)
 
 static void closeStep(struct daemon *d)
 {
+    if (d->leaving) {
+        return; /* leaveCb comes back here */
+    }
     if (d->mount_verifying) {
         return; /* mountVerifiedCb comes back here */
     }
@@ -450,6 +457,21 @@ static void closeStep(struct daemon *d)
     infof("stopped");
 }
 
+/* --leave: the removal answered; stop either way. */
+static void leaveCb(struct server_member *m, int status)
+{
+    struct daemon *d = m->data;
+    d->leaving = false;
+    if (status == 0) {
+        infof("removed this member from the cluster (--leave)");
+        daemonLeft(d->cfg);
+    } else {
+        errorf("--leave: removing this member failed: %s; stopping as a "
+               "member", etcfsStrerror(status));
+    }
+    closeStep(d);
+}
+
 static void signalCb(uv_signal_t *s, int signum)
 {
     struct daemon *d = s->data;
@@ -460,6 +482,18 @@ static void signalCb(uv_signal_t *s, int signum)
     d->stopping = true;
     if (sd_notify(0, "STOPPING=1") < 0) {
         warnf("sd_notify STOPPING failed");
+    }
+    if (d->cfg->leave && d->server != NULL && d->node != NULL) {
+        memset(&d->leave, 0, sizeof d->leave);
+        d->leave.data = d;
+        d->leave.cb = leaveCb;
+        d->leave.op = SERVER_MEMBER_REMOVE;
+        d->leave.id = nodeId(d->node);
+        d->leaving = serverMember(d->server, &d->leave) == 0;
+        if (d->leaving) {
+            return; /* leaveCb closes */
+        }
+        errorf("--leave: could not ask for this member's removal");
     }
     closeStep(d);
 }
@@ -506,9 +540,26 @@ static void grpcAdoptHook(void *arg, struct stream *s, const char *initial,
     grpcAdopt(arg, s, initial, len);
 }
 
+/* --join (daemon_join.c): cfg as the cluster answered. */
+static int daemonJoinIfAsked(struct daemon *d, uint64_t *id, char *errmsg)
+{
+    int rv;
+    d->joined_cfg = malloc(sizeof *d->joined_cfg);
+    if (d->joined_cfg == NULL) {
+        etcfsErrmsgf(errmsg, "join: out of memory");
+        return ETCFS_NOMEM;
+    }
+    *d->joined_cfg = *d->cfg;
+    rv = daemonJoin(d->joined_cfg, id, errmsg);
+    if (rv == 0) {
+        d->cfg = d->joined_cfg;
+    }
+    return rv;
+}
+
 static int daemonStart(struct daemon *d, char *errmsg)
 {
-    const struct config *cfg = d->cfg;
+    const struct config *cfg;
     struct node_config nc;
     struct node_peer peers[CONFIG_MAX_MEMBERS];
     uint64_t member_ids[CONFIG_MAX_MEMBERS];
@@ -517,12 +568,19 @@ static int daemonStart(struct daemon *d, char *errmsg)
     struct api_deps deps;
     struct grpc_deps gdeps;
     struct server_deps sdeps;
+    uint64_t joined_id = 0;
     unsigned i;
     int rv;
 
+    rv = daemonJoinIfAsked(d, &joined_id, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    cfg = d->cfg;
     memset(&nc, 0, sizeof nc);
-    nc.id = nodeMemberIdFor(cfg->advertise_peer.text,
-                            cfg->initial_cluster_token);
+    nc.id = joined_id != 0 ? joined_id
+                           : nodeMemberIdFor(cfg->advertise_peer.text,
+                                             cfg->initial_cluster_token);
     for (i = 0; i < cfg->n_initial_cluster; i++) {
         const struct config_member *m = &cfg->initial_cluster[i];
         peers[i].id = nodeMemberIdFor(m->peer.text, cfg->initial_cluster_token);
@@ -543,6 +601,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.initial = peers;
     nc.n_initial = cfg->n_initial_cluster;
     nc.join = cfg->initial_cluster_state == CONFIG_CLUSTER_EXISTING;
+    nc.max_learners = cfg->max_learners;
     nc.heartbeat_ms = cfg->heartbeat_interval_ms;
     nc.election_ms = cfg->election_timeout_ms;
     nc.snapshot_count = cfg->snapshot_count;
@@ -690,6 +749,7 @@ int daemonRun(const struct config *cfg, char *errmsg)
         if (d.store != NULL && d.node == NULL) {
             storeClose(d.store);
         }
+        free(d.joined_cfg);
         return 1;
     }
     uv_timer_start(&d.ready_timer, readyCb, DAEMON__READY_POLL_MS,
@@ -697,6 +757,7 @@ int daemonRun(const struct config *cfg, char *errmsg)
     uv_timer_start(&d.trim_timer, trimCb, DAEMON__TRIM_MS, DAEMON__TRIM_MS);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     nodeDestroy(d.closed_node);
+    free(d.joined_cfg);
     rv = uv_loop_close(&d.loop);
     if (rv != 0) {
         warnf("loop closed with handles still open: %s", uv_strerror(rv));
