@@ -295,21 +295,12 @@ static void connClose(struct forward_conn *c)
     uv_close((uv_handle_t *)&c->timer, timerClosedCb);
 }
 
-/* "host:port" (to, or the leader's peer address when NULL) -> its copy,
- * the host alone (checked against a TLS certificate) and a sockaddr. */
-static int targetAddress(struct forward *f, const char *to, char *address,
-                         size_t size, char *host, size_t host_size,
-                         struct sockaddr_storage *sa)
+int forwardAddress(const char *address, char *host, size_t host_size,
+                   struct sockaddr_storage *sa)
 {
-    const char *colon;
+    const char *colon = strrchr(address, ':');
     size_t hlen;
     int port;
-    if (to != NULL) {
-        snprintf(address, size, "%s", to);
-    } else if (nodeLeaderPeerAddress(f->node, address, size) != 0) {
-        return ETCFS_NOLEADER;
-    }
-    colon = strrchr(address, ':');
     if (colon == NULL) {
         return ETCFS_NOLEADER;
     }
@@ -320,6 +311,7 @@ static int targetAddress(struct forward *f, const char *to, char *address,
     memcpy(host, address, hlen);
     host[hlen] = '\0';
     port = atoi(colon + 1);
+    memset(sa, 0, sizeof *sa);
     if (host[0] == '[' && hlen > 2) {
         memmove(host, host + 1, hlen - 2);
         host[hlen - 2] = '\0';
@@ -331,6 +323,20 @@ static int targetAddress(struct forward *f, const char *to, char *address,
                        port, (struct sockaddr_in *)sa) == 0
                ? 0
                : ETCFS_NOLEADER;
+}
+
+/* "host:port" (to, or the leader's peer address when NULL) -> its copy,
+ * the host alone (checked against a TLS certificate) and a sockaddr. */
+static int targetAddress(struct forward *f, const char *to, char *address,
+                         size_t size, char *host, size_t host_size,
+                         struct sockaddr_storage *sa)
+{
+    if (to != NULL) {
+        snprintf(address, size, "%s", to);
+    } else if (nodeLeaderPeerAddress(f->node, address, size) != 0) {
+        return ETCFS_NOLEADER;
+    }
+    return forwardAddress(address, host, host_size, sa);
 }
 
 int forwardSend(struct forward *f, struct forward_req *req)

@@ -109,12 +109,9 @@ static bool fsmIsIoError(int rv)
            rv == ETCFS_NOMEM;
 }
 
-static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
-                    void **result)
+int fsmApplyEntry(struct node *n, uint64_t index, uint64_t term,
+                  const void *buf, size_t len, struct command_result **out)
 {
-    struct node *n = fsm->data;
-    uint64_t index = fsmCurrentIndex(n);
-    uint64_t term = n->raft.current_term;
     struct command_decoded dec;
     struct command_result *res;
     struct store_events events = {0};
@@ -123,16 +120,16 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     uint64_t took_ms;
     int rv;
 
-    *result = NULL;
+    *out = NULL;
     if (index <= storeAppliedIndex(n->store)) {
         return 0; /* applied before a restart: the store already has it */
     }
-    rv = commandDecode(buf->base, buf->len, &dec);
+    rv = commandDecode(buf, len, &dec);
     if (rv != 0) {
         /* Not ours or from a newer format: record the position so the log
          * stays in step, and say it loudly. */
         errorf("entry %llu: undecodable command (%zu bytes), skipped",
-               (unsigned long long)index, buf->len);
+               (unsigned long long)index, len);
         rv = storeApplyNoop(n->store, index, term, errmsg);
         return rv == 0 ? 0 : RAFT_IOERR;
     }
@@ -159,6 +156,7 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     if (n->hooks.applied != NULL) {
         n->hooks.applied(n->hooks.data, &dec.cmd, res, &events);
     }
+    feedAppend(n->feed, index, term, buf, len); /* for the mirrors below */
     took_ms = (uv_hrtime() - started) / 1000000;
     if (took_ms >= FSM__SLOW_APPLY_MS) {
         /* etcd: "apply request took too long"; the loop stood still */
@@ -169,16 +167,36 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     storeEventsClear(&events);
     commandDecodedClear(&dec);
     readOnApplied(n);
+    *out = res;
+    return 0;
+}
+
+static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
+                    void **result)
+{
+    struct node *n = fsm->data;
+    uint64_t index = fsmCurrentIndex(n);
+    uint64_t term = fsmEntryTerm(buf);
+    struct command_result *res;
+    int rv;
+
+    *result = NULL;
+    /* the store records the term the member was in (as it always did) */
+    rv = fsmApplyEntry(n, index, n->raft.current_term, buf->base, buf->len,
+                       &res);
+    if (rv != 0 || res == NULL) {
+        return rv;
+    }
     if (raft_state(&n->raft) == RAFT_LEADER) {
         noticeArm(n);
     }
-    if (fsmEntryTerm(buf) == n->raft.current_term &&
+    if (term == n->raft.current_term &&
         raft_state(&n->raft) == RAFT_LEADER) {
         /* the leader's commit index is current: read.c may confirm reads
          * by asking the voters instead of writing a barrier */
         n->read_ready_term = n->raft.current_term;
     }
-    proposeApplied(n, index, fsmEntryTerm(buf), res);
+    proposeApplied(n, index, term, res);
     return 0;
 }
 

@@ -141,7 +141,7 @@ static bool learnerFlagged(struct node *n, uint64_t id)
 
 int nodeMembers(struct node *n, struct node_member **members, size_t *count)
 {
-    const struct raft_configuration *conf = &n->raft.configuration;
+    const struct raft_configuration *conf = nodeConfiguration(n);
     struct node_member *out;
     unsigned i;
     out = calloc(conf->n > 0 ? conf->n : 1, sizeof *out);

@@ -19,6 +19,7 @@
 
 #include "../src/lib/fs.h"
 #include "../src/lib/log.h"
+#include "mirror.h"
 #include "node_internal.h"
 #include "notice.h"
 #include "propose.h"
@@ -93,18 +94,55 @@ uint64_t nodeClusterIdFor(const uint64_t *member_ids, unsigned n)
 
 bool nodeIsLeader(struct node *n)
 {
-    return n->started && !n->closing && raft_state(&n->raft) == RAFT_LEADER;
+    return n->started && !n->closing && n->mirror == NULL &&
+           raft_state(&n->raft) == RAFT_LEADER;
+}
+
+void nodeLeader(struct node *n, uint64_t *id, const char **address)
+{
+    raft_id rid = 0;
+    *id = 0;
+    *address = NULL;
+    if (!n->started || n->closing) {
+        return;
+    }
+    if (n->mirror != NULL) {
+        const struct feed_marker *m = mirrorMarker(n->mirror);
+        if (m != NULL && m->leader != 0) {
+            *id = m->leader;
+            *address = m->leader_address[0] != '\0' ? m->leader_address
+                                                      : NULL;
+        }
+        return;
+    }
+    raft_leader(&n->raft, &rid, address);
+    *id = rid;
+}
+
+const struct raft_configuration *nodeConfiguration(struct node *n)
+{
+    return n->mirror != NULL ? &n->mirror_conf : &n->raft.configuration;
+}
+
+uint64_t nodeAppliedThrough(struct node *n)
+{
+    if (n->mirror != NULL) {
+        return mirrorThrough(n->mirror);
+    }
+    return n->raft_inited ? raft_last_applied(&n->raft) : 0;
 }
 
 bool nodeHasLeader(struct node *n)
 {
-    raft_id id = 0;
-    const char *address = NULL;
-    if (!n->started || n->closing) {
-        return false;
-    }
-    raft_leader(&n->raft, &id, &address);
+    uint64_t id;
+    const char *address;
+    nodeLeader(n, &id, &address);
     return id != 0;
+}
+
+struct feed *nodeFeed(struct node *n)
+{
+    return n->closing ? NULL : n->feed;
 }
 
 uint64_t nodeId(struct node *n)
@@ -119,6 +157,10 @@ uint64_t nodeClusterId(struct node *n)
 
 uint64_t nodeTerm(struct node *n)
 {
+    if (n->mirror != NULL) {
+        const struct feed_marker *m = mirrorMarker(n->mirror);
+        return m != NULL ? m->term : 0;
+    }
     return n->raft_inited ? n->raft.current_term : 0;
 }
 
@@ -130,6 +172,20 @@ void nodeStatus(struct node *n, struct node_status *st)
     memset(st, 0, sizeof *st);
     st->id = n->cfg.id;
     st->cluster_id = n->cluster_id;
+    if (n->mirror != NULL) {
+        /* no vote, no log of its own: where its store stands */
+        nodeLeader(n, &st->leader, &address);
+        st->term = nodeTerm(n);
+        st->commit_index = nodeAppliedThrough(n);
+        st->applied_index = st->commit_index;
+        st->last_index = st->commit_index;
+        st->is_learner = true;
+        st->is_mirror = true;
+        st->state = RAFT_FOLLOWER;
+        snprintf(st->upstream, sizeof st->upstream, "%s",
+                 mirrorUpstream(n->mirror));
+        return;
+    }
     if (!n->raft_inited) {
         return;
     }
@@ -154,8 +210,8 @@ bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
 {
     raft_id id = 0;
     const char *address = NULL;
-    if (!n->started || n->closing || n->raft.current_term != term ||
-        raft_state(&n->raft) == RAFT_LEADER) {
+    if (!n->started || n->closing || n->mirror != NULL ||
+        n->raft.current_term != term || raft_state(&n->raft) == RAFT_LEADER) {
         return false;
     }
     raft_leader(&n->raft, &id, &address);
@@ -171,6 +227,10 @@ static void tickCb(uv_timer_t *timer)
     const char *address = NULL;
     bool is_leader;
     if (n->closing) {
+        return;
+    }
+    if (n->mirror != NULL) {
+        readTick(n, nodeNowMs(n)); /* reads waiting for the stream */
         return;
     }
     raft_leader(&n->raft, &leader, &address);
@@ -213,51 +273,50 @@ static int mkdirP(const char *dir, char *errmsg)
     return 0;
 }
 
-int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
-             const struct node_config *cfg, const struct node_hooks *hooks,
-             char *errmsg)
+/* Where this node's log stands, for the mirrors below it (feed.h). */
+static void nodeFeedMarker(void *data, struct feed_marker *m)
 {
-    struct node *n;
+    struct node *n = data;
+    const struct raft_configuration *c = nodeConfiguration(n);
+    const char *address = NULL;
+    unsigned i;
+    memset(m, 0, sizeof *m);
+    m->through = nodeAppliedThrough(n);
+    if (m->through < storeAppliedIndex(n->store)) {
+        m->through = storeAppliedIndex(n->store);
+    }
+    m->term = nodeTerm(n);
+    m->cluster_id = n->cluster_id;
+    nodeLeader(n, &m->leader, &address);
+    if (address != NULL) {
+        snprintf(m->leader_address, sizeof m->leader_address, "%s", address);
+    }
+    for (i = 0; i < c->n && i < FEED_MAX_SERVERS; i++) {
+        m->servers[i].id = c->servers[i].id;
+        m->servers[i].role = (uint8_t)c->servers[i].role;
+        snprintf(m->servers[i].address, sizeof m->servers[i].address, "%s",
+                 c->servers[i].address);
+    }
+    m->n_servers = i;
+}
+
+/* Raft on raft_uv over the transport: a member's log, FSM and bootstrap.
+ * On error nothing of it is left to close. */
+static int nodeRaftInit(struct node *n, const struct node_config *cfg,
+                        char *errmsg)
+{
     struct raft_configuration conf;
     unsigned trailing;
     unsigned i;
     int rv;
 
-    n = calloc(1, sizeof *n);
-    if (n == NULL) {
-        etcfsErrmsgf(errmsg, "out of memory");
-        return ETCFS_NOMEM;
-    }
-    n->loop = loop;
-    n->store = store;
-    n->cfg = *cfg;
-    n->cfg.initial = NULL;
-    n->cfg.n_initial = 0;
-    n->hooks = *hooks;
-    n->cluster_id = cfg->cluster_id;
-    QUEUE_INIT(&n->proposals);
-    QUEUE_INIT(&n->batch_reqs);
-    QUEUE_INIT(&n->reads_pending);
-    QUEUE_INIT(&n->reads_inflight);
-    QUEUE_INIT(&n->reads_waiting);
-    QUEUE_INIT(&n->changes);
-
-    rv = mkdirP(cfg->dir, errmsg);
-    if (rv != 0) {
-        goto err_after_alloc;
-    }
-    rv = transportInit(&n->transport, loop, cfg->address, cfg->bind_address,
-                       errmsg);
-    if (rv != 0) {
-        goto err_after_alloc;
-    }
-    rv = raft_uv_init(&n->io, loop, cfg->dir, &n->transport.uv);
+    rv = raft_uv_init(&n->io, n->loop, cfg->dir, &n->transport.uv);
     if (rv != 0) {
         etcfsErrmsgf(errmsg, "raft_uv_init(%s): %s", cfg->dir,
                      n->io.errmsg[0] != '\0' ? n->io.errmsg
                                              : raft_strerror(rv));
         rv = ETCFS_IO;
-        goto err_after_transport_init;
+        return rv;
     }
     /* Debian's libraft 0.15 raft_uv implements async_work (src/uv_work.c)
      * but still reports io version 1, and raft_init refuses a version-3 FSM
@@ -277,7 +336,7 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     if (rv != 0) {
         etcfsErrmsgf(errmsg, "raft_init(): %s", raft_errmsg(&n->raft));
         rv = ETCFS_IO;
-        goto err_after_io_init;
+        goto err_io;
     }
     n->raft.data = n;
     n->raft_inited = true;
@@ -314,7 +373,7 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
                 etcfsErrmsgf(errmsg, "initial cluster member %s: %s",
                              cfg->initial[i].address, raft_strerror(rv));
                 rv = ETCFS_INVALID;
-                goto err_after_raft_init;
+                goto err_raft;
             }
         }
         rv = raft_bootstrap(&n->raft, &conf);
@@ -322,8 +381,71 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
         if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
             etcfsErrmsgf(errmsg, "raft_bootstrap(): %s", raft_strerror(rv));
             rv = ETCFS_IO;
-            goto err_after_raft_init;
+            goto err_raft;
         }
+    }
+
+    return 0;
+
+err_raft:
+    /* raft_init allocated only memory and io state; raft_close needs the
+     * loop to run, so the caller gets an error and the process exits. */
+    n->raft_inited = false;
+err_io:
+    raft_uv_close(&n->io);
+    return rv;
+}
+
+int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
+             const struct node_config *cfg, const struct node_hooks *hooks,
+             char *errmsg)
+{
+    struct node *n;
+    int rv;
+
+    n = calloc(1, sizeof *n);
+    if (n == NULL) {
+        etcfsErrmsgf(errmsg, "out of memory");
+        return ETCFS_NOMEM;
+    }
+    n->loop = loop;
+    n->store = store;
+    n->cfg = *cfg;
+    n->cfg.initial = NULL;
+    n->cfg.n_initial = 0;
+    n->hooks = *hooks;
+    n->cluster_id = cfg->cluster_id;
+    QUEUE_INIT(&n->proposals);
+    QUEUE_INIT(&n->batch_reqs);
+    QUEUE_INIT(&n->reads_pending);
+    QUEUE_INIT(&n->reads_inflight);
+    QUEUE_INIT(&n->reads_waiting);
+    QUEUE_INIT(&n->changes);
+
+    rv = mkdirP(cfg->dir, errmsg);
+    if (rv != 0) {
+        goto err_after_alloc;
+    }
+    rv = transportInit(&n->transport, loop, cfg->address, cfg->bind_address,
+                       errmsg);
+    if (rv != 0) {
+        goto err_after_alloc;
+    }
+    if (cfg->n_mirror_of > 0) {
+        raft_configuration_init(&n->mirror_conf);
+        rv = mirrorInit(&n->mirror, n, cfg->mirror_of, cfg->n_mirror_of,
+                        errmsg);
+    } else {
+        rv = nodeRaftInit(n, cfg, errmsg);
+    }
+    if (rv != 0) {
+        goto err_after_transport_init;
+    }
+    rv = feedInit(&n->feed, loop, store,
+                  cfg->feed_bytes != 0 ? cfg->feed_bytes : (64u << 20),
+                  nodeFeedMarker, n, errmsg);
+    if (rv != 0) {
+        goto err_after_raft_init;
     }
 
     rv = uv_timer_init(loop, &n->tick);
@@ -343,11 +465,13 @@ int nodeInit(struct node **out, uv_loop_t *loop, struct store *store,
     return 0;
 
 err_after_raft_init:
-    /* raft_init allocated only memory and io state; raft_close needs the
-     * loop to run, so the caller gets an error and the process exits. */
-    n->raft_inited = false;
-err_after_io_init:
-    raft_uv_close(&n->io);
+    if (n->mirror != NULL) {
+        mirrorClose(n->mirror, NULL, NULL);
+        n->mirror = NULL;
+    } else {
+        n->raft_inited = false;
+        raft_uv_close(&n->io);
+    }
 err_after_transport_init:
     transportClose(&n->transport);
 err_after_alloc:
@@ -359,6 +483,9 @@ void nodeSetPeerTls(struct node *n, struct tls_ctx *server,
                     struct tls_ctx *client, const char *allowed_cn)
 {
     transportSetTls(&n->transport, server, client, allowed_cn);
+    if (n->mirror != NULL) {
+        mirrorSetTls(n->mirror, client);
+    }
 }
 
 void nodeSetPeerHttp(struct node *n,
@@ -410,9 +537,44 @@ static int peerBindErrno(const char *address)
     return rv;
 }
 
+/* A mirror's peer port: other mirrors' feeds (HTTP); Raft has no
+ * business with a mirror, so a Raft connection is closed. */
+static void mirrorRaftClosedCb(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void mirrorRaftAcceptCb(struct raft_uv_transport *t, raft_id id,
+                               const char *address, struct uv_stream_s *s)
+{
+    (void)t;
+    warnf("a member (%016llx at %s) opened a Raft connection to this "
+          "mirror: closed",
+          (unsigned long long)id, address);
+    uv_close((uv_handle_t *)s, mirrorRaftClosedCb);
+}
+
+static int nodeMirrorStart(struct node *n, char *errmsg)
+{
+    int rv = n->transport.uv.listen(&n->transport.uv, mirrorRaftAcceptCb);
+    if (rv != 0) {
+        etcfsErrmsgf(errmsg, "listen on the peer address: %s",
+                     n->transport.uv.errmsg);
+        return ETCFS_IO;
+    }
+    n->started = true;
+    mirrorStart(n->mirror);
+    (void)uv_timer_start(&n->tick, tickCb, NODE__TICK_MS, NODE__TICK_MS);
+    return 0;
+}
+
 int nodeStart(struct node *n, char *errmsg)
 {
-    int rv = raft_start(&n->raft);
+    int rv;
+    if (n->mirror != NULL) {
+        return nodeMirrorStart(n, errmsg);
+    }
+    rv = raft_start(&n->raft);
     if (rv != 0) {
         /* raft only says "I/O error" when the peer address cannot be
          * listened on (e.g. in use): the transport knows why */
@@ -460,7 +622,10 @@ void nodeDestroy(struct node *n)
     if (n == NULL) {
         return;
     }
-    raft_uv_close(&n->io);
+    if (n->mirror == NULL && n->raft_inited) {
+        raft_uv_close(&n->io);
+    }
+    raft_configuration_close(&n->mirror_conf);
     transportClose(&n->transport);
     free(n->batch_bufs);
     free(n);
@@ -496,6 +661,20 @@ static void tickCloseCb(uv_handle_t *h)
     nodeMaybeFireCloseCb(n);
 }
 
+static void partClosedCb(void *data)
+{
+    struct node *n = data;
+    n->close_pending--;
+    nodeMaybeFireCloseCb(n);
+}
+
+static void mirrorTransportClosedCb(struct raft_uv_transport *t)
+{
+    struct node *n = t->data;
+    n->close_pending--;
+    nodeMaybeFireCloseCb(n);
+}
+
 void nodeClose(struct node *n, node_close_cb cb, void *data)
 {
     n->closing = true;
@@ -504,11 +683,20 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     readCancelAll(n, ETCFS_CANCELED);
     membershipCancelAll(n);
     proposeFlush(n); /* fails what raft has not seen: closing */
-    n->close_pending = 5;
+    n->close_pending = 6;
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
     uv_close((uv_handle_t *)&n->notice_timer, tickCloseCb);
     uv_close((uv_handle_t *)&n->notice_again, tickCloseCb);
     uv_close((uv_handle_t *)&n->batch_check, tickCloseCb);
+    feedClose(n->feed, partClosedCb, n);
+    n->feed = NULL;
+    if (n->mirror != NULL) {
+        n->close_pending++;
+        mirrorClose(n->mirror, partClosedCb, n);
+        n->transport.uv.data = n;
+        n->transport.uv.close(&n->transport.uv, mirrorTransportClosedCb);
+        return;
+    }
     /* raft_close fails pending applies and barriers (their callbacks map
      * to ETCFS_CANCELED), closes io and transport, then calls back. */
     raft_close(&n->raft, raftCloseCb);

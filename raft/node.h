@@ -48,6 +48,10 @@ struct node_config
     unsigned n_initial;                /* 0 with join: empty config */
     bool join;                         /* --initial-cluster-state existing */
     unsigned max_learners;             /* --max-learners */
+    /* --mirror-of: upstream peer "host:port"s; 0: a Raft member */
+    char mirror_of[8][NODE_URL_SIZE];
+    unsigned n_mirror_of;
+    size_t feed_bytes;                 /* the feed's ring (feed.h) */
     unsigned heartbeat_ms;
     unsigned election_ms;
     uint64_t snapshot_count;           /* applied entries between snapshots */
@@ -80,6 +84,8 @@ struct node_status
     uint64_t last_index;    /* last log index (etcd's raftIndex) */
     bool is_learner;
     int state;              /* RAFT_FOLLOWER/CANDIDATE/LEADER/UNAVAILABLE */
+    bool is_mirror;         /* --mirror-of: no vote, no membership */
+    char upstream[NODE_URL_SIZE]; /* a mirror's upstream, "" if none */
 };
 
 struct node_member
@@ -127,6 +133,8 @@ bool nodeIsLeader(struct node *n);
  * leader's read confirmation (read.c) counts it. */
 bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader);
 bool nodeHasLeader(struct node *n);
+/* The applied log for mirrors below this node (feed.h); NULL once closing. */
+struct feed *nodeFeed(struct node *n);
 uint64_t nodeId(struct node *n);
 uint64_t nodeClusterId(struct node *n);
 uint64_t nodeTerm(struct node *n);

@@ -10,6 +10,7 @@
 #include "../src/core/error.h"
 #include "forward.h"
 #include "node.h"
+#include "feed.h"
 #include "transport.h"
 
 struct store_snapshot;
@@ -89,6 +90,12 @@ struct node
     /* FSM snapshot in progress (fsm.c). */
     struct store_snapshot *snap;
 
+    /* The mirrors below this member (feed.c), and, on a mirror, the
+     * stream from above (mirror.c) in place of Raft. */
+    struct feed *feed;
+    struct mirror *mirror;
+    struct raft_configuration mirror_conf; /* a mirror's, from its marker */
+
     /* Closing. */
     bool closing;
     bool close_fired;
@@ -100,6 +107,12 @@ struct node
 
 /* fsm.c */
 void fsmInit(struct raft_fsm *fsm, struct node *n);
+/* Applies one command (a member's log entry, or a mirror's feed frame):
+ * decode, store, hooks, the feed below, waiting reads. *res: the result
+ * (transferred) or NULL when nothing was applied (already in the store).
+ * 0, or RAFT_IOERR / RAFT_NOMEM (nothing written: try again). */
+int fsmApplyEntry(struct node *n, uint64_t index, uint64_t term,
+                  const void *buf, size_t len, struct command_result **res);
 
 /* read.c */
 void readOnApplied(struct node *n);
@@ -114,5 +127,12 @@ int membershipToEtcfs(int raft_rv);
 
 /* node.c */
 uint64_t nodeNowMs(struct node *n);
+/* The leader as this node knows it (Raft's, or a mirror's upstream's):
+ * id 0 when none; address its peer "host:port" or NULL. */
+void nodeLeader(struct node *n, uint64_t *id, const char **address);
+/* The cluster's configuration (a mirror: as its upstream sent it). */
+const struct raft_configuration *nodeConfiguration(struct node *n);
+/* Every entry up to this index is applied here. */
+uint64_t nodeAppliedThrough(struct node *n);
 
 #endif /* ETCFS_NODE_INTERNAL_H */

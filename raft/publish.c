@@ -69,12 +69,12 @@ void publishedClientUrls(struct node *n, uint64_t id, char *buf,
 
 int nodeLeaderPeerAddress(struct node *n, char *buf, size_t size)
 {
-    raft_id leader = 0;
+    uint64_t leader = 0;
     const char *address = NULL;
     if (!n->started || n->closing) {
         return ETCFS_NOLEADER;
     }
-    raft_leader(&n->raft, &leader, &address);
+    nodeLeader(n, &leader, &address);
     if (leader == 0 || address == NULL || strlen(address) >= size) {
         return ETCFS_NOLEADER;
     }
@@ -84,13 +84,13 @@ int nodeLeaderPeerAddress(struct node *n, char *buf, size_t size)
 
 int nodeLeaderClientUrls(struct node *n, char *buf, size_t size)
 {
-    raft_id leader = 0;
+    uint64_t leader = 0;
     const char *address = NULL;
     char name[NODE_NAME_SIZE];
     if (!n->started || n->closing) {
         return ETCFS_NOLEADER;
     }
-    raft_leader(&n->raft, &leader, &address);
+    nodeLeader(n, &leader, &address);
     if (leader == 0) {
         return ETCFS_NOLEADER;
     }

@@ -52,7 +52,7 @@ static void readConfirmed(struct node *n, uint64_t index)
         queue *head = QUEUE_HEAD(&n->reads_inflight);
         struct node_read *req = QUEUE_DATA(head, struct node_read, link);
         req->index = index;
-        if (applied >= index || raft_last_applied(&n->raft) >= index) {
+        if (applied >= index || nodeAppliedThrough(n) >= index) {
             readFire(req, 0);
         } else {
             QUEUE_REMOVE(&req->link);
@@ -294,7 +294,7 @@ static void readMaybeStart(struct node *n)
         QUEUE_PUSH(&n->reads_inflight, head);
     }
     n->confirm_started = nodeNowMs(n);
-    if (raft_state(&n->raft) == RAFT_LEADER) {
+    if (nodeIsLeader(n)) {
         if (pingStart(n) == 0) {
             n->confirm_inflight = true;
             return;
@@ -374,6 +374,9 @@ void readOnApplied(struct node *n)
         return;
     }
     applied = storeAppliedIndex(n->store);
+    if (nodeAppliedThrough(n) > applied) {
+        applied = nodeAppliedThrough(n); /* Raft's own entries after it */
+    }
     while (!QUEUE_IS_EMPTY(&n->reads_waiting)) {
         queue *head = QUEUE_HEAD(&n->reads_waiting);
         struct node_read *req = QUEUE_DATA(head, struct node_read, link);

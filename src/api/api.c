@@ -321,6 +321,7 @@ static const struct api_route apiInternalRoutes[] = {
     {"keepalive", apiInternalServe, AUTHN_ANYONE},
     {"timetolive", apiInternalServe, AUTHN_ANYONE},
     {"member", apiInternalServe, AUTHN_ANYONE},
+    {"mirror", apiInternalMirror, AUTHN_ANYONE},
 };
 
 static bool routeAllowed(struct api_req *req, enum authn_needs needs);

@@ -103,6 +103,8 @@ const char *apiStatusText(int status);
  * the stream's head with status when it is the first chunk. 0, or
  * ETCFS_CANCELED when the client is gone or too slow. */
 int apiStreamChunk(struct api_req *req, int status, char *text);
+/* The same for len bytes of any kind (data transferred), as they are. */
+int apiStreamBytes(struct api_req *req, int status, char *data, size_t len);
 /* The request is done without a reply (its client is gone). */
 void apiFinish(struct api_req *req);
 /* Serves a client connection accepted on a listener (s transferred), or
@@ -216,6 +218,8 @@ void apiAuthRoleRevokePermission(struct api_req *req);
 void apiInternalReadIndex(struct api_req *req);
 void apiInternalLeaderCheck(struct api_req *req);
 void apiInternalPublish(struct api_req *req);
+/* mirror: the feed's stream to a mirror below (api_mirror.c) */
+void apiInternalMirror(struct api_req *req);
 /* propose, keepalive, timetolive, member: serverServe */
 void apiInternalServe(struct api_req *req);
 

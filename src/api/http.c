@@ -167,42 +167,48 @@ static int streamHead(struct api_req *req, int status)
     return apiConnWrite(req->conn, head, (size_t)n, NULL, 0);
 }
 
-int apiStreamChunk(struct api_req *req, int status, char *text)
+int apiStreamBytes(struct api_req *req, int status, char *data, size_t len)
 {
     struct api_conn *c = req->conn;
-    size_t len = strlen(text);
     char *head = NULL;
+    char *body;
     int n;
     if (c == NULL || c->closing) {
-        free(text);
+        free(data);
         return ETCFS_CANCELED;
     }
     if (streamQueued(c->s) > API__MAX_WRITE_QUEUE) {
         warnf("api: stream client too slow, closing");
-        free(text);
+        free(data);
         apiConnClose(c);
         return ETCFS_CANCELED;
     }
     if (streamHead(req, status) != 0) {
+        free(data);
+        return ETCFS_NOMEM;
+    }
+    /* chunk = size line, data, CRLF */
+    n = asprintf(&head, "%zx\r\n", len);
+    body = n < 0 ? NULL : realloc(data, len + 2);
+    if (body == NULL) {
+        free(data);
+        free(head);
+        return ETCFS_NOMEM;
+    }
+    memcpy(body + len, "\r\n", 2);
+    return apiConnWrite(c, head, (size_t)n, body, len + 2);
+}
+
+int apiStreamChunk(struct api_req *req, int status, char *text)
+{
+    size_t len = strlen(text);
+    char *line = realloc(text, len + 2);
+    if (line == NULL) {
         free(text);
         return ETCFS_NOMEM;
     }
-    /* chunk = size line, data, "\n" (ndjson), CRLF */
-    n = asprintf(&head, "%zx\r\n", len + 1);
-    if (n < 0) {
-        free(text);
-        return ETCFS_NOMEM;
-    }
-    {
-        char *body = realloc(text, len + 4);
-        if (body == NULL) {
-            free(text);
-            free(head);
-            return ETCFS_NOMEM;
-        }
-        memcpy(body + len, "\n\r\n", 3);
-        return apiConnWrite(c, head, (size_t)n, body, len + 3);
-    }
+    line[len] = '\n'; /* ndjson */
+    return apiStreamBytes(req, status, line, len + 1);
 }
 
 size_t apiStreamQueued(struct api_req *req)

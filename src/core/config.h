@@ -56,6 +56,9 @@ struct config
     char join_user[512];             /* --join-user NAME:PASSWORD */
     bool leave;                      /* --leave: remove itself at SIGTERM */
     unsigned max_learners;           /* --max-learners, default 1 (etcd 3.4) */
+    struct config_url mirror_of[CONFIG_MAX_URLS]; /* --mirror-of: peer URLs */
+    unsigned n_mirror_of;
+    uint64_t mirror_feed_bytes;      /* --mirror-feed-bytes, 64 MiB */
     unsigned heartbeat_interval_ms;  /* --heartbeat-interval, default 100 */
     unsigned election_timeout_ms;    /* --election-timeout, default 1000 */
     uint64_t snapshot_count;         /* --snapshot-count, default 100000 (etcd) */

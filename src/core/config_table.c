@@ -173,6 +173,21 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .help = "Maximum number of learners in the cluster (etcd 3.4: 1), "
                 "checked\n    by the leader at member add.",
         CONFIG__FIELD(max_learners), .min = 0, .max = 1000},
+    [CONFIG_FLAG_MIRROR_OF] = {
+        .flag = "mirror-of", .names = CONFIG__ENV("MIRROR_OF"),
+        .type = CONFIG_TYPE_URLS, .group = "Clustering", .shown = "''",
+        .help = "Run as a mirror: no Raft vote or membership, a replica of "
+                "the\n    cluster fed by the first of these peer URLs (of "
+                "members or of\n    other mirrors) that answers; writes go "
+                "to the leader.",
+        CONFIG__LIST(mirror_of, n_mirror_of)},
+    [CONFIG_FLAG_MIRROR_FEED_BYTES] = {
+        .flag = "mirror-feed-bytes", .names = CONFIG__ENV("MIRROR_FEED_BYTES"),
+        .type = CONFIG_TYPE_UINT64, .def = "67108864", .group = "Clustering",
+        .help = "Bytes of recently applied commands kept for the mirrors "
+                "below this\n    member; a mirror further behind gets a "
+                "snapshot first.",
+        CONFIG__FIELD(mirror_feed_bytes), .min = 4096, .max = UINT32_MAX},
     [CONFIG_FLAG_ADVERTISE_CLIENT_URLS] = {
         .flag = "advertise-client-urls",
         .names = CONFIG__ENV("ADVERTISE_CLIENT_URLS"),

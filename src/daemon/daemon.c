@@ -602,6 +602,12 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.n_initial = cfg->n_initial_cluster;
     nc.join = cfg->initial_cluster_state == CONFIG_CLUSTER_EXISTING;
     nc.max_learners = cfg->max_learners;
+    for (i = 0; i < cfg->n_mirror_of && i < 8; i++) {
+        hostPort(nc.mirror_of[i], sizeof nc.mirror_of[i],
+                 cfg->mirror_of[i].host, cfg->mirror_of[i].port);
+    }
+    nc.n_mirror_of = i;
+    nc.feed_bytes = (size_t)cfg->mirror_feed_bytes;
     nc.heartbeat_ms = cfg->heartbeat_interval_ms;
     nc.election_ms = cfg->election_timeout_ms;
     nc.snapshot_count = cfg->snapshot_count;
