@@ -145,27 +145,65 @@ static int applyMarker(struct mirror *m, const char *p, size_t len)
     return 0;
 }
 
+/* The store replaced: the mount and the watchers learn what changed as
+ * events (one synthetic command holding them all), after the caches were
+ * dropped as after any restore. */
+static void snapshotNotify(struct mirror *m, struct store_events *ev)
+{
+    struct node *n = m->n;
+    struct command cmd;
+    struct command_result res;
+    if (n->hooks.applied == NULL) {
+        return;
+    }
+    n->hooks.applied(n->hooks.data, NULL, NULL, NULL);
+    if (ev->n_events == 0) {
+        return;
+    }
+    memset(&cmd, 0, sizeof cmd);
+    memset(&res, 0, sizeof res);
+    cmd.type = COMMAND_TXN;
+    res.type = COMMAND_TXN;
+    res.revision = storeRevision(n->store);
+    n->hooks.applied(n->hooks.data, &cmd, &res, ev);
+}
+
 static int snapshotDone(struct mirror *m)
 {
     struct node *n = m->n;
+    struct store_snapshot *before = NULL;
+    struct store_events ev = {0};
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     int rv;
     m->snap = false;
+    if (storeSnapshotTake(n->store, &before, errmsg) != 0) {
+        before = NULL; /* no events then: the caches are dropped anyway */
+        warnf("mirror: %s", errmsg);
+    }
     rv = storeRestore(n->store, m->snap_buf.data, m->snap_buf.len, errmsg);
     bufFree(&m->snap_buf);
     if (rv != 0) {
         errorf("mirror: snapshot from %s: %s", m->up[m->cur], errmsg);
+        if (before != NULL) {
+            storeSnapshotRelease(before);
+        }
         return -1;
     }
-    infof("mirror: store replaced by a snapshot at index %llu from %s",
-          (unsigned long long)m->snap_index, m->up[m->cur]);
+    if (before != NULL) {
+        if (storeDiff(before, &ev, errmsg) != 0) {
+            warnf("mirror: what the snapshot changed: %s", errmsg);
+        }
+        storeSnapshotRelease(before);
+    }
+    infof("mirror: store replaced by a snapshot at index %llu from %s (%zu "
+          "keys changed)",
+          (unsigned long long)m->snap_index, m->up[m->cur], ev.n_events);
     n->meta_gen++;
     if (m->snap_index > m->through) {
         m->through = m->snap_index;
     }
-    if (n->hooks.applied != NULL) {
-        n->hooks.applied(n->hooks.data, NULL, NULL, NULL);
-    }
+    snapshotNotify(m, &ev);
+    storeEventsClear(&ev);
     readOnApplied(n);
     return 0;
 }

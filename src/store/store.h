@@ -409,6 +409,13 @@ void storeSnapshotRelease(struct store_snapshot *snap);
  * without the SHA-256 etcd appends) is imported as etcd's buckets say:
  * versions, leases, users and roles, compacted revision, applied index. */
 int storeRestore(struct store *s, const void *buf, size_t len, char *errmsg);
+/* What a restore changed, as events (appended to out, the caller clears
+ * it): 'before' is a view pinned by storeSnapshotTake before it. A key
+ * created or changed is a PUT of its live version (prev_kv the old one
+ * when it had one), a key gone a DELETE at the current revision. 0,
+ * ETCFS_NOMEM, ETCFS_IO or ETCFS_CORRUPT with errmsg. */
+int storeDiff(struct store_snapshot *before, struct store_events *out,
+              char *errmsg);
 /* Reads the header of an encoded snapshot: applied index, term, revision,
  * number of live keys. For `snapshot status`. */
 int storeSnapshotInfo(const void *buf, size_t len, uint64_t *index,
