@@ -55,8 +55,10 @@ struct feed
     queue subs;
     unsigned n_subs;
     uv_check_t check;
-    uv_timer_t timer;
-    unsigned ticks;
+    uv_timer_t timer; /* pumps the subscribers that are behind */
+    bool timer_on;
+    uv_timer_t beat;  /* the marker to every live one, now and then */
+    bool beat_on;
     bool dirty;
     unsigned working; /* snapshots on the pool */
     bool closing;
@@ -242,6 +244,7 @@ static void subDetach(struct feed_sub *s)
     }
     free(s->snap_buf);
     s->snap_buf = NULL;
+    bufFree(&s->out);
 }
 
 static void subEnd(struct feed_sub *s, int status)
@@ -288,6 +291,7 @@ static void snapWork(uv_work_t *w)
 }
 
 static void pump(struct feed_sub *s);
+static void tickArm(struct feed *f);
 
 static void snapWorkDone(uv_work_t *w, int status)
 {
@@ -366,7 +370,8 @@ static void pump(struct feed_sub *s)
     struct feed *f = s->f;
     while (f != NULL && s->state != SUB_LIVE && s->state != SUB_SNAP_WORK) {
         if (s->queued(s) > FEED__QUEUE_MAX) {
-            return; /* the tick comes back */
+            tickArm(f); /* the tick comes back */
+            return;
         }
         if (s->state == SUB_SNAP_SEND) {
             size_t n = s->snap_len - s->snap_off;
@@ -423,22 +428,52 @@ static void pump(struct feed_sub *s)
 static void tickCb(uv_timer_t *t)
 {
     struct feed *f = t->data;
-    bool beat = ++f->ticks % (FEED_HEARTBEAT_MS / FEED__TICK_MS) == 0;
+    bool behind = false;
+    queue *q;
+    queue *next;
+    for (q = QUEUE_NEXT(&f->subs); q != &f->subs; q = next) {
+        struct feed_sub *s = QUEUE_DATA(q, struct feed_sub, link);
+        next = QUEUE_NEXT(q);
+        if (s->state != SUB_LIVE) {
+            pump(s);
+        }
+    }
+    QUEUE_FOREACH(q, &f->subs)
+    {
+        behind |= QUEUE_DATA(q, struct feed_sub, link)->state != SUB_LIVE;
+    }
+    if (!behind) {
+        (void)uv_timer_stop(&f->timer);
+        f->timer_on = false;
+    }
+}
+
+/* Some subscriber waits for its client or the pool: pump until none. */
+static void tickArm(struct feed *f)
+{
+    if (!f->timer_on && !f->closing) {
+        f->timer_on = uv_timer_start(&f->timer, tickCb, FEED__TICK_MS,
+                                     FEED__TICK_MS) == 0;
+    }
+}
+
+static void beatCb(uv_timer_t *t)
+{
+    struct feed *f = t->data;
     struct feed_marker m;
     queue *q;
     queue *next;
-    if (beat && f->n_subs > 0) {
-        f->marker(f->marker_data, &m);
+    if (f->n_subs == 0) {
+        (void)uv_timer_stop(&f->beat);
+        f->beat_on = false;
+        return;
     }
+    f->marker(f->marker_data, &m);
     for (q = QUEUE_NEXT(&f->subs); q != &f->subs; q = next) {
         struct feed_sub *s = QUEUE_DATA(q, struct feed_sub, link);
         next = QUEUE_NEXT(q);
         if (s->state == SUB_LIVE) {
-            if (beat) {
-                (void)subSendMarker(s, &m);
-            }
-        } else {
-            pump(s);
+            (void)subSendMarker(s, &m);
         }
     }
 }
@@ -459,6 +494,14 @@ static void checkCb(uv_check_t *c)
     for (q = QUEUE_NEXT(&f->subs); q != &f->subs; q = next) {
         struct feed_sub *s = QUEUE_DATA(q, struct feed_sub, link);
         next = QUEUE_NEXT(q);
+        if (s->out.len > 0) {
+            char *bytes = s->out.data;
+            size_t len = s->out.len;
+            memset(&s->out, 0, sizeof s->out);
+            if (s->send(s, bytes, len) != 0) {
+                continue; /* its owner unsubscribes */
+            }
+        }
         if (s->state == SUB_LIVE &&
             (m.through != s->sent.through || m.leader != s->sent.leader ||
              m.term != s->sent.term || m.n_servers != s->sent.n_servers ||
@@ -489,12 +532,14 @@ int feedInit(struct feed **out, uv_loop_t *loop, struct store *store,
     QUEUE_INIT(&f->subs);
     (void)uv_check_init(loop, &f->check);
     (void)uv_timer_init(loop, &f->timer);
+    (void)uv_timer_init(loop, &f->beat);
     f->check.data = f;
     f->timer.data = f;
-    f->handles = 2;
+    f->beat.data = f;
+    f->handles = 3;
     (void)uv_check_start(&f->check, checkCb);
-    (void)uv_timer_start(&f->timer, tickCb, FEED__TICK_MS, FEED__TICK_MS);
     uv_unref((uv_handle_t *)&f->timer);
+    uv_unref((uv_handle_t *)&f->beat);
     uv_unref((uv_handle_t *)&f->check);
     *out = f;
     return 0;
@@ -544,10 +589,15 @@ void feedAppend(struct feed *f, uint64_t index, uint64_t term,
         if (s->queued(s) > FEED__QUEUE_MAX) {
             s->state = SUB_CATCHUP; /* from the ring when it drained */
             s->next = index;
+            tickArm(f);
             continue;
         }
         s->next = index + 1;
-        (void)subSendCopy(s, e->bytes, e->len);
+        /* one write per subscriber per loop iteration (checkCb), not one
+         * per entry */
+        if (bufAppend(&s->out, e->bytes, e->len) != 0) {
+            (void)subSendCopy(s, e->bytes, e->len);
+        }
     }
 }
 
@@ -568,10 +618,18 @@ int feedSubscribe(struct feed *f, struct feed_sub *s, uint64_t from)
     s->next = from + 1;
     s->job = NULL;
     s->snap_buf = NULL;
+    memset(&s->out, 0, sizeof s->out);
     memset(&s->sent, 0, sizeof s->sent);
     QUEUE_PUSH(&f->subs, &s->link);
     f->n_subs++;
+    if (!f->beat_on) {
+        f->beat_on = uv_timer_start(&f->beat, beatCb, FEED_HEARTBEAT_MS,
+                                    FEED_HEARTBEAT_MS) == 0;
+    }
     pump(s);
+    if (s->f != NULL && s->state != SUB_LIVE) {
+        tickArm(f);
+    }
     return 0;
 }
 
@@ -621,4 +679,5 @@ void feedClose(struct feed *f, void (*cb)(void *data), void *data)
     }
     uv_close((uv_handle_t *)&f->check, handleClosedCb);
     uv_close((uv_handle_t *)&f->timer, handleClosedCb);
+    uv_close((uv_handle_t *)&f->beat, handleClosedCb);
 }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../src/lib/buf.h"
 #include "../src/lib/queue.h"
 #include "../src/store/store.h"
 
@@ -82,6 +83,7 @@ struct feed_sub
     int state;
     uint64_t next; /* the next index it needs */
     struct feed_marker sent; /* the last marker it got */
+    struct buf out; /* live frames of this loop iteration, sent at its end */
     /* snapshot being made (on the pool) or sent */
     struct feed_snapjob *job;
     char *snap_buf;

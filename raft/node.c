@@ -26,6 +26,9 @@
 #include "publish.h"
 
 #define NODE__TICK_MS 20
+/* A mirror's tick only times out reads waiting for its stream: a fleet
+ * of idle mirrors must not wake 50 times a second each. */
+#define NODE__MIRROR_TICK_MS 250
 #define NODE__MAX_IDS 64
 
 uint64_t nodeNowMs(struct node *n)
@@ -564,7 +567,8 @@ static int nodeMirrorStart(struct node *n, char *errmsg)
     }
     n->started = true;
     mirrorStart(n->mirror);
-    (void)uv_timer_start(&n->tick, tickCb, NODE__TICK_MS, NODE__TICK_MS);
+    (void)uv_timer_start(&n->tick, tickCb, NODE__MIRROR_TICK_MS,
+                         NODE__MIRROR_TICK_MS);
     return 0;
 }
 
