@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../raft/command.h"
+#include "../../raft/feed.h"
 #include "../../raft/node.h"
 #include "../../src/core/error.h"
 #include "../../src/core/metrics.h"
@@ -637,6 +638,27 @@ int nodeMembers(struct node *n, struct node_member **members, size_t *count)
     *members = m;
     *count = 2;
     return 0;
+}
+
+/* No feed: the mirror endpoint answers "shutting down" (its stream is
+ * tested by tests/integration/mirror.sh). */
+struct feed *nodeFeed(struct node *n)
+{
+    (void)n;
+    return NULL;
+}
+
+int feedSubscribe(struct feed *f, struct feed_sub *s, uint64_t from)
+{
+    (void)f;
+    (void)s;
+    (void)from;
+    return ETCFS_SHUTDOWN;
+}
+
+void feedUnsubscribe(struct feed_sub *s)
+{
+    (void)s;
 }
 
 /* ---- the store ---- */

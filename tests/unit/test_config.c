@@ -1015,7 +1015,21 @@ static const char *sampleValue(int id)
             if (id == CONFIG_FLAG_BCRYPT_COST) {
                 return "12";
             }
-            return id == CONFIG_FLAG_HEARTBEAT_INTERVAL ? "150" : "2000";
+            if (id == CONFIG_FLAG_HEARTBEAT_INTERVAL) {
+                return "150";
+            }
+            /* within the flag's bounds (--max-learners: at most 1000,
+             * --mirror-feed-bytes: at least 4096) */
+            if (fl->max != 0 && fl->max < 2000) {
+                return "7";
+            }
+            if (fl->min > 2000) {
+                static char buf[32];
+                snprintf(buf, sizeof buf, "%llu",
+                         (unsigned long long)fl->min * 2);
+                return buf;
+            }
+            return "2000";
         case CONFIG_TYPE_URLS:
             return "http://10.0.0.9:2379";
         case CONFIG_TYPE_URL:
