@@ -104,6 +104,7 @@ int feedMarkerEncode(const struct feed_marker *m, char **out, size_t *len)
         rv |= bufAppendByte(&b, (unsigned char)sl);
         rv |= bufAppend(&b, s->address, sl);
     }
+    rv |= bufAppendU64(&b, m->commit);
     if (rv != 0) {
         bufFree(&b);
         return -1;
@@ -168,7 +169,11 @@ int feedMarkerDecode(const char *p, size_t len, struct feed_marker *m)
             return -1;
         }
     }
-    return p == end ? 0 : -1;
+    if (end - p != 8) {
+        return -1;
+    }
+    m->commit = bufGetU64(p);
+    return 0;
 }
 
 /* ---- the ring ---- */
@@ -503,7 +508,8 @@ static void checkCb(uv_check_t *c)
             }
         }
         if (s->state == SUB_LIVE &&
-            (m.through != s->sent.through || m.leader != s->sent.leader ||
+            (m.through != s->sent.through || m.commit != s->sent.commit ||
+             m.leader != s->sent.leader ||
              m.term != s->sent.term || m.n_servers != s->sent.n_servers ||
              memcmp(m.servers, s->sent.servers,
                     m.n_servers * sizeof m.servers[0]) != 0)) {
@@ -643,6 +649,16 @@ void feedUnsubscribe(struct feed_sub *s)
 unsigned feedSubscribers(const struct feed *f)
 {
     return f != NULL ? f->n_subs : 0;
+}
+
+void feedEach(struct feed *f, void (*fn)(void *data, struct feed_sub *s),
+              void *data)
+{
+    queue *q;
+    QUEUE_FOREACH(q, &f->subs)
+    {
+        fn(data, QUEUE_DATA(q, struct feed_sub, link));
+    }
 }
 
 static void feedMaybeFree(struct feed *f)

@@ -12,6 +12,8 @@
  *   'E'     = index(8) term(8) command bytes          an applied command
  *   'M'     = through(8) term(8) leader(8) cluster(8) addr_len(2) addr
  *             n(4) { id(8) role(1) alen(2) address }  where the log stands
+ *             commit(8)                              (the cluster's commit
+ *                                                     index, as known here)
  *   'S'     = index(8) size(8)                        a store snapshot of
  *   'D'     = bytes                                   size bytes follows
  *
@@ -56,6 +58,8 @@ struct feed_server
 struct feed_marker
 {
     uint64_t through; /* every command <= through was applied */
+    uint64_t commit;  /* the cluster's commit index as the sender knows it
+                         (a mirror's lag: commit - through) */
     uint64_t term;
     uint64_t leader;
     uint64_t cluster_id;
@@ -112,6 +116,9 @@ int feedSubscribe(struct feed *f, struct feed_sub *s, uint64_t from);
 /* The client went away: forget s (its end is not called). */
 void feedUnsubscribe(struct feed_sub *s);
 unsigned feedSubscribers(const struct feed *f);
+/* Calls fn for each subscriber (fn must not subscribe or unsubscribe). */
+void feedEach(struct feed *f, void (*fn)(void *data, struct feed_sub *s),
+              void *data);
 
 /* ---- frames (both ends) ---- */
 

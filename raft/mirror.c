@@ -5,6 +5,7 @@
 #include "mirror.h"
 
 #include <http_parser.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,7 +333,9 @@ static void eventCb(struct stream *st, int status)
 {
     struct mirror *m = st->data;
     char *req;
-    char body[64];
+    char *body;
+    char from[24];
+    json_t *o;
     int n;
     if (m->s != st) {
         return;
@@ -341,13 +344,24 @@ static void eventCb(struct stream *st, int status)
         disconnect(m, st->errmsg);
         return;
     }
-    snprintf(body, sizeof body, "{\"from\":\"%llu\"}",
+    /* where to resume, and who asks (for the upstream's status) */
+    snprintf(from, sizeof from, "%llu",
              (unsigned long long)storeAppliedIndex(m->n->store));
+    o = json_pack("{s:s, s:s, s:s, s:s}", "from", from, "name",
+                  m->n->cfg.name, "clientURLs", m->n->cfg.client_urls,
+                  "peerURL", m->n->cfg.peer_url);
+    body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (body == NULL) {
+        disconnect(m, "out of memory");
+        return;
+    }
     n = asprintf(&req,
                  "POST /etcfs/v1/mirror HTTP/1.1\r\nHost: %s\r\n"
                  "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                  "X-Etcfs-Forwarded: 1\r\n\r\n%s",
                  m->up[m->cur], strlen(body), body);
+    free(body);
     if (n < 0 || streamWrite(st, req, (size_t)n, NULL, 0) != 0 ||
         streamStart(st) != 0) {
         disconnect(m, "cannot send the request");

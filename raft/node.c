@@ -135,6 +135,21 @@ uint64_t nodeAppliedThrough(struct node *n)
     return n->raft_inited ? raft_last_applied(&n->raft) : 0;
 }
 
+/* The cluster's commit index as known here: raft's on a member, the last
+ * marker's on a mirror (never below what is applied here). */
+static uint64_t nodeClusterCommit(struct node *n)
+{
+    uint64_t applied = nodeAppliedThrough(n);
+    uint64_t commit = 0;
+    if (n->mirror != NULL) {
+        const struct feed_marker *m = mirrorMarker(n->mirror);
+        commit = m != NULL ? m->commit : 0;
+    } else if (n->raft_inited) {
+        commit = n->raft.commit_index;
+    }
+    return commit > applied ? commit : applied;
+}
+
 bool nodeHasLeader(struct node *n)
 {
     uint64_t id;
@@ -167,6 +182,8 @@ uint64_t nodeTerm(struct node *n)
     return n->raft_inited ? n->raft.current_term : 0;
 }
 
+static void contactDown(struct node *n, struct node_status *st);
+
 void nodeStatus(struct node *n, struct node_status *st)
 {
     raft_id leader = 0;
@@ -187,6 +204,7 @@ void nodeStatus(struct node *n, struct node_status *st)
         st->state = RAFT_FOLLOWER;
         snprintf(st->upstream, sizeof st->upstream, "%s",
                  mirrorUpstream(n->mirror));
+        st->cluster_commit = nodeClusterCommit(n);
         return;
     }
     if (!n->raft_inited) {
@@ -207,6 +225,30 @@ void nodeStatus(struct node *n, struct node_status *st)
             st->is_learner = s->role != RAFT_VOTER;
         }
     }
+    st->connects_backed_off = n->transport.n_refused;
+    if (n->started) {
+        contactDown(n, st);
+    }
+}
+
+unsigned nodeStatusErrors(const struct node_status *st,
+                          char (*errs)[NODE_ERROR_SIZE], unsigned max)
+{
+    unsigned n = 0;
+    unsigned i;
+    if (st->leader == 0 && n < max) {
+        snprintf(errs[n++], NODE_ERROR_SIZE, "%s",
+                 etcfsStrerror(ETCFS_NOLEADER));
+    }
+    for (i = 0; i < st->n_down && n < max; i++) {
+        uint64_t s = st->down[i].ms / 1000;
+        snprintf(errs[n++], NODE_ERROR_SIZE,
+                 "member %016llx (%s) unreachable for %llum%02llus",
+                 (unsigned long long)st->down[i].id,
+                 st->down[i].is_learner ? "learner" : "voter",
+                 (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+    }
+    return n;
 }
 
 bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
@@ -222,6 +264,62 @@ bool nodeLeaderCheck(struct node *n, uint64_t term, uint64_t leader)
 }
 
 /* ---- Leadership watch and periodic work. ---- */
+
+/* The leader notes when it last heard from each member: raft sets
+ * recent_recv at every message from it and clears it once per election
+ * timeout, so sampling it every tick is exact to one election timeout. */
+static void contactTick(struct node *n, bool is_leader)
+{
+    const struct raft_configuration *c = &n->raft.configuration;
+    uint64_t now = nodeNowMs(n);
+    unsigned i;
+    unsigned k;
+    if (!is_leader) {
+        n->n_contact = 0; /* a new leadership starts with a clean slate */
+        return;
+    }
+    for (i = 0; i < c->n && i < FEED_MAX_SERVERS; i++) {
+        uint64_t id = c->servers[i].id;
+        for (k = 0; k < n->n_contact && n->contact[k].id != id; k++) {
+        }
+        if (k == n->n_contact) {
+            if (n->n_contact == FEED_MAX_SERVERS) {
+                continue;
+            }
+            n->n_contact++;
+            n->contact[k].id = id;
+            n->contact[k].heard = now; /* counted from now */
+        }
+        if (id == n->cfg.id || n->raft.leader_state.progress == NULL ||
+            n->raft.leader_state.progress[i].recent_recv) {
+            n->contact[k].heard = now;
+        }
+    }
+}
+
+/* Members in the configuration the leader has not heard from for
+ * down_after_ms, into st. */
+static void contactDown(struct node *n, struct node_status *st)
+{
+    const struct raft_configuration *c = &n->raft.configuration;
+    uint64_t now = nodeNowMs(n);
+    unsigned i;
+    unsigned k;
+    if (n->cfg.down_after_ms == 0 || raft_state(&n->raft) != RAFT_LEADER) {
+        return;
+    }
+    for (i = 0; i < c->n && st->n_down < NODE_MAX_DOWN; i++) {
+        for (k = 0; k < n->n_contact; k++) {
+            if (n->contact[k].id == c->servers[i].id &&
+                now - n->contact[k].heard >= n->cfg.down_after_ms) {
+                struct node_down *d = &st->down[st->n_down++];
+                d->id = c->servers[i].id;
+                d->is_learner = c->servers[i].role != RAFT_VOTER;
+                d->ms = now - n->contact[k].heard;
+            }
+        }
+    }
+}
 
 static void tickCb(uv_timer_t *timer)
 {
@@ -255,6 +353,7 @@ static void tickCb(uv_timer_t *timer)
             n->hooks.leadership(n->hooks.data, is_leader);
         }
     }
+    contactTick(n, is_leader);
     if (is_leader) {
         noticeMaybe(n); /* a commit no append carried (e.g. behind a read) */
     }
@@ -289,6 +388,10 @@ static void nodeFeedMarker(void *data, struct feed_marker *m)
         m->through = storeAppliedIndex(n->store);
     }
     m->term = nodeTerm(n);
+    m->commit = nodeClusterCommit(n);
+    if (m->commit < m->through) {
+        m->commit = m->through;
+    }
     m->cluster_id = n->cluster_id;
     nodeLeader(n, &m->leader, &address);
     if (address != NULL) {

@@ -55,6 +55,7 @@ struct node_config
     unsigned heartbeat_ms;
     unsigned election_ms;
     uint64_t snapshot_count;           /* applied entries between snapshots */
+    unsigned down_after_ms;            /* --member-down-after (0: never) */
 };
 
 /* Hooks the daemon wires to the lease table, the watch hub and the mount.
@@ -73,6 +74,8 @@ struct node_hooks
     void (*leadership)(void *data, bool leader);
 };
 
+#define NODE_MAX_DOWN 16
+
 struct node_status
 {
     uint64_t id;
@@ -86,6 +89,17 @@ struct node_status
     int state;              /* RAFT_FOLLOWER/CANDIDATE/LEADER/UNAVAILABLE */
     bool is_mirror;         /* --mirror-of: no vote, no membership */
     char upstream[NODE_URL_SIZE]; /* a mirror's upstream, "" if none */
+    uint64_t cluster_commit; /* a mirror: the cluster's commit index as
+                                its upstream last told it */
+    uint64_t connects_backed_off; /* peer connects refused by back-off */
+    /* The leader: members it has not heard from for down_after_ms. */
+    unsigned n_down;
+    struct node_down
+    {
+        uint64_t id;
+        bool is_learner;
+        uint64_t ms; /* since it was last heard from */
+    } down[NODE_MAX_DOWN];
 };
 
 struct node_member
@@ -139,6 +153,13 @@ uint64_t nodeId(struct node *n);
 uint64_t nodeClusterId(struct node *n);
 uint64_t nodeTerm(struct node *n);
 void nodeStatus(struct node *n, struct node_status *st);
+/* The errors a status answer lists (etcd's StatusResponse.errors): "no
+ * leader", and on the leader each member not heard from for
+ * --member-down-after. Fills errs (each NODE_ERROR_SIZE bytes), returns
+ * how many. */
+#define NODE_ERROR_SIZE 128
+unsigned nodeStatusErrors(const struct node_status *st,
+                          char (*errs)[NODE_ERROR_SIZE], unsigned max);
 /* Client URLs of the current leader (comma-separated) into buf; returns 0
  * or ETCFS_NOLEADER when there is no leader or its URLs are unknown. */
 int nodeLeaderClientUrls(struct node *n, char *buf, size_t size);

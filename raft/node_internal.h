@@ -73,6 +73,15 @@ struct node
         uint64_t until; /* ms */
     } ping_skip[8]; /* voters that failed a leader check recently */
 
+    /* The leader's last contact with each member (node.c): raft's
+     * recent_recv, sampled every tick. */
+    struct
+    {
+        uint64_t id;
+        uint64_t heard; /* ms */
+    } contact[FEED_MAX_SERVERS];
+    unsigned n_contact;
+
     /* Membership (membership.c). */
     queue changes; /* node_change in flight */
     bool promoting;

@@ -45,6 +45,7 @@ struct tconn
     struct buf in;      /* bytes of the preamble read so far */
     uint64_t started_ms;
     /* outgoing */
+    struct transport_backoff *peer; /* its back-off slot, or NULL */
     struct raft_uv_connect *req;
     raft_uv_connect_cb cb;
     /* pump: our end of the socket pair raft_uv has the other of */
@@ -86,6 +87,58 @@ static void localClosedCb(uv_handle_t *h)
     }
 }
 
+/* ---- reconnect back-off ---- */
+
+/* The slot of address: its own, else a free one, else the one whose
+ * back-off ended first. */
+static struct transport_backoff *backoffSlot(struct transport *t,
+                                             const char *address)
+{
+    struct transport_backoff *pick = NULL;
+    unsigned i;
+    for (i = 0; i < TRANSPORT_BACKOFF_PEERS; i++) {
+        struct transport_backoff *b = &t->backoff[i];
+        if (strcmp(b->address, address) == 0) {
+            return b;
+        }
+        if (pick == NULL || (pick->address[0] != '\0' &&
+                             (b->address[0] == '\0' || b->until < pick->until))) {
+            pick = b;
+        }
+    }
+    snprintf(pick->address, sizeof pick->address, "%s", address);
+    pick->fails = 0;
+    pick->until = 0;
+    return pick;
+}
+
+static void backoffClear(struct transport *t, const char *address)
+{
+    unsigned i;
+    for (i = 0; i < TRANSPORT_BACKOFF_PEERS; i++) {
+        struct transport_backoff *b = &t->backoff[i];
+        if (strcmp(b->address, address) == 0) {
+            b->fails = 0;
+            b->until = 0;
+        }
+    }
+}
+
+static void backoffFailed(struct transport *t, struct transport_backoff *b)
+{
+    uint64_t delay;
+    if (b->fails < 16) {
+        b->fails++;
+    }
+    /* raft_uv retries every second: the 2nd failure in a row skips
+     * one retry, the 3rd three, then four in five */
+    delay = b->fails < 2 ? 0 : (uint64_t)1000 << (b->fails < 5 ? b->fails - 1 : 4);
+    if (delay > TRANSPORT_BACKOFF_MAX_MS) {
+        delay = TRANSPORT_BACKOFF_MAX_MS;
+    }
+    b->until = uv_now(t->loop) + delay;
+}
+
 /* Ends c: an outgoing one still pending fails with status. */
 static void connEnd(struct tconn *c, int status)
 {
@@ -95,6 +148,9 @@ static void connEnd(struct tconn *c, int status)
     c->closing = true;
     if (c->kind == CONN_OUT && c->cb != NULL) {
         raft_uv_connect_cb cb = c->cb;
+        if (c->peer != NULL && status != 0 && status != RAFT_CANCELED) {
+            backoffFailed(c->t, c->peer);
+        }
         c->cb = NULL;
         cb(c->req, NULL, status);
     }
@@ -330,6 +386,7 @@ static void inRead(struct stream *s, const char *data, size_t len)
     }
     memcpy(address, c->in.data + need, (size_t)alen);
     address[alen] = '\0';
+    backoffClear(t, address); /* it is back: reconnect to it at once */
     if (s->tls == NULL) {
         /* one byte on a fresh socket: written at once, before raft_uv
          * owns the handle (no write request left pointing at us) */
@@ -406,6 +463,10 @@ static void outRead(struct stream *s, const char *data, size_t len)
     }
     cb = c->cb;
     c->cb = NULL;
+    if (c->peer != NULL) {
+        c->peer->fails = 0; /* the peer is back */
+        c->peer->until = 0;
+    }
     stream = handOver(c);
     cb(c->req, stream, stream != NULL ? 0 : RAFT_NOCONNECTION);
 }
@@ -475,6 +536,7 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
     struct transport *t = uv->impl;
     struct sockaddr_storage sa;
     char host[300];
+    struct transport_backoff *peer;
     struct tconn *c;
     (void)id;
     if (t->closing) {
@@ -485,10 +547,19 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
                  address);
         return RAFT_NOCONNECTION;
     }
+    peer = backoffSlot(t, address);
+    if (peer->until > uv_now(t->loop)) {
+        t->n_refused++;
+        snprintf(uv->errmsg, sizeof uv->errmsg,
+                 "connect %.200s: backing off after %u failures", address,
+                 peer->fails);
+        return RAFT_NOCONNECTION;
+    }
     c = connNew(t, CONN_OUT);
     if (c == NULL) {
         return RAFT_NOMEM;
     }
+    c->peer = peer;
     c->req = req;
     c->cb = cb;
     if (streamConnect(t->loop, (struct sockaddr *)&sa, t->tls_client, host,

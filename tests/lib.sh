@@ -139,16 +139,17 @@ initial_cluster() {
     done
     echo "$ic"
 }
+# T_HOST: the address it listens on and advertises (127.0.0.1).
 node_start() {
-    local n=$1
+    local n=$1 h=${T_HOST:-127.0.0.1}
     shift
     node_ports "$n"
     [ -n "${T_PEER_PORT:-}" ] && T_PPORT[$n]=$T_PEER_PORT
     "$ETCFSD" --name "n$n" --data-dir "$T_DIR/n$n.etcfs" \
-        --listen-client-urls "$T_SCHEME://127.0.0.1:${T_CPORT[$n]}" \
-        --advertise-client-urls "$T_SCHEME://127.0.0.1:${T_CPORT[$n]}" \
-        --listen-peer-urls "$T_SCHEME://127.0.0.1:${T_PPORT[$n]}" \
-        --initial-advertise-peer-urls "$T_SCHEME://127.0.0.1:${T_PPORT[$n]}" \
+        --listen-client-urls "$T_SCHEME://$h:${T_CPORT[$n]}" \
+        --advertise-client-urls "$T_SCHEME://$h:${T_CPORT[$n]}" \
+        --listen-peer-urls "$T_SCHEME://$h:${T_PPORT[$n]}" \
+        --initial-advertise-peer-urls "$T_SCHEME://$h:${T_PPORT[$n]}" \
         "${T_TLS_FLAGS[@]}" \
         --initial-cluster "${T_CLUSTER:-$(initial_cluster)}" \
         --initial-cluster-token "t-$T_NAME" \

@@ -467,6 +467,82 @@ static const struct ctl_view ctlStatusView = {
     .flags = CTL_VIEW_ROWS,
 };
 
+/* etcfs's mirrors (--cluster), below the members' table: one row each,
+ * {"endpoint", "name", "status": its answer} */
+static const struct ctl_field ctlMirrorColumns[] = {
+    {.label = "mirror", .from = "endpoint", .kind = CTL_K_STR},
+    {.label = "name", .from = "name", .kind = CTL_K_STR},
+    {.label = "upstream", .from = "status.mirror.upstream", .kind = CTL_K_STR},
+    {.label = "revision", .from = "status.header.revision", .kind = CTL_K_I64},
+    {.label = "applied index", .from = "status.mirror.appliedIndex", .kind = CTL_K_U64},
+    {.label = "lag", .from = "status.mirror.lag", .kind = CTL_K_U64, .flags = CTL_F_ALWAYS},
+    {.label = "errors", .from = "status.errors", .kind = CTL_K_STRS, .text = ", "},
+    CTL_FIELDS_END,
+};
+
+static const struct ctl_view ctlMirrorView = {
+    .json = ctlStatusRowJson,
+    .fields = ctlStatusRowFields,
+    .table = ctlMirrorColumns,
+    .flags = CTL_VIEW_ROWS,
+};
+
+/* --cluster: the mirrors streaming from the members, then from those
+ * mirrors, breadth first, through each answer's "mirrors" (by their first
+ * client URL), into mrows. Returns whether one did not answer. */
+static bool ctlStatusMirrors(struct ctl_options *o, json_t *rows, json_t *mrows, json_t *req)
+{
+    json_t *seen = ctlJNewObj();
+    size_t nrows = json_array_size(rows);
+    bool failed = false;
+    for (size_t i = 0; i < nrows; i++)
+    {
+        json_object_set_new(seen, ctlJStr(json_array_get(rows, i), "endpoint"), json_true());
+    }
+    for (size_t i = 0; i < nrows + json_array_size(mrows); i++)
+    {
+        json_t *row = i < nrows ? json_array_get(rows, i) : json_array_get(mrows, i - nrows);
+        json_t *list = ctlJArr(ctlJObj(row, "status"), "mirrors");
+        for (size_t k = 0; list != NULL && k < json_array_size(list); k++)
+        {
+            json_t *m = json_array_get(list, k);
+            const char *urls = ctlJStr(m, "clientURLs");
+            if (urls[0] == '\0' || urls[0] == ',')
+            {
+                continue;
+            }
+            char *ep = ctlStrndup(urls, strcspn(urls, ","));
+            if (json_object_get(seen, ep) != NULL)
+            {
+                free(ep);
+                continue;
+            }
+            json_object_set_new(seen, ep, json_true());
+            struct ctl_reply r;
+            if (ctlCall(o, &ep, 1, "/v3/maintenance/status", req, true, o->command_timeout_ms,
+                        &r) != 0)
+            {
+                fflush(stdout);
+                fprintf(stderr, "Failed to get the status of endpoint %s (%s)\n", ep, r.error);
+                failed = true;
+                ctlReplyFree(&r);
+                free(ep);
+                continue;
+            }
+            json_t *mrow = ctlJNewObj();
+            ctlJSetStr(mrow, "endpoint", ep);
+            ctlJSetStr(mrow, "name", ctlJStr(m, "name"));
+            ctlJSet(mrow, "status", r.json);
+            r.json = NULL;
+            ctlJAppend(mrows, mrow);
+            ctlReplyFree(&r);
+            free(ep);
+        }
+    }
+    json_decref(seen);
+    return failed;
+}
+
 int ctlCmdEndpointStatus(struct ctl_options *o)
 {
     ctlConnect(o);
@@ -494,8 +570,23 @@ int ctlCmdEndpointStatus(struct ctl_options *o)
         ctlJAppend(rows, row);
         ctlReplyFree(&r);
     }
+    json_t *mrows = ctlJNewArr();
+    if (o->cluster && ctlStatusMirrors(o, rows, mrows, req))
+    {
+        failed = true;
+    }
     json_decref(req);
+    if (o->output != CTL_OUT_SIMPLE && o->output != CTL_OUT_TABLE)
+    {
+        json_array_extend(rows, mrows); /* one document */
+        json_array_clear(mrows);
+    }
     ctlPrint(o, &ctlStatusView, NULL, rows);
+    if (json_array_size(mrows) > 0)
+    {
+        ctlPrint(o, &ctlMirrorView, NULL, mrows);
+    }
+    json_decref(mrows);
     json_decref(rows);
     ctlFreeStrings(eps, n);
     return failed ? CTL_EXIT_ERROR : 0;

@@ -65,6 +65,15 @@ const struct ctl_field ctlMemberJson[] = {
     CTL_FIELDS_END,
 };
 
+/* etcfs's own: a mirror's place in the fleet (absent on members) */
+static const struct ctl_field ctlStatusMirrorJson[] = {
+    {.label = "upstream", .from = "upstream", .kind = CTL_K_STR},
+    {.label = "appliedIndex", .from = "appliedIndex", .kind = CTL_K_U64},
+    {.label = "clusterCommit", .from = "clusterCommit", .kind = CTL_K_U64},
+    {.label = "lag", .from = "lag", .kind = CTL_K_U64, .flags = CTL_F_ALWAYS},
+    CTL_FIELDS_END,
+};
+
 const struct ctl_field ctlStatusJson[] = {
     CTL_HEADER_JSON,
     {.label = "version", .from = "version", .kind = CTL_K_STR},
@@ -76,5 +85,6 @@ const struct ctl_field ctlStatusJson[] = {
     {.label = "errors", .from = "errors", .kind = CTL_K_STRS},
     {.label = "dbSizeInUse", .from = "dbSizeInUse", .kind = CTL_K_I64},
     {.label = "isLearner", .from = "isLearner", .kind = CTL_K_BOOL},
+    {.label = "mirror", .from = "mirror", .kind = CTL_K_MSG, .sub = ctlStatusMirrorJson},
     CTL_FIELDS_END,
 };

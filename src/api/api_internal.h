@@ -220,6 +220,13 @@ void apiInternalLeaderCheck(struct api_req *req);
 void apiInternalPublish(struct api_req *req);
 /* mirror: the feed's stream to a mirror below (api_mirror.c) */
 void apiInternalMirror(struct api_req *req);
+/* The fleet view in a status answer o: "mirror" {upstream, appliedIndex,
+ * clusterCommit, lag} on a mirror, "mirrors" [{name, clientURLs, peerURL,
+ * sentIndex}] streaming from here (api_mirror.c). */
+void apiStatusFleet(struct api_req *req, const struct node_status *st,
+                    json_t *o);
+/* The fleet's lines of /metrics (malloc'd text, NULL without memory). */
+char *apiMetricsFleet(struct api_req *req, const struct node_status *st);
 /* propose, keepalive, timetolive, member: serverServe */
 void apiInternalServe(struct api_req *req);
 

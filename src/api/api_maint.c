@@ -20,6 +20,9 @@ void apiStatus(struct api_req *req)
 {
     struct api *a = req->api;
     struct node_status st;
+    char errs[NODE_MAX_DOWN + 1][NODE_ERROR_SIZE];
+    unsigned n_errs;
+    unsigned i;
     json_t *o = json_object();
     int64_t db = storeDbSize(a->deps.store);
     nodeStatus(a->deps.node, &st);
@@ -33,11 +36,15 @@ void apiStatus(struct api_req *req)
     if (st.is_learner) {
         json_object_set_new(o, "isLearner", json_true());
     }
-    if (st.leader == 0) {
-        json_t *errs = json_array();
-        json_array_append_new(errs, json_string(etcfsStrerror(ETCFS_NOLEADER)));
-        json_object_set_new(o, "errors", errs);
+    n_errs = nodeStatusErrors(&st, errs, NODE_MAX_DOWN + 1);
+    if (n_errs > 0) {
+        json_t *arr = json_array();
+        for (i = 0; i < n_errs; i++) {
+            json_array_append_new(arr, json_string(errs[i]));
+        }
+        json_object_set_new(o, "errors", arr);
     }
+    apiStatusFleet(req, &st, o);
     apiReply(req, o, 0);
 }
 
@@ -213,6 +220,7 @@ void apiMetrics(struct api_req *req)
     struct api *a = req->api;
     struct node_status st;
     char *text = metricsFormat(a->deps.metrics);
+    char *fleet;
     char *all = NULL;
     int n;
     if (text == NULL) {
@@ -220,8 +228,14 @@ void apiMetrics(struct api_req *req)
         return;
     }
     nodeStatus(a->deps.node, &st);
+    fleet = apiMetricsFleet(req, &st);
+    if (fleet == NULL) {
+        free(text);
+        apiReplyError(req, ETCFS_NOMEM, NULL);
+        return;
+    }
     n = asprintf(&all,
-                 "%s"
+                 "%s%s"
                  "# HELP etcd_server_has_leader Whether a leader exists.\n"
                  "# TYPE etcd_server_has_leader gauge\n"
                  "etcd_server_has_leader %d\n"
@@ -243,11 +257,12 @@ void apiMetrics(struct api_req *req)
                  "# HELP etcd_debugging_mvcc_keys_total Live keys.\n"
                  "# TYPE etcd_debugging_mvcc_keys_total gauge\n"
                  "etcd_debugging_mvcc_keys_total %" PRId64 "\n",
-                 text, st.leader != 0, st.state == RAFT_LEADER,
+                 text, fleet, st.leader != 0, st.state == RAFT_LEADER,
                  st.commit_index, st.applied_index,
                  storeDbSize(a->deps.store), storeRevision(a->deps.store),
                  storeKeyCount(a->deps.store));
     free(text);
+    free(fleet);
     if (n < 0) {
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;

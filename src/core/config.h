@@ -56,6 +56,7 @@ struct config
     char join_user[512];             /* --join-user NAME:PASSWORD */
     bool leave;                      /* --leave: remove itself at SIGTERM */
     unsigned max_learners;           /* --max-learners, default 1 (etcd 3.4) */
+    unsigned member_down_after;      /* --member-down-after seconds, 60 */
     struct config_url mirror_of[CONFIG_MAX_URLS]; /* --mirror-of: peer URLs */
     unsigned n_mirror_of;
     uint64_t mirror_feed_bytes;      /* --mirror-feed-bytes, 64 MiB */

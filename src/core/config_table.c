@@ -173,6 +173,13 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .help = "Maximum number of learners in the cluster (etcd 3.4: 1), "
                 "checked\n    by the leader at member add.",
         CONFIG__FIELD(max_learners), .min = 0, .max = 1000},
+    [CONFIG_FLAG_MEMBER_DOWN_AFTER] = {
+        .flag = "member-down-after", .names = CONFIG__ENV("MEMBER_DOWN_AFTER"),
+        .type = CONFIG_TYPE_UINT, .def = "60", .group = "Clustering",
+        .help = "Seconds after which the leader reports a member it has "
+                "not heard\n    from in endpoint status (errors); 0: "
+                "never.",
+        CONFIG__FIELD(member_down_after), .min = 0, .max = 86400 * 365},
     [CONFIG_FLAG_MIRROR_OF] = {
         .flag = "mirror-of", .names = CONFIG__ENV("MIRROR_OF"),
         .type = CONFIG_TYPE_URLS, .group = "Clustering", .shown = "''",

@@ -602,6 +602,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.n_initial = cfg->n_initial_cluster;
     nc.join = cfg->initial_cluster_state == CONFIG_CLUSTER_EXISTING;
     nc.max_learners = cfg->max_learners;
+    nc.down_after_ms = cfg->member_down_after * 1000u;
     for (i = 0; i < cfg->n_mirror_of && i < 8; i++) {
         hostPort(nc.mirror_of[i], sizeof nc.mirror_of[i],
                  cfg->mirror_of[i].host, cfg->mirror_of[i].port);

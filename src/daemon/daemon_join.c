@@ -166,7 +166,10 @@ static const json_t *findSelf(const json_t *members, const char *peer)
 }
 
 /* cfg's initial cluster from the members answered (ours under our name;
- * members that never started have no name yet and are left out). */
+ * members that never started have no name yet and are left out). A
+ * joining member needs only itself in it (the cluster's configuration
+ * comes from the leader), so beyond CONFIG_MAX_MEMBERS the others are
+ * left out too. */
 static int fillCluster(struct config *cfg, const json_t *members,
                        uint64_t self, char *errmsg)
 {
@@ -183,10 +186,9 @@ static int fillCluster(struct config *cfg, const json_t *members,
         if (name == NULL || name[0] == '\0' || peer == NULL) {
             continue;
         }
-        if (cfg->n_initial_cluster == CONFIG_MAX_MEMBERS) {
-            etcfsErrmsgf(errmsg, "join: more than %d members",
-                         CONFIG_MAX_MEMBERS);
-            return ETCFS_INVALID;
+        if (cfg->n_initial_cluster == CONFIG_MAX_MEMBERS - 1 &&
+            idOf(m) != self) {
+            continue; /* the last place is kept for this member */
         }
         cm = &cfg->initial_cluster[cfg->n_initial_cluster];
         snprintf(cm->name, sizeof cm->name, "%s", name);

@@ -20,7 +20,9 @@ void grpcStatus(struct grpc_call *call, const uint8_t *m, size_t n)
     Etcdserverpb__ResponseHeader h = ETCDSERVERPB__RESPONSE_HEADER__INIT;
     const struct grpc_deps *d = grpcDeps(call);
     struct node_status st;
-    char *errors[1];
+    char errs[NODE_MAX_DOWN + 1][NODE_ERROR_SIZE];
+    char *errors[NODE_MAX_DOWN + 1];
+    unsigned i;
     int64_t db;
     if (q == NULL) {
         return;
@@ -38,11 +40,11 @@ void grpcStatus(struct grpc_call *call, const uint8_t *m, size_t n)
     r.raftappliedindex = st.applied_index;
     r.dbsizeinuse = db;
     r.islearner = st.is_learner;
-    if (st.leader == 0) {
-        errors[0] = (char *)etcfsStrerror(ETCFS_NOLEADER);
-        r.errors = errors;
-        r.n_errors = 1;
+    r.n_errors = nodeStatusErrors(&st, errs, NODE_MAX_DOWN + 1);
+    for (i = 0; i < r.n_errors; i++) {
+        errors[i] = errs[i];
     }
+    r.errors = r.n_errors > 0 ? errors : NULL;
     grpcReply(call, &r.base);
 }
 

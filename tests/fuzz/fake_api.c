@@ -661,6 +661,30 @@ void feedUnsubscribe(struct feed_sub *s)
     (void)s;
 }
 
+unsigned feedSubscribers(const struct feed *f)
+{
+    (void)f;
+    return 0;
+}
+
+void feedEach(struct feed *f, void (*fn)(void *data, struct feed_sub *s),
+              void *data)
+{
+    (void)f;
+    (void)fn;
+    (void)data;
+}
+
+unsigned nodeStatusErrors(const struct node_status *st,
+                          char (*errs)[NODE_ERROR_SIZE], unsigned max)
+{
+    if (st->leader != 0 || max == 0) {
+        return 0;
+    }
+    snprintf(errs[0], NODE_ERROR_SIZE, "%s", etcfsStrerror(ETCFS_NOLEADER));
+    return 1;
+}
+
 /* ---- the store ---- */
 
 int64_t storeRevision(struct store *s)

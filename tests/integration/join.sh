@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 T_MEMBERS="1 2 3"
-for n in 1 2 3; do node_start $n --max-learners 1; done
+for n in 1 2 3; do node_start $n --max-learners 1 --member-down-after 2; done
 for n in 1 2 3; do wait_until 20 healthy ${T_CPORT[$n]} || fail "n$n healthy"; done
 JOIN="http://127.0.0.1:${T_CPORT[1]},http://127.0.0.1:${T_CPORT[2]},http://127.0.0.1:${T_CPORT[3]}"
 mkdir -p "$T_DIR/m4"
@@ -73,6 +73,27 @@ T_CLUSTER="n4=http://127.0.0.1:${T_PPORT[4]}" node_start 4 --join "$JOIN"
 check "with --join it joins again" wait_until 20 healthy ${T_CPORT[4]}
 expect_eq "... and reads the cluster's data" "now" "$(getv ${T_CPORT[4]} /cfg/after)"
 expect_eq "... as the 4th member" "4" "$(members | grep -c 'started')"
+
+# a learner down longer than --member-down-after (2 s): the leader says so
+# in endpoint status and /metrics, and backs off reconnecting to it
+n4id=$(printf '%016x' "$(member_id ${T_CPORT[4]})")
+node_kill9 4
+L=$(leader_node)
+sleep 1
+expect_eq "1 s after n4's kill -9, the leader reports nothing" "" "$(jfield "$(api ${T_CPORT[$L]} /v3/maintenance/status '{}')" errors)"
+sleep 3
+view=$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[1]}" endpoint status --cluster 2>&1)
+echo "$view" | sed 's/^/#   /'
+expect_match "4 s after: endpoint status --cluster names it on the leader's row" "127.0.0.1:${T_CPORT[$L]}, [0-9a-f]+, 3.4.0, [^,]+, true, false, [0-9]+, [0-9]+, [0-9]+, member $n4id \\(learner\\) unreachable for 0m0[3-5]s" "$view"
+expect_match "... and says the endpoint did not answer" "Failed to get the status of endpoint http://127.0.0.1:${T_CPORT[4]}" "$view"
+metrics=$(curl -s -m 5 "http://127.0.0.1:${T_CPORT[$L]}/metrics")
+expect_match "... the leader's /metrics too" "etcfs_member_unreachable_seconds\\{member=\"$n4id\",role=\"learner\"\\} [3-5]" "$metrics"
+expect_match "... and it skipped reconnecting (back-off)" "etcfs_peer_connects_backed_off_total [1-9]" "$metrics"
+T_CLUSTER="n4=http://127.0.0.1:${T_PPORT[4]}" node_start 4 --join "$JOIN"
+check "n4 back after its kill -9 serves" wait_until 20 healthy ${T_CPORT[4]}
+put ${T_CPORT[1]} /cfg/back yes >/dev/null
+expect_eq "... and reads at once what was written after it came back" "yes" "$(getv ${T_CPORT[4]} /cfg/back)"
+check "... and is no longer reported within 2 s" wait_until 2 bash -c "! curl -s -m 2 -X POST http://127.0.0.1:${T_CPORT[$L]}/v3/maintenance/status -d '{}' | grep -q unreachable"
 node_stop 4
 for n in 1 2 3; do node_stop $n; done
 finish

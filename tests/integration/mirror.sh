@@ -12,7 +12,10 @@
 #   - kill -9 of m5 itself: it resumes from its stored index, no copy;
 #   - a mirror that fell behind the members' feeds (--mirror-feed-bytes)
 #     is resynchronised by a snapshot, and its mount gets the difference
-#     as events, each created file once.
+#     as events, each created file once;
+#   - a mirror of m5 on 127.0.0.7 (as on another host), mounted, its events;
+#     endpoint status --cluster and /metrics show every mirror with its
+#     upstream, applied index and lag.
 source "$(dirname "$0")/../lib.sh"
 
 T_MEMBERS="1 2 3"
@@ -22,7 +25,7 @@ for n in 1 2 3; do wait_until 20 healthy ${T_CPORT[$n]} || fail "n$n healthy"; d
 peer() { echo "http://127.0.0.1:${T_PPORT[$1]}"; }
 mkdir -p "$T_DIR/m4" "$T_DIR/m5" "$T_DIR/m6"
 unmount_all() {
-    for m in m4 m5 m6; do umount -l "$T_DIR/$m" 2>/dev/null; done
+    for m in m4 m5 m6 m7; do umount -l "$T_DIR/$m" 2>/dev/null; done
     for p in ${INW_PIDS:-}; do kill "$p" 2>/dev/null; done
     for n in 1 2 3; do kill -CONT "${T_PIDS[$n]:-0}" 2>/dev/null; done
     cleanup
@@ -140,6 +143,45 @@ expect_eq "m6's mount: each of the 400 new files created once" "400" "$(grep -c 
 expect_eq "... and the deleted one deleted once" "1" "$(grep -c '^DELETE a1$' "$T_DIR/events6")"
 expect_eq "... and nothing else created" "400" "$(grep -c '^CREATE' "$T_DIR/events6")"
 expect_eq "m6's file reads as n1's key" "$(getv ${T_CPORT[1]} /fleet/s200)" "$(cat "$T_DIR/m6/fleet/s200" 2>&1)"
+
+# a mirror of m5 on an address of its own, as on another host: 127.0.0.7
+H7=127.0.0.7
+node_ports 7
+mkdir -p "$T_DIR/m7"
+T_HOST=$H7 T_CLUSTER="n7=http://$H7:${T_PPORT[7]}" node_start 7 --mirror-of "$(peer 5)" --mount "$T_DIR/m7"
+check "m7 (of m5, on $H7) serves" wait_until 20 bash -c "curl -sf -m 2 http://$H7:${T_CPORT[7]}/health | grep -q true"
+check "m7 mounted" wait_until 10 mountpoint -q "$T_DIR/m7"
+put ${T_CPORT[1]} /fleet7/first 1 >/dev/null
+check "m7 sees a put on n1" wait_until 5 test -e "$T_DIR/m7/fleet7/first"
+timeout 60 inotifywait -q -m -e create,close_write,delete --format '%e %f' "$T_DIR/m7/fleet7" >"$T_DIR/events7" 2>/dev/null &
+INW_PIDS="$INW_PIDS $!"
+sleep 0.5
+for i in $(seq 1 10); do put ${T_CPORT[3]} /fleet7/x$i v$i >/dev/null; done
+api ${T_CPORT[2]} /v3/kv/deleterange "{\"key\":\"$(b64 /fleet7/x1)\"}" >/dev/null
+sleep 1
+expect_eq "10 puts and a delete on the cluster: on m7's mount (depth 3) within a second" "10 10 1" \
+    "$(grep -c '^CREATE x' "$T_DIR/events7") $(grep -c '^CLOSE_WRITE,CLOSE x' "$T_DIR/events7") $(grep -c '^DELETE x1$' "$T_DIR/events7")"
+got=$(curl -s -m 5 -X POST "http://$H7:${T_CPORT[7]}/v3/kv/range" -d "{\"key\":\"$(b64 /fleet7/x10)\"}" | grep -o '"value":"[^"]*"')
+expect_eq "a linearizable get on m7 right after" "\"value\":\"$(b64 v10)\"" "$got"
+
+# the fleet view: endpoint status --cluster lists the mirrors below the
+# members, each with its upstream, revision and lag
+view=$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[1]}" endpoint status --cluster -w table 2>&1)
+echo "$view" | sed 's/^/#   /'
+expect_eq "endpoint status --cluster: the 3 members" "3" "$(echo "$view" | grep -c "127.0.0.1:1[123]379")"
+for m in 4 5 6; do
+    expect_match "... and mirror n$m" "\| *http://127.0.0.1:${T_CPORT[$m]} *\| *n$m *\|" "$view"
+done
+expect_match "... and n7 on $H7 with its upstream (n5) and lag" "\| *http://$H7:${T_CPORT[7]} *\| *n7 *\| *127.0.0.1:${T_PPORT[5]} *\| *[0-9]+ *\| *[0-9]+ *\| *[0-9]+ *\|" "$view"
+js=$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[1]}" endpoint status --cluster -w json 2>&1)
+expect_eq "... as JSON: 7 rows, 4 with a mirror" "7 4" "$(echo "$js" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), sum(1 for r in d if "mirror" in r["Status"]))' 2>&1)"
+m7=$(curl -s -m 5 "http://$H7:${T_CPORT[7]}/metrics")
+expect_match "m7's /metrics: its upstream" "etcfs_mirror_upstream_info\{upstream=\"127.0.0.1:${T_PPORT[5]}\"\} 1" "$m7"
+expect_match "... its applied index and lag" "etcfs_mirror_applied_index [1-9][0-9]*.*etcfs_mirror_lag_entries [0-9]+" "$(echo $m7)"
+m5=$(curl -s -m 5 "http://127.0.0.1:${T_CPORT[5]}/metrics")
+expect_match "m5's /metrics: m7 streams from it" "etcfs_mirror_downstream_sent_index\{name=\"n7\",peer_url=\"http://$H7:${T_PPORT[7]}\"\} [1-9]" "$m5"
+node_stop 7
+umount -l "$T_DIR/m7" 2>/dev/null
 
 st=$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[5]}" member list 2>&1)
 expect_eq "member list on a mirror: the 3 members" "3" "$(echo "$st" | grep -c started)"
