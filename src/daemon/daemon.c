@@ -30,6 +30,7 @@
 #include "../store/store.h"
 #include "../server/watch.h"
 #include "daemon_datadir.h"
+#include "daemon_handoff.h"
 #include "daemon_join.h"
 #include "daemon_tls.h"
 
@@ -55,6 +56,8 @@ struct daemon
     struct config *joined_cfg; /* --join: cfg with the cluster it joined */
     struct server_member leave; /* --leave: this member's removal */
     bool leaving;
+    struct daemon_handoff handoff; /* a leader's, at stop */
+    bool handing_off;
     struct mount *mount;
     struct mount_verify mount_verify; /* --mount-user's password check */
     bool mount_verifying;
@@ -472,6 +475,9 @@ static void leaveCb(struct server_member *m, int status)
     closeStep(d);
 }
 
+static void stopLeave(struct daemon *d);
+static void handoffDone(void *data);
+
 static void signalCb(uv_signal_t *s, int signum)
 {
     struct daemon *d = s->data;
@@ -483,6 +489,22 @@ static void signalCb(uv_signal_t *s, int signum)
     if (sd_notify(0, "STOPPING=1") < 0) {
         warnf("sd_notify STOPPING failed");
     }
+    d->handing_off = daemonHandoff(&d->handoff, d->node, handoffDone, d);
+    if (!d->handing_off) {
+        stopLeave(d);
+    }
+}
+
+/* The leader handed over (or could not): leave if asked, then close. */
+static void handoffDone(void *data)
+{
+    struct daemon *d = data;
+    d->handing_off = false;
+    stopLeave(d);
+}
+
+static void stopLeave(struct daemon *d)
+{
     if (d->cfg->leave && d->server != NULL && d->node != NULL) {
         memset(&d->leave, 0, sizeof d->leave);
         d->leave.data = d;
