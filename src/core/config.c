@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,12 +158,26 @@ static int configScanArgv(struct config_parse *p, int argc, char *const argv[],
 
 /* ---- the environment ---- */
 
-/* Flags' variables of envp; the first of duplicates wins, as getenv's.
- * Unknown ETCFS_* names are typos and refused. */
-static int configScanEnv(struct config_parse *p, char *const envp[],
-                         char *errmsg)
+void configWarn(struct config *cfg, const char *fmt, ...)
+{
+    va_list ap;
+    if (cfg->n_warnings == CONFIG_MAX_WARNINGS) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(cfg->warnings[cfg->n_warnings++], CONFIG_WARNING_SIZE, fmt, ap);
+    va_end(ap);
+}
+
+/* Flags' variables of envp; the first of duplicates wins, as getenv's,
+ * and an ETCFS_ name wins over etcd's ETCD_ one (with a warning naming the
+ * one not used). Unknown ETCFS_* names are typos and refused; unknown
+ * ETCD_* ones are warned about, as etcd 3.4 does. */
+static int configScanEnv(struct config *cfg, struct config_parse *p,
+                         char *const envp[], char *errmsg)
 {
     size_t plen = strlen(CONFIG_ENV_PREFIX);
+    size_t elen = strlen(CONFIG_ETCD_ENV_PREFIX);
     char *const *e;
     if (envp == NULL) {
         return 0;
@@ -184,11 +199,24 @@ static int configScanEnv(struct config_parse *p, char *const envp[],
                              (int)(len > 100 ? 100 : len), *e);
                 return ETCFS_INVALID;
             }
+            if (strncmp(*e, CONFIG_ETCD_ENV_PREFIX, elen) == 0) {
+                configWarn(cfg, "unrecognized environment variable %.*s",
+                           (int)(len > 100 ? 100 : len), *e);
+            }
             continue;
         }
         if (p->env[id].text == NULL) {
             p->env[id].text = eq + 1;
             p->env[id].name = name;
+        } else if (strcmp(p->env[id].name, name) != 0) {
+            bool ours = strncmp(name, CONFIG_ENV_PREFIX, plen) == 0;
+            configWarn(cfg, "%s is set: %s is not used",
+                       ours ? name : p->env[id].name,
+                       ours ? p->env[id].name : name);
+            if (ours) {
+                p->env[id].text = eq + 1;
+                p->env[id].name = name;
+            }
         }
     }
     return 0;
@@ -496,7 +524,7 @@ int configParse(struct config *cfg, int argc, char *const argv[],
     if (rv != 0 || done) {
         goto out;
     }
-    rv = configScanEnv(&p, envp, errmsg);
+    rv = configScanEnv(cfg, &p, envp, errmsg);
     if (rv != 0) {
         goto out;
     }

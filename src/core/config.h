@@ -17,6 +17,8 @@
 
 #define CONFIG_MAX_URLS 8
 #define CONFIG_MAX_MEMBERS 16
+#define CONFIG_MAX_WARNINGS 16
+#define CONFIG_WARNING_SIZE 200
 
 /* A parsed http://host:port URL. host is a numeric or DNS name, copied. */
 struct config_url
@@ -95,6 +97,10 @@ struct config
     unsigned bcrypt_cost;            /* --bcrypt-cost, 10 */
     bool help;                       /* --help was given */
     bool version;                    /* --version was given */
+    /* What the parse accepted but the daemon logs as a warning (a shadowed
+     * ETCD_ variable, an etcd variable with no meaning here). */
+    char warnings[CONFIG_MAX_WARNINGS][CONFIG_WARNING_SIZE];
+    unsigned n_warnings;
 };
 
 /* Fills cfg from defaults, then the config file named by --config-file or
@@ -106,6 +112,10 @@ struct config
  * once. */
 int configParse(struct config *cfg, int argc, char *const argv[],
                 char *const envp[], char *errmsg);
+
+/* Adds a warning to cfg (dropped past CONFIG_MAX_WARNINGS). */
+void configWarn(struct config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Parses "http://host:port" (scheme optional, default port 2379 for bare
  * "host") into url. Returns 0 or ETCFS_INVALID. */

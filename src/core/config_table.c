@@ -13,9 +13,9 @@
 #define CONFIG__DEFAULT_PEER_URL "http://127.0.0.1:2380"
 
 /* The environment (and config-file) names of a flag, from its UPPER_SNAKE
- * spelling. etcd's own names are one switch away: make this
- * {"ETCFS_" snake, "ETCD_" snake} (or add "ETCD_..." to a single row). */
-#define CONFIG__ENV(snake) {"ETCFS_" snake}
+ * spelling: etcfs's, then etcd's (an etcd.conf or a compose file's
+ * ETCD_NAME works as written; ETCFS_NAME wins when both are set). */
+#define CONFIG__ENV(snake) {"ETCFS_" snake, "ETCD_" snake}
 
 /* The field of struct config a value goes to. */
 #define CONFIG__FIELD(field)                                                   \

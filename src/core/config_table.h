@@ -135,6 +135,7 @@ bool configFlagNameIgnored(const char *name, size_t len);
 
 /* The prefix of environment names whose unknown members are typos. */
 #define CONFIG_ENV_PREFIX "ETCFS_"
+#define CONFIG_ETCD_ENV_PREFIX "ETCD_"
 
 /* etcd's bound on --election-timeout ("less than 50 seconds"), also the
  * bound on --heartbeat-interval. */

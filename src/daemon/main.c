@@ -36,6 +36,9 @@ int main(int argc, char *argv[])
     }
     signal(SIGPIPE, SIG_IGN);
     logSetup(cfg.name, cfg.log_level);
+    for (unsigned i = 0; i < cfg.n_warnings; i++) {
+        warnf("%s", cfg.warnings[i]);
+    }
     rv = daemonRun(&cfg, errmsg);
     if (rv != 0) {
         fprintf(stderr, "etcfsd: %s\n", errmsg);

@@ -160,13 +160,63 @@ static void testDefaults(void **state)
     assert_false(c->version);
 }
 
-/* An environment without ETCFS_* variables changes nothing. */
+/* An environment without ETCFS_* or ETCD_* variables changes nothing. */
 static void testForeignEnvironmentIgnored(void **state)
 {
     struct fixture *f = *state;
-    char *env[] = {"PATH=/bin", "HOME=/root", "ETCD_NAME=x", "ETCFS", NULL};
+    char *env[] = {"PATH=/bin", "HOME=/root", "ETCDCTL_API=3", "ETCFS",
+                   "ETCD", NULL};
     ASSERT_OK(parse(f, env, (char *)NULL));
     assert_string_equal(f->cfg.name, "default");
+    assert_int_equal(f->cfg.n_warnings, 0);
+}
+
+/* etcd's ETCD_* names: read as etcfs's, ETCFS_* wins when both are set
+ * (whatever their order), each shadowed one is warned about, and an
+ * ETCD_* variable etcfs does not know is a warning, not an error. */
+static void testEtcdEnvironment(void **state)
+{
+    struct fixture *f = *state;
+    char *env[] = {"ETCD_NAME=etcd0", "ETCD_DATA_DIR=/var/lib/etcd",
+                   "ETCD_HEARTBEAT_INTERVAL=200", NULL};
+    char *both[] = {"ETCD_NAME=etcd0", "ETCFS_NAME=n1",
+                    "ETCFS_DATA_DIR=/a", "ETCD_DATA_DIR=/b", NULL};
+    char *unknown[] = {"ETCD_NO_SUCH_THING=1", "ETCD_NAME=e", NULL};
+    ASSERT_OK(parse(f, env, (char *)NULL));
+    assert_string_equal(f->cfg.name, "etcd0");
+    assert_string_equal(f->cfg.data_dir, "/var/lib/etcd");
+    assert_int_equal(f->cfg.heartbeat_interval_ms, 200);
+    assert_int_equal(f->cfg.n_warnings, 0);
+    ASSERT_OK(parse(f, both, (char *)NULL));
+    assert_string_equal(f->cfg.name, "n1");
+    assert_string_equal(f->cfg.data_dir, "/a");
+    assert_int_equal(f->cfg.n_warnings, 2);
+    assert_string_equal(f->cfg.warnings[0],
+                        "ETCFS_NAME is set: ETCD_NAME is not used");
+    assert_string_equal(f->cfg.warnings[1],
+                        "ETCFS_DATA_DIR is set: ETCD_DATA_DIR is not used");
+    ASSERT_OK(parse(f, unknown, (char *)NULL));
+    assert_string_equal(f->cfg.name, "e");
+    assert_int_equal(f->cfg.n_warnings, 1);
+    assert_string_equal(f->cfg.warnings[0],
+                        "unrecognized environment variable "
+                        "ETCD_NO_SUCH_THING");
+}
+
+/* An etcd.conf as Debian and the tutorials write it: quoted values,
+ * comments, ETCD_ keys. */
+static void testEtcdConfigFile(void **state)
+{
+    struct fixture *f = *state;
+    const char *path =
+        writeFile(f, "# etcd.conf\nETCD_NAME=\"etcd0\"\n"
+                     "ETCD_DATA_DIR=\"/var/lib/etcd/default\"\n"
+                     "ETCD_LISTEN_CLIENT_URLS=\"http://127.0.0.1:2379\"\n"
+                     "ETCD_ELECTION_TIMEOUT='2000'\n");
+    ASSERT_OK(PARSE("--config-file", (char *)path));
+    assert_string_equal(f->cfg.name, "etcd0");
+    assert_string_equal(f->cfg.data_dir, "/var/lib/etcd/default");
+    assert_int_equal(f->cfg.election_timeout_ms, 2000);
 }
 
 /* --name alone moves the data dir and the default initial cluster. */
@@ -872,13 +922,13 @@ static void testUsage(void **state)
         "ETCFS_ADVERTISE_CLIENT_URLS",
         "--listen-peer-urls 'http://127.0.0.1:2380'", "ETCFS_LISTEN_PEER_URLS",
         "--initial-advertise-peer-urls", "ETCFS_INITIAL_ADVERTISE_PEER_URLS",
-        "--initial-cluster ", "ETCFS_INITIAL_CLUSTER\n",
+        "--initial-cluster ", "ETCFS_INITIAL_CLUSTER, ETCD_INITIAL_CLUSTER\n",
         "--initial-cluster-state 'new'", "ETCFS_INITIAL_CLUSTER_STATE",
         "--initial-cluster-token 'etcd-cluster'", "ETCFS_INITIAL_CLUSTER_TOKEN",
         "--heartbeat-interval 100", "ETCFS_HEARTBEAT_INTERVAL",
         "--election-timeout 1000", "ETCFS_ELECTION_TIMEOUT",
         "--snapshot-count 100000", "ETCFS_SNAPSHOT_COUNT", "--mount ''",
-        "ETCFS_MOUNT\n", "--mount-prefix '/'", "ETCFS_MOUNT_PREFIX",
+        "ETCFS_MOUNT, ETCD_MOUNT\n", "--mount-prefix '/'", "ETCFS_MOUNT_PREFIX",
         "--mount-consistency 'linearizable'", "ETCFS_MOUNT_CONSISTENCY",
         "--max-request-bytes 1572864", "ETCFS_MAX_REQUEST_BYTES",
         "--quota-backend-bytes 2147483648", "ETCFS_QUOTA_BACKEND_BYTES",
@@ -1178,7 +1228,10 @@ static void testUsageFromTable(void **state)
             assert_non_null(strstr(text, want));
         }
         for (k = 0; k < CONFIG_MAX_NAMES && fl->names[k] != NULL; k++) {
-            snprintf(want, sizeof want, " %s\n", fl->names[k]);
+            snprintf(want, sizeof want, " %s%s", fl->names[k],
+                     k + 1 < CONFIG_MAX_NAMES && fl->names[k + 1] != NULL
+                         ? ","
+                         : "\n");
             assert_non_null(strstr(text, want));
         }
     }
@@ -1191,6 +1244,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(testDefaults),
         T(testForeignEnvironmentIgnored),
+        T(testEtcdEnvironment),
+        T(testEtcdConfigFile),
         T(testNameDerivesDefaults),
         T(testDataDirFollowsFinalName),
         T(testFlagSyntaxes),
