@@ -295,48 +295,20 @@ static void connClose(struct forward_conn *c)
     uv_close((uv_handle_t *)&c->timer, timerClosedCb);
 }
 
-int forwardAddress(const char *address, char *host, size_t host_size,
-                   struct sockaddr_storage *sa)
-{
-    const char *colon = strrchr(address, ':');
-    size_t hlen;
-    int port;
-    if (colon == NULL) {
-        return ETCFS_NOLEADER;
-    }
-    hlen = (size_t)(colon - address);
-    if (hlen >= host_size) {
-        return ETCFS_NOLEADER;
-    }
-    memcpy(host, address, hlen);
-    host[hlen] = '\0';
-    port = atoi(colon + 1);
-    memset(sa, 0, sizeof *sa);
-    if (host[0] == '[' && hlen > 2) {
-        memmove(host, host + 1, hlen - 2);
-        host[hlen - 2] = '\0';
-        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0
-                   ? 0
-                   : ETCFS_NOLEADER;
-    }
-    return uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                       port, (struct sockaddr_in *)sa) == 0
-               ? 0
-               : ETCFS_NOLEADER;
-}
-
-/* "host:port" (to, or the leader's peer address when NULL) -> its copy,
- * the host alone (checked against a TLS certificate) and a sockaddr. */
+/* "host:port": to, or the leader's peer address when NULL. */
 static int targetAddress(struct forward *f, const char *to, char *address,
-                         size_t size, char *host, size_t host_size,
-                         struct sockaddr_storage *sa)
+                         size_t size)
 {
+    char host[NODE_URL_SIZE];
+    int port;
     if (to != NULL) {
         snprintf(address, size, "%s", to);
     } else if (nodeLeaderPeerAddress(f->node, address, size) != 0) {
         return ETCFS_NOLEADER;
     }
-    return forwardAddress(address, host, host_size, sa);
+    return streamSplitAddress(address, host, sizeof host, &port) == 0
+               ? 0
+               : ETCFS_NOLEADER;
 }
 
 int forwardSend(struct forward *f, struct forward_req *req)
@@ -347,16 +319,13 @@ int forwardSend(struct forward *f, struct forward_req *req)
 int forwardSendTo(struct forward *f, const char *to, struct forward_req *req)
 {
     char address[NODE_URL_SIZE];
-    char host[NODE_URL_SIZE];
-    struct sockaddr_storage sa;
     struct forward_conn *c = NULL;
     queue *q;
     int rv;
     if (f->closing) {
         return ETCFS_SHUTDOWN;
     }
-    rv = targetAddress(f, to, address, sizeof address, host, sizeof host,
-                       &sa);
+    rv = targetAddress(f, to, address, sizeof address);
     if (rv != 0) {
         return rv;
     }
@@ -399,8 +368,8 @@ int forwardSendTo(struct forward *f, const char *to, struct forward_req *req)
         QUEUE_PUSH(&f->busy, &c->link);
         c->req = req;
         req->conn = c;
-        if (streamConnect(f->loop, (struct sockaddr *)&sa, f->tls, host,
-                          eventCb, c, &c->s) != 0) {
+        if (streamConnectAddress(f->loop, address, f->tls, eventCb, c,
+                                 &c->s) != 0) {
             c->s = NULL;
             c->req = NULL;
             req->conn = NULL;

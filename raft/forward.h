@@ -46,10 +46,6 @@ int forwardInit(struct forward **out, uv_loop_t *loop, struct node *node,
 int forwardSend(struct forward *f, struct forward_req *req);
 /* The same to another member, by its peer address ("host:port"). */
 int forwardSendTo(struct forward *f, const char *to, struct forward_req *req);
-/* "host:port" (an IP literal or localhost) -> the host alone and a
- * sockaddr. 0 or ETCFS_NOLEADER. */
-int forwardAddress(const char *address, char *host, size_t host_size,
-                   struct sockaddr_storage *sa);
 /* Peer TLS: the client context (borrowed until close), or NULL. */
 void forwardSetTls(struct forward *f, struct tls_ctx *tls);
 typedef void (*forward_close_cb)(struct forward *f, void *data);

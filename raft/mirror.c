@@ -374,9 +374,9 @@ static void eventCb(struct stream *st, int status)
 static void mirrorConnect(struct mirror *m)
 {
     char host[300];
-    struct sockaddr_storage sa;
+    int port;
     const char *addr = m->up[m->cur];
-    if (forwardAddress(addr, host, sizeof host, &sa) != 0) {
+    if (streamSplitAddress(addr, host, sizeof host, &port) != 0) {
         warnf("mirror: upstream %s: not an address", addr);
         m->cur = (m->cur + 1) % m->n_up;
         m->retry_at_ms = nowMs(m) + MIRROR__RETRY_MAX_MS;
@@ -387,8 +387,8 @@ static void mirrorConnect(struct mirror *m)
     m->head_done = false;
     m->ok = false;
     m->last_frame_ms = nowMs(m);
-    if (streamConnect(m->n->loop, (struct sockaddr *)&sa, m->tls, host,
-                      eventCb, m, &m->s) != 0) {
+    if (streamConnectAddress(m->n->loop, addr, m->tls, eventCb, m,
+                             &m->s) != 0) {
         m->s = NULL;
         m->cur = (m->cur + 1) % m->n_up;
         m->retry_at_ms = nowMs(m) + m->retry_ms;

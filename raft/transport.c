@@ -478,7 +478,13 @@ static void outEvent(struct stream *s, int status)
     char *pre;
     size_t alen = strlen(t->address);
     if (status != 0) {
-        if (s->tls != NULL && strncmp(s->errmsg, "connect:", 8) != 0) {
+        unsigned fails = c->peer != NULL ? c->peer->fails : 0;
+        if (strncmp(s->errmsg, "resolve ", 8) == 0) {
+            /* said at the 1st, 2nd, 4th, 8th and 16th failure in a row */
+            if (fails < 16 && (fails & (fails + 1)) == 0) {
+                warnf("peer %s", s->errmsg);
+            }
+        } else if (s->tls != NULL && strncmp(s->errmsg, "connect:", 8) != 0) {
             warnf("peer TLS: %s", s->errmsg);
         }
         connEnd(c, RAFT_NOCONNECTION);
@@ -534,15 +540,15 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
                     raft_id id, const char *address, raft_uv_connect_cb cb)
 {
     struct transport *t = uv->impl;
-    struct sockaddr_storage sa;
     char host[300];
+    int port;
     struct transport_backoff *peer;
     struct tconn *c;
     (void)id;
     if (t->closing) {
         return RAFT_CANCELED;
     }
-    if (parseAddress(address, &sa, host, sizeof host) != 0) {
+    if (streamSplitAddress(address, host, sizeof host, &port) != 0) {
         snprintf(uv->errmsg, sizeof uv->errmsg, "invalid address %.200s",
                  address);
         return RAFT_NOCONNECTION;
@@ -562,8 +568,8 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
     c->peer = peer;
     c->req = req;
     c->cb = cb;
-    if (streamConnect(t->loop, (struct sockaddr *)&sa, t->tls_client, host,
-                      outEvent, c, &c->s) != 0) {
+    if (streamConnectAddress(t->loop, address, t->tls_client, outEvent, c,
+                             &c->s) != 0) {
         c->s = NULL;
         c->cb = NULL; /* the error is returned, no callback */
         connEnd(c, 0);

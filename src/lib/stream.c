@@ -5,6 +5,7 @@
  * before they are queued. */
 #include "stream.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ void streamClose(struct stream *s, stream_close_cb cb)
     }
     s->closing = true;
     s->close_cb = cb;
+    if (s->resolving != NULL) {
+        s->resolving->data = NULL; /* resolvedCb frees it */
+        s->resolving = NULL;
+    }
     if (s->tcp == NULL) {
         if (cb != NULL) {
             cb(s);
@@ -368,6 +373,117 @@ int streamConnect(uv_loop_t *loop, const struct sockaddr *addr,
     }
     s->connect.data = s;
     if (uv_tcp_connect(&s->connect, s->tcp, addr, connectCb) != 0) {
+        streamClose(s, NULL);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int streamSplitAddress(const char *address, char *host, size_t size,
+                       int *port)
+{
+    const char *colon = strrchr(address, ':');
+    size_t hlen;
+    char *end;
+    long p;
+    if (colon == NULL) {
+        return -1;
+    }
+    hlen = (size_t)(colon - address);
+    if (hlen > 2 && address[0] == '[' && address[hlen - 1] == ']') {
+        address++;
+        hlen -= 2;
+    }
+    if (hlen == 0 || hlen >= size) {
+        return -1;
+    }
+    p = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end != '\0' || p <= 0 || p > 65535) {
+        return -1;
+    }
+    memcpy(host, address, hlen);
+    host[hlen] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+static void resolvedCb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct stream *s = req->data;
+    free(req);
+    if (s == NULL) { /* closed meanwhile */
+        uv_freeaddrinfo(res);
+        return;
+    }
+    s->resolving = NULL;
+    if (status != 0 || res == NULL) {
+        snprintf(s->errmsg, sizeof s->errmsg, "resolve %s: %s",
+                 s->resolve_host, uv_strerror(status != 0 ? status : UV_ENOENT));
+        uv_freeaddrinfo(res);
+        fail(s);
+        return;
+    }
+    s->connect.data = s;
+    if (uv_tcp_connect(&s->connect, s->tcp, res->ai_addr, connectCb) != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg, "connect %s: failed",
+                 s->resolve_host);
+        uv_freeaddrinfo(res);
+        fail(s);
+        return;
+    }
+    uv_freeaddrinfo(res);
+}
+
+int streamConnectAddress(uv_loop_t *loop, const char *address,
+                         struct tls_ctx *tls, stream_event_cb on_event,
+                         void *data, struct stream **out)
+{
+    struct sockaddr_storage sa;
+    struct addrinfo hints;
+    struct stream *s;
+    char host[256];
+    char port_text[8];
+    int port;
+    memset(&sa, 0, sizeof sa);
+    if (streamSplitAddress(address, host, sizeof host, &port) != 0) {
+        return -1;
+    }
+    if (uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                    port, (struct sockaddr_in *)&sa) == 0 ||
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) == 0) {
+        return streamConnect(loop, (struct sockaddr *)&sa, tls, host,
+                             on_event, data, out);
+    }
+    /* a name: resolved on the pool, then connected (resolvedCb) */
+    s = newStream(loop);
+    if (s == NULL) {
+        return -1;
+    }
+    s->data = data;
+    s->on_event = on_event;
+    snprintf(s->resolve_host, sizeof s->resolve_host, "%.127s", host);
+    if (tls != NULL) {
+        s->tls = tlsConnNew(tls, host, s->errmsg);
+        if (s->tls == NULL) {
+            streamClose(s, NULL);
+            return -1;
+        }
+    }
+    s->resolving = malloc(sizeof *s->resolving);
+    if (s->resolving == NULL) {
+        streamClose(s, NULL);
+        return -1;
+    }
+    s->resolving->data = s;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port_text, sizeof port_text, "%d", port);
+    if (uv_getaddrinfo(loop, s->resolving, resolvedCb, host, port_text,
+                       &hints) != 0) {
+        free(s->resolving);
+        s->resolving = NULL;
         streamClose(s, NULL);
         return -1;
     }

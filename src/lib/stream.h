@@ -43,6 +43,8 @@ struct stream
     bool first;            /* no byte received yet (plain-text check) */
     uint64_t started_ms;   /* uv_now at accept/connect (deadlines) */
     uv_connect_t connect;
+    uv_getaddrinfo_t *resolving; /* a host name being resolved, or NULL */
+    char resolve_host[128];      /* that name (shown in errmsg) */
     struct buf plain;      /* decrypted scratch */
     struct buf cipher;     /* encrypted scratch */
     stream_close_cb close_cb;
@@ -58,6 +60,19 @@ int streamAccept(uv_loop_t *loop, uv_stream_t *server, struct tls_ctx *tls,
 int streamConnect(uv_loop_t *loop, const struct sockaddr *addr,
                   struct tls_ctx *tls, const char *host,
                   stream_event_cb on_event, void *data, struct stream **out);
+/* Connects to address, "host:port" or "[v6]:port" where host is an IP
+ * literal, "localhost" (127.0.0.1) or a DNS name, resolved off the loop
+ * (libuv's getaddrinfo on its pool) at each call, so a name that moved is
+ * followed at the next connection; then as streamConnect, the certificate
+ * checked against host. -1 at once when address is malformed; a name that
+ * does not resolve is on_event(-1) with errmsg "resolve HOST: reason". */
+int streamConnectAddress(uv_loop_t *loop, const char *address,
+                         struct tls_ctx *tls, stream_event_cb on_event,
+                         void *data, struct stream **out);
+/* Splits "host:port" / "[v6]:port": host without brackets into host
+ * (size bytes), and the port. 0 or -1. */
+int streamSplitAddress(const char *address, char *host, size_t size,
+                       int *port);
 /* Starts reading: on_read gets plaintext, on_event(-1) the end. */
 int streamStart(struct stream *s);
 /* Pauses / resumes reading (a request in progress). */
