@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -357,6 +358,97 @@ static int configCheckCluster(const struct config *cfg, char *errmsg)
 }
 
 /* etcd embed/config.go Validate: election >= 5 heartbeats, < 50 s. */
+/* A Go duration ("1h30m", "30s", "500ms", "1.5h") in ms: 0 or -1. */
+int configParseDuration(const char *text, uint64_t *ms)
+{
+    static const struct
+    {
+        const char *unit;
+        double ms;
+    } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3},
+                 {"ms", 1},    {"s", 1e3},   {"m", 60e3},
+                 {"h", 3600e3}};
+    const char *p = text;
+    double total = 0;
+    if (*p == '\0') {
+        return -1;
+    }
+    while (*p != '\0') {
+        char *end;
+        double v;
+        size_t i;
+        size_t best = 0;
+        size_t best_len = 0;
+        if (!isdigit((unsigned char)*p) && *p != '.') {
+            return -1;
+        }
+        v = strtod(p, &end);
+        if (end == p) {
+            return -1;
+        }
+        p = end;
+        for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+            size_t n = strlen(units[i].unit);
+            if (strncmp(p, units[i].unit, n) == 0 && n > best_len) {
+                best = i;
+                best_len = n;
+            }
+        }
+        if (best_len == 0) {
+            return -1; /* a number without its unit */
+        }
+        total += v * units[best].ms;
+        p += best_len;
+    }
+    if (total > 1e15) {
+        return -1;
+    }
+    *ms = (uint64_t)total;
+    return 0;
+}
+
+/* etcd 3.4's reading of --auto-compaction-retention: revision mode takes
+ * a count; periodic mode a duration, or a bare number of hours. */
+static int configCheckCompaction(struct config *cfg, char *errmsg)
+{
+    const char *r = cfg->auto_compaction_retention;
+    char *end;
+    unsigned long long n;
+    cfg->auto_compaction_revision =
+        strcmp(cfg->auto_compaction_mode, "revision") == 0;
+    if (configParseDuration(cfg->auto_compaction_interval,
+                            &cfg->auto_compaction_interval_ms) != 0 ||
+        cfg->auto_compaction_interval_ms == 0) {
+        etcfsErrmsgf(errmsg, "--auto-compaction-interval: invalid value "
+                             "\"%s\" (want a duration such as 5m)",
+                     cfg->auto_compaction_interval);
+        return ETCFS_INVALID;
+    }
+    errno = 0;
+    n = strtoull(r, &end, 10);
+    if (end != r && *end == '\0' && errno == 0) {
+        if (cfg->auto_compaction_revision) {
+            cfg->auto_compaction_keep = n;
+        } else if (n > 100000) {
+            goto bad;
+        } else {
+            cfg->auto_compaction_period_ms = n * 3600000ull;
+        }
+        return 0;
+    }
+    if (!cfg->auto_compaction_revision &&
+        configParseDuration(r, &cfg->auto_compaction_period_ms) == 0) {
+        return 0;
+    }
+bad:
+    etcfsErrmsgf(errmsg, "--auto-compaction-retention: invalid value \"%s\" "
+                         "(want %s)",
+                 r, cfg->auto_compaction_revision
+                        ? "a number of revisions"
+                        : "a number of hours or a duration such as 30m");
+    return ETCFS_INVALID;
+}
+
 static int configCheckTiming(const struct config *cfg, char *errmsg)
 {
     if ((uint64_t)cfg->election_timeout_ms <
@@ -468,6 +560,10 @@ static int configFinish(struct config *cfg, const bool given[], char *errmsg)
         return rv;
     }
     rv = configCheckTls(cfg, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    rv = configCheckCompaction(cfg, errmsg);
     if (rv != 0) {
         return rv;
     }

@@ -72,6 +72,14 @@ struct config
     char mount_password_file[4096];  /* --mount-password-file */
     uint64_t max_request_bytes;      /* --max-request-bytes, default 1572864 */
     uint64_t quota_backend_bytes;    /* --quota-backend-bytes, default 2 GiB */
+    /* etcd's auto-compaction; derived from the text at parse time */
+    char auto_compaction_mode[16];   /* --auto-compaction-mode periodic|revision */
+    char auto_compaction_retention[32]; /* --auto-compaction-retention, "0" */
+    char auto_compaction_interval[32];  /* --auto-compaction-interval, "5m" */
+    bool auto_compaction_revision;   /* mode revision (else periodic) */
+    uint64_t auto_compaction_keep;   /* revision mode: revisions kept; 0 off */
+    uint64_t auto_compaction_period_ms; /* periodic mode: history kept; 0 off */
+    uint64_t auto_compaction_interval_ms; /* revision mode: check interval */
     unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
     char log_level[16];              /* --log-level debug|info|warn|error */
     /* client TLS (etcd's names) */
@@ -112,6 +120,9 @@ struct config
  * once. */
 int configParse(struct config *cfg, int argc, char *const argv[],
                 char *const envp[], char *errmsg);
+
+/* A Go duration ("1h30m", "30s", "500ms") into ms. 0 or -1. */
+int configParseDuration(const char *text, uint64_t *ms);
 
 /* Adds a warning to cfg (dropped past CONFIG_MAX_WARNINGS). */
 void configWarn(struct config *cfg, const char *fmt, ...)

@@ -38,6 +38,9 @@ static const char *const configLogLevels[] = {"debug", "info", "warn",
 
 static const char *const configAuthTokens[] = {"simple", NULL};
 
+static const char *const configCompactionModes[] = {"periodic", "revision",
+                                                    NULL};
+
 static const char *const configTlsVersions[] = {"", "TLS1.2", "TLS1.3",
                                                 NULL};
 
@@ -102,6 +105,29 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .type = CONFIG_TYPE_UINT64, .def = "1572864", .group = "Member",
         .help = "Maximum client request size in bytes the server will accept.",
         CONFIG__FIELD(max_request_bytes), .min = 1, .max = UINT32_MAX},
+    [CONFIG_FLAG_AUTO_COMPACTION_MODE] = {
+        .flag = "auto-compaction-mode",
+        .names = CONFIG__ENV("AUTO_COMPACTION_MODE"),
+        .type = CONFIG_TYPE_STRING, .def = "periodic", .group = "Member",
+        .help = "Interpret 'auto-compaction-retention' one of: periodic|"
+                "revision.\n    'periodic' for duration based retention, "
+                "defaulting to hours if no\n    time unit is provided (e.g. "
+                "'5m'). 'revision' for revision number\n    based retention.",
+        CONFIG__FIELD(auto_compaction_mode), .choices = configCompactionModes},
+    [CONFIG_FLAG_AUTO_COMPACTION_RETENTION] = {
+        .flag = "auto-compaction-retention",
+        .names = CONFIG__ENV("AUTO_COMPACTION_RETENTION"),
+        .type = CONFIG_TYPE_STRING, .def = "0", .group = "Member",
+        .help = "Auto compaction retention for mvcc key value store. 0 "
+                "means disable\n    auto compaction.",
+        CONFIG__FIELD(auto_compaction_retention)},
+    [CONFIG_FLAG_AUTO_COMPACTION_INTERVAL] = {
+        .flag = "auto-compaction-interval",
+        .names = CONFIG__ENV("AUTO_COMPACTION_INTERVAL"),
+        .type = CONFIG_TYPE_STRING, .def = "5m", .group = "Member",
+        .help = "How often 'revision' mode compacts (etcd 3.4: a fixed 5 "
+                "minutes);\n    a duration such as '30s'.",
+        CONFIG__FIELD(auto_compaction_interval)},
     [CONFIG_FLAG_QUOTA_BACKEND_BYTES] = {
         .flag = "quota-backend-bytes",
         .names = CONFIG__ENV("QUOTA_BACKEND_BYTES"),

@@ -9,6 +9,7 @@
 
 #include "../core/error.h"
 #include "../lib/log.h"
+#include "compactor.h"
 #include "kv_check.h"
 #include "quota.h"
 #include "server_internal.h"
@@ -28,6 +29,7 @@ int serverInit(struct server **out, const struct server_deps *deps,
         etcfsErrmsgf(errmsg, "request path: out of memory");
         return ETCFS_NOMEM;
     }
+    s->compactor = compactorStart(s);
     *out = s;
     return 0;
 }
@@ -42,6 +44,7 @@ void serverClose(struct server *s)
     if (s->inflight != 0) {
         warnf("request path closed with %u requests in flight", s->inflight);
     }
+    compactorStop(s->compactor);
     authnTokensFree(s->tokens);
     free(s);
 }

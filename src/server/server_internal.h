@@ -15,6 +15,7 @@ struct server
     struct authn_tokens *tokens; /* authn.c */
     uint64_t token_seq;
     struct quota quota; /* leaderChecks: the NOSPACE rule's disk check */
+    struct compactor *compactor; /* --auto-compaction-*, or NULL */
 };
 
 #define FORWARD_PROTO_PROPOSE "/etcfs/v1/propose"

@@ -1,8 +1,11 @@
 /* Compaction (storeApplyCompact): the apply batch records the compacted
  * revision, then storeCompactCleanup deletes what became unreadable in
  * bounded batches, recording its progress so an interrupted cleanup
- * resumes (storeOpen, storeRestore). Apply thread only (or inside open and
- * restore); never runs on a reader's thread. */
+ * resumes (storeOpen, storeRestore). What it deletes is noted for tidying
+ * (store_tidy.c), so LevelDB gives the space back soon, as bbolt reuses
+ * etcd's freed pages: under a quota, a compacted history makes room. Apply
+ * thread only (or inside open and restore); never runs on a reader's
+ * thread. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +57,7 @@ static int compactKey(struct store *s, leveldb_iterator_t *it,
         }
         if (have_prev) {
             leveldb_writebatch_delete(s->batch, prev->data, prev->len);
+            storeTidyNote(s, prev->data, prev->len);
             (*ops)++;
         }
         bufReset(prev);
@@ -66,6 +70,7 @@ static int compactKey(struct store *s, leveldb_iterator_t *it,
     }
     if (have_prev && prev_tomb && prev_rev < target) {
         leveldb_writebatch_delete(s->batch, prev->data, prev->len);
+        storeTidyNote(s, prev->data, prev->len);
         (*ops)++;
     }
     return storeIterError(it, errmsg, "compact");
@@ -137,6 +142,7 @@ int storeCompactCleanup(struct store *s, char *errmsg)
             }
             if (rev < target) {
                 leveldb_writebatch_delete(s->batch, rk, klen);
+                storeTidyNote(s, rk, klen);
                 ops++;
             }
         }
