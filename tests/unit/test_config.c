@@ -203,6 +203,43 @@ static void testEtcdEnvironment(void **state)
                         "ETCD_NO_SUCH_THING");
 }
 
+/* etcd 3.4's reading of the auto-compaction retention. */
+static void testAutoCompaction(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t ms = 0;
+    ASSERT_OK(PARSE("--auto-compaction-retention", "1"));
+    assert_false(f->cfg.auto_compaction_revision);
+    assert_int_equal(f->cfg.auto_compaction_period_ms, 3600000);
+    ASSERT_OK(PARSE("--auto-compaction-retention", "30m"));
+    assert_int_equal(f->cfg.auto_compaction_period_ms, 1800000);
+    ASSERT_OK(PARSE("--auto-compaction-retention", "1h30m"));
+    assert_int_equal(f->cfg.auto_compaction_period_ms, 5400000);
+    ASSERT_OK(PARSE("--auto-compaction-mode", "revision",
+                    "--auto-compaction-retention", "1000"));
+    assert_true(f->cfg.auto_compaction_revision);
+    assert_int_equal(f->cfg.auto_compaction_keep, 1000);
+    assert_int_equal(f->cfg.auto_compaction_interval_ms, 300000);
+    ASSERT_OK(parse(f, NULL, (char *)NULL));
+    assert_int_equal(f->cfg.auto_compaction_period_ms, 0); /* off */
+    ASSERT_INVALID(PARSE("--auto-compaction-mode", "revision",
+                         "--auto-compaction-retention", "1h"),
+                   "--auto-compaction-retention: invalid value \"1h\"");
+    ASSERT_INVALID(PARSE("--auto-compaction-retention", "5 minutes"),
+                   "--auto-compaction-retention: invalid value");
+    ASSERT_INVALID(PARSE("--auto-compaction-interval", "0s"),
+                   "--auto-compaction-interval: invalid value \"0s\"");
+    ASSERT_INVALID(PARSE("--auto-compaction-mode", "daily"),
+                   "--auto-compaction-mode");
+    assert_int_equal(configParseDuration("1.5s", &ms), 0);
+    assert_int_equal(ms, 1500);
+    assert_int_equal(configParseDuration("250ms", &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(configParseDuration("10", &ms), -1);
+    assert_int_equal(configParseDuration("", &ms), -1);
+    assert_int_equal(configParseDuration("1x", &ms), -1);
+}
+
 /* An etcd.conf as Debian and the tutorials write it: quoted values,
  * comments, ETCD_ keys. */
 static void testEtcdConfigFile(void **state)
@@ -1058,6 +1095,12 @@ static const char *sampleValue(int id)
                 }
                 return fl->choices[n]; /* the last: never a default here */
             }
+            if (id == CONFIG_FLAG_AUTO_COMPACTION_RETENTION) {
+                return "3"; /* hours, or revisions */
+            }
+            if (id == CONFIG_FLAG_AUTO_COMPACTION_INTERVAL) {
+                return "30s";
+            }
             return fl->check & CONFIG_CHECK_MEMBER_NAME ? "n1" : "/s";
         case CONFIG_TYPE_UINT:
         case CONFIG_TYPE_UINT64:
@@ -1246,6 +1289,7 @@ int main(void)
         T(testForeignEnvironmentIgnored),
         T(testEtcdEnvironment),
         T(testEtcdConfigFile),
+        T(testAutoCompaction),
         T(testNameDerivesDefaults),
         T(testDataDirFollowsFinalName),
         T(testFlagSyntaxes),
