@@ -646,6 +646,10 @@ int configParse(struct config *cfg, int argc, char *const argv[],
         if (rv != 0) {
             goto out;
         }
+        if (configFlags[id].check & CONFIG_CHECK_NO_EFFECT) {
+            configWarn(cfg, "%s=%s is etcd's and has no effect here: %s",
+                       label, text, configFlags[id].help);
+        }
     }
     rv = configFinish(cfg, given, errmsg);
 

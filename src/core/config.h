@@ -81,6 +81,7 @@ struct config
     uint64_t auto_compaction_period_ms; /* periodic mode: history kept; 0 off */
     uint64_t auto_compaction_interval_ms; /* revision mode: check interval */
     unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
+    char log_outputs[1024];          /* --log-outputs default|stderr|stdout|FILE,... */
     char log_level[16];              /* --log-level debug|info|warn|error */
     /* client TLS (etcd's names) */
     char cert_file[4096];            /* --cert-file */
@@ -103,6 +104,8 @@ struct config
     char auth_token[64];             /* --auth-token, "simple" */
     unsigned auth_token_ttl;         /* --auth-token-ttl, seconds, 300 */
     unsigned bcrypt_cost;            /* --bcrypt-cost, 10 */
+    char etcd_only_text[128];        /* etcd's flags without effect here */
+    bool etcd_only_bool;
     bool help;                       /* --help was given */
     bool version;                    /* --version was given */
     /* What the parse accepted but the daemon logs as a warning (a shadowed

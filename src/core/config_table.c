@@ -54,6 +54,18 @@ static const char *const configTlsVersions[] = {"", "TLS1.2", "TLS1.3",
     {.flag = name, .names = CONFIG__ENV(snake), .type = CONFIG_TYPE_BOOL,     \
      .def = "false", .group = "Security", .help = text, CONFIG__FIELD(field)}
 
+/* An etcd 3.4 flag without a meaning here: accepted (so an etcd
+ * configuration starts as written), with one warning naming it. */
+#define CONFIG__ETCD_BOOL(name, snake, deflt, why)                             \
+    {.flag = name, .names = CONFIG__ENV(snake), .type = CONFIG_TYPE_BOOL,     \
+     .def = deflt, .group = "etcd's, without effect here", .help = why,      \
+     CONFIG__FIELD(etcd_only_bool), .check = CONFIG_CHECK_NO_EFFECT}
+#define CONFIG__ETCD_STR(name, snake, deflt, why)                              \
+    {.flag = name, .names = CONFIG__ENV(snake), .type = CONFIG_TYPE_STRING,   \
+     .def = deflt, .group = "etcd's, without effect here", .help = why,      \
+     CONFIG__FIELD(etcd_only_text),                                          \
+     .check = CONFIG_CHECK_NO_EFFECT | CONFIG_CHECK_EMPTY_OK}
+
 const struct config_flag configFlags[CONFIG_N_FLAGS] = {
     [CONFIG_FLAG_NAME] = {
         .flag = "name", .names = CONFIG__ENV("NAME"),
@@ -338,6 +350,13 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .help = "Configures log level. Only supports debug, info, warn, "
                 "error.",
         CONFIG__FIELD(log_level), .choices = configLogLevels},
+    [CONFIG_FLAG_LOG_OUTPUTS] = {
+        .flag = "log-outputs", .names = CONFIG__ENV("LOG_OUTPUTS"),
+        .type = CONFIG_TYPE_STRING, .def = "default", .group = "Logging",
+        .help = "Specify 'stdout' or 'stderr' to skip journald logging even "
+                "when running\n    under systemd, or list comma-separated "
+                "output targets (file paths).",
+        CONFIG__FIELD(log_outputs)},
     [CONFIG_FLAG_CONFIG_FILE] = {
         .flag = "config-file", .names = CONFIG__ENV("CONFIG_FILE"),
         .type = CONFIG_TYPE_FILE, .def = "", .group = "Other",
@@ -352,6 +371,69 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .flag = "version", .type = CONFIG_TYPE_BOOL, .def = "false",
         .group = "Other", .help = "Print the version and exit.",
         CONFIG__FIELD(version)},
+    [CONFIG_FLAG_ETCD_ENABLE_PPROF] =
+        CONFIG__ETCD_BOOL("enable-pprof", "ENABLE_PPROF", "false",
+                          "Go's pprof: etcfs has none (use perf)."),
+    [CONFIG_FLAG_ETCD_STRICT_RECONFIG_CHECK] =
+        CONFIG__ETCD_BOOL("strict-reconfig-check", "STRICT_RECONFIG_CHECK", "true",
+                          "etcfs always refuses a member change that would lose quorum."),
+    [CONFIG_FLAG_ETCD_PRE_VOTE] =
+        CONFIG__ETCD_BOOL("pre-vote", "PRE_VOTE", "false",
+                          "etcfs's Raft always runs the pre-vote."),
+    [CONFIG_FLAG_ETCD_ENABLE_GRPC_GATEWAY] =
+        CONFIG__ETCD_BOOL("enable-grpc-gateway", "ENABLE_GRPC_GATEWAY", "true",
+                          "the JSON gateway is always served."),
+    [CONFIG_FLAG_ETCD_INITIAL_ELECTION_TICK_ADVANCE] =
+        CONFIG__ETCD_BOOL("initial-election-tick-advance", "INITIAL_ELECTION_TICK_ADVANCE", "true",
+                          "the first election runs on a short timer until a leader is known."),
+    [CONFIG_FLAG_ETCD_DEBUG] =
+        CONFIG__ETCD_BOOL("debug", "DEBUG", "false",
+                          "use --log-level debug."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK] =
+        CONFIG__ETCD_BOOL("experimental-initial-corrupt-check", "EXPERIMENTAL_INITIAL_CORRUPT_CHECK", "false",
+                          "etcd's bbolt check; LevelDB checks its blocks."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT] =
+        CONFIG__ETCD_BOOL("experimental-enable-lease-checkpoint", "EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT", "false",
+                          "etcd's lease checkpoints."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION] =
+        CONFIG__ETCD_BOOL("experimental-peer-skip-client-san-verification", "EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION", "false",
+                          "peers are checked by --peer-cert-allowed-cn."),
+    [CONFIG_FLAG_ETCD_LOGGER] =
+        CONFIG__ETCD_STR("logger", "LOGGER", "capnslog",
+                         "etcfs has one log format (see --log-outputs)."),
+    [CONFIG_FLAG_ETCD_LOG_PACKAGE_LEVELS] =
+        CONFIG__ETCD_STR("log-package-levels", "LOG_PACKAGE_LEVELS", "",
+                         "use --log-level."),
+    [CONFIG_FLAG_ETCD_METRICS] =
+        CONFIG__ETCD_STR("metrics", "METRICS", "basic",
+                         "/metrics always has etcfs's full set."),
+    [CONFIG_FLAG_ETCD_MAX_SNAPSHOTS] =
+        CONFIG__ETCD_STR("max-snapshots", "MAX_SNAPSHOTS", "5",
+                         "libraft keeps the last two snapshots."),
+    [CONFIG_FLAG_ETCD_MAX_WALS] =
+        CONFIG__ETCD_STR("max-wals", "MAX_WALS", "5",
+                         "libraft removes the log segments a snapshot covers."),
+    [CONFIG_FLAG_ETCD_CORS] =
+        CONFIG__ETCD_STR("cors", "CORS", "",
+                         "etcfs sends no CORS headers."),
+    [CONFIG_FLAG_ETCD_HOST_WHITELIST] =
+        CONFIG__ETCD_STR("host-whitelist", "HOST_WHITELIST", "*",
+                         "every Host header is accepted."),
+    [CONFIG_FLAG_ETCD_CIPHER_SUITES] =
+        CONFIG__ETCD_STR("cipher-suites", "CIPHER_SUITES", "",
+                         "OpenSSL's defaults for TLS 1.2 and 1.3."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME] =
+        CONFIG__ETCD_STR("experimental-corrupt-check-time", "EXPERIMENTAL_CORRUPT_CHECK_TIME", "0s",
+                         "etcd's periodic hash check; compare endpoint hashkv."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE] =
+        CONFIG__ETCD_STR("experimental-backend-bbolt-freelist-type", "EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE", "array",
+                         "etcfs's store is LevelDB."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_COMPACTION_BATCH_LIMIT] =
+        CONFIG__ETCD_STR("experimental-compaction-batch-limit", "EXPERIMENTAL_COMPACTION_BATCH_LIMIT", "0",
+                         "compaction deletes in batches of its own."),
+    [CONFIG_FLAG_ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL] =
+        CONFIG__ETCD_STR("experimental-watch-progress-notify-interval", "EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL", "10m",
+                         "progress notifications are sent on request."),
 };
 
 /* Environment variables of the ETCFS_ namespace that are not flags: read

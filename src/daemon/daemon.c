@@ -742,9 +742,15 @@ static int daemonStart(struct daemon *d, char *errmsg)
         return rv;
     }
     nodeSetPeerHttp(d->node, peerHttpCb, d);
-    infof("member %016llx (%s) started: peer %s, client %s, data %s",
-          (unsigned long long)nc.id, cfg->name, nc.peer_url, nc.client_urls,
-          cfg->data_dir);
+    /* etcd's start-up summary */
+    infof("member %016llx (%s) of cluster %016llx started: data dir %s, "
+          "advertised peer %s, client %s, heartbeat %u ms, election %u ms, "
+          "snapshot count %llu",
+          (unsigned long long)nc.id, cfg->name,
+          (unsigned long long)nodeClusterId(d->node), cfg->data_dir,
+          nc.peer_url, nc.client_urls, cfg->heartbeat_interval_ms,
+          cfg->election_timeout_ms,
+          (unsigned long long)cfg->snapshot_count);
     return 0;
 }
 

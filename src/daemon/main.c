@@ -36,6 +36,10 @@ int main(int argc, char *argv[])
     }
     signal(SIGPIPE, SIG_IGN);
     logSetup(cfg.name, cfg.log_level);
+    if (logSetOutputs(cfg.log_outputs, errmsg, sizeof errmsg) != 0) {
+        fprintf(stderr, "etcfsd: %s\n", errmsg);
+        return 2;
+    }
     for (unsigned i = 0; i < cfg.n_warnings; i++) {
         warnf("%s", cfg.warnings[i]);
     }

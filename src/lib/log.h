@@ -3,10 +3,15 @@
 #ifndef ETCFS_LOG_H
 #define ETCFS_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_TRACE = 0, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Process-wide settings, written once by main before any thread starts. */
 void logSetup(const char *name, const char *level);
+/* --log-outputs: a comma-separated list of default, stderr, stdout or file
+ * paths (appended to). 0 or -1 with the reason in errmsg. */
+int logSetOutputs(const char *list, char *errmsg, size_t size);
 int logEnabled(int level);
 void logPrintf(int level, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,0 +1,75 @@
+#!/bin/bash
+# An etcd deployment's configuration, as written for etcd 3.4, starts
+# etcfsd: goreman Procfile lines with etcd's flags (--enable-pprof,
+# --logger=zap, --log-outputs=stderr: accepted, each named in one warning),
+# a docker-compose style ETCD_* environment (auto-compaction and quota
+# included), an etcd.conf with quoted values as --config-file and as an
+# EnvironmentFile, --log-outputs to a file, and ETCFS_* over ETCD_*.
+source "$(dirname "$0")/../lib.sh"
+
+ep() { echo "http://127.0.0.1:$1"; }
+# Procfile (etcd's own, ports moved): three members
+for n in 1 2 3; do node_ports $n; done
+IC="infra1=$(ep ${T_PPORT[1]}),infra2=$(ep ${T_PPORT[2]}),infra3=$(ep ${T_PPORT[3]})"
+for n in 1 2 3; do
+    line="--name infra$n --listen-client-urls $(ep ${T_CPORT[$n]}) --advertise-client-urls $(ep ${T_CPORT[$n]}) --listen-peer-urls $(ep ${T_PPORT[$n]}) --initial-advertise-peer-urls $(ep ${T_PPORT[$n]}) --initial-cluster-token etcd-cluster-1 --initial-cluster '$IC' --initial-cluster-state new --enable-pprof --logger=zap --log-outputs=stderr"
+    (cd "$T_DIR" && eval "exec '$ETCFSD' $line" >>"$T_DIR/n$n.log" 2>&1) &
+    T_PIDS[$n]=$!
+done
+for n in 1 2 3; do check "Procfile member infra$n serves" wait_until 20 healthy ${T_CPORT[$n]}; done
+put ${T_CPORT[1]} /pf/x y >/dev/null
+expect_eq "a put on infra1 reads on infra3 at once" "y" "$(getv ${T_CPORT[3]} /pf/x)"
+log1=$(cat "$T_DIR/n1.log")
+expect_match "--enable-pprof is accepted and named in a warning" "WARN .*--enable-pprof=true is etcd's and has no effect here" "$log1"
+expect_match "--logger=zap too" "WARN .*--logger=zap is etcd's and has no effect here" "$log1"
+expect_eq "... once each" "1" "$(grep -c 'enable-pprof' "$T_DIR/n1.log")"
+check "the start-up summary names member, cluster and timing" grep -q "member [0-9a-f]* (infra1) of cluster [0-9a-f]* started: data dir infra1.etcfs, advertised peer $(ep ${T_PPORT[1]}), client $(ep ${T_CPORT[1]}), heartbeat 100 ms, election 1000 ms, snapshot count 100000" "$T_DIR/n1.log"
+for n in 1 2 3; do node_stop $n; done
+
+# docker-compose style: a one-member cluster from ETCD_* variables only
+node_ports 4
+(
+    export ETCD_NAME=etcd0 ETCD_DATA_DIR="$T_DIR/compose" \
+        ETCD_LISTEN_CLIENT_URLS="$(ep ${T_CPORT[4]})" ETCD_ADVERTISE_CLIENT_URLS="$(ep ${T_CPORT[4]})" \
+        ETCD_LISTEN_PEER_URLS="$(ep ${T_PPORT[4]})" ETCD_INITIAL_ADVERTISE_PEER_URLS="$(ep ${T_PPORT[4]})" \
+        ETCD_INITIAL_CLUSTER="etcd0=$(ep ${T_PPORT[4]})" ETCD_INITIAL_CLUSTER_STATE=new \
+        ETCD_INITIAL_CLUSTER_TOKEN=tkn ETCD_AUTO_COMPACTION_MODE=revision ETCD_AUTO_COMPACTION_RETENTION=1000 \
+        ETCD_QUOTA_BACKEND_BYTES=4294967296 ETCD_ENABLE_V2=false
+    exec "$ETCFSD" >>"$T_DIR/n4.log" 2>&1
+) &
+T_PIDS[4]=$!
+check "a compose-style ETCD_* environment starts a member" wait_until 20 healthy ${T_CPORT[4]}
+expect_match "... named by ETCD_NAME" "etcd0, $(ep ${T_PPORT[4]}), $(ep ${T_CPORT[4]}), false" "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[4]}" member list 2>&1)"
+check "... with its data dir from ETCD_DATA_DIR" test -d "$T_DIR/compose"
+check "... and its auto-compaction" grep -q "auto-compaction: keeping the last 1000 revisions" "$T_DIR/n4.log"
+node_stop 4
+
+# etcd.conf with quoted values: as --config-file, then as an EnvironmentFile
+cat >"$T_DIR/etcd.conf" <<CONF
+# /etc/etcd/etcd.conf
+ETCD_NAME="conf0"
+ETCD_DATA_DIR="$T_DIR/conf"
+ETCD_LISTEN_CLIENT_URLS="$(ep ${T_CPORT[4]})"
+ETCD_ADVERTISE_CLIENT_URLS="$(ep ${T_CPORT[4]})"
+ETCD_LISTEN_PEER_URLS="$(ep ${T_PPORT[4]})"
+ETCD_INITIAL_ADVERTISE_PEER_URLS="$(ep ${T_PPORT[4]})"
+ETCD_INITIAL_CLUSTER="conf0=$(ep ${T_PPORT[4]})"
+CONF
+"$ETCFSD" --config-file "$T_DIR/etcd.conf" --log-outputs "$T_DIR/file.log" >>"$T_DIR/n4.log" 2>&1 &
+T_PIDS[4]=$!
+check "etcd.conf as --config-file starts a member" wait_until 20 healthy ${T_CPORT[4]}
+expect_match "... named conf0" "conf0, " "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[4]}" member list 2>&1)"
+check "--log-outputs FILE: the log lines go to the file" grep -q "ready to serve client requests" "$T_DIR/file.log"
+put ${T_CPORT[4]} /conf/k kept >/dev/null
+node_stop 4
+( set -a; source "$T_DIR/etcd.conf"; set +a; exec "$ETCFSD" ) >>"$T_DIR/n4.log" 2>&1 &
+T_PIDS[4]=$!
+check "etcd.conf as an EnvironmentFile (set -a; source) restarts it" wait_until 20 healthy ${T_CPORT[4]}
+expect_eq "... with the data written before" "kept" "$(getv ${T_CPORT[4]} /conf/k)"
+node_stop 4
+( set -a; source "$T_DIR/etcd.conf"; set +a; export ETCFS_NAME=conf0; exec "$ETCFSD" ) >>"$T_DIR/n4b.log" 2>&1 &
+T_PIDS[4]=$!
+check "ETCFS_NAME and ETCD_NAME both set: it starts" wait_until 20 healthy ${T_CPORT[4]}
+check "... and says ETCD_NAME was not used" grep -q "ETCFS_NAME is set: ETCD_NAME is not used" "$T_DIR/n4b.log"
+node_stop 4
+finish
