@@ -490,6 +490,25 @@ static int nodeRaftInit(struct node *n, const struct node_config *cfg,
             goto err_raft;
         }
     }
+    if (cfg->force_new_cluster) {
+        /* etcd's --force-new-cluster: this member alone, with its log and
+         * store (a configuration entry appended to the log on disk) */
+        raft_configuration_init(&conf);
+        rv = raft_configuration_add(&conf, cfg->id, cfg->address, RAFT_VOTER);
+        if (rv == 0) {
+            rv = raft_recover(&n->raft, &conf);
+        }
+        raft_configuration_close(&conf);
+        if (rv != 0) {
+            etcfsErrmsgf(errmsg, "--force-new-cluster: raft_recover(): %s",
+                         raft_strerror(rv));
+            rv = ETCFS_IO;
+            goto err_raft;
+        }
+        warnf("--force-new-cluster: a one-member cluster of %016llx, "
+              "keeping its data; the other members are dropped",
+              (unsigned long long)cfg->id);
+    }
 
     return 0;
 

@@ -48,6 +48,7 @@ struct node_config
     unsigned n_initial;                /* 0 with join: empty config */
     bool join;                         /* --initial-cluster-state existing */
     unsigned max_learners;             /* --max-learners */
+    bool force_new_cluster;            /* raft_recover to this member alone */
     /* --mirror-of: upstream peer "host:port"s; 0: a Raft member */
     char mirror_of[8][NODE_URL_SIZE];
     unsigned n_mirror_of;

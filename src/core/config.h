@@ -57,6 +57,7 @@ struct config
     unsigned n_join;
     char join_user[512];             /* --join-user NAME:PASSWORD */
     bool leave;                      /* --leave: remove itself at SIGTERM */
+    bool force_new_cluster;          /* --force-new-cluster */
     unsigned max_learners;           /* --max-learners, default 1 (etcd 3.4) */
     unsigned member_down_after;      /* --member-down-after seconds, 60 */
     struct config_url mirror_of[CONFIG_MAX_URLS]; /* --mirror-of: peer URLs */
@@ -64,6 +65,7 @@ struct config
     uint64_t mirror_feed_bytes;      /* --mirror-feed-bytes, 64 MiB */
     unsigned heartbeat_interval_ms;  /* --heartbeat-interval, default 100 */
     unsigned election_timeout_ms;    /* --election-timeout, default 1000 */
+    char wal_dir[4096];              /* --wal-dir, "" = <data-dir>/raft */
     uint64_t snapshot_count;         /* --snapshot-count, default 100000 (etcd) */
     char mount[4096];                /* --mount, "" = no mount */
     char mount_prefix[1024];         /* --mount-prefix, default "/" */

@@ -140,6 +140,12 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .help = "How often 'revision' mode compacts (etcd 3.4: a fixed 5 "
                 "minutes);\n    a duration such as '30s'.",
         CONFIG__FIELD(auto_compaction_interval)},
+    [CONFIG_FLAG_WAL_DIR] = {
+        .flag = "wal-dir", .names = CONFIG__ENV("WAL_DIR"),
+        .type = CONFIG_TYPE_STRING, .def = "", .group = "Member",
+        .help = "Path to the dedicated wal directory (the Raft log and "
+                "snapshots;\n    default: <data-dir>/raft).",
+        CONFIG__FIELD(wal_dir), .check = CONFIG_CHECK_EMPTY_OK},
     [CONFIG_FLAG_QUOTA_BACKEND_BYTES] = {
         .flag = "quota-backend-bytes",
         .names = CONFIG__ENV("QUOTA_BACKEND_BYTES"),
@@ -186,6 +192,13 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .group = "Clustering",
         .help = "Initial cluster token for the cluster during bootstrap.",
         CONFIG__FIELD(initial_cluster_token)},
+    [CONFIG_FLAG_FORCE_NEW_CLUSTER] = {
+        .flag = "force-new-cluster", .names = CONFIG__ENV("FORCE_NEW_CLUSTER"),
+        .type = CONFIG_TYPE_BOOL, .def = "false", .group = "Clustering",
+        .help = "Force to create a new one member cluster (disaster "
+                "recovery: this\n    member keeps its data, the others are "
+                "dropped from the configuration).",
+        CONFIG__FIELD(force_new_cluster)},
     [CONFIG_FLAG_JOIN] = {
         .flag = "join", .names = CONFIG__ENV("JOIN"),
         .type = CONFIG_TYPE_URLS, .group = "Clustering", .shown = "''",

@@ -624,6 +624,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.n_initial = cfg->n_initial_cluster;
     nc.join = cfg->initial_cluster_state == CONFIG_CLUSTER_EXISTING;
     nc.max_learners = cfg->max_learners;
+    nc.force_new_cluster = cfg->force_new_cluster;
     nc.down_after_ms = cfg->member_down_after * 1000u;
     for (i = 0; i < cfg->n_mirror_of && i < 8; i++) {
         hostPort(nc.mirror_of[i], sizeof nc.mirror_of[i],
@@ -657,7 +658,11 @@ static int daemonStart(struct daemon *d, char *errmsg)
         return rv;
     }
     snprintf(d->store_dir, sizeof d->store_dir, "%s/store", cfg->data_dir);
-    snprintf(d->raft_dir, sizeof d->raft_dir, "%s/raft", cfg->data_dir);
+    rv = daemonRaftDirCheck(cfg, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    daemonRaftDir(cfg, d->raft_dir, sizeof d->raft_dir);
     snprintf(nc.dir, sizeof nc.dir, "%.4000s", d->raft_dir);
 
     memset(&sopts, 0, sizeof sopts);

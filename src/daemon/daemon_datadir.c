@@ -187,3 +187,49 @@ int daemonDataDirImportRestore(const struct config *cfg, struct store *store,
           (long long)storeKeyCount(store));
     return 0;
 }
+
+/* ---- the Raft log's place (--wal-dir) ---- */
+
+void daemonRaftDir(const struct config *cfg, char *buf, size_t size)
+{
+    if (cfg->wal_dir[0] != '\0') {
+        snprintf(buf, size, "%s", cfg->wal_dir);
+    } else {
+        snprintf(buf, size, "%s/raft", cfg->data_dir);
+    }
+}
+
+/* <data-dir>/wal-dir names the Raft log's directory the data dir was
+ * started with: a start that would look elsewhere (a --wal-dir dropped or
+ * changed) is refused rather than starting from an empty log. */
+int daemonRaftDirCheck(const struct config *cfg, char *errmsg)
+{
+    char path[4200];
+    char want[4200];
+    char have[4200] = "";
+    FILE *f;
+    daemonRaftDir(cfg, want, sizeof want);
+    snprintf(path, sizeof path, "%s/wal-dir", cfg->data_dir);
+    f = fopen(path, "r");
+    if (f != NULL) {
+        if (fgets(have, sizeof have, f) == NULL) {
+            have[0] = '\0';
+        }
+        fclose(f);
+        have[strcspn(have, "\n")] = '\0';
+        if (have[0] != '\0' && strcmp(have, want) != 0) {
+            etcfsErrmsgf(errmsg,
+                         "%s: its Raft log is in %s, not %s: start with "
+                         "--wal-dir %s",
+                         cfg->data_dir, have, want, have);
+            return ETCFS_INVALID;
+        }
+        return 0;
+    }
+    f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", want) < 0 || fclose(f) != 0) {
+        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
+        return ETCFS_IO;
+    }
+    return 0;
+}

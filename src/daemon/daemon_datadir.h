@@ -14,6 +14,12 @@
 /* Creates dir and its missing parents (0700). dir is borrowed. */
 int daemonDataDirCreate(const char *dir, char *errmsg);
 
+/* Where the Raft log and snapshots live: --wal-dir, else <data-dir>/raft. */
+void daemonRaftDir(const struct config *cfg, char *buf, size_t size);
+/* Refuses a start whose Raft log dir differs from the one the data dir was
+ * first started with (recorded in <data-dir>/wal-dir). 0 or an error. */
+int daemonRaftDirCheck(const struct config *cfg, char *errmsg);
+
 /* Checks <data-dir>/member names this member and cluster token, or writes
  * it on a new data dir. *id: in, the id derived from the peer URL; out,
  * the id recorded there (it wins). cfg is borrowed for the call. */

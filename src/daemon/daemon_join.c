@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_datadir.h"
+
 #include "../core/error.h"
 #include "../lib/buf.h"
 #include "../lib/log.h"
@@ -292,7 +294,7 @@ int daemonJoin(struct config *cfg, uint64_t *id, char *errmsg)
             return ETCFS_INVALID;
         }
         /* the old Raft log and store belong to the member that left */
-        snprintf(sub, sizeof sub, "%s/raft", cfg->data_dir);
+        daemonRaftDir(cfg, sub, sizeof sub);
         (void)nftw(sub, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
         snprintf(sub, sizeof sub, "%s/store", cfg->data_dir);
         (void)nftw(sub, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
