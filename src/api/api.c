@@ -398,6 +398,12 @@ static void routeRequest(struct api_req *req, int method)
         apiReplyError(req, ETCFS_BAD_PATH, NULL);
         return;
     }
+    if (req->metrics_only && (method != API_GET ||
+                              (strcmp(p, "/health") != 0 &&
+                               strcmp(p, "/metrics") != 0))) {
+        apiReplyError(req, ETCFS_BAD_PATH, NULL); /* etcd: 404 */
+        return;
+    }
     if (method == API_GET) {
         if (strcmp(p, "/health") == 0) {
             apiHealth(req);

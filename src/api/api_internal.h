@@ -29,7 +29,8 @@ struct api
 {
     struct api_deps deps;
     char read_buf[API_READ_SIZE];
-    uv_tcp_t listeners[CONFIG_MAX_URLS];
+    uv_tcp_t listeners[2 * CONFIG_MAX_URLS]; /* client, then metrics */
+    bool metrics_listener[2 * CONFIG_MAX_URLS]; /* /metrics, /health only */
     unsigned n_listeners;
     unsigned n_listeners_open;
     queue conns;
@@ -64,6 +65,7 @@ struct api_req
     json_t *body;          /* parsed body (owned; {} for an empty body) */
     bool forwarded;        /* came from a follower: do not forward again */
     bool internal;         /* on the peer port: members' routes only */
+    bool metrics_only;     /* on a --listen-metrics-urls listener */
     /* who asks: the Authorization header (token_len sizeof token: too
      * long), the verified client certificate's CN ("" none), and the
      * user they name (apiRoute) */

@@ -298,7 +298,8 @@ static bool connSniff(struct api_conn *c, const char *data, size_t len)
 static void readCbConn(struct stream *s, const char *data, size_t len)
 {
     struct api_conn *c = s->data;
-    if (!c->sniffed && !c->internal && c->api->deps.h2_adopt != NULL &&
+    if (!c->sniffed && !c->internal && !c->metrics_only &&
+        c->api->deps.h2_adopt != NULL &&
         connSniff(c, data, len)) {
         return;
     }
@@ -362,10 +363,12 @@ void apiConnClose(struct api_conn *c)
 /* The TLS context of a listener: its URL's scheme decides. */
 static struct tls_ctx *apiListenerTls(struct api *a, uv_tcp_t *listener)
 {
+    const struct config *cfg = a->deps.config;
     unsigned i = (unsigned)(listener - a->listeners);
-    return i < a->n_listeners && a->deps.config->listen_client[i].tls
-               ? a->deps.tls
-               : NULL;
+    const struct config_url *u =
+        i < cfg->n_listen_client ? &cfg->listen_client[i]
+                                 : &cfg->listen_metrics[i - cfg->n_listen_client];
+    return i < a->n_listeners && u->tls ? a->deps.tls : NULL;
 }
 
 /* A new connection, accepted here or handed over by the peer port. */
@@ -403,8 +406,21 @@ static void connectionCb(uv_stream_t *server, int status)
     if (status != 0 || a->closing) {
         return;
     }
+    struct api_conn *c;
     if (streamAccept(a->deps.loop, server,
                      apiListenerTls(a, (uv_tcp_t *)server), &s) != 0) {
+        return;
+    }
+    if (a->metrics_listener[(uv_tcp_t *)server - a->listeners]) {
+        /* no HTTP/2, no API: /metrics and /health */
+        if (a->n_conns_open >= API__MAX_CONNS) {
+            streamClose(s, NULL);
+            return;
+        }
+        c = connAdopt(a, s, false);
+        if (c != NULL) {
+            c->metrics_only = true;
+        }
         return;
     }
     apiAdoptClient(a, s);
@@ -486,8 +502,11 @@ int apiInit(struct api **out, const struct api_deps *deps, char *errmsg)
     a->sweep.data = a;
     a->sweep_open = true;
     (void)uv_timer_start(&a->sweep, sweepCb, 1000, 1000);
-    for (i = 0; i < cfg->n_listen_client; i++) {
-        const struct config_url *u = &cfg->listen_client[i];
+    for (i = 0; i < cfg->n_listen_client + cfg->n_listen_metrics; i++) {
+        bool metrics = i >= cfg->n_listen_client;
+        const struct config_url *u =
+            metrics ? &cfg->listen_metrics[i - cfg->n_listen_client]
+                    : &cfg->listen_client[i];
         struct sockaddr_storage addr;
         uv_tcp_t *t = &a->listeners[i];
         int rv;
@@ -517,6 +536,7 @@ int apiInit(struct api **out, const struct api_deps *deps, char *errmsg)
             goto err;
         }
         t->data = a;
+        a->metrics_listener[i] = metrics;
         a->n_listeners++;
         rv = uv_tcp_bind(t, (struct sockaddr *)&addr, 0);
         if (rv == 0) {

@@ -26,6 +26,7 @@ struct api_conn
     struct api *api;
     struct stream *s;   /* TCP, plain or TLS */
     bool internal;      /* from the peer port: members' requests only */
+    bool metrics_only;  /* from a metrics listener: /metrics, /health */
     bool in_request;    /* bytes of a request are arriving */
     uint64_t since_ms;  /* the request's first byte, or the last answer */
     http_parser parser;

@@ -44,6 +44,7 @@ static void connDispatch(struct api_conn *c)
     req->conn = c;
     req->forwarded = c->forwarded;
     req->internal = c->internal;
+    req->metrics_only = c->metrics_only;
     if (c->token_given) {
         req->token_given = true;
         req->token_len = c->token_len;

@@ -45,6 +45,8 @@ struct config
     char data_dir[4096];   /* --data-dir, default "<name>.etcfs" */
     struct config_url listen_client[CONFIG_MAX_URLS]; /* --listen-client-urls */
     unsigned n_listen_client;
+    struct config_url listen_metrics[CONFIG_MAX_URLS]; /* --listen-metrics-urls */
+    unsigned n_listen_metrics;
     struct config_url advertise_client[CONFIG_MAX_URLS]; /* --advertise-client-urls */
     unsigned n_advertise_client;
     struct config_url listen_peer;    /* --listen-peer-urls (first URL used) */

@@ -90,6 +90,14 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .def = CONFIG__DEFAULT_CLIENT_URL, .group = "Member",
         .help = "List of URLs to listen on for client traffic.",
         CONFIG__LIST(listen_client, n_listen_client)},
+    [CONFIG_FLAG_LISTEN_METRICS_URLS] = {
+        .flag = "listen-metrics-urls",
+        .names = CONFIG__ENV("LISTEN_METRICS_URLS"), .type = CONFIG_TYPE_URLS,
+        .group = "Member", .shown = "''",
+        .help = "List of URLs to listen on for the metrics and health "
+                "endpoints (only\n    /metrics and /health are served "
+                "there).",
+        CONFIG__LIST(listen_metrics, n_listen_metrics)},
     [CONFIG_FLAG_HEARTBEAT_INTERVAL] = {
         .flag = "heartbeat-interval",
         .names = CONFIG__ENV("HEARTBEAT_INTERVAL"), .type = CONFIG_TYPE_UINT,

@@ -34,7 +34,8 @@ node_ports 4
         ETCD_LISTEN_PEER_URLS="$(ep ${T_PPORT[4]})" ETCD_INITIAL_ADVERTISE_PEER_URLS="$(ep ${T_PPORT[4]})" \
         ETCD_INITIAL_CLUSTER="etcd0=$(ep ${T_PPORT[4]})" ETCD_INITIAL_CLUSTER_STATE=new \
         ETCD_INITIAL_CLUSTER_TOKEN=tkn ETCD_AUTO_COMPACTION_MODE=revision ETCD_AUTO_COMPACTION_RETENTION=1000 \
-        ETCD_QUOTA_BACKEND_BYTES=4294967296 ETCD_ENABLE_V2=false
+        ETCD_QUOTA_BACKEND_BYTES=4294967296 ETCD_ENABLE_V2=false \
+        ETCD_LISTEN_METRICS_URLS="$(ep $((T_CPORT[4] + 5)))"
     exec "$ETCFSD" >>"$T_DIR/n4.log" 2>&1
 ) &
 T_PIDS[4]=$!
@@ -42,6 +43,10 @@ check "a compose-style ETCD_* environment starts a member" wait_until 20 healthy
 expect_match "... named by ETCD_NAME" "etcd0, $(ep ${T_PPORT[4]}), $(ep ${T_CPORT[4]}), false" "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[4]}" member list 2>&1)"
 check "... with its data dir from ETCD_DATA_DIR" test -d "$T_DIR/compose"
 check "... and its auto-compaction" grep -q "auto-compaction: keeping the last 1000 revisions" "$T_DIR/n4.log"
+mp=$((T_CPORT[4] + 5))
+expect_match "ETCD_LISTEN_METRICS_URLS: /metrics there" "etcd_server_has_leader 1" "$(curl -s -m 5 "$(ep $mp)/metrics")"
+expect_match "... /health there" '"health":"true"' "$(curl -s -m 5 "$(ep $mp)/health")"
+expect_eq "... and not the KV API (404)" "404" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "$(ep $mp)/v3/kv/range" -d '{"key":"eA=="}')"
 node_stop 4
 
 # etcd.conf with quoted values: as --config-file, then as an EnvironmentFile
