@@ -440,9 +440,6 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
     [CONFIG_FLAG_ETCD_HOST_WHITELIST] =
         CONFIG__ETCD_STR("host-whitelist", "HOST_WHITELIST", "*",
                          "every Host header is accepted."),
-    [CONFIG_FLAG_ETCD_CIPHER_SUITES] =
-        CONFIG__ETCD_STR("cipher-suites", "CIPHER_SUITES", "",
-                         "OpenSSL's defaults for TLS 1.2 and 1.3."),
     [CONFIG_FLAG_ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME] =
         CONFIG__ETCD_STR("experimental-corrupt-check-time", "EXPERIMENTAL_CORRUPT_CHECK_TIME", "0s",
                          "etcd's periodic hash check; compare endpoint hashkv."),
