@@ -514,21 +514,12 @@ static void outEvent(struct stream *s, int status)
 static int parseAddress(const char *address, struct sockaddr_storage *sa,
                         char *host, size_t size)
 {
-    const char *colon = strrchr(address, ':');
-    size_t hlen;
     int port;
-    if (colon == NULL || (size_t)(colon - address) >= size) {
+    if (streamSplitAddress(address, host, size, &port) != 0) {
         return -1;
     }
-    hlen = (size_t)(colon - address);
-    memcpy(host, address, hlen);
-    host[hlen] = '\0';
-    port = atoi(colon + 1);
-    if (host[0] == '[' && hlen > 2) {
-        memmove(host, host + 1, hlen - 2);
-        host[hlen - 2] = '\0';
-        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0 ? 0
-                                                                      : -1;
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0) {
+        return 0;
     }
     return uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
                        port, (struct sockaddr_in *)sa) == 0

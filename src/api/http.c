@@ -373,7 +373,7 @@ static struct tls_ctx *apiListenerTls(struct api *a, uv_tcp_t *listener)
 
 /* A new connection, accepted here or handed over by the peer port. */
 static struct api_conn *connAdopt(struct api *a, struct stream *s,
-                                  bool internal)
+                                  bool internal, bool metrics_only)
 {
     struct api_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -383,6 +383,7 @@ static struct api_conn *connAdopt(struct api *a, struct stream *s,
     c->api = a;
     c->s = s;
     c->internal = internal;
+    c->metrics_only = metrics_only;
     c->since_ms = uv_now(a->deps.loop);
     s->data = c;
     s->on_read = readCbConn;
@@ -399,6 +400,8 @@ static struct api_conn *connAdopt(struct api *a, struct stream *s,
     return c;
 }
 
+static void adoptClient(struct api *a, struct stream *s, bool metrics_only);
+
 static void connectionCb(uv_stream_t *server, int status)
 {
     struct api *a = server->data;
@@ -406,27 +409,20 @@ static void connectionCb(uv_stream_t *server, int status)
     if (status != 0 || a->closing) {
         return;
     }
-    struct api_conn *c;
     if (streamAccept(a->deps.loop, server,
                      apiListenerTls(a, (uv_tcp_t *)server), &s) != 0) {
         return;
     }
-    if (a->metrics_listener[(uv_tcp_t *)server - a->listeners]) {
-        /* no HTTP/2, no API: /metrics and /health */
-        if (a->n_conns_open >= API__MAX_CONNS) {
-            streamClose(s, NULL);
-            return;
-        }
-        c = connAdopt(a, s, false);
-        if (c != NULL) {
-            c->metrics_only = true;
-        }
-        return;
-    }
-    apiAdoptClient(a, s);
+    /* a metrics listener's: no HTTP/2, no API, /metrics and /health */
+    adoptClient(a, s, a->metrics_listener[(uv_tcp_t *)server - a->listeners]);
 }
 
 void apiAdoptClient(struct api *a, struct stream *s)
+{
+    adoptClient(a, s, false);
+}
+
+static void adoptClient(struct api *a, struct stream *s, bool metrics_only)
 {
     if (a->n_conns_open >= API__MAX_CONNS) {
         if (!a->told_full) {
@@ -438,7 +434,7 @@ void apiAdoptClient(struct api *a, struct stream *s)
         return;
     }
     a->told_full = false;
-    (void)connAdopt(a, s, false);
+    (void)connAdopt(a, s, false, metrics_only);
 }
 
 void apiAdoptPeer(struct api *a, struct stream *s, const char *initial,
@@ -449,7 +445,7 @@ void apiAdoptPeer(struct api *a, struct stream *s, const char *initial,
         streamClose(s, NULL);
         return;
     }
-    c = connAdopt(a, s, true);
+    c = connAdopt(a, s, true, false);
     if (c != NULL && len > 0) {
         apiConnFeed(c, initial, len);
     }
