@@ -284,7 +284,9 @@ static void contactTick(struct node *n, bool is_leader)
         }
         if (k == n->n_contact) {
             if (n->n_contact == FEED_MAX_SERVERS) {
-                continue;
+                /* full of members removed since: start the table again */
+                n->n_contact = 0;
+                k = 0;
             }
             n->n_contact++;
             n->contact[k].id = id;
