@@ -15,7 +15,7 @@
 
 #define COMPACTOR__HOUR_MS 3600000ull
 #define COMPACTOR__DIVISOR 10 /* etcd's retryDivisor */
-#define COMPACTOR__MAX_SAMPLES (COMPACTOR__DIVISOR + 2)
+#define COMPACTOR__MAX_SAMPLES 100000 /* a period of ~1 year at 6 min */
 
 struct compactor
 {
@@ -26,7 +26,7 @@ struct compactor
     uint64_t keep; /* revision mode */
     uint64_t period_ms; /* periodic mode */
     /* periodic: revisions sampled every tick, oldest first */
-    int64_t revs[COMPACTOR__MAX_SAMPLES];
+    int64_t *revs;
     unsigned n_revs;
     unsigned max_revs;
     uint64_t last_success; /* ms */
@@ -45,6 +45,7 @@ struct compactor
 static void maybeFree(struct compactor *c)
 {
     if (c->stopped && c->timer_closed && !c->busy) {
+        free(c->revs);
         free(c);
     }
 }
@@ -163,9 +164,16 @@ struct compactor *compactorStart(struct server *s)
         if (c->tick_ms == 0) {
             c->tick_ms = 1;
         }
+        /* etcd keeps period / tick + 1 samples: revs[0] is a period old */
+        if (c->period_ms / c->tick_ms + 1 > COMPACTOR__MAX_SAMPLES) {
+            c->tick_ms = c->period_ms / (COMPACTOR__MAX_SAMPLES - 1);
+        }
         c->max_revs = (unsigned)(c->period_ms / c->tick_ms) + 1;
-        if (c->max_revs > COMPACTOR__MAX_SAMPLES) {
-            c->max_revs = COMPACTOR__MAX_SAMPLES;
+        c->revs = calloc(c->max_revs, sizeof c->revs[0]);
+        if (c->revs == NULL) {
+            errorf("auto-compaction: out of memory");
+            free(c);
+            return NULL;
         }
     }
     (void)uv_timer_init(s->deps.loop, &c->timer); /* cannot fail */
