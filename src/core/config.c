@@ -629,9 +629,15 @@ int configParse(struct config *cfg, int argc, char *const argv[],
         p.file_path = p.env[CONFIG_FLAG_CONFIG_FILE].text;
     }
     if (p.file_path != NULL && p.file_path[0] != '\0') {
-        rv = configFileLoad(p.file_path, &p.file_buf, p.file, errmsg);
+        char ignored[CONFIG_WARNING_SIZE - 64];
+        rv = configFileLoad(p.file_path, &p.file_buf, p.file, ignored,
+                            sizeof ignored, errmsg);
         if (rv != 0) {
             goto out;
+        }
+        if (ignored[0] != '\0') {
+            configWarn(cfg, "%.80s: keys without meaning here ignored: %s",
+                       p.file_path, ignored);
         }
     }
 

@@ -2,8 +2,9 @@
  * split into KEY=value lines in place. '#' comments, blank lines, white
  * space around key and value and one pair of matching quotes around the
  * value are dropped, so a systemd EnvironmentFile is also a config file.
- * Keys are looked up in the flag table; values are not parsed here. Reads
- * the one file it is given and nothing else. */
+ * Keys are looked up in the flag table; values are not parsed here. A
+ * file in etcd's YAML format goes to config_yaml.c instead. Reads the one
+ * file it is given and nothing else. */
 #include "config_file.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "config_apply.h"
+#include "config_yaml.h"
 #include "error.h"
 
 #define CONFIG__FILE_MAX (1u << 20) /* a config file is small */
@@ -151,11 +153,20 @@ static int configFileParse(const char *path, char *buf,
 
 int configFileLoad(const char *path, char **buf,
                    struct config_file_value values[CONFIG_N_FLAGS],
-                   char *errmsg)
+                   char *ignored, size_t size, char *errmsg)
 {
+    char *yaml = NULL;
     int rv = configFileRead(path, buf, errmsg);
+    ignored[0] = '\0';
     if (rv != 0) {
         return rv;
     }
-    return configFileParse(path, *buf, values, errmsg);
+    if (!configYamlDetect(*buf)) {
+        return configFileParse(path, *buf, values, errmsg);
+    }
+    /* etcd's own format: the values live in a buffer of their own */
+    rv = configYamlParse(path, *buf, &yaml, values, ignored, size, errmsg);
+    free(*buf);
+    *buf = yaml;
+    return rv;
 }

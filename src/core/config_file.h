@@ -5,6 +5,8 @@
 #ifndef ETCFS_CONFIG_FILE_H
 #define ETCFS_CONFIG_FILE_H
 
+#include <stddef.h>
+
 #include "config_table.h"
 
 /* One flag set by the file: text NULL if the file does not set it. */
@@ -19,8 +21,10 @@ struct config_file_value
  * point into *buf. Returns 0, ETCFS_INVALID (unreadable file, bad line,
  * unknown or repeated key, with "path:line: ..." in errmsg) or
  * ETCFS_NOMEM. */
+/* A YAML file (etcd's format, config_yaml.h) is read as such; the keys it
+ * has that etcfs does not know go to ignored (size bytes). */
 int configFileLoad(const char *path, char **buf,
                    struct config_file_value values[CONFIG_N_FLAGS],
-                   char *errmsg);
+                   char *ignored, size_t size, char *errmsg);
 
 #endif /* ETCFS_CONFIG_FILE_H */

@@ -203,6 +203,72 @@ static void testEtcdEnvironment(void **state)
                         "ETCD_NO_SUCH_THING");
 }
 
+/* etcd's YAML config file (etcd.conf.yml.sample's shape): flag-named
+ * keys, transport-security mappings, lists, nulls, unknown keys warned. */
+static void testYamlConfigFile(void **state)
+{
+    struct fixture *f = *state;
+    const char *path = writeFile(
+        f, "# This is the configuration file for the etcd server.\n"
+           "name: 'infra1'\n"
+           "data-dir: /var/lib/infra1\n"
+           "wal-dir:\n"
+           "snapshot-count: 10000\n"
+           "heartbeat-interval: 100\n"
+           "election-timeout: 1000\n"
+           "listen-client-urls: http://127.0.0.1:2379,http://10.0.0.1:2379\n"
+           "initial-advertise-peer-urls:\n"
+           "  - http://10.0.0.1:2380\n"
+           "initial-cluster: infra1=http://10.0.0.1:2380\n"
+           "initial-cluster-state: 'new'\n"
+           "auto-compaction-mode: revision\n"
+           "auto-compaction-retention: \"1000\"\n"
+           "enable-v2: true\n"
+           "proxy: 'off'\n"
+           "client-transport-security:\n"
+           "  cert-file: /c.crt\n"
+           "  key-file: /c.key\n"
+           "  client-cert-auth: true\n"
+           "  trusted-ca-file: /ca.crt\n"
+           "  auto-tls: false\n"
+           "peer-transport-security:\n"
+           "  cert-file: /p.crt\n"
+           "  key-file: /p.key\n"
+           "  client-cert-auth: true\n"
+           "  trusted-ca-file: /pca.crt\n"
+           "  allowed-cn: infra\n");
+    const char *bad = NULL;
+    ASSERT_OK(PARSE("--config-file", (char *)path));
+    assert_string_equal(f->cfg.name, "infra1");
+    assert_string_equal(f->cfg.data_dir, "/var/lib/infra1");
+    assert_string_equal(f->cfg.wal_dir, ""); /* null: the default */
+    assert_int_equal(f->cfg.snapshot_count, 10000);
+    assert_int_equal(f->cfg.n_listen_client, 2);
+    assert_string_equal(f->cfg.advertise_peer.text, "http://10.0.0.1:2380");
+    assert_true(f->cfg.auto_compaction_revision);
+    assert_int_equal(f->cfg.auto_compaction_keep, 1000);
+    assert_string_equal(f->cfg.cert_file, "/c.crt");
+    assert_true(f->cfg.client_cert_auth);
+    assert_string_equal(f->cfg.trusted_ca_file, "/ca.crt");
+    assert_string_equal(f->cfg.peer_cert_file, "/p.crt");
+    assert_string_equal(f->cfg.peer_key_file, "/p.key");
+    assert_true(f->cfg.peer_client_cert_auth);
+    assert_string_equal(f->cfg.peer_trusted_ca_file, "/pca.crt");
+    assert_string_equal(f->cfg.peer_cert_allowed_cn, "infra");
+    assert_int_equal(f->cfg.n_warnings, 1);
+    assert_non_null(strstr(f->cfg.warnings[0], "ignored: enable-v2, proxy"));
+    /* the command line still wins over the file */
+    ASSERT_OK(PARSE("--config-file", (char *)path, "--snapshot-count", "7"));
+    assert_int_equal(f->cfg.snapshot_count, 7);
+    bad = writeFile(f, "name: [a: b\n");
+    ASSERT_INVALID(PARSE("--config-file", (char *)bad), ":1:");
+    bad = writeFile(f, "name: a\nname: b\n");
+    ASSERT_INVALID(PARSE("--config-file", (char *)bad),
+                   ":2: name given twice (first on line 1)");
+    bad = writeFile(f, "heartbeat-interval: soon\n");
+    ASSERT_INVALID(PARSE("--config-file", (char *)bad), "invalid value");
+}
+
 /* etcd 3.4's reading of the auto-compaction retention. */
 static void testAutoCompaction(void **state)
 {
@@ -1290,6 +1356,7 @@ int main(void)
         T(testEtcdEnvironment),
         T(testEtcdConfigFile),
         T(testAutoCompaction),
+        T(testYamlConfigFile),
         T(testNameDerivesDefaults),
         T(testDataDirFollowsFinalName),
         T(testFlagSyntaxes),
