@@ -219,7 +219,8 @@ void apiMetrics(struct api_req *req)
 {
     struct api *a = req->api;
     struct node_status st;
-    char *text = metricsFormat(a->deps.metrics);
+    struct metrics *m = a->deps.metrics;
+    char *text = metricsFormat(m);
     char *fleet;
     char *all = NULL;
     int n;
@@ -243,10 +244,10 @@ void apiMetrics(struct api_req *req)
                  "# TYPE etcd_server_is_leader gauge\n"
                  "etcd_server_is_leader %d\n"
                  "# HELP etcd_server_proposals_committed_total Committed index.\n"
-                 "# TYPE etcd_server_proposals_committed_total gauge\n"
+                 "# TYPE etcd_server_proposals_committed_total counter\n"
                  "etcd_server_proposals_committed_total %" PRIu64 "\n"
                  "# HELP etcd_server_proposals_applied_total Applied index.\n"
-                 "# TYPE etcd_server_proposals_applied_total gauge\n"
+                 "# TYPE etcd_server_proposals_applied_total counter\n"
                  "etcd_server_proposals_applied_total %" PRIu64 "\n"
                  "# HELP etcd_mvcc_db_total_size_in_bytes Store size.\n"
                  "# TYPE etcd_mvcc_db_total_size_in_bytes gauge\n"
@@ -254,13 +255,53 @@ void apiMetrics(struct api_req *req)
                  "# HELP etcd_debugging_mvcc_current_revision Revision.\n"
                  "# TYPE etcd_debugging_mvcc_current_revision gauge\n"
                  "etcd_debugging_mvcc_current_revision %" PRId64 "\n"
-                 "# HELP etcd_debugging_mvcc_keys_total Live keys.\n"
-                 "# TYPE etcd_debugging_mvcc_keys_total gauge\n"
-                 "etcd_debugging_mvcc_keys_total %" PRId64 "\n",
+                 /* etcd's keys_total and watcher_total are gauges, which
+                  * promtool refuses with that suffix: etcfs names them
+                  * without it */
+                 "# HELP etcfs_keys Live keys.\n"
+                 "# TYPE etcfs_keys gauge\n"
+                 "etcfs_keys %" PRId64 "\n"
+                 /* the rest of what etcd's Grafana dashboard reads */
+                 "# HELP etcd_server_version Which version is running.\n"
+                 "# TYPE etcd_server_version gauge\n"
+                 "etcd_server_version{server_version=\"" API_VERSION_ETCD
+                 "\"} 1\n"
+                 "# HELP etcd_server_leader_changes_seen_total The number "
+                 "of leader changes seen.\n"
+                 "# TYPE etcd_server_leader_changes_seen_total counter\n"
+                 "etcd_server_leader_changes_seen_total %" PRId64 "\n"
+                 "# HELP etcd_server_proposals_pending The current number "
+                 "of pending proposals to commit.\n"
+                 "# TYPE etcd_server_proposals_pending gauge\n"
+                 "etcd_server_proposals_pending %u\n"
+                 "# HELP etcd_server_proposals_failed_total The total "
+                 "number of failed proposals seen.\n"
+                 "# TYPE etcd_server_proposals_failed_total counter\n"
+                 "etcd_server_proposals_failed_total %" PRId64 "\n"
+                 "# HELP etcd_mvcc_db_total_size_in_use_in_bytes Store size "
+                 "in use.\n"
+                 "# TYPE etcd_mvcc_db_total_size_in_use_in_bytes gauge\n"
+                 "etcd_mvcc_db_total_size_in_use_in_bytes %" PRId64 "\n"
+                 "# HELP etcd_debugging_mvcc_put_total Puts applied.\n"
+                 "# TYPE etcd_debugging_mvcc_put_total counter\n"
+                 "etcd_debugging_mvcc_put_total %" PRId64 "\n"
+                 "# HELP etcd_debugging_mvcc_delete_total Deletes applied.\n"
+                 "# TYPE etcd_debugging_mvcc_delete_total counter\n"
+                 "etcd_debugging_mvcc_delete_total %" PRId64 "\n"
+                 "# HELP etcd_debugging_mvcc_txn_total Txns applied.\n"
+                 "# TYPE etcd_debugging_mvcc_txn_total counter\n"
+                 "etcd_debugging_mvcc_txn_total %" PRId64 "\n",
                  text, fleet, st.leader != 0, st.state == RAFT_LEADER,
                  st.commit_index, st.applied_index,
                  storeDbSize(a->deps.store), storeRevision(a->deps.store),
-                 storeKeyCount(a->deps.store));
+                 storeKeyCount(a->deps.store),
+                 (int64_t)atomic_load(&m->leader_changes_seen_total),
+                 serverPending(a->deps.server),
+                 (int64_t)atomic_load(&m->proposals_failed_total),
+                 storeDbSize(a->deps.store),
+                 (int64_t)atomic_load(&m->puts_applied_total),
+                 (int64_t)atomic_load(&m->deletes_applied_total),
+                 (int64_t)atomic_load(&m->txns_applied_total));
     free(text);
     free(fleet);
     if (n < 0) {

@@ -126,6 +126,13 @@ static void appliedHook(void *data, const struct command *cmd,
     struct daemon *d = data;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
     METRICS_INC(&d->metrics, proposals_applied_total);
+    if (cmd != NULL && cmd->type == COMMAND_PUT) {
+        METRICS_INC(&d->metrics, puts_applied_total);
+    } else if (cmd != NULL && cmd->type == COMMAND_DELETE_RANGE) {
+        METRICS_INC(&d->metrics, deletes_applied_total);
+    } else if (cmd != NULL && cmd->type == COMMAND_TXN) {
+        METRICS_INC(&d->metrics, txns_applied_total);
+    }
     if (d->server != NULL) {
         authnApplied(d->server, cmd, res); /* this member's tokens */
     }
@@ -667,6 +674,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
 
     memset(&sopts, 0, sizeof sopts);
     sopts.max_txn_ops = cfg->max_txn_ops;
+    sopts.commit_hist = &d->metrics.backend_commit;
     rv = storeOpen(d->store_dir, &sopts, &d->store, errmsg);
     if (rv != 0) {
         etcfsErrmsgWrapf(errmsg, "open store %s", d->store_dir);

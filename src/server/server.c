@@ -49,6 +49,11 @@ void serverClose(struct server *s)
     free(s);
 }
 
+unsigned serverPending(const struct server *s)
+{
+    return s != NULL ? s->inflight : 0;
+}
+
 /* ---- writes ---- */
 
 /* The wall clock a write is stamped with (st_mtime for the mount): chosen

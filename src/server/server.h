@@ -56,6 +56,9 @@ int serverInit(struct server **out, const struct server_deps *deps,
 /* Fails every request still in flight with ETCFS_CANCELED and frees the
  * server. */
 void serverClose(struct server *s);
+/* Writes, lease and member requests started and not answered yet
+ * (etcd_server_proposals_pending). */
+unsigned serverPending(const struct server *s);
 
 /* ---- writes ---- */
 struct server_write;

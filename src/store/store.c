@@ -63,6 +63,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../core/metrics.h"
 #include "../lib/fs.h"
 #include "store_internal.h"
 
@@ -136,7 +137,18 @@ int storeWrite(struct store *s, leveldb_writebatch_t *b, char *errmsg,
                const char *what)
 {
     char *err = NULL;
+    struct timespec t0;
+    struct timespec t1;
+    if (s->commit_hist != NULL) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+    }
     leveldb_write(s->db, s->wo, b, &err);
+    if (s->commit_hist != NULL) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        metricsObserve(s->commit_hist,
+                       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+                                  (t1.tv_nsec - t0.tv_nsec)));
+    }
     leveldb_writebatch_clear(b);
     if (err != NULL) {
         return storeDbError(err, errmsg, what);
@@ -179,6 +191,7 @@ int storeOpen(const char *path,
     if (s == NULL) {
         return storeNomem(errmsg, "open store");
     }
+    s->commit_hist = opts != NULL ? opts->commit_hist : NULL;
     s->max_txn_ops = opts != NULL && opts->max_txn_ops != 0
                          ? opts->max_txn_ops
                          : STORE__DEFAULT_MAX_TXN_OPS;

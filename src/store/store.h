@@ -21,6 +21,8 @@
 
 #include "../lib/buf.h"
 
+struct metrics_histogram;
+
 struct store;
 
 /* File metadata kept with each version of a key for the mount (fuse/):
@@ -256,6 +258,9 @@ struct store_options
 {
     size_t max_txn_ops; /* 0 = 128, etcd's --max-txn-ops */
     size_t cache_size;  /* LevelDB block cache bytes, 0 = default 8 MiB */
+    /* each batch write's duration (etcd_disk_backend_commit_duration_
+     * seconds), or NULL */
+    struct metrics_histogram *commit_hist;
 };
 
 /* Opens (creating if missing) the store in directory 'path' (borrowed). On

@@ -30,6 +30,7 @@
 
 struct store
 {
+    struct metrics_histogram *commit_hist; /* store_options' */
     leveldb_t *db;
     leveldb_options_t *options;
     leveldb_cache_t *cache;

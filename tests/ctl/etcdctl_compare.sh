@@ -71,7 +71,7 @@ t g-member-list-cluster - '$BIN --endpoints $EP member list -w table && $CTL mem
 t g-move-leader-table - 'ID=$($CTL member list | cut -d, -f1); $CTL move-leader $ID -w table'
 # snapshot status reads the saved file as a bolt database: hash and size
 # are the file's own bytes; the revision and the key count must match
-t g-snapshot-status - '$CTL snapshot save $T/g.db >/dev/null && for w in simple json table fields; do $BIN snapshot status $T/g.db -w $w | sed -E -e "s/^[0-9a-f]+, ([0-9]+), ([0-9]+), [0-9.]+ [kMG]?B$/<HASH>, \1, \2, <SIZE>/" -e "s/\"hash\":[0-9]+/\"hash\":<HASH>/" -e "s/\"totalSize\":[0-9]+/\"totalSize\":<SIZE>/" -e "s/^\| +[0-9a-f]+ \| +([0-9]+) \| +([0-9]+) \| +[0-9.]+ [kMG]?B \|$/| <HASH> | \1 | \2 | <SIZE> |/" -e "s/^\"(Hash|Size)\" : [0-9]+/\"\1\" : <N>/"; done'
+t g-snapshot-status - '$CTL snapshot save $T/g.db >/dev/null && for w in simple json table fields; do $BIN snapshot status $T/g.db -w $w | sed -E -e "s/^[0-9a-f]+, ([0-9]+), ([0-9]+), [0-9.]+ [kMG]?B$/<HASH>, \1, \2, <SIZE>/" -e "s/\"hash\":[0-9]+/\"hash\":<HASH>/" -e "s/\"totalSize\":[0-9]+/\"totalSize\":<SIZE>/" -e "s/^\| +[0-9a-f]+ \| +([0-9]+) \| +([0-9]+) \| +[0-9.]+ [kMG]?B \|$/| <HASH> | \1 | \2 | <SIZE> |/" -e "s/^\"(Hash|Size)\" : [0-9]+/\"\1\" : <N>/" -e "s/^\+-+\+/+<HASH-WIDTH>+/" -e "s/^\| +HASH +\|/| HASH |/"; done'
 t g-snapshot-save-msg - '$CTL snapshot save $T/g2.db 2>&1 | sed -E -e "s/[0-9.]+ [kMG]?B/<SIZE>/" -e "s|$T|<T>|"'
 t g-lock - '$CTL lock glock echo locked; $CTL get glock --prefix'
 t g-lock-contended - '$CTL lock glk -- sh -c "sleep 1; echo first" & LP=$!; sleep 0.4; $CTL lock glk echo second; wait $LP; $CTL get glk --prefix'

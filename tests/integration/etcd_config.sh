@@ -77,4 +77,36 @@ T_PIDS[4]=$!
 check "ETCFS_NAME and ETCD_NAME both set: it starts" wait_until 20 healthy ${T_CPORT[4]}
 check "... and says ETCD_NAME was not used" grep -q "ETCFS_NAME is set: ETCD_NAME is not used" "$T_DIR/n4b.log"
 node_stop 4
+
+# etcd's YAML config file (etcd.conf.yml.sample's shape)
+cat >"$T_DIR/etcd.yml" <<YML
+# This is the configuration file for the etcd server.
+name: 'yaml0'
+data-dir: $T_DIR/yaml
+wal-dir:
+snapshot-count: 10000
+heartbeat-interval: 100
+election-timeout: 1000
+listen-peer-urls: $(ep ${T_PPORT[4]})
+listen-client-urls: $(ep ${T_CPORT[4]})
+initial-advertise-peer-urls: $(ep ${T_PPORT[4]})
+advertise-client-urls: $(ep ${T_CPORT[4]})
+initial-cluster: yaml0=$(ep ${T_PPORT[4]})
+initial-cluster-token: 'etcd-cluster'
+initial-cluster-state: 'new'
+enable-v2: true
+proxy: 'off'
+client-transport-security:
+  client-cert-auth: false
+  auto-tls: false
+debug: false
+logger: zap
+log-outputs: [stderr]
+YML
+"$ETCFSD" --config-file "$T_DIR/etcd.yml" >>"$T_DIR/n4y.log" 2>&1 &
+T_PIDS[4]=$!
+check "etcd's YAML config file starts a member" wait_until 20 healthy ${T_CPORT[4]}
+expect_match "... named yaml0" "yaml0, $(ep ${T_PPORT[4]}), $(ep ${T_CPORT[4]}), false" "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[4]}" member list 2>&1)"
+check "... its keys without meaning here named in a warning" grep -q "keys without meaning here ignored: enable-v2, proxy" "$T_DIR/n4y.log"
+node_stop 4
 finish
