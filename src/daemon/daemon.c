@@ -58,6 +58,7 @@ struct daemon
     bool leaving;
     struct daemon_handoff handoff; /* a leader's, at stop */
     bool handing_off;
+    bool part_closing; /* a part of the close chain is closing */
     struct mount *mount;
     struct mount_verify mount_verify; /* --mount-user's password check */
     bool mount_verifying;
@@ -309,6 +310,7 @@ static void apiClosedCb(struct api *a, void *data)
     struct daemon *d = data;
     (void)a;
     d->api = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -317,6 +319,7 @@ static void grpcClosedCb(struct grpc *g, void *data)
     struct daemon *d = data;
     (void)g;
     d->grpc = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -325,6 +328,7 @@ static void forwardClosedCb(struct forward *f, void *data)
     struct daemon *d = data;
     (void)f;
     d->fwd = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -333,6 +337,7 @@ static void hubClosedCb(struct watch_hub *h, void *data)
     struct daemon *d = data;
     (void)h;
     d->hub = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -341,6 +346,7 @@ static void lessorClosedCb(struct lessor *l, void *data)
     struct daemon *d = data;
     (void)l;
     d->lessor = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -349,6 +355,7 @@ static void nodeClosedCb(struct node *n, void *data)
     struct daemon *d = data;
     d->closed_node = n; /* freed once the loop has drained (node.h) */
     d->node = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
@@ -401,11 +408,21 @@ static void mountClosedCb(struct mount *m, void *data)
     struct daemon *d = data;
     (void)m;
     d->mount = NULL;
+    d->part_closing = false;
     closeStep(d);
 }
 
+/* Closes the next part of the chain; called again by that part's close
+ * callback, and by whatever the close waits for (a pool work, the handoff,
+ * --leave), so it returns at once while a part is closing. */
 static void closeStep(struct daemon *d)
 {
+    if (d->part_closing) {
+        return; /* that part's close callback comes back here */
+    }
+    if (d->handing_off) {
+        return; /* handoffDone comes back here */
+    }
     if (d->leaving) {
         return; /* leaveCb comes back here */
     }
@@ -413,38 +430,46 @@ static void closeStep(struct daemon *d)
         return; /* mountVerifiedCb comes back here */
     }
     if (d->mount != NULL) {
+        d->part_closing = true;
         mountClose(d->mount, mountClosedCb, d);
         return;
     }
     if (d->api != NULL) {
         /* members' requests on the peer port stop before their server */
         nodeSetPeerHttp(d->node, NULL, NULL);
+        d->part_closing = true;
         apiClose(d->api, apiClosedCb, d);
         return;
     }
     if (d->grpc != NULL) {
         /* after the API: no connection is handed over any more */
+        d->part_closing = true;
         grpcClose(d->grpc, grpcClosedCb, d);
         return;
     }
     if (d->node != NULL && d->fwd != NULL) {
         /* the node uses the forwarder until it is closed: close it first */
+        d->part_closing = true;
         nodeClose(d->node, nodeClosedCb, d);
         return;
     }
     if (d->fwd != NULL) {
+        d->part_closing = true;
         forwardClose(d->fwd, forwardClosedCb, d);
         return;
     }
     if (d->hub != NULL) {
+        d->part_closing = true;
         watchHubClose(d->hub, hubClosedCb, d);
         return;
     }
     if (d->lessor != NULL) {
+        d->part_closing = true;
         lessorClose(d->lessor, lessorClosedCb, d);
         return;
     }
     if (d->node != NULL) {
+        d->part_closing = true;
         nodeClose(d->node, nodeClosedCb, d);
         return;
     }
