@@ -510,23 +510,6 @@ static void outEvent(struct stream *s, int status)
     }
 }
 
-/* "host:port" (IP literal, [IPv6] or localhost) -> sockaddr. */
-static int parseAddress(const char *address, struct sockaddr_storage *sa,
-                        char *host, size_t size)
-{
-    int port;
-    if (streamSplitAddress(address, host, size, &port) != 0) {
-        return -1;
-    }
-    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0) {
-        return 0;
-    }
-    return uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                       port, (struct sockaddr_in *)sa) == 0
-               ? 0
-               : -1;
-}
-
 static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
                     raft_id id, const char *address, raft_uv_connect_cb cb)
 {
@@ -615,9 +598,11 @@ static int tListen(struct raft_uv_transport *uv, raft_uv_accept_cb cb)
     struct transport *t = uv->impl;
     struct sockaddr_storage sa;
     char host[300];
+    int port;
     int rv;
     t->accept_cb = cb;
-    if (parseAddress(t->bind_address, &sa, host, sizeof host) != 0) {
+    if (streamAddressLiteral(t->bind_address, &sa, host, sizeof host,
+                             &port) != 0) {
         snprintf(uv->errmsg, sizeof uv->errmsg, "invalid address %.200s",
                  t->bind_address);
         return RAFT_INVALID;
@@ -687,12 +672,14 @@ int transportInit(struct transport *t, uv_loop_t *loop, const char *address,
 {
     struct sockaddr_storage sa;
     char host[300];
+    int port;
     memset(t, 0, sizeof *t);
     t->loop = loop;
     snprintf(t->address, sizeof t->address, "%s", address);
     snprintf(t->bind_address, sizeof t->bind_address, "%s",
              bind_address[0] != '\0' ? bind_address : address);
-    if (parseAddress(t->bind_address, &sa, host, sizeof host) != 0) {
+    if (streamAddressLiteral(t->bind_address, &sa, host, sizeof host,
+                             &port) != 0) {
         etcfsErrmsgf(errmsg, "peer listen address %s: not an IP address",
                      t->bind_address);
         return ETCFS_INVALID;

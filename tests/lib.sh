@@ -161,6 +161,22 @@ node_kill9() {
     { kill -9 "${T_PIDS[$1]}" && wait "${T_PIDS[$1]}"; } 2>/dev/null
     unset "T_PIDS[$1]"
 }
+# node_exit_status N: waits up to 10 s for nN to exit by itself and sets
+# T_EXIT to its exit status, or to "running" (then it is killed); nN is
+# forgotten. Not in $(...): T_PIDS must change in this shell.
+node_exit_status() {
+    local pid=${T_PIDS[$1]:-} i
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        T_EXIT=running
+    else
+        wait "$pid" 2>/dev/null
+        T_EXIT=$?
+    fi
+    unset "T_PIDS[$1]"
+}
 # node_stop N: SIGTERM, then the member must exit cleanly (status 0)
 # within 5 s; a crash or a hang at shutdown is a failure.
 node_stop() {

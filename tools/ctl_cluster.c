@@ -467,6 +467,26 @@ static const struct ctl_view ctlStatusView = {
     .flags = CTL_VIEW_ROWS,
 };
 
+/* {"endpoint": ep, "status": its answer}, or NULL with etcdctl's line on
+ * stderr when it did not answer. */
+static json_t *ctlStatusRow(struct ctl_options *o, char *ep, json_t *req)
+{
+    struct ctl_reply r;
+    if (ctlCall(o, &ep, 1, "/v3/maintenance/status", req, true, o->command_timeout_ms, &r) != 0)
+    {
+        fflush(stdout);
+        fprintf(stderr, "Failed to get the status of endpoint %s (%s)\n", ep, r.error);
+        ctlReplyFree(&r);
+        return NULL;
+    }
+    json_t *row = ctlJNewObj();
+    ctlJSetStr(row, "endpoint", ep);
+    ctlJSet(row, "status", r.json);
+    r.json = NULL;
+    ctlReplyFree(&r);
+    return row;
+}
+
 /* etcfs's mirrors (--cluster), below the members' table: one row each,
  * {"endpoint", "name", "status": its answer} */
 static const struct ctl_field ctlMirrorColumns[] = {
@@ -518,24 +538,16 @@ static bool ctlStatusMirrors(struct ctl_options *o, json_t *rows, json_t *mrows,
                 continue;
             }
             json_object_set_new(seen, ep, json_true());
-            struct ctl_reply r;
-            if (ctlCall(o, &ep, 1, "/v3/maintenance/status", req, true, o->command_timeout_ms,
-                        &r) != 0)
+            json_t *mrow = ctlStatusRow(o, ep, req);
+            if (mrow == NULL)
             {
-                fflush(stdout);
-                fprintf(stderr, "Failed to get the status of endpoint %s (%s)\n", ep, r.error);
                 failed = true;
-                ctlReplyFree(&r);
-                free(ep);
-                continue;
             }
-            json_t *mrow = ctlJNewObj();
-            ctlJSetStr(mrow, "endpoint", ep);
-            ctlJSetStr(mrow, "name", ctlJStr(m, "name"));
-            ctlJSet(mrow, "status", r.json);
-            r.json = NULL;
-            ctlJAppend(mrows, mrow);
-            ctlReplyFree(&r);
+            else
+            {
+                ctlJSetStr(mrow, "name", ctlJStr(m, "name"));
+                ctlJAppend(mrows, mrow);
+            }
             free(ep);
         }
     }
@@ -553,22 +565,13 @@ int ctlCmdEndpointStatus(struct ctl_options *o)
     json_t *req = ctlJNewObj();
     for (size_t i = 0; i < n; i++)
     {
-        struct ctl_reply r;
-        if (ctlCall(o, &eps[i], 1, "/v3/maintenance/status", req, true, o->command_timeout_ms,
-                    &r) != 0)
+        json_t *row = ctlStatusRow(o, eps[i], req);
+        if (row == NULL)
         {
-            fflush(stdout);
-            fprintf(stderr, "Failed to get the status of endpoint %s (%s)\n", eps[i], r.error);
             failed = true;
-            ctlReplyFree(&r);
             continue;
         }
-        json_t *row = ctlJNewObj();
-        ctlJSetStr(row, "endpoint", eps[i]);
-        ctlJSet(row, "status", r.json);
-        r.json = NULL;
         ctlJAppend(rows, row);
-        ctlReplyFree(&r);
     }
     json_t *mrows = ctlJNewArr();
     if (o->cluster && ctlStatusMirrors(o, rows, mrows, req))

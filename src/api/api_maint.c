@@ -220,6 +220,7 @@ void apiMetrics(struct api_req *req)
     struct api *a = req->api;
     struct node_status st;
     struct metrics *m = a->deps.metrics;
+    int64_t db = storeDbSize(a->deps.store); /* etcd's total and in use */
     char *text = metricsFormat(m);
     char *fleet;
     char *all = NULL;
@@ -293,12 +294,12 @@ void apiMetrics(struct api_req *req)
                  "etcd_debugging_mvcc_txn_total %" PRId64 "\n",
                  text, fleet, st.leader != 0, st.state == RAFT_LEADER,
                  st.commit_index, st.applied_index,
-                 storeDbSize(a->deps.store), storeRevision(a->deps.store),
+                 db, storeRevision(a->deps.store),
                  storeKeyCount(a->deps.store),
                  (int64_t)atomic_load(&m->leader_changes_seen_total),
                  serverPending(a->deps.server),
                  (int64_t)atomic_load(&m->proposals_failed_total),
-                 storeDbSize(a->deps.store),
+                 db,
                  (int64_t)atomic_load(&m->puts_applied_total),
                  (int64_t)atomic_load(&m->deletes_applied_total),
                  (int64_t)atomic_load(&m->txns_applied_total));

@@ -106,6 +106,14 @@ void apiInternalMirror(struct api_req *req)
 
 /* ---- the fleet view of a status answer ---- */
 
+/* A mirror's committed entries not applied yet. */
+static uint64_t mirrorLag(const struct node_status *st)
+{
+    return st->cluster_commit > st->applied_index
+               ? st->cluster_commit - st->applied_index
+               : 0;
+}
+
 static void listMirror(void *data, struct feed_sub *s)
 {
     json_t *arr = data;
@@ -127,9 +135,7 @@ void apiStatusFleet(struct api_req *req, const struct node_status *st,
         json_object_set_new(m, "upstream", json_string(st->upstream));
         codecSetU64(m, "appliedIndex", st->applied_index);
         codecSetU64(m, "clusterCommit", st->cluster_commit);
-        codecSetU64(m, "lag", st->cluster_commit > st->applied_index
-                                  ? st->cluster_commit - st->applied_index
-                                  : 0);
+        codecSetU64(m, "lag", mirrorLag(st));
         json_object_set_new(o, "mirror", m);
     }
     if (feedSubscribers(f) > 0) {
@@ -205,10 +211,7 @@ char *apiMetricsFleet(struct api_req *req, const struct node_status *st)
                 "applied here.\n# TYPE etcfs_mirror_lag_entries gauge\n"
                 "etcfs_mirror_lag_entries %llu\n",
                 (unsigned long long)st->applied_index,
-                (unsigned long long)(st->cluster_commit > st->applied_index
-                                         ? st->cluster_commit -
-                                               st->applied_index
-                                         : 0));
+                (unsigned long long)mirrorLag(st));
     }
     fprintf(out,
             "# HELP etcfs_peer_connects_backed_off_total Connections to "

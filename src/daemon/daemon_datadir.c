@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,40 @@ int daemonDataDirCreate(const char *dir, char *errmsg)
     return 0;
 }
 
+/* ---- one-line records (member, wal-dir) ---- */
+
+/* The first line of path into line, without its newline: true, or false
+ * when the file does not exist (or cannot be read). */
+static bool recordRead(const char *path, char *line, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return false;
+    }
+    if (fgets(line, (int)size, f) == NULL) {
+        line[0] = '\0';
+    }
+    fclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    return true;
+}
+
+/* Writes text and a newline to path, synced. 0 or ETCFS_IO with errmsg. */
+static int recordWrite(const char *path, const char *text, char *errmsg)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", text) < 0 || fflush(f) != 0 ||
+        fsync(fileno(f)) != 0) {
+        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
+        if (f != NULL) {
+            fclose(f);
+        }
+        return ETCFS_IO;
+    }
+    fclose(f);
+    return 0;
+}
+
 /* ---- identity ---- */
 
 /* <data-dir>/member records which member and cluster token the dir belongs
@@ -44,17 +79,10 @@ int daemonDataDirCheckIdentity(const struct config *cfg, uint64_t *id,
     char name[128];
     char token[300];
     unsigned long long file_id;
-    FILE *f;
     snprintf(path, sizeof path, "%s/member", cfg->data_dir);
     snprintf(want, sizeof want, "%016llx %s %s", (unsigned long long)*id,
              cfg->name, cfg->initial_cluster_token);
-    f = fopen(path, "r");
-    if (f != NULL) {
-        if (fgets(line, sizeof line, f) == NULL) {
-            line[0] = '\0';
-        }
-        fclose(f);
-        line[strcspn(line, "\n")] = '\0';
+    if (recordRead(path, line, sizeof line)) {
         if (sscanf(line, "%16llx %127s %299s", &file_id, name, token) != 3 ||
             strcmp(name, cfg->name) != 0 ||
             strcmp(token, cfg->initial_cluster_token) != 0) {
@@ -69,17 +97,7 @@ int daemonDataDirCheckIdentity(const struct config *cfg, uint64_t *id,
         *id = (uint64_t)file_id;
         return 0;
     }
-    f = fopen(path, "w");
-    if (f == NULL || fprintf(f, "%s\n", want) < 0 || fflush(f) != 0 ||
-        fsync(fileno(f)) != 0) {
-        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
-        if (f != NULL) {
-            fclose(f);
-        }
-        return ETCFS_IO;
-    }
-    fclose(f);
-    return 0;
+    return recordWrite(path, want, errmsg);
 }
 
 /* ---- snapshot restore import ----
@@ -207,16 +225,9 @@ int daemonRaftDirCheck(const struct config *cfg, char *errmsg)
     char path[4200];
     char want[4200];
     char have[4200] = "";
-    FILE *f;
     daemonRaftDir(cfg, want, sizeof want);
     snprintf(path, sizeof path, "%s/wal-dir", cfg->data_dir);
-    f = fopen(path, "r");
-    if (f != NULL) {
-        if (fgets(have, sizeof have, f) == NULL) {
-            have[0] = '\0';
-        }
-        fclose(f);
-        have[strcspn(have, "\n")] = '\0';
+    if (recordRead(path, have, sizeof have)) {
         if (have[0] != '\0' && strcmp(have, want) != 0) {
             etcfsErrmsgf(errmsg,
                          "%s: its Raft log is in %s, not %s: start with "
@@ -226,10 +237,5 @@ int daemonRaftDirCheck(const struct config *cfg, char *errmsg)
         }
         return 0;
     }
-    f = fopen(path, "w");
-    if (f == NULL || fprintf(f, "%s\n", want) < 0 || fclose(f) != 0) {
-        etcfsErrmsgf(errmsg, "write %s: %s", path, strerror(errno));
-        return ETCFS_IO;
-    }
-    return 0;
+    return recordWrite(path, want, errmsg);
 }

@@ -408,6 +408,21 @@ int streamSplitAddress(const char *address, char *host, size_t size,
     return 0;
 }
 
+int streamAddressLiteral(const char *address, struct sockaddr_storage *sa,
+                         char *host, size_t size, int *port)
+{
+    memset(sa, 0, sizeof *sa);
+    if (streamSplitAddress(address, host, size, port) != 0) {
+        return -1;
+    }
+    if (uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                    *port, (struct sockaddr_in *)sa) == 0 ||
+        uv_ip6_addr(host, *port, (struct sockaddr_in6 *)sa) == 0) {
+        return 0;
+    }
+    return 1;
+}
+
 static void resolvedCb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     struct stream *s = req->data;
@@ -445,13 +460,11 @@ int streamConnectAddress(uv_loop_t *loop, const char *address,
     char host[256];
     char port_text[8];
     int port;
-    memset(&sa, 0, sizeof sa);
-    if (streamSplitAddress(address, host, sizeof host, &port) != 0) {
+    int rv = streamAddressLiteral(address, &sa, host, sizeof host, &port);
+    if (rv < 0) {
         return -1;
     }
-    if (uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                    port, (struct sockaddr_in *)&sa) == 0 ||
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) == 0) {
+    if (rv == 0) {
         return streamConnect(loop, (struct sockaddr *)&sa, tls, host,
                              on_event, data, out);
     }

@@ -73,6 +73,11 @@ int streamConnectAddress(uv_loop_t *loop, const char *address,
  * (size bytes), and the port. 0 or -1. */
 int streamSplitAddress(const char *address, char *host, size_t size,
                        int *port);
+/* address as a sockaddr when its host is an IP literal or localhost
+ * (127.0.0.1): 0; 1 when the host is a name (host and *port set, sa not);
+ * -1 when malformed. */
+int streamAddressLiteral(const char *address, struct sockaddr_storage *sa,
+                         char *host, size_t size, int *port);
 /* Starts reading: on_read gets plaintext, on_event(-1) the end. */
 int streamStart(struct stream *s);
 /* Pauses / resumes reading (a request in progress). */

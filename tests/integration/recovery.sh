@@ -27,11 +27,8 @@ for i in $(seq 1 300); do [ "$(getv ${T_CPORT[$(( (i % 3) + 1 ))]} /wal/k$i)" = 
 expect_eq "every acknowledged write is there" "0" "$missing"
 node_stop 3
 node_start 3
-pid3=${T_PIDS[3]}
-for i in $(seq 100); do kill -0 "$pid3" 2>/dev/null || break; sleep 0.1; done
-wait "$pid3" 2>/dev/null
-expect_eq "n3 without the --wal-dir it was created with does not start" "1" "$?"
-unset "T_PIDS[3]"
+node_exit_status 3
+expect_eq "n3 without the --wal-dir it was created with does not start" "1" "$T_EXIT"
 expect_match "... and says where its log is" "its Raft log is in $T_DIR/wal3, not $T_DIR/n3.etcfs/raft: start with --wal-dir $T_DIR/wal3" "$(cat "$T_DIR/n3.log")"
 
 # disaster: n2 and n3 gone for good; n1 alone has no quorum
