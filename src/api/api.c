@@ -6,6 +6,7 @@
  * Loop thread only; never blocks: every store call here is a bounded read. */
 #include "api.h"
 
+#include <http_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,23 @@ static void routeRequest(struct api_req *req, int method)
             return;
         }
     }
+    if (strncmp(p, "/v2/", 4) == 0) {
+        /* the v2 API: members' changes need root, keys a user whose
+         * permissions the v3 checks apply to (the keys are v3 keys) */
+        static const struct api_route v2Keys = {"v2", apiV2, AUTHN_USER};
+        static const struct api_route v2Members = {"v2", apiV2, AUTHN_ROOT};
+        static const struct api_route v2List = {"v2", apiV2, AUTHN_ANYONE};
+        const struct api_route *r =
+            strncmp(p, "/v2/members", 11) != 0 ? &v2Keys
+            : req->http_method == HTTP_GET || req->http_method == HTTP_HEAD
+                ? &v2List
+                : &v2Members;
+        req->route_entry = r;
+        if (routeAllowed(req, r->needs)) {
+            apiV2(req);
+        }
+        return;
+    }
     for (i = 0; i < sizeof apiV3Roots / sizeof apiV3Roots[0]; i++) {
         size_t n = strlen(roots[i]);
         size_t j;
@@ -452,6 +470,8 @@ void apiRoute(struct api_req *req, int method)
             req->body = json_object();
         } else if (strcmp(req->path, "/etcfs/v1/propose") == 0) {
             req->body = json_object(); /* binary command: serverServe */
+        } else if (strncmp(req->path, "/v2/", 4) == 0) {
+            req->body = json_object(); /* a form or JSON: api_v2.c reads it */
         } else if (isClientStream(req->path)) {
             /* a sequence of messages: read by the handler */
             req->body = json_object();

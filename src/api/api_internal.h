@@ -59,6 +59,11 @@ struct api_req
     struct api *api;
     struct api_conn *conn; /* NULL once the client went away */
     char path[256];        /* normalized, e.g. "/v3/kv/put" */
+    char *query;           /* the URL's query, undecoded (owned; NULL none) */
+    int http_method;       /* http_parser's HTTP_GET, HTTP_PUT, ... */
+    char content_type[64]; /* the Content-Type header ("" none) */
+    char *extra_headers;   /* "Name: value\r\n" lines for the reply's head
+                            * (owned; NULL none): the v2 API's X-Etcd-Index */
     const char *route;     /* after the root: "kv/put" */
     char *raw;             /* request body as received (owned) */
     size_t raw_len;
@@ -105,6 +110,9 @@ const char *apiStatusText(int status);
  * the stream's head with status when it is the first chunk. 0, or
  * ETCFS_CANCELED when the client is gone or too slow. */
 int apiStreamChunk(struct api_req *req, int status, char *text);
+/* Sends a stream's head with status now (etcd's v2 watch flushes it
+ * before its event). 0, or ETCFS_CANCELED / ETCFS_NOMEM. */
+int apiStreamOpen(struct api_req *req, int status);
 /* The same for len bytes of any kind (data transferred), as they are. */
 int apiStreamBytes(struct api_req *req, int status, char *data, size_t len);
 /* The request is done without a reply (its client is gone). */
@@ -229,6 +237,8 @@ void apiStatusFleet(struct api_req *req, const struct node_status *st,
                     json_t *o);
 /* The fleet's lines of /metrics (malloc'd text, NULL without memory). */
 char *apiMetricsFleet(struct api_req *req, const struct node_status *st);
+/* /v2/keys and /v2/members with --enable-v2 (api_v2.c), else 404 */
+void apiV2(struct api_req *req);
 /* propose, keepalive, timetolive, member: serverServe */
 void apiInternalServe(struct api_req *req);
 

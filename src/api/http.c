@@ -52,6 +52,10 @@ const char *apiStatusText(int status)
 {
     switch (status) {
         case 200: return "OK";
+        case 201: return "Created";
+        case 204: return "No Content";
+        case 403: return "Forbidden";
+        case 415: return "Unsupported Media Type";
         case 400: return "Bad Request";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
@@ -74,6 +78,8 @@ static void reqFree(struct api_req *req)
     struct api *a = req->api;
     json_decref(req->body);
     free(req->raw);
+    free(req->query);
+    free(req->extra_headers);
     arenaClear(&req->arena);
     free(req);
     a->n_reqs--;
@@ -116,8 +122,10 @@ void apiReplyRaw(struct api_req *req, int status, const char *content_type,
             }
             n = asprintf(&head,
                          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                         "Content-Length: %zu\r\n%s\r\n",
-                         status, apiStatusText(status), content_type, len,
+                         "%sContent-Length: %zu\r\n%s\r\n",
+                         status, apiStatusText(status), content_type,
+                         req->extra_headers != NULL ? req->extra_headers : "",
+                         len,
                          c->keep_alive && !c->dead ? ""
                                                    : "Connection: close\r\n");
             if (n < 0) {
@@ -158,13 +166,22 @@ static int streamHead(struct api_req *req, int status)
     }
     n = asprintf(&head,
                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n",
-                 status, apiStatusText(status));
+                 "%sTransfer-Encoding: chunked\r\n\r\n",
+                 status, apiStatusText(status),
+                 req->extra_headers != NULL ? req->extra_headers : "");
     if (n < 0) {
         return ETCFS_NOMEM;
     }
     req->stream_head_sent = true;
     return apiConnWrite(req->conn, head, (size_t)n, NULL, 0);
+}
+
+int apiStreamOpen(struct api_req *req, int status)
+{
+    if (req->conn == NULL || req->conn->closing) {
+        return ETCFS_CANCELED;
+    }
+    return streamHead(req, status);
 }
 
 int apiStreamBytes(struct api_req *req, int status, char *data, size_t len)

@@ -42,7 +42,9 @@ struct api_conn
     bool header_is_expect;
     bool header_is_forwarded;
     bool header_is_auth;
+    bool header_is_ctype;
     bool expect_continue;
+    char ctype[64]; /* Content-Type, cut at its length ("" none) */
     char token[AUTHN_TOKEN_SIZE]; /* Authorization: a simple token */
     size_t token_len;             /* sizeof token: too long to be one */
     bool token_given;

@@ -55,6 +55,8 @@ static void connDispatch(struct api_conn *c)
         streamPeerCn(c->s, req->cn, sizeof req->cn) != 0) {
         req->cn[0] = '\0';
     }
+    req->http_method = method;
+    memcpy(req->content_type, c->ctype, sizeof req->content_type);
     c->req = req;
     c->keep_alive = http_should_keep_alive(&c->parser) != 0;
     req->raw = c->body;
@@ -79,6 +81,14 @@ static void connDispatch(struct api_conn *c)
     memcpy(req->path, c->url + u.field_data[UF_PATH].off,
            u.field_data[UF_PATH].len);
     req->path[u.field_data[UF_PATH].len] = '\0';
+    if (u.field_set & (1 << UF_QUERY)) {
+        req->query = strndup(c->url + u.field_data[UF_QUERY].off,
+                             u.field_data[UF_QUERY].len);
+        if (req->query == NULL) {
+            apiReplyError(req, ETCFS_NOMEM, NULL);
+            return;
+        }
+    }
     if (c->body_too_large) {
         c->dead = true; /* the rest of the body was not read */
         apiReplyError(req, ETCFS_TOO_LARGE, NULL);
@@ -104,6 +114,7 @@ static int onMessageBegin(http_parser *p)
     c->forwarded = false;
     c->token_len = 0;
     c->token_given = false;
+    c->ctype[0] = '\0';
     return 0;
 }
 
@@ -127,6 +138,7 @@ static int onHeaderField(http_parser *p, const char *at, size_t len)
     c->header_is_forwarded =
         len == 17 && strncasecmp(at, "x-etcfs-forwarded", 17) == 0;
     c->header_is_auth = len == 13 && strncasecmp(at, "authorization", 13) == 0;
+    c->header_is_ctype = len == 12 && strncasecmp(at, "content-type", 12) == 0;
     return 0;
 }
 
@@ -138,6 +150,13 @@ static int onHeaderValue(http_parser *p, const char *at, size_t len)
     }
     if (c->header_is_forwarded) {
         c->forwarded = true;
+    }
+    if (c->header_is_ctype) {
+        size_t have = strlen(c->ctype);
+        size_t n = len < sizeof c->ctype - 1 - have ? len
+                                                   : sizeof c->ctype - 1 - have;
+        memcpy(c->ctype + have, at, n);
+        c->ctype[have + n] = '\0';
     }
     if (c->header_is_auth) {
         /* the value may come in pieces; one too long is no token of ours */

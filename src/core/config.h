@@ -85,6 +85,9 @@ struct config
     uint64_t auto_compaction_period_ms; /* periodic mode: history kept; 0 off */
     uint64_t auto_compaction_interval_ms; /* revision mode: check interval */
     unsigned max_txn_ops;            /* --max-txn-ops, default 128 */
+    bool enable_v2;                  /* --enable-v2: the v2 API */
+    char v2_prefix[256];             /* --experimental-enable-v2v3: where
+                                      * v2 keys live in the v3 keyspace */
     char log_outputs[1024];          /* --log-outputs default|stderr|stdout|FILE,... */
     char log_level[16];              /* --log-level debug|info|warn|error */
     /* client TLS (etcd's names) */

@@ -365,6 +365,21 @@ const struct config_flag configFlags[CONFIG_N_FLAGS] = {
         .help = "Specify bcrypt algorithm cost factor for auth password "
                 "hashing.",
         CONFIG__FIELD(bcrypt_cost), .min = 4, .max = 31},
+    [CONFIG_FLAG_ENABLE_V2] = {
+        .flag = "enable-v2", .names = CONFIG__ENV("ENABLE_V2"),
+        .type = CONFIG_TYPE_BOOL, .def = "false", .group = "Clustering",
+        .help = "Accept etcd V2 client requests (/v2/keys, /v2/members), "
+                "emulated on\n    the v3 keyspace under "
+                "--experimental-enable-v2v3.",
+        CONFIG__FIELD(enable_v2)},
+    [CONFIG_FLAG_V2_PREFIX] = {
+        .flag = "experimental-enable-v2v3",
+        .names = CONFIG__ENV("EXPERIMENTAL_ENABLE_V2V3"),
+        .type = CONFIG_TYPE_STRING, .def = "/v2", .group = "Clustering",
+        .help = "The v3 key prefix v2 keys live under: v2 key /a/b is v3 "
+                "key <prefix>/a/b\n    (a file of the mount); '' puts them "
+                "at the root.",
+        CONFIG__FIELD(v2_prefix), .check = CONFIG_CHECK_EMPTY_OK},
     [CONFIG_FLAG_LOG_LEVEL] = {
         .flag = "log-level", .names = CONFIG__ENV("LOG_LEVEL"),
         .type = CONFIG_TYPE_STRING, .def = "info", .group = "Logging",

@@ -389,6 +389,12 @@ void serverLeaseSort(struct server *s, struct store_lease *leases, size_t n)
     lessorSortByExpiry(s->deps.lessor, leases, n);
 }
 
+int serverLeaseRemaining(struct server *s, int64_t id, int64_t *remaining)
+{
+    int64_t granted;
+    return lessorTimeToLive(s->deps.lessor, id, remaining, &granted);
+}
+
 /* ---- reads ---- */
 
 static void readCb(struct node_read *nr, int status)

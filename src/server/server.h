@@ -108,6 +108,10 @@ int serverLeaseGrantCommand(struct server *s, int64_t id, int64_t ttl,
 /* Orders a lease list (borrowed) as etcd lists leases: by expiry, as this
  * member knows it (lessorSortByExpiry). */
 void serverLeaseSort(struct server *s, struct store_lease *leases, size_t n);
+/* Seconds lease id has left as this member knows it (the leader: from its
+ * deadline; another member: the granted TTL), without asking the leader:
+ * 0 or ETCFS_LEASE_NOTFOUND. */
+int serverLeaseRemaining(struct server *s, int64_t id, int64_t *remaining);
 
 /* ---- reads ---- */
 struct server_read;

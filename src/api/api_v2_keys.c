@@ -1,0 +1,788 @@
+/* /v2/keys reads and writes on the v3 keyspace (the mapping: api_v2.h).
+ * A read passes the linearizable read gate (etcfs answers every v2 GET as
+ * etcd's quorum=true: what a write anywhere returned is seen) and builds
+ * etcd's node tree from one range. A write reads what it depends on after
+ * the gate (the key, its directory marker and children, the file-ness of
+ * its ancestors), decides etcd's v2 answer (Not a file, Key already
+ * exists, Compare failed...) and proposes one txn whose compares assert
+ * exactly that state; if another write changed it in between, the txn
+ * fails and the request is decided again (at most V2__TRIES times). A TTL
+ * is a lease granted first and attached by the txn. Loop thread only. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <http_parser.h>
+
+#include "api_v2.h"
+#include "../core/error.h"
+#include "../store/store.h"
+
+#define V2__TRIES 5
+
+/* The state of one write, in req->ctx (arena). */
+struct v2_write
+{
+    struct v2_keys_req k;
+    unsigned tries;
+    int64_t lease; /* granted for the TTL, 0 none */
+    /* what the write depends on, read after the gate (kvs owned) */
+    bool is_file;
+    struct store_kv file;
+    bool has_marker;
+    struct store_kv marker;
+    bool has_children;
+    int64_t dir_created; /* the directory's createdIndex */
+    size_t n_ancestors;  /* ancestors checked: none is a file */
+    /* the decision */
+    const char *action;
+    char *put_key; /* the key put (arena), NULL for a delete */
+    size_t put_key_len;
+    bool put_dir;
+    bool deleted_dir;
+    struct store_compare cmp[64];
+    size_t n_cmp;
+    struct store_op ops[3];
+    size_t n_ops;
+    /* scratch keys (arena) */
+    char *base; /* key + "/" */
+    size_t base_len;
+    char *base_end; /* the prefix end of base */
+    char *kids;     /* base + "\0": the first key under base past the marker */
+};
+
+static void writeClear(struct v2_write *w)
+{
+    storeKvClear(&w->file);
+    storeKvClear(&w->marker);
+    w->is_file = w->has_marker = w->has_children = false;
+}
+
+/* Range helper: the first kvs of [key, end) (end NULL: the key alone). */
+static int rangeOf(struct api_req *req, const char *key, size_t key_len,
+                   const char *end, size_t end_len, int64_t limit,
+                   bool keys_only, struct store_range_resp *resp)
+{
+    struct store_range_req r;
+    char errmsg[ETCFS_ERRMSG_SIZE];
+    memset(&r, 0, sizeof r);
+    memset(resp, 0, sizeof *resp);
+    r.key = key;
+    r.key_len = key_len;
+    r.range_end = end;
+    r.range_end_len = end != NULL ? end_len : 0;
+    r.limit = limit;
+    r.keys_only = keys_only;
+    r.no_count = limit > 0;
+    return storeRange(req->api->deps.store, &r, resp, errmsg);
+}
+
+/* base = key + "/", its prefix end and the first key past the marker. */
+static int writeScratch(struct api_req *req, const char *key, size_t key_len,
+                        char **base, size_t *base_len, char **base_end,
+                        char **kids)
+{
+    *base = arenaAlloc(&req->arena, key_len + 2);
+    *base_end = arenaAlloc(&req->arena, key_len + 2);
+    *kids = arenaAlloc(&req->arena, key_len + 3);
+    if (*base == NULL || *base_end == NULL || *kids == NULL) {
+        return ETCFS_NOMEM;
+    }
+    memcpy(*base, key, key_len);
+    (*base)[key_len] = '/';
+    *base_len = key_len + 1;
+    memcpy(*base_end, *base, *base_len);
+    (*base_end)[key_len] = '/' + 1;
+    memcpy(*kids, *base, *base_len);
+    (*kids)[*base_len] = '\0';
+    return 0;
+}
+
+/* ---- GET ---- */
+
+struct v2_child
+{
+    const char *key; /* v3 key, for sorting */
+    size_t key_len;
+    json_t *node;
+};
+
+static int childCmp(const void *a, const void *b)
+{
+    const struct v2_child *x = a;
+    const struct v2_child *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    return c != 0 ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+/* The directory node of the keys kvs[0..n), all under the v3 key base
+ * (blen bytes, ending in '/'): its indices (the marker's, else the oldest
+ * key's creation) and, with list, its children (directories listed in
+ * turn with recursive). root: no key and no indices, as etcd's root. */
+static json_t *dirNode(struct api_req *req, const struct store_kv *kvs,
+                       size_t n, const char *base, size_t blen, bool root,
+                       bool list, bool recursive, bool sorted)
+{
+    json_t *o = json_object();
+    struct v2_child *kids = NULL;
+    size_t n_kids = 0;
+    int64_t created = 0;
+    int64_t modified = 0;
+    bool marker = false;
+    size_t i = 0;
+    size_t plen;
+    char *path = v2PathOf(req, base, blen, &plen);
+    if (list && n > 0) {
+        kids = calloc(n, sizeof *kids);
+    }
+    while (i < n) {
+        const char *rel = kvs[i].key + blen;
+        size_t rlen = kvs[i].key_len - blen;
+        const char *slash = memchr(rel, '/', rlen);
+        size_t j = i + 1;
+        if (rlen == 0) { /* this directory's marker */
+            marker = true;
+            created = kvs[i].create_revision;
+            modified = kvs[i].mod_revision;
+            i++;
+            continue;
+        }
+        if (slash != NULL) {
+            size_t nlen = (size_t)(slash - rel) + 1;
+            while (j < n && kvs[j].key_len >= blen + nlen &&
+                   memcmp(kvs[j].key + blen, rel, nlen) == 0) {
+                j++;
+            }
+        }
+        for (size_t x = i; x < j && !marker; x++) {
+            if (created == 0 || kvs[x].create_revision < created) {
+                created = modified = kvs[x].create_revision;
+            }
+        }
+        if (kids != NULL && rel[0] != '_') { /* v2 hides "_" names */
+            json_t *child =
+                slash == NULL
+                    ? v2NodeOf(req, &kvs[i], false, 0)
+                    : dirNode(req, kvs + i, j - i, kvs[i].key,
+                              blen + (size_t)(slash - rel) + 1, false,
+                              recursive, recursive, sorted);
+            kids[n_kids].key = kvs[i].key;
+            kids[n_kids].key_len =
+                slash == NULL ? kvs[i].key_len
+                              : blen + (size_t)(slash - rel);
+            kids[n_kids++].node = child;
+        }
+        i = j;
+    }
+    if (!root) {
+        json_object_set_new(o, "key",
+                            json_stringn(path != NULL ? path : "", plen));
+    }
+    json_object_set_new(o, "dir", json_true());
+    if (n_kids > 0) {
+        json_t *arr = json_array();
+        if (sorted) {
+            qsort(kids, n_kids, sizeof *kids, childCmp);
+        }
+        for (i = 0; i < n_kids; i++) {
+            json_array_append_new(arr, kids[i].node);
+        }
+        json_object_set_new(o, "nodes", arr);
+    }
+    free(kids);
+    if (!root) {
+        json_object_set_new(o, "modifiedIndex", json_integer(modified));
+        json_object_set_new(o, "createdIndex", json_integer(created));
+    }
+    return o;
+}
+
+static void getServe(struct api_req *req)
+{
+    struct v2_keys_req *k = req->ctx;
+    struct store_range_resp file;
+    struct store_range_resp tree;
+    bool root = k->path_len == 1;
+    char *base, *base_end, *kids;
+    size_t blen;
+    int64_t rev = storeRevision(req->api->deps.store);
+    json_t *o;
+    int rv = authnRead(req->api->deps.server, &req->who, k->key, k->key_len,
+                       NULL, 0);
+    if (rv == 0) {
+        rv = writeScratch(req, k->key, k->key_len, &base, &blen, &base_end,
+                          &kids);
+    }
+    if (rv == 0 && !root) {
+        rv = rangeOf(req, k->key, k->key_len, NULL, 0, 0, false, &file);
+        if (rv == 0 && file.n_kvs > 0) {
+            o = json_object();
+            json_object_set_new(o, "action", json_string("get"));
+            json_object_set_new(o, "node",
+                                v2NodeOf(req, &file.kvs[0], false, 0));
+            storeRangeRespClear(&file);
+            v2ReplyJson(req, 200, o, rev);
+            return;
+        }
+        storeRangeRespClear(&file);
+    }
+    if (rv == 0) {
+        rv = authnRead(req->api->deps.server, &req->who, base, blen,
+                       base_end, blen);
+    }
+    if (rv == 0) {
+        rv = rangeOf(req, base, blen, base_end, blen, 0, false, &tree);
+    }
+    if (rv != 0) {
+        v2ReplyServerError(req, rv);
+        return;
+    }
+    if (tree.n_kvs == 0 && !root) {
+        storeRangeRespClear(&tree);
+        v2ReplyError(req, V2_KEY_NOT_FOUND, k->path, rev);
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "action", json_string("get"));
+    json_object_set_new(o, "node",
+                        dirNode(req, tree.kvs, tree.n_kvs, base, blen, root,
+                                true, k->recursive, k->sorted));
+    storeRangeRespClear(&tree);
+    v2ReplyJson(req, 200, o, rev);
+}
+
+static void gateCb(struct server_read *r, int status)
+{
+    struct api_req *req = r->data;
+    if (status != 0) {
+        v2ReplyServerError(req, status);
+        return;
+    }
+    if (req->conn == NULL) {
+        apiFinish(req);
+        return;
+    }
+    req->read_fn(req);
+}
+
+/* fn after the linearizable read gate (v2 errors on failure). */
+static void gate(struct api_req *req, api_read_fn fn)
+{
+    int rv;
+    memset(&req->read, 0, sizeof req->read);
+    req->read.data = req;
+    req->read.cb = gateCb;
+    req->read_fn = fn;
+    rv = serverRead(req->api->deps.server, &req->read, false);
+    if (rv != 0) {
+        v2ReplyServerError(req, rv);
+    }
+}
+
+void v2KeysGet(struct api_req *req, struct v2_keys_req *k)
+{
+    struct v2_keys_req *copy = arenaAlloc(&req->arena, sizeof *copy);
+    if (copy == NULL) {
+        apiReplyError(req, ETCFS_NOMEM, NULL);
+        return;
+    }
+    *copy = *k;
+    req->ctx = copy;
+    gate(req, getServe);
+}
+
+/* ---- writes ---- */
+
+static void writeDecide(struct api_req *req);
+
+/* Adds a compare: target of [key, end) (end NULL: the key) result number. */
+static void cmpAdd(struct v2_write *w, int target, int result,
+                   const char *key, size_t key_len, const char *end,
+                   size_t end_len, int64_t number)
+{
+    struct store_compare *c;
+    if (w->n_cmp == sizeof w->cmp / sizeof w->cmp[0]) {
+        return; /* deeper than that: the ancestors past it are not asserted */
+    }
+    c = &w->cmp[w->n_cmp++];
+    memset(c, 0, sizeof *c);
+    c->target = target;
+    c->result = result;
+    c->key = key;
+    c->key_len = key_len;
+    c->range_end = end;
+    c->range_end_len = end != NULL ? end_len : 0;
+    c->number = number;
+}
+
+/* What the write depends on, after the gate. 0, or an ETCFS_* code; an
+ * ancestor that is a file: *not_dir set to its v2 path (arena). */
+static int writeLook(struct api_req *req, struct v2_write *w,
+                     const char **not_dir)
+{
+    struct store_range_resp r;
+    size_t plen;
+    int rv;
+    (void)v2Prefix(req, &plen);
+    *not_dir = NULL;
+    w->n_ancestors = 0;
+    if (w->k.path_len > 1) {
+        rv = rangeOf(req, w->k.key, w->k.key_len, NULL, 0, 0, false, &r);
+        if (rv != 0) {
+            return rv;
+        }
+        if (r.n_kvs > 0) {
+            w->is_file = true;
+            w->file = r.kvs[0];
+            memset(&r.kvs[0], 0, sizeof r.kvs[0]);
+        }
+        storeRangeRespClear(&r);
+    }
+    rv = rangeOf(req, w->base, w->base_len, w->base_end, w->base_len, 2, true,
+                 &r);
+    if (rv != 0) {
+        return rv;
+    }
+    w->dir_created = 0;
+    for (size_t i = 0; i < r.n_kvs; i++) {
+        if (r.kvs[i].key_len == w->base_len) {
+            w->has_marker = true;
+            w->marker = r.kvs[i];
+            w->dir_created = r.kvs[i].create_revision;
+            memset(&r.kvs[i], 0, sizeof r.kvs[i]);
+        } else {
+            w->has_children = true;
+            if (w->dir_created == 0) {
+                w->dir_created = r.kvs[i].create_revision;
+            }
+        }
+    }
+    storeRangeRespClear(&r);
+    /* ancestors: /a and /a/b of /a/b/c must not be files */
+    for (size_t i = plen + 1; i < w->k.key_len; i++) {
+        if (w->k.key[i] != '/') {
+            continue;
+        }
+        rv = rangeOf(req, w->k.key, i, NULL, 0, 0, true, &r);
+        if (rv != 0) {
+            return rv;
+        }
+        if (r.n_kvs > 0 && *not_dir == NULL) {
+            size_t n;
+            *not_dir = v2PathOf(req, w->k.key, i, &n);
+        }
+        storeRangeRespClear(&r);
+        cmpAdd(w, STORE_CMP_VERSION, STORE_CMP_EQUAL, w->k.key, i, NULL, 0,
+               0);
+        w->n_ancestors++;
+    }
+    return 0;
+}
+
+static void opPut(struct v2_write *w, const char *key, size_t key_len,
+                  const char *value, size_t value_len)
+{
+    struct store_op *op = &w->ops[w->n_ops++];
+    memset(op, 0, sizeof *op);
+    op->type = STORE_OP_PUT;
+    op->put.key = key;
+    op->put.key_len = key_len;
+    op->put.value = value;
+    op->put.value_len = value_len;
+    op->put.lease = w->lease;
+    w->put_key = (char *)key;
+    w->put_key_len = key_len;
+}
+
+static void opDelete(struct v2_write *w, const char *key, size_t key_len,
+                     const char *end, size_t end_len)
+{
+    struct store_op *op = &w->ops[w->n_ops++];
+    memset(op, 0, sizeof *op);
+    op->type = STORE_OP_DELETE;
+    op->delete_range.key = key;
+    op->delete_range.key_len = key_len;
+    op->delete_range.range_end = end;
+    op->delete_range.range_end_len = end != NULL ? end_len : 0;
+}
+
+/* The key's compare: its mod revision is what was read (0: absent). */
+static void cmpFile(struct v2_write *w)
+{
+    cmpAdd(w, STORE_CMP_MOD, STORE_CMP_EQUAL, w->k.key, w->k.key_len, NULL, 0,
+           w->is_file ? w->file.mod_revision : 0);
+}
+
+/* No directory there (no marker, no key under it). */
+static void cmpNoDir(struct v2_write *w)
+{
+    cmpAdd(w, STORE_CMP_VERSION, STORE_CMP_EQUAL, w->base, w->base_len,
+           w->base_end, w->base_len, 0);
+}
+
+/* The directory as read: its marker unchanged and, when it was empty,
+ * still no key under it. */
+static void cmpDir(struct v2_write *w)
+{
+    cmpAdd(w, STORE_CMP_MOD, STORE_CMP_EQUAL, w->base, w->base_len, NULL, 0,
+           w->has_marker ? w->marker.mod_revision : 0);
+    if (!w->has_children) {
+        cmpAdd(w, STORE_CMP_VERSION, STORE_CMP_EQUAL, w->kids,
+               w->base_len + 1, w->base_end, w->base_len, 0);
+    }
+}
+
+/* etcd's compare-failed cause. */
+static bool compareFails(struct api_req *req, struct v2_write *w)
+{
+    bool index_ok = w->k.prev_index == 0 ||
+                    (uint64_t)w->file.mod_revision == w->k.prev_index;
+    bool value_ok = !w->k.has_prev_value ||
+                    (w->file.value_len == strlen(w->k.prev_value) &&
+                     memcmp(w->file.value, w->k.prev_value,
+                            w->file.value_len) == 0);
+    char cause[512];
+    if (index_ok && value_ok) {
+        return false;
+    }
+    if (!index_ok && !value_ok) {
+        snprintf(cause, sizeof cause, "[%s != %.*s] [%" PRIu64 " != %" PRId64
+                 "]", w->k.prev_value, (int)w->file.value_len,
+                 w->file.value != NULL ? w->file.value : "", w->k.prev_index,
+                 w->file.mod_revision);
+    } else if (!index_ok) {
+        snprintf(cause, sizeof cause, "[%" PRIu64 " != %" PRId64 "]",
+                 w->k.prev_index, w->file.mod_revision);
+    } else {
+        snprintf(cause, sizeof cause, "[%s != %.*s]", w->k.prev_value,
+                 (int)w->file.value_len,
+                 w->file.value != NULL ? w->file.value : "");
+    }
+    writeClear(w);
+    v2ReplyError(req, V2_TEST_FAILED, cause,
+                 storeRevision(req->api->deps.store));
+    return true;
+}
+
+/* Replies a v2 error for the write (clearing what it read). */
+static void writeFail(struct api_req *req, struct v2_write *w, int ecode,
+                      const char *cause)
+{
+    writeClear(w);
+    v2ReplyError(req, ecode, cause, storeRevision(req->api->deps.store));
+}
+
+/* The directory node of what was read, as a prevNode or a deleted node. */
+static json_t *dirOf(struct api_req *req, struct v2_write *w, int64_t mod)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(w->k.path));
+    json_object_set_new(o, "dir", json_true());
+    json_object_set_new(o, "modifiedIndex",
+                        json_integer(mod > 0 ? mod
+                                     : w->has_marker ? w->marker.mod_revision
+                                                     : w->dir_created));
+    json_object_set_new(o, "createdIndex", json_integer(w->dir_created));
+    (void)req;
+    return o;
+}
+
+static void writeApplied(struct server_write *sw, int status,
+                         struct command_result *res)
+{
+    struct api_req *req = sw->data;
+    struct v2_write *w = req->ctx;
+    json_t *o;
+    json_t *node;
+    json_t *prev = NULL;
+    int64_t rev;
+    bool created;
+    if (status != 0 || res->status != 0) {
+        int code = status != 0 ? status : res->status;
+        if (res != NULL) {
+            commandResultFree(res);
+        }
+        writeClear(w);
+        v2ReplyServerError(req, code);
+        return;
+    }
+    rev = res->revision;
+    if (res->type == COMMAND_LEASE_GRANT) {
+        commandResultFree(res);
+        gate(req, writeDecide); /* the lease is there: now the write */
+        return;
+    }
+    if (!res->txn.succeeded) {
+        commandResultFree(res);
+        writeClear(w);
+        if (++w->tries >= V2__TRIES) {
+            v2ReplyError(req, V2_RAFT_INTERNAL,
+                         "the key kept changing under the request",
+                         storeRevision(req->api->deps.store));
+            return;
+        }
+        gate(req, writeDecide);
+        return;
+    }
+    commandResultFree(res);
+    if (w->put_key != NULL) {
+        struct store_kv kv;
+        memset(&kv, 0, sizeof kv);
+        kv.key = w->put_key;
+        kv.key_len = w->put_key_len;
+        kv.value = (char *)w->k.value;
+        kv.value_len = strlen(w->k.value);
+        kv.lease = w->lease;
+        kv.mod_revision = rev;
+        kv.create_revision =
+            w->is_file && !w->put_dir ? w->file.create_revision : rev;
+        node = v2NodeOf(req, &kv, false, 0);
+        if (w->is_file) {
+            prev = v2NodeOf(req, &w->file, false, 0);
+        } else if (w->has_marker && w->put_dir) {
+            prev = dirOf(req, w, 0);
+        }
+    } else if (w->deleted_dir) {
+        node = dirOf(req, w, rev);
+        prev = dirOf(req, w, 0);
+    } else {
+        node = v2NodeOf(req, &w->file, true, rev);
+        prev = v2NodeOf(req, &w->file, false, 0);
+    }
+    created = strcmp(w->action, "create") == 0 ||
+              (strcmp(w->action, "set") == 0 && prev == NULL);
+    o = json_object();
+    json_object_set_new(o, "action", json_string(w->action));
+    json_object_set_new(o, "node", node);
+    if (prev != NULL) {
+        json_object_set_new(o, "prevNode", prev);
+    }
+    writeClear(w);
+    v2ReplyJson(req, created ? 201 : 200, o, rev);
+}
+
+static void writePropose(struct api_req *req, struct v2_write *w)
+{
+    struct command cmd;
+    int rv;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.type = COMMAND_TXN;
+    cmd.txn.compares = w->cmp;
+    cmd.txn.n_compares = w->n_cmp;
+    cmd.txn.success = w->ops;
+    cmd.txn.n_success = w->n_ops;
+    memset(&req->write, 0, sizeof req->write);
+    req->write.data = req;
+    req->write.cb = writeApplied;
+    req->write.forwarded = req->forwarded;
+    authnStamp(&req->who, &cmd);
+    rv = serverWrite(req->api->deps.server, &req->write, &cmd);
+    if (rv != 0) {
+        writeClear(w);
+        v2ReplyServerError(req, rv);
+    }
+}
+
+/* PUT: set, create (prevExist=false), update (prevExist=true) or
+ * compareAndSwap (prevValue, prevIndex), as etcd's v2 apply picks. */
+static void decidePut(struct api_req *req, struct v2_write *w,
+                      const char *not_dir)
+{
+    bool is_dir = w->has_marker || w->has_children;
+    bool cas = w->k.prev_index > 0 || w->k.has_prev_value;
+    if (w->k.prev_exist == 1 || (w->k.prev_exist == -1 && cas)) {
+        w->action = cas ? "compareAndSwap" : "update";
+        if (!w->is_file && !is_dir) {
+            writeFail(req, w, V2_KEY_NOT_FOUND, w->k.path);
+            return;
+        }
+        if (!w->is_file || w->k.dir) {
+            writeFail(req, w, V2_NOT_FILE, w->k.path);
+            return;
+        }
+        if (cas && compareFails(req, w)) {
+            return;
+        }
+        cmpFile(w);
+        if (w->k.refresh) {
+            opPut(w, w->k.key, w->k.key_len, "", 0);
+            w->ops[0].put.ignore_value = true;
+            w->k.value = w->file.value != NULL ? w->file.value : "";
+        } else {
+            opPut(w, w->k.key, w->k.key_len, w->k.value, strlen(w->k.value));
+        }
+        writePropose(req, w);
+        return;
+    }
+    w->action = w->k.prev_exist == 0 ? "create" : "set";
+    if (not_dir != NULL) {
+        writeFail(req, w, V2_NOT_DIR, not_dir);
+        return;
+    }
+    if (w->k.prev_exist == 0 && (w->is_file || is_dir)) {
+        writeFail(req, w, V2_NODE_EXIST, w->k.path);
+        return;
+    }
+    if (is_dir) {
+        writeFail(req, w, V2_NOT_FILE, w->k.path);
+        return;
+    }
+    cmpFile(w);
+    cmpNoDir(w);
+    if (w->k.dir) {
+        if (w->is_file) {
+            opDelete(w, w->k.key, w->k.key_len, NULL, 0);
+        }
+        w->put_dir = true;
+        w->k.value = "";
+        opPut(w, w->base, w->base_len, "", 0);
+    } else {
+        opPut(w, w->k.key, w->k.key_len, w->k.value, strlen(w->k.value));
+    }
+    writePropose(req, w);
+}
+
+/* POST: a new key (or directory) named by the next revision, 20 digits. */
+static void decidePost(struct api_req *req, struct v2_write *w,
+                       const char *not_dir)
+{
+    char name[24];
+    size_t n;
+    char *key;
+    w->action = "create";
+    if (not_dir != NULL || w->is_file) {
+        writeFail(req, w, V2_NOT_DIR, not_dir != NULL ? not_dir : w->k.path);
+        return;
+    }
+    snprintf(name, sizeof name, "%020" PRId64,
+             storeRevision(req->api->deps.store) + 1);
+    n = strlen(name);
+    key = arenaAlloc(&req->arena, w->base_len + n + 2);
+    if (key == NULL) {
+        writeFail(req, w, V2_RAFT_INTERNAL, "out of memory");
+        return;
+    }
+    memcpy(key, w->base, w->base_len);
+    memcpy(key + w->base_len, name, n);
+    key[w->base_len + n] = '/';
+    cmpFile(w);
+    /* the new name is no key yet */
+    cmpAdd(w, STORE_CMP_VERSION, STORE_CMP_EQUAL, key, w->base_len + n, NULL,
+           0, 0);
+    w->k.path = v2PathOf(req, key, w->base_len + n, &w->k.path_len);
+    if (w->k.dir) {
+        w->put_dir = true;
+        w->k.value = "";
+        opPut(w, key, w->base_len + n + 1, "", 0);
+    } else {
+        opPut(w, key, w->base_len + n, w->k.value, strlen(w->k.value));
+    }
+    writePropose(req, w);
+}
+
+/* DELETE: delete, or compareAndDelete with prevValue/prevIndex. */
+static void decideDelete(struct api_req *req, struct v2_write *w)
+{
+    bool is_dir = w->has_marker || w->has_children;
+    bool dir = w->k.dir || w->k.recursive;
+    bool cas = w->k.prev_index > 0 || w->k.has_prev_value;
+    w->action = cas ? "compareAndDelete" : "delete";
+    if (!w->is_file && !is_dir) {
+        writeFail(req, w, V2_KEY_NOT_FOUND, w->k.path);
+        return;
+    }
+    if (w->is_file) {
+        if (cas && compareFails(req, w)) {
+            return;
+        }
+        cmpFile(w);
+        opDelete(w, w->k.key, w->k.key_len, NULL, 0);
+        writePropose(req, w);
+        return;
+    }
+    if (cas || !dir) {
+        writeFail(req, w, V2_NOT_FILE, w->k.path);
+        return;
+    }
+    if (w->has_children && !w->k.recursive) {
+        writeFail(req, w, V2_DIR_NOT_EMPTY, w->k.path);
+        return;
+    }
+    cmpFile(w);
+    cmpDir(w);
+    w->deleted_dir = true;
+    opDelete(w, w->base, w->base_len, w->base_end, w->base_len);
+    writePropose(req, w);
+}
+
+static void writeDecide(struct api_req *req)
+{
+    struct v2_write *w = req->ctx;
+    const char *not_dir = NULL;
+    int m = req->http_method;
+    int rv;
+    writeClear(w);
+    w->n_cmp = 0;
+    w->n_ops = 0;
+    w->put_key = NULL;
+    w->put_dir = false;
+    w->deleted_dir = false;
+    rv = writeLook(req, w, &not_dir);
+    if (rv != 0) {
+        writeClear(w);
+        v2ReplyServerError(req, rv);
+        return;
+    }
+    if (m == HTTP_POST) {
+        decidePost(req, w, not_dir);
+    } else if (m == HTTP_PUT) {
+        decidePut(req, w, not_dir);
+    } else {
+        decideDelete(req, w);
+    }
+}
+
+void v2KeysWrite(struct api_req *req, struct v2_keys_req *k)
+{
+    struct v2_write *w = arenaAlloc(&req->arena, sizeof *w);
+    struct command cmd;
+    int rv;
+    if (w == NULL) {
+        apiReplyError(req, ETCFS_NOMEM, NULL);
+        return;
+    }
+    w->k = *k;
+    req->ctx = w;
+    if (k->path_len == 1 && req->http_method != HTTP_POST) {
+        v2ReplyError(req, V2_ROOT_RONLY, "/",
+                     storeRevision(req->api->deps.store));
+        return;
+    }
+    if (writeScratch(req, k->key, k->key_len, &w->base, &w->base_len,
+                     &w->base_end, &w->kids) != 0) {
+        apiReplyError(req, ETCFS_NOMEM, NULL);
+        return;
+    }
+    if (!k->has_ttl || req->http_method == HTTP_DELETE) {
+        gate(req, writeDecide);
+        return;
+    }
+    /* the TTL's lease first, then the write that attaches it */
+    memset(&cmd, 0, sizeof cmd);
+    rv = serverLeaseGrantCommand(req->api->deps.server, 0,
+                                 k->ttl > 0 ? (int64_t)k->ttl : 1, &cmd);
+    if (rv == 0) {
+        w->lease = cmd.lease_grant.id;
+        memset(&req->write, 0, sizeof req->write);
+        req->write.data = req;
+        req->write.cb = writeApplied;
+        req->write.forwarded = req->forwarded;
+        authnStamp(&req->who, &cmd);
+        rv = serverWrite(req->api->deps.server, &req->write, &cmd);
+    }
+    if (rv != 0) {
+        v2ReplyServerError(req, rv);
+    }
+}
