@@ -761,6 +761,9 @@ static void memberChange(struct api_req *req, int op)
             return;
         }
     }
+    memset(&req->member, 0, sizeof req->member);
+    req->member.data = req;
+    req->member.cb = memberDone;
     if (op != SERVER_MEMBER_ADD) {
         errno = 0;
         id = strtoull(req->route, &end, 16);
@@ -769,9 +772,6 @@ static void memberChange(struct api_req *req, int op)
             return;
         }
     }
-    memset(&req->member, 0, sizeof req->member);
-    req->member.data = req;
-    req->member.cb = memberDone;
     req->member.op = op;
     req->member.id = id;
     req->member.forwarded = req->forwarded;

@@ -30,6 +30,7 @@ struct v2_watch
     bool recursive;
     bool stream;
     bool ending;
+    bool dropped; /* the hub removed the watcher (error_cb) */
     char *key; /* the watched key; base = key + "/" (owned) */
     size_t key_len;
     char *range_end; /* owned */
@@ -53,7 +54,9 @@ static void watchEnd(struct api_req *req)
         return;
     }
     x->req = NULL;
-    watchHubRemove(req->api->deps.hub, &x->w);
+    if (!x->dropped) {
+        watchHubRemove(req->api->deps.hub, &x->w);
+    }
     uv_close((uv_handle_t *)&x->end, endClosed);
 }
 
@@ -146,7 +149,7 @@ static void errorCb(struct watcher *w, int code, int64_t compact_revision)
     struct v2_watch *x = w->data;
     (void)code;
     (void)compact_revision;
-    w->added = false; /* the hub removed it */
+    x->dropped = true; /* the hub removed it */
     endSoon(x);
 }
 
