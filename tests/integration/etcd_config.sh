@@ -2,8 +2,8 @@
 # An etcd deployment's configuration, as written for etcd 3.4, starts
 # etcfsd: goreman Procfile lines with etcd's flags (--enable-pprof,
 # --logger=zap, --log-outputs=stderr: accepted, each named in one warning),
-# a docker-compose style ETCD_* environment (auto-compaction and quota
-# included), an etcd.conf with quoted values as --config-file and as an
+# docker-compose style ETCD_* environments of one and three members
+# (auto-compaction, quota and the v2 API included), an etcd.conf with quoted values as --config-file and as an
 # EnvironmentFile, --log-outputs to a file, and ETCFS_* over ETCD_*.
 source "$(dirname "$0")/../lib.sh"
 
@@ -48,6 +48,30 @@ expect_match "ETCD_LISTEN_METRICS_URLS: /metrics there" "etcd_server_has_leader 
 expect_match "... /health there" '"health":"true"' "$(curl -s -m 5 "$(ep $mp)/health")"
 expect_eq "... and not the KV API (404)" "404" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "$(ep $mp)/v3/kv/range" -d '{"key":"eA=="}')"
 node_stop 4
+
+# docker-compose style, three services (etcd's docs' compose file, bitnami's
+# ALLOW_NONE_AUTHENTICATION included, ports moved to 127.0.0.1): each
+# member from its environment only
+for n in 5 6 7; do node_ports $n; done
+IC="etcd5=$(ep ${T_PPORT[5]}),etcd6=$(ep ${T_PPORT[6]}),etcd7=$(ep ${T_PPORT[7]})"
+for n in 5 6 7; do
+    (
+        export ALLOW_NONE_AUTHENTICATION=yes ETCD_NAME=etcd$n ETCD_DATA_DIR="$T_DIR/compose$n" \
+            ETCD_LISTEN_CLIENT_URLS="$(ep ${T_CPORT[$n]})" ETCD_ADVERTISE_CLIENT_URLS="$(ep ${T_CPORT[$n]})" \
+            ETCD_LISTEN_PEER_URLS="$(ep ${T_PPORT[$n]})" ETCD_INITIAL_ADVERTISE_PEER_URLS="$(ep ${T_PPORT[$n]})" \
+            ETCD_INITIAL_CLUSTER="$IC" ETCD_INITIAL_CLUSTER_STATE=new ETCD_INITIAL_CLUSTER_TOKEN=etcd-cluster \
+            ETCD_AUTO_COMPACTION_MODE=revision ETCD_AUTO_COMPACTION_RETENTION=1002 ETCD_ENABLE_V2=true
+        exec "$ETCFSD" >>"$T_DIR/n$n.log" 2>&1
+    ) &
+    T_PIDS[$n]=$!
+done
+for n in 5 6 7; do check "a 3-service compose environment: etcd$n serves" wait_until 20 healthy ${T_CPORT[$n]}; done
+expect_eq "... one cluster of etcd5, etcd6, etcd7" "etcd5 etcd6 etcd7" \
+    "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[6]}" member list 2>&1 | cut -d, -f3 | tr -d ' ' | sort | xargs)"
+put ${T_CPORT[5]} /compose/x y >/dev/null
+expect_eq "... a put on etcd5 reads on etcd7 at once" "y" "$(getv ${T_CPORT[7]} /compose/x)"
+expect_match "... ETCD_ENABLE_V2=true: /v2/members answers" '"name":"etcd6"' "$(curl -s -m 5 "$(ep ${T_CPORT[7]})/v2/members")"
+for n in 5 6 7; do node_stop $n; done
 
 # etcd.conf with quoted values: as --config-file, then as an EnvironmentFile
 cat >"$T_DIR/etcd.conf" <<CONF
@@ -107,6 +131,8 @@ YML
 T_PIDS[4]=$!
 check "etcd's YAML config file starts a member" wait_until 20 healthy ${T_CPORT[4]}
 expect_match "... named yaml0" "yaml0, $(ep ${T_PPORT[4]}), $(ep ${T_CPORT[4]}), false" "$("$ETCFSCTL" --endpoints "127.0.0.1:${T_CPORT[4]}" member list 2>&1)"
-check "... its keys without meaning here named in a warning" grep -q "keys without meaning here ignored: enable-v2, proxy" "$T_DIR/n4y.log"
+check "... its keys without meaning here named in a warning" grep -q "keys without meaning here ignored: proxy" "$T_DIR/n4y.log"
+expect_eq "... enable-v2: true serves /v2/keys" 404 "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$(ep ${T_CPORT[4]})/v2/keys/nothing")"
+expect_match "... (etcd's 404 of a missing key, not a missing API)" '"errorCode":100' "$(curl -s -m 5 "$(ep ${T_CPORT[4]})/v2/keys/nothing")"
 node_stop 4
 finish
