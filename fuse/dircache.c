@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mount_internal.h"
+#include "../src/core/metrics.h"
 #include "../src/lib/hash.h"
 
 #define DIRCACHE__BUCKETS 4096
@@ -143,6 +144,11 @@ int dirCacheGet(struct dircache *c, const char *rel, size_t len,
     }
     *gen = c->gen;
     pthread_mutex_unlock(&c->mu);
+    if (c->metrics != NULL) {
+        atomic_fetch_add(rv < 0 ? &c->metrics->dircache_misses
+                                : &c->metrics->dircache_hits,
+                         1);
+    }
     return rv;
 }
 

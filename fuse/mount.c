@@ -163,6 +163,7 @@ int mountStart(struct mount **out, const struct mount_deps *deps,
         etcfsErrmsgf(errmsg, "mount: out of memory");
         return ETCFS_NOMEM;
     }
+    m->dirs.metrics = deps->metrics;
     mountRefresh(m);
     rv = bridgeInit(&m->bridge, deps->loop, errmsg);
     if (rv != 0) {

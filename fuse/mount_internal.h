@@ -123,6 +123,7 @@ struct dircache
     struct dircache_entry **buckets;
     size_t n;
     uint64_t gen; /* bumped by every applied create or delete */
+    struct metrics *metrics; /* hits and misses, or NULL */
 };
 struct notify_item;
 
@@ -545,6 +546,7 @@ struct replay_item
     char *link; /* symlink target */
     struct stat st; /* deleted or renamed name: its last attributes */
     bool cancelled;
+    uint64_t queued_ns; /* CLOCK_MONOTONIC when queued (metrics) */
     struct replay_item *next;
     struct replay_item *next_name;
 };

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@
 #include "../src/lib/hash.h"
 #include "../src/lib/log.h"
 #include "mount_internal.h"
+#include "../src/core/metrics.h"
 #include "path.h"
 
 #define REPLAY__BUCKETS 4096
@@ -220,6 +222,16 @@ void replayPush(struct mount *m, struct replay_item *it)
     }
     m->rq_tail = it;
     m->rq_len++;
+    if (m->deps.metrics != NULL) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        it->queued_ns = (uint64_t)ts.tv_sec * 1000000000u +
+                        (uint64_t)ts.tv_nsec;
+        METRICS_ADD(m->deps.metrics, replay_queue, 1);
+        if (m->rq_head == it) {
+            atomic_store(&m->deps.metrics->replay_oldest_ns, it->queued_ns);
+        }
+    }
     pthread_cond_signal(&m->rq_cond);
     pthread_mutex_unlock(&m->rq_mu);
 }
@@ -635,6 +647,11 @@ static void *replayMain(void *arg)
             m->rq_tail = NULL;
         }
         m->rq_len--;
+        if (m->deps.metrics != NULL) {
+            METRICS_ADD(m->deps.metrics, replay_queue, -1);
+            atomic_store(&m->deps.metrics->replay_oldest_ns,
+                         m->rq_head != NULL ? m->rq_head->queued_ns : 0);
+        }
         namesUnlink(m, it);
         pthread_mutex_unlock(&m->rq_mu);
         if (!it->cancelled) {

@@ -14,8 +14,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "../src/lib/log.h"
+#include "../src/core/metrics.h"
 #include "fsm_auth.h"
 #include "node_internal.h"
 #include "notice.h"
@@ -39,6 +41,9 @@ static uint64_t fsmEntryTerm(const struct raft_buffer *buf)
         (const char *)buf - offsetof(struct raft_entry, buf));
     return e->term;
 }
+
+/* etcd's warnApplyDuration: an apply slower than this is counted */
+#define FSM__SLOW_APPLY_NS 100000000u
 
 static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
                            const struct command *cmd,
@@ -180,10 +185,15 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     struct command_result *res;
     int rv;
 
+    uint64_t started = uv_hrtime();
+
     *result = NULL;
     /* the store records the term the member was in (as it always did) */
     rv = fsmApplyEntry(n, index, n->raft.current_term, buf->base, buf->len,
                        &res);
+    if (n->cfg.metrics != NULL && uv_hrtime() - started > FSM__SLOW_APPLY_NS) {
+        METRICS_INC(n->cfg.metrics, slow_apply_total); /* etcd's 100 ms */
+    }
     if (rv != 0 || res == NULL) {
         return rv;
     }

@@ -434,6 +434,7 @@ static int nodeRaftInit(struct node *n, const struct node_config *cfg,
     if (n->io.version < 2 && n->io.async_work != NULL) {
         n->io.version = 2;
     }
+    ioMetricsWrap(&n->iom, &n->io, cfg->metrics);
     /* The snapshot is the whole store, and raft_uv keeps two and reads the
      * last one back at every start: LZ4 (compressed on the pool when
      * taken) makes them several times smaller, so the data dir stays small
@@ -755,6 +756,7 @@ void nodeDestroy(struct node *n)
     }
     raft_configuration_close(&n->mirror_conf);
     transportClose(&n->transport);
+    ioMetricsClear(&n->iom);
     free(n->batch_bufs);
     free(n);
 }

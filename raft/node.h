@@ -33,6 +33,8 @@ struct node_peer
     char address[NODE_URL_SIZE]; /* "host:port" for raft_uv_tcp */
 };
 
+struct metrics;
+
 struct node_config
 {
     uint64_t id;                       /* this member */
@@ -57,6 +59,7 @@ struct node_config
     unsigned election_ms;
     uint64_t snapshot_count;           /* applied entries between snapshots */
     unsigned down_after_ms;            /* --member-down-after (0: never) */
+    struct metrics *metrics;           /* borrowed; NULL: none kept */
 };
 
 /* Hooks the daemon wires to the lease table, the watch hub and the mount.

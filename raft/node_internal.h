@@ -9,6 +9,7 @@
 
 #include "../src/core/error.h"
 #include "forward.h"
+#include "io_metrics.h"
 #include "node.h"
 #include "feed.h"
 #include "transport.h"
@@ -25,6 +26,7 @@ struct node
 
     struct transport transport; /* raft_uv_tcp + TCP_NODELAY (transport.c) */
     struct raft_io io;
+    struct io_metrics iom; /* the io's own series (io_metrics.c) */
     struct raft_fsm fsm;
     struct raft raft;
     bool raft_inited;

@@ -60,6 +60,7 @@ static void replyErrorAs(struct api_req *req, int http, int grpc,
                          const char *text)
 {
     json_t *o = json_object();
+    req->rpc_code = grpc;
     char *dump;
     /* grpc-gateway's errorBody order */
     json_object_set_new(o, "error", json_string(text));
@@ -101,6 +102,7 @@ int apiStreamSendError(struct api_req *req, int code, const char *msg)
     json_t *e = json_object();
     const char *text = msg != NULL ? msg : etcfsStrerror(code);
     char *dump;
+    req->rpc_code = etcfsGrpcCode(code);
     json_object_set_new(e, "grpc_code", json_integer(etcfsGrpcCode(code)));
     json_object_set_new(e, "http_code", json_integer(etcfsHttpStatus(code)));
     json_object_set_new(e, "message", json_string(text));
@@ -266,52 +268,53 @@ struct api_route
     const char *route;
     void (*fn)(struct api_req *req);
     enum authn_needs needs; /* when auth is on (authnGate) */
+    const char *rpc; /* the etcd gRPC method it is (metrics), or NULL */
 };
 
 static const struct api_route apiV3Routes[] = {
-    {"kv/range", apiKvRange, AUTHN_USER},
-    {"kv/put", apiKvPut, AUTHN_USER},
-    {"kv/deleterange", apiKvDeleteRange, AUTHN_USER},
-    {"kv/txn", apiKvTxn, AUTHN_USER},
-    {"kv/compaction", apiKvCompaction, AUTHN_ANYONE},
-    {"watch", apiWatch, AUTHN_USER},
-    {"lease/grant", apiLeaseGrant, AUTHN_ANYONE},
-    {"lease/revoke", apiLeaseRevoke, AUTHN_USER},
-    {"lease/keepalive", apiLeaseKeepAlive, AUTHN_ANYONE},
-    {"lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE},
-    {"lease/leases", apiLeaseLeases, AUTHN_ANYONE},
-    {"kv/lease/revoke", apiLeaseRevoke, AUTHN_USER},
-    {"kv/lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE},
-    {"kv/lease/leases", apiLeaseLeases, AUTHN_ANYONE},
-    {"cluster/member/list", apiMemberList, AUTHN_ANYONE},
-    {"cluster/member/add", apiMemberAdd, AUTHN_ROOT},
-    {"cluster/member/remove", apiMemberRemove, AUTHN_ROOT},
-    {"cluster/member/update", apiMemberUpdate, AUTHN_ROOT},
-    {"cluster/member/promote", apiMemberPromote, AUTHN_ROOT},
-    {"maintenance/status", apiStatus, AUTHN_ANYONE},
-    {"maintenance/snapshot", apiSnapshot, AUTHN_ROOT_MAINT},
-    {"maintenance/hash", apiHash, AUTHN_ROOT_MAINT},
-    {"maintenance/hashkv", apiHashKV, AUTHN_ROOT_MAINT},
-    {"maintenance/alarm", apiAlarm, AUTHN_ANYONE},
-    {"maintenance/defragment", apiDefragment, AUTHN_ROOT_MAINT},
-    {"maintenance/transfer-leadership", apiMoveLeader, AUTHN_ROOT},
-    {"auth/enable", apiAuthEnable, AUTHN_USER},
-    {"auth/disable", apiAuthDisable, AUTHN_USER},
-    {"auth/status", apiAuthStatus, AUTHN_ANYONE},
-    {"auth/authenticate", apiAuthAuthenticate, AUTHN_ANYONE},
-    {"auth/user/add", apiAuthUserAdd, AUTHN_USER},
-    {"auth/user/get", apiAuthUserGet, AUTHN_USER},
-    {"auth/user/list", apiAuthUserList, AUTHN_USER},
-    {"auth/user/delete", apiAuthUserDelete, AUTHN_USER},
-    {"auth/user/changepw", apiAuthUserChangePassword, AUTHN_USER},
-    {"auth/user/grant", apiAuthUserGrantRole, AUTHN_USER},
-    {"auth/user/revoke", apiAuthUserRevokeRole, AUTHN_USER},
-    {"auth/role/add", apiAuthRoleAdd, AUTHN_USER},
-    {"auth/role/get", apiAuthRoleGet, AUTHN_USER},
-    {"auth/role/list", apiAuthRoleList, AUTHN_USER},
-    {"auth/role/delete", apiAuthRoleDelete, AUTHN_USER},
-    {"auth/role/grant", apiAuthRoleGrantPermission, AUTHN_USER},
-    {"auth/role/revoke", apiAuthRoleRevokePermission, AUTHN_USER},
+    {"kv/range", apiKvRange, AUTHN_USER, "/etcdserverpb.KV/Range"},
+    {"kv/put", apiKvPut, AUTHN_USER, "/etcdserverpb.KV/Put"},
+    {"kv/deleterange", apiKvDeleteRange, AUTHN_USER, "/etcdserverpb.KV/DeleteRange"},
+    {"kv/txn", apiKvTxn, AUTHN_USER, "/etcdserverpb.KV/Txn"},
+    {"kv/compaction", apiKvCompaction, AUTHN_ANYONE, "/etcdserverpb.KV/Compact"},
+    {"watch", apiWatch, AUTHN_USER, "/etcdserverpb.Watch/Watch"},
+    {"lease/grant", apiLeaseGrant, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseGrant"},
+    {"lease/revoke", apiLeaseRevoke, AUTHN_USER, "/etcdserverpb.Lease/LeaseRevoke"},
+    {"lease/keepalive", apiLeaseKeepAlive, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseKeepAlive"},
+    {"lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseTimeToLive"},
+    {"lease/leases", apiLeaseLeases, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseLeases"},
+    {"kv/lease/revoke", apiLeaseRevoke, AUTHN_USER, "/etcdserverpb.Lease/LeaseRevoke"},
+    {"kv/lease/timetolive", apiLeaseTimeToLive, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseTimeToLive"},
+    {"kv/lease/leases", apiLeaseLeases, AUTHN_ANYONE, "/etcdserverpb.Lease/LeaseLeases"},
+    {"cluster/member/list", apiMemberList, AUTHN_ANYONE, "/etcdserverpb.Cluster/MemberList"},
+    {"cluster/member/add", apiMemberAdd, AUTHN_ROOT, "/etcdserverpb.Cluster/MemberAdd"},
+    {"cluster/member/remove", apiMemberRemove, AUTHN_ROOT, "/etcdserverpb.Cluster/MemberRemove"},
+    {"cluster/member/update", apiMemberUpdate, AUTHN_ROOT, "/etcdserverpb.Cluster/MemberUpdate"},
+    {"cluster/member/promote", apiMemberPromote, AUTHN_ROOT, "/etcdserverpb.Cluster/MemberPromote"},
+    {"maintenance/status", apiStatus, AUTHN_ANYONE, "/etcdserverpb.Maintenance/Status"},
+    {"maintenance/snapshot", apiSnapshot, AUTHN_ROOT_MAINT, "/etcdserverpb.Maintenance/Snapshot"},
+    {"maintenance/hash", apiHash, AUTHN_ROOT_MAINT, "/etcdserverpb.Maintenance/Hash"},
+    {"maintenance/hashkv", apiHashKV, AUTHN_ROOT_MAINT, "/etcdserverpb.Maintenance/HashKV"},
+    {"maintenance/alarm", apiAlarm, AUTHN_ANYONE, "/etcdserverpb.Maintenance/Alarm"},
+    {"maintenance/defragment", apiDefragment, AUTHN_ROOT_MAINT, "/etcdserverpb.Maintenance/Defragment"},
+    {"maintenance/transfer-leadership", apiMoveLeader, AUTHN_ROOT, "/etcdserverpb.Maintenance/MoveLeader"},
+    {"auth/enable", apiAuthEnable, AUTHN_USER, "/etcdserverpb.Auth/AuthEnable"},
+    {"auth/disable", apiAuthDisable, AUTHN_USER, "/etcdserverpb.Auth/AuthDisable"},
+    {"auth/status", apiAuthStatus, AUTHN_ANYONE, NULL},
+    {"auth/authenticate", apiAuthAuthenticate, AUTHN_ANYONE, "/etcdserverpb.Auth/Authenticate"},
+    {"auth/user/add", apiAuthUserAdd, AUTHN_USER, "/etcdserverpb.Auth/UserAdd"},
+    {"auth/user/get", apiAuthUserGet, AUTHN_USER, "/etcdserverpb.Auth/UserGet"},
+    {"auth/user/list", apiAuthUserList, AUTHN_USER, "/etcdserverpb.Auth/UserList"},
+    {"auth/user/delete", apiAuthUserDelete, AUTHN_USER, "/etcdserverpb.Auth/UserDelete"},
+    {"auth/user/changepw", apiAuthUserChangePassword, AUTHN_USER, "/etcdserverpb.Auth/UserChangePassword"},
+    {"auth/user/grant", apiAuthUserGrantRole, AUTHN_USER, "/etcdserverpb.Auth/UserGrantRole"},
+    {"auth/user/revoke", apiAuthUserRevokeRole, AUTHN_USER, "/etcdserverpb.Auth/UserRevokeRole"},
+    {"auth/role/add", apiAuthRoleAdd, AUTHN_USER, "/etcdserverpb.Auth/RoleAdd"},
+    {"auth/role/get", apiAuthRoleGet, AUTHN_USER, "/etcdserverpb.Auth/RoleGet"},
+    {"auth/role/list", apiAuthRoleList, AUTHN_USER, "/etcdserverpb.Auth/RoleList"},
+    {"auth/role/delete", apiAuthRoleDelete, AUTHN_USER, "/etcdserverpb.Auth/RoleDelete"},
+    {"auth/role/grant", apiAuthRoleGrantPermission, AUTHN_USER, "/etcdserverpb.Auth/RoleGrantPermission"},
+    {"auth/role/revoke", apiAuthRoleRevokePermission, AUTHN_USER, "/etcdserverpb.Auth/RoleRevokePermission"},
 };
 
 static const struct api_route apiInternalRoutes[] = {
@@ -450,6 +453,12 @@ static void routeRequest(struct api_req *req, int method)
                     return;
                 }
                 req->route_entry = &apiV3Routes[j];
+                if (apiV3Routes[j].rpc != NULL) {
+                    /* counted as the gRPC call etcd's gateway makes */
+                    req->rpc = metricsRpcIndex(apiV3Routes[j].rpc) + 1;
+                    req->rpc_start = uv_hrtime();
+                    metricsRpcStarted(req->api->deps.metrics, req->rpc - 1);
+                }
                 if (!routeAllowed(req, apiV3Routes[j].needs)) {
                     return;
                 }

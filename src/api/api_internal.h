@@ -80,6 +80,9 @@ struct api_req
     char cn[AUTHN_NAME_MAX + 1];
     struct authn_user who;
     const void *route_entry; /* api.c: the route, for a deferred dispatch */
+    int rpc;                 /* etcd gRPC method index + 1 (metrics), 0 */
+    uint64_t rpc_start;      /* uv_hrtime when routed */
+    int rpc_code;            /* gRPC code of the answer (0: OK) */
     bool token_rechecked;
     struct arena arena;    /* decoded request fields */
     /* the request path (one operation at a time per request) */

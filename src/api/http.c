@@ -43,6 +43,10 @@ int apiConnWrite(struct api_conn *c, char *head, size_t head_len,
         free(body);
         return ETCFS_CANCELED;
     }
+    if (!c->internal) {
+        METRICS_ADD(c->api->deps.metrics, client_sent_bytes_total,
+                    (int64_t)(head_len + body_len));
+    }
     return streamWrite(c->s, head, head_len, body, body_len) == 0
                ? 0
                : ETCFS_CANCELED;
@@ -76,6 +80,13 @@ const char *apiStatusText(int status)
 static void reqFree(struct api_req *req)
 {
     struct api *a = req->api;
+    if (req->rpc != 0) {
+        metricsRpcHandled(a->deps.metrics, req->rpc - 1,
+                          req->conn == NULL && req->rpc_code == 0
+                              ? 1 /* Canceled: the client left */
+                              : req->rpc_code,
+                          uv_hrtime() - req->rpc_start);
+    }
     json_decref(req->body);
     free(req->raw);
     free(req->query);
@@ -315,6 +326,10 @@ static bool connSniff(struct api_conn *c, const char *data, size_t len)
 static void readCbConn(struct stream *s, const char *data, size_t len)
 {
     struct api_conn *c = s->data;
+    if (!c->internal) {
+        METRICS_ADD(c->api->deps.metrics, client_received_bytes_total,
+                    (int64_t)len);
+    }
     if (!c->sniffed && !c->internal && !c->metrics_only &&
         c->api->deps.h2_adopt != NULL &&
         connSniff(c, data, len)) {

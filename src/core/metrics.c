@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 char *metricsFormat(struct metrics *m)
@@ -26,6 +27,41 @@ char *metricsFormat(struct metrics *m)
                            "The latency distributions of commit called by "
                            "backend.",
                            &m->backend_commit);
+    metricsFormatHistogram(f, "etcd_disk_wal_fsync_duration_seconds",
+                           "The latency distributions of fsync called by "
+                           "WAL.",
+                           &m->wal_fsync);
+    fprintf(f,
+            "# HELP etcd_server_slow_apply_total The total number of slow "
+            "apply requests (likely overloaded from slow disk).\n"
+            "# TYPE etcd_server_slow_apply_total counter\n"
+            "etcd_server_slow_apply_total %" PRId64 "\n"
+            "# HELP etcd_server_heartbeat_send_failures_total The total "
+            "number of leader heartbeat send failures (likely overloaded "
+            "from slow disk).\n"
+            "# TYPE etcd_server_heartbeat_send_failures_total counter\n"
+            "etcd_server_heartbeat_send_failures_total %" PRId64 "\n"
+            "# HELP etcd_network_client_grpc_received_bytes_total The total "
+            "number of bytes received from grpc clients.\n"
+            "# TYPE etcd_network_client_grpc_received_bytes_total counter\n"
+            "etcd_network_client_grpc_received_bytes_total %" PRId64 "\n"
+            "# HELP etcd_network_client_grpc_sent_bytes_total The total "
+            "number of bytes sent to grpc clients.\n"
+            "# TYPE etcd_network_client_grpc_sent_bytes_total counter\n"
+            "etcd_network_client_grpc_sent_bytes_total %" PRId64 "\n",
+            (int64_t)atomic_load(&m->slow_apply_total),
+            (int64_t)atomic_load(&m->heartbeat_send_failures_total),
+            (int64_t)atomic_load(&m->client_received_bytes_total),
+            (int64_t)atomic_load(&m->client_sent_bytes_total));
+    metricsFormatPeers(f, m);
+    metricsFormatRpc(f, m);
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts); /* uv_hrtime's clock */
+        metricsFormatMount(f, m,
+                           (uint64_t)ts.tv_sec * 1000000000u +
+                               (uint64_t)ts.tv_nsec);
+    }
     metricsFormatProcess(f);
     if (fclose(f) != 0) {
         free(buf);
@@ -36,9 +72,15 @@ char *metricsFormat(struct metrics *m)
 
 void metricsObserve(struct metrics_histogram *h, uint64_t ns)
 {
+    metricsObserveFrom(h, ns, 1000000);
+}
+
+void metricsObserveFrom(struct metrics_histogram *h, uint64_t ns,
+                        uint64_t base_ns)
+{
     unsigned i;
     for (i = 0; i < METRICS_BUCKETS; i++) {
-        if (ns <= (uint64_t)1000000 << i) {
+        if (ns <= base_ns << i) {
             atomic_fetch_add(&h->buckets[i], 1);
             break;
         }
@@ -47,22 +89,31 @@ void metricsObserve(struct metrics_histogram *h, uint64_t ns)
     atomic_fetch_add(&h->sum_ns, ns);
 }
 
+void metricsFormatBuckets(FILE *f, const char *name, const char *labels,
+                          const struct metrics_histogram *h, uint64_t base_ns)
+{
+    uint64_t cumulative = 0;
+    const char *sep = labels[0] != '\0' ? "," : "";
+    unsigned i;
+    for (i = 0; i < METRICS_BUCKETS; i++) {
+        cumulative += atomic_load(&h->buckets[i]);
+        fprintf(f, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", name, labels,
+                sep, (double)(base_ns << i) / 1e9, cumulative);
+    }
+    fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, sep,
+            (uint64_t)atomic_load(&h->count));
+    fprintf(f, "%s_sum%s%s%s %.9f\n%s_count%s%s%s %" PRIu64 "\n", name,
+            labels[0] != '\0' ? "{" : "", labels, labels[0] != '\0' ? "}" : "",
+            (double)atomic_load(&h->sum_ns) / 1e9, name,
+            labels[0] != '\0' ? "{" : "", labels, labels[0] != '\0' ? "}" : "",
+            (uint64_t)atomic_load(&h->count));
+}
+
 void metricsFormatHistogram(FILE *f, const char *name, const char *help,
                             const struct metrics_histogram *h)
 {
-    uint64_t cumulative = 0;
-    unsigned i;
     fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-    for (i = 0; i < METRICS_BUCKETS; i++) {
-        cumulative += atomic_load(&h->buckets[i]);
-        fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
-                0.001 * (double)(1u << i), cumulative);
-    }
-    fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
-            (uint64_t)atomic_load(&h->count));
-    fprintf(f, "%s_sum %.9f\n%s_count %" PRIu64 "\n", name,
-            (double)atomic_load(&h->sum_ns) / 1e9, name,
-            (uint64_t)atomic_load(&h->count));
+    metricsFormatBuckets(f, name, "", h, 1000000);
 }
 
 void metricsFormatProcess(FILE *f)

@@ -667,6 +667,7 @@ static int daemonStart(struct daemon *d, char *errmsg)
     nc.heartbeat_ms = cfg->heartbeat_interval_ms;
     nc.election_ms = cfg->election_timeout_ms;
     nc.snapshot_count = cfg->snapshot_count;
+    nc.metrics = &d->metrics;
 
     if (cfg->mount[0] != '\0') {
         rv = mountCheck(cfg->mount, errmsg);

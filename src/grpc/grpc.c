@@ -310,6 +310,7 @@ static int beginHeadersCb(nghttp2_session *h2, const nghttp2_frame *frame,
     }
     call->g = c->g;
     call->conn = c;
+    call->rpc_code = -1;
     call->stream_id = frame->hd.stream_id;
     call->refs = 2; /* the handler's and the HTTP/2 stream's */
     memcpy(call->cn, c->cn, sizeof call->cn);
@@ -337,6 +338,11 @@ static int headerCb(nghttp2_session *h2, const nghttp2_frame *frame,
     if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
         call->hflags |= CALL_HAS_PATH;
         call->method = methodFind((const char *)value, valuelen);
+        if (call->method != NULL && call->rpc == 0) {
+            call->rpc = metricsRpcIndex(call->method->path) + 1;
+            call->rpc_start = uv_hrtime();
+            metricsRpcStarted(call->g->deps.metrics, call->rpc - 1);
+        }
     } else if (namelen == 12 && memcmp(name, "content-type", 12) == 0) {
         if (valuelen >= 16 &&
             memcmp(value, "application/grpc", 16) == 0) {
@@ -468,6 +474,10 @@ void grpcConnFlush(struct grpc_conn *c)
             return;
         }
     }
+    if (out.len > 0 && c->g->deps.metrics != NULL) {
+        METRICS_ADD(c->g->deps.metrics, client_sent_bytes_total,
+                    (int64_t)out.len);
+    }
     if (out.len > 0 && streamWrite(c->s, out.data, out.len, NULL, 0) != 0) {
         connClose(c);
         return;
@@ -504,7 +514,12 @@ static void connFeed(struct grpc_conn *c, const char *data, size_t len)
 
 static void readCb(struct stream *s, const char *data, size_t len)
 {
-    connFeed(s->data, data, len);
+    struct grpc_conn *c = s->data;
+    if (c->g->deps.metrics != NULL) {
+        METRICS_ADD(c->g->deps.metrics, client_received_bytes_total,
+                    (int64_t)len);
+    }
+    connFeed(c, data, len);
 }
 
 static void eventCb(struct stream *s, int status)

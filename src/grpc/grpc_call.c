@@ -13,6 +13,7 @@
 #include "../lib/stream.h"
 #include "../store/store.h"
 #include "grpc_internal.h"
+#include "../core/metrics.h"
 #include "grpc_server.h"
 
 /* ---- calls ---- */
@@ -28,6 +29,13 @@ const struct grpc_deps *grpcDeps(const struct grpc_call *call)
 static void callFree(struct grpc_call *call)
 {
     struct grpc *g = call->g;
+    if (call->rpc != 0) {
+        /* a call that never ended with a status: its client left */
+        metricsRpcHandled(g->deps.metrics, call->rpc - 1,
+                          call->rpc_code >= 0 ? call->rpc_code
+                                              : GRPC_STATUS_CANCELLED,
+                          uv_hrtime() - call->rpc_start);
+    }
     if (call->ctx_free != NULL) {
         call->ctx_free(call->ctx);
     }
@@ -211,6 +219,7 @@ static void callEnd(struct grpc_call *call, int status, const char *msg)
         msg = call->fail_msg;
     }
     call->finished = true;
+    call->rpc_code = status;
     if (!call->gone && c != NULL) {
         call->status = status;
         if (msg != NULL && msg[0] != '\0') {

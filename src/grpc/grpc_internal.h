@@ -127,6 +127,9 @@ struct grpc_call
     struct buf out;    /* response bytes not yet taken by nghttp2 */
     size_t out_pos;
     int status;        /* trailers to send once out is drained */
+    int rpc;           /* etcd method index + 1 (metrics), 0 none */
+    uint64_t rpc_start; /* uv_hrtime at its headers */
+    int rpc_code;      /* the status it ended with, -1 not yet */
     char *status_msg;
     bool trailers_due;
     bool headers_sent;

@@ -822,12 +822,6 @@ void storeSnapshotRelease(struct store_snapshot *snap)
     (void)snap;
 }
 
-char *metricsFormat(struct metrics *m)
-{
-    (void)m;
-    return strdup("# HELP etcfs_fuzz A stand-in.\netcfs_fuzz 1\n");
-}
-
 /* ---- authentication (src/server/authn.c): a token "t..." names alice,
  * one "x..." is unknown; alice may touch /app/ only; root everything ---- */
 
