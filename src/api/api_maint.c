@@ -253,6 +253,10 @@ void apiMetrics(struct api_req *req)
                  "# HELP etcd_mvcc_db_total_size_in_bytes Store size.\n"
                  "# TYPE etcd_mvcc_db_total_size_in_bytes gauge\n"
                  "etcd_mvcc_db_total_size_in_bytes %" PRId64 "\n"
+                 "# HELP etcd_debugging_mvcc_db_total_size_in_bytes Store "
+                 "size (etcd 3.3's name, which older dashboards read).\n"
+                 "# TYPE etcd_debugging_mvcc_db_total_size_in_bytes gauge\n"
+                 "etcd_debugging_mvcc_db_total_size_in_bytes %" PRId64 "\n"
                  "# HELP etcd_debugging_mvcc_current_revision Revision.\n"
                  "# TYPE etcd_debugging_mvcc_current_revision gauge\n"
                  "etcd_debugging_mvcc_current_revision %" PRId64 "\n"
@@ -294,7 +298,7 @@ void apiMetrics(struct api_req *req)
                  "etcd_debugging_mvcc_txn_total %" PRId64 "\n",
                  text, fleet, st.leader != 0, st.state == RAFT_LEADER,
                  st.commit_index, st.applied_index,
-                 db, storeRevision(a->deps.store),
+                 db, db, storeRevision(a->deps.store),
                  storeKeyCount(a->deps.store),
                  (int64_t)atomic_load(&m->leader_changes_seen_total),
                  serverPending(a->deps.server),
