@@ -16,20 +16,6 @@
 
 /* ---- members ---- */
 
-static json_t *urlArray(const char *csv)
-{
-    json_t *arr = json_array();
-    char tmp[NODE_URL_SIZE];
-    char *save = NULL;
-    char *tok;
-    snprintf(tmp, sizeof tmp, "%s", csv);
-    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
-        json_array_append_new(arr, json_string(tok));
-    }
-    return arr;
-}
-
 static json_t *memberJson(const struct node_member *m)
 {
     json_t *o = json_object();
@@ -37,9 +23,9 @@ static json_t *memberJson(const struct node_member *m)
     if (m->name[0] != '\0') {
         json_object_set_new(o, "name", json_string(m->name));
     }
-    json_object_set_new(o, "peerURLs", urlArray(m->peer_url));
+    json_object_set_new(o, "peerURLs", codecUrlList(m->peer_url));
     if (m->client_urls[0] != '\0') {
-        json_object_set_new(o, "clientURLs", urlArray(m->client_urls));
+        json_object_set_new(o, "clientURLs", codecUrlList(m->client_urls));
     }
     if (m->is_learner) {
         json_object_set_new(o, "isLearner", json_true());

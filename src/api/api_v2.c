@@ -89,7 +89,8 @@ static const char *v2Message(int ecode)
         case V2_INVALID_FIELD: return "Invalid field";
         case V2_INVALID_FORM: return "Invalid POST form";
         case V2_REFRESH_VALUE: return "Value provided on refresh";
-        case V2_REFRESH_TTL_REQUIRED: return "A TTL must be provided on refresh";
+        case V2_REFRESH_TTL_REQUIRED:
+            return "A TTL must be provided on refresh";
         case V2_RAFT_INTERNAL: return "Raft Internal Error";
         case V2_LEADER_ELECT: return "During Leader Election";
         case V2_EVENT_INDEX_CLEARED:
@@ -158,7 +159,8 @@ static void replyMembers(struct api_req *req, int status, json_t *o)
 {
     free(req->extra_headers);
     req->extra_headers = NULL;
-    addHeader(req, "X-Etcd-Cluster-Id", true, nodeClusterId(req->api->deps.node));
+    addHeader(req, "X-Etcd-Cluster-Id", true,
+              nodeClusterId(req->api->deps.node));
     v2ReplyJson(req, status, o, -1);
 }
 
@@ -584,24 +586,6 @@ static void keysRequest(struct api_req *req, const char *rest)
 
 /* ---- /v2/members ---- */
 
-static json_t *urlList(const char *csv)
-{
-    json_t *arr = json_array();
-    const char *p = csv;
-    while (*p != '\0') {
-        const char *comma = strchr(p, ',');
-        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        if (n > 0) {
-            json_array_append_new(arr, json_stringn(p, n));
-        }
-        p += n;
-        if (*p == ',') {
-            p++;
-        }
-    }
-    return arr;
-}
-
 /* etcd's httptypes.Member */
 static json_t *memberV2(const struct node_member *m)
 {
@@ -610,8 +594,8 @@ static json_t *memberV2(const struct node_member *m)
     snprintf(id, sizeof id, "%" PRIx64, m->id);
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "name", json_string(m->name));
-    json_object_set_new(o, "peerURLs", urlList(m->peer_url));
-    json_object_set_new(o, "clientURLs", urlList(m->client_urls));
+    json_object_set_new(o, "peerURLs", codecUrlList(m->peer_url));
+    json_object_set_new(o, "clientURLs", codecUrlList(m->client_urls));
     return o;
 }
 
@@ -684,7 +668,8 @@ static void memberDone(struct server_member *m, int status)
     if (m->op != SERVER_MEMBER_ADD) {
         free(req->extra_headers);
         req->extra_headers = NULL;
-        addHeader(req, "X-Etcd-Cluster-Id", true, nodeClusterId(req->api->deps.node));
+        addHeader(req, "X-Etcd-Cluster-Id", true,
+              nodeClusterId(req->api->deps.node));
         apiReplyRaw(req, 204, "application/json", "", 0);
         return;
     }

@@ -260,6 +260,24 @@ json_t *codecU64(uint64_t v)
     return json_string(buf);
 }
 
+json_t *codecUrlList(const char *csv)
+{
+    json_t *arr = json_array();
+    const char *p = csv;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (n > 0) {
+            json_array_append_new(arr, json_stringn(p, n));
+        }
+        p += n;
+        if (*p == ',') {
+            p++;
+        }
+    }
+    return arr;
+}
+
 void codecSetI64(json_t *obj, const char *field, int64_t v)
 {
     if (v != 0) {

@@ -32,6 +32,8 @@ int codecEnum(json_t *obj, const char *field, const char *const *names,
 json_t *codecB64(const char *p, size_t len);
 json_t *codecI64(int64_t v);
 json_t *codecU64(uint64_t v);
+/* A member's comma-separated URLs as a JSON array of strings. */
+json_t *codecUrlList(const char *csv);
 /* Sets field to an int64 string unless v is 0 (proto3 omits zeros). */
 void codecSetI64(json_t *obj, const char *field, int64_t v);
 void codecSetU64(json_t *obj, const char *field, uint64_t v);

@@ -1,5 +1,5 @@
-/* The per-method, per-peer and per-mount-operation series of /metrics: go-grpc-prometheus's
- * grpc_server_started_total, grpc_server_handled_total and
+/* The per-method, per-peer and per-mount-operation series of /metrics:
+ * go-grpc-prometheus's grpc_server_started_total, grpc_server_handled_total and
  * grpc_server_handling_seconds for etcd's 39 gRPC methods (counted by the
  * gRPC server and the JSON gateway alike), and etcd's
  * etcd_network_peer_sent/received_bytes_total and
