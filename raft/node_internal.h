@@ -146,4 +146,11 @@ const struct raft_configuration *nodeConfiguration(struct node *n);
 /* Every entry up to this index is applied here. */
 uint64_t nodeAppliedThrough(struct node *n);
 
+/* node_status.c: the leader notes which members it heard from (every
+ * tick; a follower clears the table). */
+void nodeContactTick(struct node *n, bool is_leader);
+/* The cluster's commit index as this member knows it (a mirror: its
+ * upstream's last marker). */
+uint64_t nodeClusterCommit(struct node *n);
+
 #endif /* ETCFS_NODE_INTERNAL_H */

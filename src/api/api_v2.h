@@ -68,6 +68,10 @@ void v2ReplyError(struct api_req *req, int ecode, const char *cause,
 /* An ETCFS_* error of the request path as etcd's v2 gives a server error
  * (300 Raft Internal Error with the text as cause). */
 void v2ReplyServerError(struct api_req *req, int code);
+/* req's reply head names only the cluster (X-Etcd-Cluster-Id). */
+void v2ClusterHeader(struct api_req *req);
+/* Go's http.Error 405 with an Allow header. */
+void v2ReplyMethodNotAllowed(struct api_req *req, const char *allow);
 /* 200/201 with body (stolen) and X-Etcd-Index index; finishes req. */
 void v2ReplyJson(struct api_req *req, int status, json_t *body,
                  int64_t index);
@@ -80,6 +84,9 @@ json_t *v2NodeOf(struct api_req *req, const struct store_kv *kv,
  * marker's trailing '/'), into the arena; NULL without memory. */
 char *v2PathOf(struct api_req *req, const char *key, size_t key_len,
                size_t *len);
+
+/* ---- api_v2_members.c: rest is what follows /v2/members/ ---- */
+void v2Members(struct api_req *req, const char *rest);
 
 /* ---- api_v2_keys.c ---- */
 void v2KeysGet(struct api_req *req, struct v2_keys_req *k);

@@ -9,7 +9,6 @@
  * that knows every module. Loop thread. */
 #include "daemon.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +32,9 @@
 #include "daemon_handoff.h"
 #include "daemon_join.h"
 #include "daemon_tls.h"
+#include "daemon_upkeep.h"
 
 #define DAEMON__READY_POLL_MS 20
-#define DAEMON__TRIM_MS 1000
 
 struct daemon
 {
@@ -67,14 +66,7 @@ struct daemon
     uv_signal_t sigterm;
     uv_signal_t sigint;
     uv_timer_t ready_timer;
-    uv_timer_t trim_timer;
-    uv_work_t trim_work;
-    uint64_t trim_seen; /* applied index at the last trim check */
-    bool trim_pending;  /* applied entries since the last trim */
-    bool trim_busy;
-    uv_work_t tidy_work; /* compacting a span of deleted keys */
-    struct store_tidy tidy;
-    bool tidy_busy;
+    struct daemon_upkeep upkeep; /* tidying, malloc_trim (daemon_upkeep.c) */
     bool ready;
     bool stopping;
     int exit_code;
@@ -85,39 +77,10 @@ struct daemon
 static void closeStep(struct daemon *d);
 
 
-static void tidyWorkCb(uv_work_t *w)
+/* A tidying ended during the close: go on with it. */
+static void tidiedCb(void *data)
 {
-    struct daemon *d = w->data;
-    storeTidyRun(d->store, &d->tidy);
-}
-
-static void tidyAfterWorkCb(uv_work_t *w, int status)
-{
-    struct daemon *d = w->data;
-    (void)status;
-    d->tidy_busy = false;
-    if (d->stopping) {
-        closeStep(d); /* it waited for this work before closing the store */
-    }
-}
-
-/* After a command that deleted many keys: compact their span on the pool
- * (src/store/store_tidy.c). One at a time; spans deleted
- * meanwhile go with the next command's check. */
-static void maybeTidy(struct daemon *d)
-{
-    if (d->tidy_busy || d->stopping || !storeTidyTake(d->store, &d->tidy)) {
-        return;
-    }
-    d->tidy_work.data = d;
-    d->tidy_busy = uv_queue_work(&d->loop, &d->tidy_work, tidyWorkCb,
-                                 tidyAfterWorkCb) == 0;
-    if (!d->tidy_busy) {
-        /* not queued (uv_queue_work fails only on bad arguments): the span
-         * stays for LevelDB's own compaction */
-        bufFree(&d->tidy.lo);
-        bufFree(&d->tidy.hi);
-    }
+    closeStep(data);
 }
 
 static void appliedHook(void *data, const struct command *cmd,
@@ -165,7 +128,7 @@ static void appliedHook(void *data, const struct command *cmd,
     if (d->mount != NULL) {
         mountApplied(d->mount, cmd, res, events);
     }
-    maybeTidy(d);
+    upkeepApplied(&d->upkeep);
 }
 
 static void leadershipHook(void *data, bool leader)
@@ -364,45 +327,6 @@ static void handleCloseCb(uv_handle_t *h)
     (void)h;
 }
 
-/* ---- returning memory after a burst ---- */
-
-/* A burst of writes leaves the heap holding what it freed (request and
- * response buffers, log entries libraft dropped after a snapshot, snapshot
- * work): once the member has applied nothing for a second, give the free
- * pages back to the system. On the pool: malloc_trim walks every arena. */
-static void trimWorkCb(uv_work_t *w)
-{
-    (void)w;
-    (void)malloc_trim(0);
-}
-
-static void trimAfterWorkCb(uv_work_t *w, int status)
-{
-    struct daemon *d = w->data;
-    (void)status;
-    d->trim_busy = false;
-}
-
-static void trimCb(uv_timer_t *t)
-{
-    struct daemon *d = t->data;
-    uint64_t applied = storeAppliedIndex(d->store);
-    if (d->stopping || d->trim_busy) {
-        return;
-    }
-    if (applied != d->trim_seen) {
-        d->trim_seen = applied;
-        d->trim_pending = true;
-        return;
-    }
-    if (d->trim_pending) {
-        d->trim_pending = false;
-        d->trim_work.data = d;
-        d->trim_busy = uv_queue_work(&d->loop, &d->trim_work, trimWorkCb,
-                                     trimAfterWorkCb) == 0;
-    }
-}
-
 static void mountClosedCb(struct mount *m, void *data)
 {
     struct daemon *d = data;
@@ -473,8 +397,8 @@ static void closeStep(struct daemon *d)
         nodeClose(d->node, nodeClosedCb, d);
         return;
     }
-    if (d->tidy_busy) {
-        return; /* tidyAfterWorkCb comes back here */
+    if (upkeepTidying(&d->upkeep)) {
+        return; /* tidiedCb comes back here */
     }
     /* every front end, the node and the forwarder are closed: nothing can
      * call back into the request path any more */
@@ -488,7 +412,7 @@ static void closeStep(struct daemon *d)
     uv_close((uv_handle_t *)&d->sigterm, handleCloseCb);
     uv_close((uv_handle_t *)&d->sigint, handleCloseCb);
     uv_close((uv_handle_t *)&d->ready_timer, handleCloseCb);
-    uv_close((uv_handle_t *)&d->trim_timer, handleCloseCb);
+    upkeepClose(&d->upkeep);
     infof("stopped");
 }
 
@@ -706,6 +630,8 @@ static int daemonStart(struct daemon *d, char *errmsg)
         etcfsErrmsgWrapf(errmsg, "open store %s", d->store_dir);
         return rv;
     }
+    /* before the node: applying its log at start may tidy */
+    upkeepStart(&d->upkeep, &d->loop, d->store, &d->stopping, tidiedCb, d);
     rv = daemonDataDirImportRestore(cfg, d->store, errmsg);
     if (rv != 0) {
         return rv;
@@ -808,11 +734,9 @@ int daemonRun(const struct config *cfg, char *errmsg)
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     uv_timer_init(&d.loop, &d.ready_timer);
-    uv_timer_init(&d.loop, &d.trim_timer);
     d.sigterm.data = &d;
     d.sigint.data = &d;
     d.ready_timer.data = &d;
-    d.trim_timer.data = &d;
     uv_signal_start(&d.sigterm, signalCb, SIGTERM);
     uv_signal_start(&d.sigint, signalCb, SIGINT);
 
@@ -828,7 +752,6 @@ int daemonRun(const struct config *cfg, char *errmsg)
     }
     uv_timer_start(&d.ready_timer, readyCb, DAEMON__READY_POLL_MS,
                    DAEMON__READY_POLL_MS);
-    uv_timer_start(&d.trim_timer, trimCb, DAEMON__TRIM_MS, DAEMON__TRIM_MS);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     nodeDestroy(d.closed_node);
     free(d.joined_cfg);
