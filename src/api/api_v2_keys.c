@@ -25,6 +25,7 @@
 struct v2_write
 {
     struct v2_keys_req k;
+    struct v2_keys_req asked; /* k as parsed: each decision starts from it */
     unsigned tries;
     int64_t lease; /* granted for the TTL, 0 none */
     /* what the write depends on, read after the gate (kvs owned) */
@@ -724,12 +725,27 @@ static void writeDecide(struct api_req *req)
     int m = req->http_method;
     int rv;
     writeClear(w);
+    w->k = w->asked; /* a retry decides afresh */
     w->n_cmp = 0;
     w->n_ops = 0;
     w->put_key = NULL;
     w->put_dir = false;
     w->deleted_dir = false;
-    rv = writeLook(req, w, &not_dir);
+    /* who may not write there learns nothing of what is there (the FSM
+     * checks the txn's own keys again) */
+    if (m != HTTP_POST) {
+        rv = authnWrite(req->api->deps.server, &req->who, w->k.key,
+                        w->k.key_len, NULL, 0);
+    } else {
+        rv = 0;
+    }
+    if (rv == 0 && (m == HTTP_POST || w->k.dir || w->k.recursive)) {
+        rv = authnWrite(req->api->deps.server, &req->who, w->base,
+                        w->base_len, w->base_end, w->base_len);
+    }
+    if (rv == 0) {
+        rv = writeLook(req, w, &not_dir);
+    }
     if (rv != 0) {
         writeClear(w);
         v2ReplyServerError(req, rv);
@@ -754,6 +770,7 @@ void v2KeysWrite(struct api_req *req, struct v2_keys_req *k)
         return;
     }
     w->k = *k;
+    w->asked = *k;
     req->ctx = w;
     if (k->path_len == 1 && req->http_method != HTTP_POST) {
         v2ReplyError(req, V2_ROOT_RONLY, "/",
