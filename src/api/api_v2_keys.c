@@ -366,6 +366,11 @@ static int writeLook(struct api_req *req, struct v2_write *w,
         if (w->k.key[i] != '/') {
             continue;
         }
+        if (authnRead(req->api->deps.server, &req->who, w->k.key, i, NULL,
+                      0) != 0) {
+            continue; /* not the user's to read: neither looked at nor
+                       * asserted (the txn's compares are reads) */
+        }
         rv = rangeOf(req, w->k.key, i, NULL, 0, 0, true, &r);
         if (rv != 0) {
             return rv;

@@ -15,7 +15,8 @@ source "$(dirname "$0")/../lib.sh"
 
 T_MEMBERS="1 2 3"
 TTL=6
-for n in 1 2 3; do node_start $n --bcrypt-cost 4 --auth-token-ttl $TTL; done
+# the v2 API over the whole keyspace: v2 /app/x is v3 /app/x
+for n in 1 2 3; do node_start $n --bcrypt-cost 4 --auth-token-ttl $TTL --enable-v2 --experimental-enable-v2v3 ''; done
 trap cleanup EXIT
 for n in 1 2 3; do
     wait_until 20 healthy ${T_CPORT[$n]} || { fail "member n$n healthy"; finish; exit 1; }
@@ -95,6 +96,15 @@ expect_match "alice's txn putting /etc/x in a nested txn" "$DENIED" \
     "$(tapi $P1 "$AT" /v3/kv/txn "{\"success\":[{\"request_txn\":{\"success\":[{\"request_put\":{\"key\":\"$(b64 /etc/x)\",\"value\":\"$(b64 evil)\"}}]}}]}")"
 expect_eq "/etc/x is untouched" secret \
     "$(unb64 "$(tapi $P1 "$RT" /v3/kv/range "{\"key\":\"$(b64 /etc/x)\"}" | grep -o '"value":"[^"]*"' | sed 's/"value":"\(.*\)"/\1/')")"
+# the v2 API applies the same permissions (its keys are v3 keys)
+v2a() { curl -s -m 5 -H "Authorization: $AT" "$@"; }
+expect_match "v2: alice's PUT /v2/keys/app/v2" '"action":"set","node":\{"key":"/app/v2","value":"x"' \
+    "$(v2a -XPUT "http://127.0.0.1:$P1/v2/keys/app/v2" -d value=x)"
+expect_match "v2: alice's PUT of /etc/x: 110" '"errorCode":110,"message":"The request requires user authentication"' \
+    "$(v2a -XPUT "http://127.0.0.1:$P2/v2/keys/etc/x" -d value=evil)"
+expect_match "v2: alice's GET of /etc/x: 110" '"errorCode":110' "$(v2a "http://127.0.0.1:$P3/v2/keys/etc/x")"
+expect_match "v2: alice's DELETE of /etc: 110" '"errorCode":110' "$(v2a -XDELETE "http://127.0.0.1:$P3/v2/keys/etc?recursive=true")"
+expect_match "v2: a GET without credentials" "etcdserver: user name is empty" "$(curl -s -m 5 "http://127.0.0.1:$P1/v2/keys/app/v2")"
 w=$(curl -s -N -m 2 -H "Authorization: $AT" -X POST "http://127.0.0.1:$P2/v3/watch" \
     -d "{\"create_request\":{\"key\":\"$(b64 /etc/)\",\"range_end\":\"$(b64 /etc0)\"}}")
 expect_match "alice's watch of /etc/ is canceled at creation" \
