@@ -281,6 +281,9 @@ static int fsmSnapshotFinalize(struct raft_fsm *fsm,
     }
     infof("raft snapshot taken at index %llu",
           (unsigned long long)raft_last_applied(&n->raft));
+    if (n->cfg.metrics != NULL) {
+        METRICS_INC(n->cfg.metrics, snapshots_taken_total);
+    }
     return 0;
 }
 

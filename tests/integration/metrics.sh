@@ -13,8 +13,8 @@ command -v promtool >/dev/null && command -v prometheus >/dev/null ||
     { fail "promtool and prometheus installed (scripts/install-deps --test)"; finish; exit 1; }
 T_MEMBERS="1 2 3"
 mkdir -p "$T_DIR/m1"
-node_start 1 --mount "$T_DIR/m1"
-for n in 2 3; do node_start $n; done
+node_start 1 --mount "$T_DIR/m1" --snapshot-count 16
+for n in 2 3; do node_start $n --snapshot-count 16; done
 trap 'umount -l "$T_DIR/m1" 2>/dev/null; cleanup' EXIT
 for n in 1 2 3; do wait_until 20 healthy ${T_CPORT[$n]} || fail "n$n healthy"; done
 node_ports 4
@@ -46,6 +46,7 @@ check "... handling times: one per Put" test "$(val "$n1_after" 'grpc_server_han
 check "client bytes counted both ways" test "$(grow etcd_network_client_grpc_received_bytes_total)" -gt 0 -a "$(grow etcd_network_client_grpc_sent_bytes_total)" -gt 0
 expect_eq "mount operations: 3 creates timed" "3" "$(val "$n1_after" 'etcfs_mount_operation_seconds_count{op="create"}')"
 check "... and the flushes that committed them" test "$(val "$n1_after" 'etcfs_mount_operation_seconds_count{op="flush"}')" -ge 3
+check "Raft snapshots are counted (every 16 entries here)" test "$(val "$after" etcfs_snapshots_taken_total)" -ge 1
 check "the leader's WAL fsyncs follow the writes" test "$(val "$after" etcd_disk_wal_fsync_duration_seconds_count)" -gt "$(val "$before" etcd_disk_wal_fsync_duration_seconds_count)"
 expect_match "... its bytes to each peer are counted" '(^|
 )etcd_network_peer_sent_bytes_total\{To="[0-9a-f]+"\} [1-9]' "$after"
