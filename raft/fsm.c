@@ -1,8 +1,10 @@
 /* The replicated state machine over the store (as dqlite src/fsm.c): apply
  * decodes a command and writes it with the entry's index in one LevelDB
- * batch; snapshots are version 3 (snapshot pins a LevelDB snapshot on the
- * loop, snapshot_async encodes it on the pool, finalize frees); restore
- * replaces the store unless it already holds that state.
+ * batch; snapshots are version 3 stubs (snapshot_async syncs LevelDB on
+ * the pool and writes the index: raft/snapshot.h; the full store is
+ * encoded only when a follower needs it); restore replaces the store with
+ * a full snapshot unless it already holds that state, and checks a stub
+ * against the store.
  *
  * Restart without replay: raft_start restores the last snapshot and then
  * re-applies the entries after it. The store knows the last index it
@@ -210,54 +212,46 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     return 0;
 }
 
-/* snapshot: on the loop, only pin a LevelDB snapshot (a point-in-time view
- * that costs no copy); raft then runs snapshot_async on the libuv pool. */
+/* snapshot: nothing to pin: the snapshot is a stub (raft/snapshot.h), and
+ * the store already holds everything up to the index raft gives it. */
 static int fsmSnapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
                        unsigned *n_bufs)
 {
     struct node *n = fsm->data;
-    char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    int rv;
-    if (n->snap != NULL) {
-        return RAFT_BUSY;
-    }
-    rv = storeSnapshotTake(n->store, &n->snap, errmsg);
-    if (rv != 0) {
-        errorf("snapshot: %s", errmsg);
-        return RAFT_IOERR;
-    }
+    /* raft snapshots at its last applied entry; the pool must not read
+     * the raft struct */
+    n->stub_index = raft_last_applied(&n->raft);
+    n->stub_term = n->raft.current_term;
     *bufs = NULL;
     *n_bufs = 0;
     return 0;
 }
 
-/* snapshot_async: a pool thread serializes the pinned view while the loop
- * goes on applying (LevelDB reads are thread-safe; n->snap is not touched
- * by the loop until finalize). */
+/* snapshot_async, on the pool: make the store durable up to now (the
+ * applied entries raft may drop from its log once the snapshot is
+ * written), then the stub. */
 static int fsmSnapshotAsync(struct raft_fsm *fsm, struct raft_buffer *bufs[],
                             unsigned *n_bufs)
 {
     struct node *n = fsm->data;
     char errmsg[ETCFS_ERRMSG_SIZE] = "";
-    void *base = NULL;
-    size_t len = 0;
-    int rv;
+    int rv = storeSync(n->store, errmsg);
+    if (rv != 0) {
+        errorf("snapshot: %s", errmsg);
+        return RAFT_IOERR;
+    }
     *bufs = raft_calloc(1, sizeof **bufs);
     if (*bufs == NULL) {
         return RAFT_NOMEM;
     }
-    rv = storeSnapshotEncode(n->snap, raft_malloc, &base, &len, errmsg);
-    if (rv != 0) {
-        errorf("snapshot encode: %s", errmsg);
-        if (base != NULL) {
-            raft_free(base); /* store.h: a buffer may come back on error */
-        }
+    (*bufs)[0].base = raft_malloc(SNAPSHOT_STUB_SIZE);
+    if ((*bufs)[0].base == NULL) {
         raft_free(*bufs);
         *bufs = NULL;
-        return RAFT_IOERR; /* finalize releases the pinned view */
+        return RAFT_NOMEM;
     }
-    (*bufs)[0].base = base;
-    (*bufs)[0].len = len;
+    snapshotStubEncode((*bufs)[0].base, n->stub_index, n->stub_term);
+    (*bufs)[0].len = SNAPSHOT_STUB_SIZE;
     *n_bufs = 1;
     return 0;
 }
@@ -275,19 +269,17 @@ static int fsmSnapshotFinalize(struct raft_fsm *fsm,
     }
     *bufs = NULL;
     *n_bufs = 0;
-    if (n->snap != NULL) {
-        storeSnapshotRelease(n->snap);
-        n->snap = NULL;
-    }
     infof("raft snapshot taken at index %llu",
-          (unsigned long long)raft_last_applied(&n->raft));
+          (unsigned long long)n->stub_index);
     if (n->cfg.metrics != NULL) {
         METRICS_INC(n->cfg.metrics, snapshots_taken_total);
     }
     return 0;
 }
 
-/* restore owns buf->base (libraft hands it over; shared/notes/libraft.md). */
+/* restore owns buf->base when it succeeds (libraft hands it over;
+ * shared/notes/libraft.md); on failure libraft frees it itself (raft_start:
+ * snapshotDestroy; an InstallSnapshot: its error path). */
 static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
     struct node *n = fsm->data;
@@ -298,14 +290,27 @@ static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
     int64_t keys = 0;
     int rv;
 
+    if (snapshotStubDecode(buf->base, buf->len, &index)) {
+        /* this member's own stub (a follower gets the full store): the
+         * store was made durable up to it when it was taken */
+        if (index > storeAppliedIndex(n->store)) {
+            errorf("snapshot restore: the store is at index %llu, behind "
+                   "its own snapshot at %llu (its data was lost): remove "
+                   "the member and add it again to copy the cluster's state",
+                   (unsigned long long)storeAppliedIndex(n->store),
+                   (unsigned long long)index);
+            return RAFT_CORRUPT; /* libraft frees buf on failure */
+        }
+        raft_free(buf->base);
+        return 0;
+    }
     /* header only: a restart with the store past the snapshot must not
      * pay a checksum pass over the whole store (storeRestore checks it) */
     rv = storeSnapshotPeek(buf->base, buf->len, &index, &term, &revision,
                            &keys, errmsg);
     if (rv != 0) {
         errorf("snapshot restore: %s", errmsg);
-        raft_free(buf->base);
-        return RAFT_CORRUPT;
+        return RAFT_CORRUPT; /* libraft frees buf on failure */
     }
     if (index <= storeAppliedIndex(n->store)) {
         infof("snapshot at index %llu: store already at %llu, kept",
@@ -315,11 +320,11 @@ static int fsmRestore(struct raft_fsm *fsm, struct raft_buffer *buf)
         return 0;
     }
     rv = storeRestore(n->store, buf->base, buf->len, errmsg);
-    raft_free(buf->base);
     if (rv != 0) {
         errorf("snapshot restore: %s", errmsg);
-        return RAFT_IOERR;
+        return RAFT_IOERR; /* libraft frees buf on failure */
     }
+    raft_free(buf->base);
     n->meta_gen++;
     infof("restored snapshot: index %llu, revision %lld, %lld keys",
           (unsigned long long)index, (long long)revision, (long long)keys);

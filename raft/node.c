@@ -207,6 +207,7 @@ static int nodeRaftInit(struct node *n, const struct node_config *cfg,
         n->io.version = 2;
     }
     ioMetricsWrap(&n->iom, &n->io, cfg->metrics);
+    snapshotLazyWrap(&n->snapshots, n);
     /* The snapshot is the whole store, and raft_uv keeps two and reads the
      * last one back at every start: LZ4 (compressed on the pool when
      * taken) makes them several times smaller, so the data dir stays small
@@ -529,6 +530,7 @@ void nodeDestroy(struct node *n)
     raft_configuration_close(&n->mirror_conf);
     transportClose(&n->transport);
     ioMetricsClear(&n->iom);
+    snapshotLazyClear(&n->snapshots);
     free(n->batch_bufs);
     free(n);
 }
@@ -563,11 +565,15 @@ static void tickCloseCb(uv_handle_t *h)
     nodeMaybeFireCloseCb(n);
 }
 
-static void partClosedCb(void *data)
+void nodeClosePartDone(struct node *n)
 {
-    struct node *n = data;
     n->close_pending--;
     nodeMaybeFireCloseCb(n);
+}
+
+static void partClosedCb(void *data)
+{
+    nodeClosePartDone(data);
 }
 
 static void mirrorTransportClosedCb(struct raft_uv_transport *t)
@@ -585,7 +591,7 @@ void nodeClose(struct node *n, node_close_cb cb, void *data)
     readCancelAll(n, ETCFS_CANCELED);
     membershipCancelAll(n);
     proposeFlush(n); /* fails what raft has not seen: closing */
-    n->close_pending = 6;
+    n->close_pending = 6 + n->snapshots.encoding; /* see snapshot.c */
     uv_close((uv_handle_t *)&n->tick, tickCloseCb);
     uv_close((uv_handle_t *)&n->notice_timer, tickCloseCb);
     uv_close((uv_handle_t *)&n->notice_again, tickCloseCb);

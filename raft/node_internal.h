@@ -10,6 +10,7 @@
 #include "../src/core/error.h"
 #include "forward.h"
 #include "io_metrics.h"
+#include "snapshot.h"
 #include "node.h"
 #include "feed.h"
 #include "transport.h"
@@ -27,6 +28,7 @@ struct node
     struct transport transport; /* raft_uv_tcp + TCP_NODELAY (transport.c) */
     struct raft_io io;
     struct io_metrics iom; /* the io's own series (io_metrics.c) */
+    struct snapshot_lazy snapshots; /* stubs, full on demand (snapshot.c) */
     struct raft_fsm fsm;
     struct raft raft;
     bool raft_inited;
@@ -99,7 +101,8 @@ struct node
     unsigned notice_round;
 
     /* FSM snapshot in progress (fsm.c). */
-    struct store_snapshot *snap;
+    uint64_t stub_index; /* the snapshot being taken (fsm.c) */
+    uint64_t stub_term;
 
     /* The mirrors below this member (feed.c), and, on a mirror, the
      * stream from above (mirror.c) in place of Raft. */
@@ -149,6 +152,8 @@ uint64_t nodeAppliedThrough(struct node *n);
 /* node_status.c: the leader notes which members it heard from (every
  * tick; a follower clears the table). */
 void nodeContactTick(struct node *n, bool is_leader);
+/* One of the parts nodeClose waits for has closed. */
+void nodeClosePartDone(struct node *n);
 /* The cluster's commit index as this member knows it (a mirror: its
  * upstream's last marker). */
 uint64_t nodeClusterCommit(struct node *n);

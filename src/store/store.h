@@ -290,6 +290,10 @@ int64_t storeRevision(struct store *s);        /* current revision, 1 when empty
 int64_t storeCompactRevision(struct store *s); /* 0 if never compacted */
 uint64_t storeAppliedIndex(struct store *s);   /* last Raft index applied */
 uint64_t storeAppliedTerm(struct store *s);
+/* Makes every batch written so far durable (fsync of LevelDB's log; the
+ * batches themselves are not synced: the Raft log is replayed over them).
+ * Any thread; blocks on the disk: the pool, not the loop. 0 or ETCFS_IO. */
+int storeSync(struct store *s, char *errmsg);
 int64_t storeDbSize(struct store *s);          /* bytes on disk, approximate */
 int64_t storeKeyCount(struct store *s);        /* live keys at the current revision */
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Membership at runtime: a learner added after the log was compacted
-# catches up by snapshot install, is promoted; a voter added directly joins
+# catches up by snapshot install (Raft snapshots on disk are stubs; the
+# leader encodes the store when a follower needs it), is promoted; a voter added directly joins
 # and votes; removed members stop counting for quorum.
 source "$(dirname "$0")/../lib.sh"
 
@@ -21,6 +22,10 @@ done
 curl "${args[@]}"
 expect_eq "400 writes applied" "v400" "$(getv $P /m/400)"
 check "the log was compacted (a raft snapshot exists)" bash -c "ls '$T_DIR/n1.etcfs/raft' | grep -q '^snapshot-'"
+# a snapshot on disk is a stub (the store holds the data, synced when the
+# snapshot is taken): no file of the store's size every --snapshot-count
+check "... and it is a stub of a few bytes, not a copy of the store" bash -c \
+    "for f in '$T_DIR'/n1.etcfs/raft/snapshot-*[0-9]; do [ \$(stat -c %s \"\$f\") -lt 200 ] || exit 1; done"
 
 # ---- learner ----
 node_ports 4
@@ -33,6 +38,7 @@ T_CLUSTER="$(T_MEMBERS="1 2 3 4" initial_cluster)" node_start 4 --initial-cluste
 wait_until 20 test "$(getv ${T_CPORT[4]} /m/400 true)" = v400
 expect_eq "the learner caught up" "v400" "$(getv ${T_CPORT[4]} /m/400 true)"
 check "the learner caught up by snapshot install" grep -q "restored snapshot" "$T_DIR/n4.log"
+check "... the leader encoded the store for it on demand" bash -c "grep -h 'snapshot for a follower: the store at index' '$T_DIR'/n[123].log | grep -q ."
 if [ "${T_AUTH:-0}" = 1 ]; then
     expect_match "the snapshot carried auth: the learner refuses CN alice a read" \
         "etcdserver: permission denied" \

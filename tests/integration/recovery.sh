@@ -6,7 +6,9 @@
 #     was created with is refused with the reason;
 #   - with two of three members gone for good, the survivor restarted with
 #     --force-new-cluster serves its data as a one-member cluster and takes
-#     writes.
+#     writes;
+#   - a member whose store was lost (its Raft snapshots are stubs) refuses
+#     to start and says what to do.
 source "$(dirname "$0")/../lib.sh"
 
 T_MEMBERS="1 2 3"
@@ -50,4 +52,11 @@ node_start 1 --wal-dir "$T_DIR/wal1" --snapshot-count 100
 check "restarted without the flag, it stays a one-member cluster" wait_until 20 healthy ${T_CPORT[1]}
 expect_eq "... with its data" "recovered" "$(getv ${T_CPORT[1]} /wal/after)"
 node_stop 1
+# its Raft snapshots are stubs: with its store lost, a member says so
+# (instead of serving an empty store) and does not crash
+rm -rf "$T_DIR/n1.etcfs/store"
+node_start 1 --wal-dir "$T_DIR/wal1" --snapshot-count 100
+node_exit_status 1
+expect_eq "a member whose store was lost does not start" "1" "$T_EXIT"
+expect_match "... and says why and what to do" "behind its own snapshot at [0-9]+ \\(its data was lost\\): remove the member and add it again" "$(cat "$T_DIR/n1.log")"
 finish
