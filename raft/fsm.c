@@ -44,9 +44,6 @@ static uint64_t fsmEntryTerm(const struct raft_buffer *buf)
     return e->term;
 }
 
-/* etcd's warnApplyDuration: an apply slower than this is counted */
-#define FSM__SLOW_APPLY_NS 100000000u
-
 static int fsmApplyCommand(struct node *n, uint64_t index, uint64_t term,
                            const struct command *cmd,
                            struct command_result *res,
@@ -166,7 +163,11 @@ int fsmApplyEntry(struct node *n, uint64_t index, uint64_t term,
     feedAppend(n->feed, index, term, buf, len); /* for the mirrors below */
     took_ms = (uv_hrtime() - started) / 1000000;
     if (took_ms >= FSM__SLOW_APPLY_MS) {
-        /* etcd: "apply request took too long"; the loop stood still */
+        /* etcd: "apply request took too long" (etcd_server_slow_apply_total);
+         * the loop stood still */
+        if (n->cfg.metrics != NULL) {
+            METRICS_INC(n->cfg.metrics, slow_apply_total);
+        }
         warnf("applying entry %llu (%zu events) took %llu ms",
               (unsigned long long)index, events.n_events,
               (unsigned long long)took_ms);
@@ -187,15 +188,10 @@ static int fsmApply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     struct command_result *res;
     int rv;
 
-    uint64_t started = uv_hrtime();
-
     *result = NULL;
     /* the store records the term the member was in (as it always did) */
     rv = fsmApplyEntry(n, index, n->raft.current_term, buf->base, buf->len,
                        &res);
-    if (n->cfg.metrics != NULL && uv_hrtime() - started > FSM__SLOW_APPLY_NS) {
-        METRICS_INC(n->cfg.metrics, slow_apply_total); /* etcd's 100 ms */
-    }
     if (rv != 0 || res == NULL) {
         return rv;
     }
