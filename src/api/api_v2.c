@@ -574,6 +574,75 @@ static void keysRequest(struct api_req *req, const char *rest)
     v2KeysWrite(req, &k);
 }
 
+/* ---- the store, through the read gate ---- */
+
+/* Range helper: the first kvs of [key, end) (end NULL: the key alone). */
+int v2Range(struct api_req *req, const char *key, size_t key_len,
+                   const char *end, size_t end_len, int64_t limit,
+                   bool keys_only, struct store_range_resp *resp)
+{
+    struct store_range_req r;
+    char errmsg[ETCFS_ERRMSG_SIZE];
+    memset(&r, 0, sizeof r);
+    memset(resp, 0, sizeof *resp);
+    r.key = key;
+    r.key_len = key_len;
+    r.range_end = end;
+    r.range_end_len = end != NULL ? end_len : 0;
+    r.limit = limit;
+    r.keys_only = keys_only;
+    r.no_count = limit > 0;
+    return storeRange(req->api->deps.store, &r, resp, errmsg);
+}
+
+/* base = key + "/", its prefix end and the first key past the marker. */
+int v2Scratch(struct api_req *req, const char *key, size_t key_len,
+                        char **base, size_t *base_len, char **base_end,
+                        char **kids)
+{
+    *base = arenaAlloc(&req->arena, key_len + 2);
+    *base_end = arenaAlloc(&req->arena, key_len + 2);
+    *kids = arenaAlloc(&req->arena, key_len + 3);
+    if (*base == NULL || *base_end == NULL || *kids == NULL) {
+        return ETCFS_NOMEM;
+    }
+    memcpy(*base, key, key_len);
+    (*base)[key_len] = '/';
+    *base_len = key_len + 1;
+    memcpy(*base_end, *base, *base_len);
+    (*base_end)[key_len] = '/' + 1;
+    memcpy(*kids, *base, *base_len);
+    (*kids)[*base_len] = '\0';
+    return 0;
+}
+
+static void gateCb(struct server_read *r, int status)
+{
+    struct api_req *req = r->data;
+    if (status != 0) {
+        v2ReplyServerError(req, status);
+        return;
+    }
+    if (req->conn == NULL) {
+        apiFinish(req);
+        return;
+    }
+    req->read_fn(req);
+}
+
+void v2Gate(struct api_req *req, api_read_fn fn)
+{
+    int rv;
+    memset(&req->read, 0, sizeof req->read);
+    req->read.data = req;
+    req->read.cb = gateCb;
+    req->read_fn = fn;
+    rv = serverRead(req->api->deps.server, &req->read, false);
+    if (rv != 0) {
+        v2ReplyServerError(req, rv);
+    }
+}
+
 /* ---- routing ---- */
 
 void apiV2(struct api_req *req)

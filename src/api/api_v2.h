@@ -85,10 +85,23 @@ json_t *v2NodeOf(struct api_req *req, const struct store_kv *kv,
 char *v2PathOf(struct api_req *req, const char *key, size_t key_len,
                size_t *len);
 
+/* The first kvs of [key, end) (end NULL: the key alone; limit 0: all;
+ * keys_only: no values) into resp (cleared by the caller). */
+int v2Range(struct api_req *req, const char *key, size_t key_len,
+            const char *end, size_t end_len, int64_t limit, bool keys_only,
+            struct store_range_resp *resp);
+/* base = key + "/", its prefix end and base + "\0" (the first key under
+ * base past a directory's marker), into the arena. 0 or ETCFS_NOMEM. */
+int v2Scratch(struct api_req *req, const char *key, size_t key_len,
+              char **base, size_t *base_len, char **base_end, char **kids);
+/* fn after the linearizable read gate (a v2 error on failure; nothing
+ * when the client left). */
+void v2Gate(struct api_req *req, api_read_fn fn);
+
 /* ---- api_v2_members.c: rest is what follows /v2/members/ ---- */
 void v2Members(struct api_req *req, const char *rest);
 
-/* ---- api_v2_keys.c ---- */
+/* ---- api_v2_read.c, api_v2_keys.c ---- */
 void v2KeysGet(struct api_req *req, struct v2_keys_req *k);
 void v2KeysWrite(struct api_req *req, struct v2_keys_req *k);
 

@@ -1,7 +1,5 @@
-/* /v2/keys reads and writes on the v3 keyspace (the mapping: api_v2.h).
- * A read passes the linearizable read gate (etcfs answers every v2 GET as
- * etcd's quorum=true: what a write anywhere returned is seen) and builds
- * etcd's node tree from one range. A write reads what it depends on after
+/* /v2/keys writes on the v3 keyspace (the mapping: api_v2.h; reads are
+ * api_v2_read.c's). A write reads what it depends on after
  * the gate (the key, its directory marker and children, the file-ness of
  * its ancestors), decides etcd's v2 answer (Not a file, Key already
  * exists, Compare failed...) and proposes one txn whose compares assert
@@ -60,240 +58,6 @@ static void writeClear(struct v2_write *w)
     w->is_file = w->has_marker = w->has_children = false;
 }
 
-/* Range helper: the first kvs of [key, end) (end NULL: the key alone). */
-static int rangeOf(struct api_req *req, const char *key, size_t key_len,
-                   const char *end, size_t end_len, int64_t limit,
-                   bool keys_only, struct store_range_resp *resp)
-{
-    struct store_range_req r;
-    char errmsg[ETCFS_ERRMSG_SIZE];
-    memset(&r, 0, sizeof r);
-    memset(resp, 0, sizeof *resp);
-    r.key = key;
-    r.key_len = key_len;
-    r.range_end = end;
-    r.range_end_len = end != NULL ? end_len : 0;
-    r.limit = limit;
-    r.keys_only = keys_only;
-    r.no_count = limit > 0;
-    return storeRange(req->api->deps.store, &r, resp, errmsg);
-}
-
-/* base = key + "/", its prefix end and the first key past the marker. */
-static int writeScratch(struct api_req *req, const char *key, size_t key_len,
-                        char **base, size_t *base_len, char **base_end,
-                        char **kids)
-{
-    *base = arenaAlloc(&req->arena, key_len + 2);
-    *base_end = arenaAlloc(&req->arena, key_len + 2);
-    *kids = arenaAlloc(&req->arena, key_len + 3);
-    if (*base == NULL || *base_end == NULL || *kids == NULL) {
-        return ETCFS_NOMEM;
-    }
-    memcpy(*base, key, key_len);
-    (*base)[key_len] = '/';
-    *base_len = key_len + 1;
-    memcpy(*base_end, *base, *base_len);
-    (*base_end)[key_len] = '/' + 1;
-    memcpy(*kids, *base, *base_len);
-    (*kids)[*base_len] = '\0';
-    return 0;
-}
-
-/* ---- GET ---- */
-
-struct v2_child
-{
-    const char *key; /* v3 key, for sorting */
-    size_t key_len;
-    json_t *node;
-};
-
-static int childCmp(const void *a, const void *b)
-{
-    const struct v2_child *x = a;
-    const struct v2_child *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
-    return c != 0 ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
-}
-
-/* The directory node of the keys kvs[0..n), all under the v3 key base
- * (blen bytes, ending in '/'): its indices (the marker's, else the oldest
- * key's creation) and, with list, its children (directories listed in
- * turn with recursive). root: no key and no indices, as etcd's root. */
-static json_t *dirNode(struct api_req *req, const struct store_kv *kvs,
-                       size_t n, const char *base, size_t blen, bool root,
-                       bool list, bool recursive, bool sorted)
-{
-    json_t *o = json_object();
-    struct v2_child *kids = NULL;
-    size_t n_kids = 0;
-    int64_t created = 0;
-    int64_t modified = 0;
-    bool marker = false;
-    size_t i = 0;
-    size_t plen;
-    char *path = v2PathOf(req, base, blen, &plen);
-    if (list && n > 0) {
-        kids = calloc(n, sizeof *kids);
-    }
-    while (i < n) {
-        const char *rel = kvs[i].key + blen;
-        size_t rlen = kvs[i].key_len - blen;
-        const char *slash = memchr(rel, '/', rlen);
-        size_t j = i + 1;
-        if (rlen == 0) { /* this directory's marker */
-            marker = true;
-            created = kvs[i].create_revision;
-            modified = kvs[i].mod_revision;
-            i++;
-            continue;
-        }
-        if (slash != NULL) {
-            size_t nlen = (size_t)(slash - rel) + 1;
-            while (j < n && kvs[j].key_len >= blen + nlen &&
-                   memcmp(kvs[j].key + blen, rel, nlen) == 0) {
-                j++;
-            }
-        }
-        for (size_t x = i; x < j && !marker; x++) {
-            if (created == 0 || kvs[x].create_revision < created) {
-                created = modified = kvs[x].create_revision;
-            }
-        }
-        if (kids != NULL && rel[0] != '_') { /* v2 hides "_" names */
-            json_t *child =
-                slash == NULL
-                    ? v2NodeOf(req, &kvs[i], false, 0)
-                    : dirNode(req, kvs + i, j - i, kvs[i].key,
-                              blen + (size_t)(slash - rel) + 1, false,
-                              recursive, recursive, sorted);
-            kids[n_kids].key = kvs[i].key;
-            kids[n_kids].key_len =
-                slash == NULL ? kvs[i].key_len
-                              : blen + (size_t)(slash - rel);
-            kids[n_kids++].node = child;
-        }
-        i = j;
-    }
-    if (!root) {
-        json_object_set_new(o, "key",
-                            json_stringn(path != NULL ? path : "", plen));
-    }
-    json_object_set_new(o, "dir", json_true());
-    if (n_kids > 0) {
-        json_t *arr = json_array();
-        if (sorted) {
-            qsort(kids, n_kids, sizeof *kids, childCmp);
-        }
-        for (i = 0; i < n_kids; i++) {
-            json_array_append_new(arr, kids[i].node);
-        }
-        json_object_set_new(o, "nodes", arr);
-    }
-    free(kids);
-    if (!root) {
-        json_object_set_new(o, "modifiedIndex", json_integer(modified));
-        json_object_set_new(o, "createdIndex", json_integer(created));
-    }
-    return o;
-}
-
-static void getServe(struct api_req *req)
-{
-    struct v2_keys_req *k = req->ctx;
-    struct store_range_resp file;
-    struct store_range_resp tree;
-    bool root = k->path_len == 1;
-    char *base, *base_end, *kids;
-    size_t blen;
-    int64_t rev = storeRevision(req->api->deps.store);
-    json_t *o;
-    int rv = authnRead(req->api->deps.server, &req->who, k->key, k->key_len,
-                       NULL, 0);
-    if (rv == 0) {
-        rv = writeScratch(req, k->key, k->key_len, &base, &blen, &base_end,
-                          &kids);
-    }
-    if (rv == 0 && !root) {
-        rv = rangeOf(req, k->key, k->key_len, NULL, 0, 0, false, &file);
-        if (rv == 0 && file.n_kvs > 0) {
-            o = json_object();
-            json_object_set_new(o, "action", json_string("get"));
-            json_object_set_new(o, "node",
-                                v2NodeOf(req, &file.kvs[0], false, 0));
-            storeRangeRespClear(&file);
-            v2ReplyJson(req, 200, o, rev);
-            return;
-        }
-        storeRangeRespClear(&file);
-    }
-    if (rv == 0) {
-        rv = authnRead(req->api->deps.server, &req->who, base, blen,
-                       base_end, blen);
-    }
-    if (rv == 0) {
-        rv = rangeOf(req, base, blen, base_end, blen, 0, false, &tree);
-    }
-    if (rv != 0) {
-        v2ReplyServerError(req, rv);
-        return;
-    }
-    if (tree.n_kvs == 0 && !root) {
-        storeRangeRespClear(&tree);
-        v2ReplyError(req, V2_KEY_NOT_FOUND, k->path, rev);
-        return;
-    }
-    o = json_object();
-    json_object_set_new(o, "action", json_string("get"));
-    json_object_set_new(o, "node",
-                        dirNode(req, tree.kvs, tree.n_kvs, base, blen, root,
-                                true, k->recursive, k->sorted));
-    storeRangeRespClear(&tree);
-    v2ReplyJson(req, 200, o, rev);
-}
-
-static void gateCb(struct server_read *r, int status)
-{
-    struct api_req *req = r->data;
-    if (status != 0) {
-        v2ReplyServerError(req, status);
-        return;
-    }
-    if (req->conn == NULL) {
-        apiFinish(req);
-        return;
-    }
-    req->read_fn(req);
-}
-
-/* fn after the linearizable read gate (v2 errors on failure). */
-static void gate(struct api_req *req, api_read_fn fn)
-{
-    int rv;
-    memset(&req->read, 0, sizeof req->read);
-    req->read.data = req;
-    req->read.cb = gateCb;
-    req->read_fn = fn;
-    rv = serverRead(req->api->deps.server, &req->read, false);
-    if (rv != 0) {
-        v2ReplyServerError(req, rv);
-    }
-}
-
-void v2KeysGet(struct api_req *req, struct v2_keys_req *k)
-{
-    struct v2_keys_req *copy = arenaAlloc(&req->arena, sizeof *copy);
-    if (copy == NULL) {
-        apiReplyError(req, ETCFS_NOMEM, NULL);
-        return;
-    }
-    *copy = *k;
-    req->ctx = copy;
-    gate(req, getServe);
-}
-
 /* ---- writes ---- */
 
 static void writeDecide(struct api_req *req);
@@ -330,7 +94,7 @@ static int writeLook(struct api_req *req, struct v2_write *w,
     *not_dir = NULL;
     w->n_ancestors = 0;
     if (w->k.path_len > 1) {
-        rv = rangeOf(req, w->k.key, w->k.key_len, NULL, 0, 0, false, &r);
+        rv = v2Range(req, w->k.key, w->k.key_len, NULL, 0, 0, false, &r);
         if (rv != 0) {
             return rv;
         }
@@ -341,7 +105,7 @@ static int writeLook(struct api_req *req, struct v2_write *w,
         }
         storeRangeRespClear(&r);
     }
-    rv = rangeOf(req, w->base, w->base_len, w->base_end, w->base_len, 2, true,
+    rv = v2Range(req, w->base, w->base_len, w->base_end, w->base_len, 2, true,
                  &r);
     if (rv != 0) {
         return rv;
@@ -371,7 +135,7 @@ static int writeLook(struct api_req *req, struct v2_write *w,
             continue; /* not the user's to read: neither looked at nor
                        * asserted (the txn's compares are reads) */
         }
-        rv = rangeOf(req, w->k.key, i, NULL, 0, 0, true, &r);
+        rv = v2Range(req, w->k.key, i, NULL, 0, 0, true, &r);
         if (rv != 0) {
             return rv;
         }
@@ -517,7 +281,7 @@ static void writeApplied(struct server_write *sw, int status,
     rev = res->revision;
     if (res->type == COMMAND_LEASE_GRANT) {
         commandResultFree(res);
-        gate(req, writeDecide); /* the lease is there: now the write */
+        v2Gate(req, writeDecide); /* the lease is there: now the write */
         return;
     }
     if (!res->txn.succeeded) {
@@ -529,7 +293,7 @@ static void writeApplied(struct server_write *sw, int status,
                          storeRevision(req->api->deps.store));
             return;
         }
-        gate(req, writeDecide);
+        v2Gate(req, writeDecide);
         return;
     }
     commandResultFree(res);
@@ -782,13 +546,13 @@ void v2KeysWrite(struct api_req *req, struct v2_keys_req *k)
                      storeRevision(req->api->deps.store));
         return;
     }
-    if (writeScratch(req, k->key, k->key_len, &w->base, &w->base_len,
+    if (v2Scratch(req, k->key, k->key_len, &w->base, &w->base_len,
                      &w->base_end, &w->kids) != 0) {
         apiReplyError(req, ETCFS_NOMEM, NULL);
         return;
     }
     if (!k->has_ttl || req->http_method == HTTP_DELETE) {
-        gate(req, writeDecide);
+        v2Gate(req, writeDecide);
         return;
     }
     /* the TTL's lease first, then the write that attaches it */
