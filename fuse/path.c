@@ -3,19 +3,7 @@
 
 #include <string.h>
 
-static int hexVal(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
+#include "../src/lib/hex.h"
 
 int pathEscapeSegment(const char *seg, size_t len, bool shadowed, char *out,
                       size_t size)
@@ -81,7 +69,7 @@ int pathUnescapeName(const char *name, size_t len, char *out, size_t size,
         return 0; /* the empty segment */
     }
     if (len > 1 && name[len - 1] == '%' &&
-        (len < 3 || name[len - 3] != '%' || hexVal(name[len - 2]) < 0)) {
+        (len < 3 || name[len - 3] != '%' || hexDigit(name[len - 2]) < 0)) {
         /* "a%": the value shadowed by directory "a" (a lone trailing '%');
          * "%%" is the shadowed value of the empty segment. */
         *shadowed = true;
@@ -104,8 +92,8 @@ int pathUnescapeName(const char *name, size_t len, char *out, size_t size,
             if (i + 2 >= len) {
                 return -1;
             }
-            hi = hexVal(name[i + 1]);
-            lo = hexVal(name[i + 2]);
+            hi = hexDigit(name[i + 1]);
+            lo = hexDigit(name[i + 2]);
             if (hi < 0 || lo < 0) {
                 return -1;
             }

@@ -20,6 +20,7 @@
 #include <http_parser.h>
 
 #include "../core/error.h"
+#include "../lib/hex.h"
 #include "../store/store.h"
 
 /* ---- replies ---- */
@@ -255,20 +256,6 @@ json_t *v2NodeOf(struct api_req *req, const struct store_kv *kv, bool deleted,
 
 /* ---- forms ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into out (at least n + 1 bytes); plus: '+' is a
  * space (forms). 0, or -1 on a bad escape. */
 static int unescape(const char *s, size_t n, bool plus, char *out,
@@ -278,10 +265,10 @@ static int unescape(const char *s, size_t n, bool plus, char *out,
     size_t o = 0;
     for (i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+            if (i + 2 >= n || hexDigit(s[i + 1]) < 0 || hexDigit(s[i + 2]) < 0) {
                 return -1;
             }
-            out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+            out[o++] = (char)(hexDigit(s[i + 1]) << 4 | hexDigit(s[i + 2]));
             i += 2;
         } else if (plus && s[i] == '+') {
             out[o++] = ' ';
