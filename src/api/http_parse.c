@@ -15,6 +15,7 @@
 
 #include "api_internal.h"
 #include "http_internal.h"
+#include "../lib/buf.h"
 #include "../lib/stream.h"
 #include "../core/error.h"
 #include "../lib/log.h"
@@ -215,23 +216,14 @@ static int onBody(http_parser *p, const char *at, size_t len)
         c->body_cap = 0;
         return 0;
     }
-    if (c->body_len + len + 1 > c->body_cap) {
-        size_t cap = c->body_cap == 0 ? 1024 : c->body_cap;
-        char *b;
-        while (cap < c->body_len + len + 1) {
-            cap *= 2;
-        }
-        b = realloc(c->body, cap);
-        if (b == NULL) {
-            return -1;
-        }
-        c->body = b;
-        c->body_cap = cap;
+    {
+        struct buf b = {c->body, c->body_len, c->body_cap};
+        int rv = bufAppendText(&b, at, len);
+        c->body = b.data;
+        c->body_len = b.len;
+        c->body_cap = b.cap;
+        return rv;
     }
-    memcpy(c->body + c->body_len, at, len);
-    c->body_len += len;
-    c->body[c->body_len] = '\0';
-    return 0;
 }
 
 static int onMessageComplete(http_parser *p)

@@ -39,6 +39,16 @@ int bufAppend(struct buf *b, const void *p, size_t n)
     return 0;
 }
 
+int bufAppendText(struct buf *b, const void *p, size_t n)
+{
+    if (bufReserve(b, n + 1) != 0) {
+        return -1;
+    }
+    bufAppend(b, p, n); /* cannot fail: reserved */
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 int bufAppendByte(struct buf *b, unsigned char c)
 {
     return bufAppend(b, &c, 1);

@@ -20,6 +20,9 @@ struct buf
 int bufReserve(struct buf *b, size_t more);
 /* Appends n bytes copied from p. Returns 0 or -1 (out of memory). */
 int bufAppend(struct buf *b, const void *p, size_t n);
+/* bufAppend, keeping a '\0' after the bytes (not counted in len): for
+ * bodies that are then read as text. */
+int bufAppendText(struct buf *b, const void *p, size_t n);
 int bufAppendByte(struct buf *b, unsigned char c);
 /* Appends v as 8 (4) bytes, big-endian. Returns 0 or -1. */
 int bufAppendU64(struct buf *b, uint64_t v);
