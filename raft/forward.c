@@ -31,9 +31,7 @@ struct forward_conn
     char address[NODE_URL_SIZE]; /* "host:port" */
     struct forward_req *req;     /* in flight, or NULL when idle */
     char *out;                   /* request bytes being written */
-    char *body;
-    size_t body_len;
-    size_t body_cap;
+    struct buf body; /* the response body being read */
     bool done;        /* response complete */
     bool keep_alive;
     bool connected;
@@ -99,11 +97,9 @@ static void reqDone(struct forward_conn *c, int status)
     req->conn = NULL;
     (void)uv_timer_stop(&c->timer);
     if (status == 0) {
-        req->resp_body = c->body;
-        req->resp_len = c->body_len;
-        c->body = NULL;
-        c->body_len = 0;
-        c->body_cap = 0;
+        req->resp_body = c->body.data; /* transferred */
+        req->resp_len = c->body.len;
+        memset(&c->body, 0, sizeof c->body);
     }
     req->cb(req, status);
 }
@@ -113,17 +109,10 @@ static void reqDone(struct forward_conn *c, int status)
 static int onBody(http_parser *p, const char *at, size_t len)
 {
     struct forward_conn *c = p->data;
-    if (c->body_len + len > FORWARD__MAX_RESPONSE) {
+    if (c->body.len + len > FORWARD__MAX_RESPONSE) {
         return -1;
     }
-    {
-        struct buf b = {c->body, c->body_len, c->body_cap};
-        int rv = bufAppendText(&b, at, len);
-        c->body = b.data;
-        c->body_len = b.len;
-        c->body_cap = b.cap;
-        return rv;
-    }
+    return bufAppendText(&c->body, at, len);
 }
 
 static int onMessageComplete(http_parser *p)
@@ -182,7 +171,7 @@ static int connSend(struct forward_conn *c)
     http_parser_init(&c->parser, HTTP_RESPONSE);
     c->parser.data = c;
     c->done = false;
-    c->body_len = 0;
+    c->body.len = 0;
     n = asprintf(&c->out,
                  "POST %s HTTP/1.1\r\nHost: %s\r\n"
                  "Content-Type: application/json\r\n"
@@ -251,7 +240,7 @@ static void connFree(struct forward_conn *c)
         return;
     }
     free(c->out);
-    free(c->body);
+    bufFree(&c->body);
     free(c);
     f->n_conns--;
     forwardMaybeFireCloseCb(f);

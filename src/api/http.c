@@ -291,7 +291,7 @@ static void connHandOver(struct api_conn *c, const char *data, size_t len)
     len += c->sniff_len;
     QUEUE_REMOVE(&c->link);
     a->n_conns_open--;
-    free(c->body);
+    bufFree(&c->body);
     free(c->pending);
     free(c);
     a->deps.h2_adopt(a->deps.h2_arg, s, initial, len);
@@ -370,7 +370,7 @@ static void connClosedCb(struct stream *s)
         reqFree(req);
     }
     a->n_conns_open--;
-    free(c->body);
+    bufFree(&c->body);
     free(c->pending);
     free(c);
     apiMaybeFireCloseCb(a);

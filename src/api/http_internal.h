@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "api_internal.h"
+#include "../lib/buf.h"
 #include "../lib/queue.h"
 #include "../lib/stream.h"
 #include "../server/authn.h"
@@ -35,9 +36,7 @@ struct api_conn
     char url[API__MAX_URL];
     size_t url_len;
     bool url_too_long;
-    char *body;
-    size_t body_len;
-    size_t body_cap;
+    struct buf body; /* the request body being read */
     bool body_too_large;
     bool header_is_expect;
     bool header_is_forwarded;

@@ -60,11 +60,9 @@ static void connDispatch(struct api_conn *c)
     memcpy(req->content_type, c->ctype, sizeof req->content_type);
     c->req = req;
     c->keep_alive = http_should_keep_alive(&c->parser) != 0;
-    req->raw = c->body;
-    req->raw_len = c->body_len;
-    c->body = NULL;
-    c->body_len = 0;
-    c->body_cap = 0;
+    req->raw = c->body.data; /* transferred */
+    req->raw_len = c->body.len;
+    memset(&c->body, 0, sizeof c->body);
 
     if (c->url_too_long) {
         c->dead = true;
@@ -109,7 +107,7 @@ static int onMessageBegin(http_parser *p)
     c->since_ms = uv_now(c->api->deps.loop);
     c->url_len = 0;
     c->url_too_long = false;
-    c->body_len = 0;
+    c->body.len = 0;
     c->body_too_large = false;
     c->expect_continue = false;
     c->forwarded = false;
@@ -208,22 +206,12 @@ static int onBody(http_parser *p, const char *at, size_t len)
     if (c->body_too_large) {
         return 0;
     }
-    if (c->body_len + len > bodyLimit(c->api)) {
+    if (c->body.len + len > bodyLimit(c->api)) {
         c->body_too_large = true;
-        free(c->body);
-        c->body = NULL;
-        c->body_len = 0;
-        c->body_cap = 0;
+        bufFree(&c->body);
         return 0;
     }
-    {
-        struct buf b = {c->body, c->body_len, c->body_cap};
-        int rv = bufAppendText(&b, at, len);
-        c->body = b.data;
-        c->body_len = b.len;
-        c->body_cap = b.cap;
-        return rv;
-    }
+    return bufAppendText(&c->body, at, len);
 }
 
 static int onMessageComplete(http_parser *p)
