@@ -102,14 +102,12 @@ static void memberCb(struct server_member *m, int status)
     }
 }
 
-/* Starts op on member id (peer_url for add/update). */
-static void memberStart(struct api_req *req, int op, uint64_t id,
-                        const char *peer_url, bool learner)
+int apiMember(struct api_req *req, int op, uint64_t id, const char *peer_url,
+              bool learner, server_member_cb cb)
 {
-    int rv;
     memset(&req->member, 0, sizeof req->member);
     req->member.data = req;
-    req->member.cb = memberCb;
+    req->member.cb = cb;
     req->member.op = op;
     req->member.id = id;
     req->member.learner = learner;
@@ -118,7 +116,14 @@ static void memberStart(struct api_req *req, int op, uint64_t id,
         snprintf(req->member.peer_url, sizeof req->member.peer_url, "%s",
                  peer_url);
     }
-    rv = serverMember(req->api->deps.server, &req->member);
+    return serverMember(req->api->deps.server, &req->member);
+}
+
+/* Starts op on member id (peer_url for add/update). */
+static void memberStart(struct api_req *req, int op, uint64_t id,
+                        const char *peer_url, bool learner)
+{
+    int rv = apiMember(req, op, id, peer_url, learner, memberCb);
     if (rv != 0) {
         apiReplyError(req, rv,
                       rv == ETCFS_INVALID && op == SERVER_MEMBER_ADD

@@ -184,6 +184,12 @@ void apiWrite(struct api_req *req, struct command *cmd,
 /* Runs fn now (serializable) or after a linearizable read gate. */
 void apiRead(struct api_req *req, bool serializable, api_read_fn fn);
 
+/* Starts membership op on member id through the request path (peer_url
+ * for add and update; req->member set up, cb(&req->member, status) once
+ * it is done). 0, or serverMember's error (cb is not called then). */
+int apiMember(struct api_req *req, int op, uint64_t id, const char *peer_url,
+              bool learner, server_member_cb cb);
+
 /* Handlers (route already matched). */
 void apiKvRange(struct api_req *req);
 void apiKvPut(struct api_req *req);

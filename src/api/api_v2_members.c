@@ -90,6 +90,14 @@ static void membersListGate(struct server_read *r, int status)
     membersList(req);
 }
 
+/* etcd's 404 for the member the path names (req->route). */
+static void replyNoMember(struct api_req *req)
+{
+    char text[96];
+    snprintf(text, sizeof text, "No such member: %s", req->route);
+    replyMessage(req, 404, text);
+}
+
 static void memberDone(struct server_member *m, int status)
 {
     struct api_req *req = m->data;
@@ -97,8 +105,7 @@ static void memberDone(struct server_member *m, int status)
     json_t *o;
     json_t *urls;
     if (status == ETCFS_MEMBER_NOTFOUND) {
-        snprintf(text, sizeof text, "No such member: %s", req->route);
-        replyMessage(req, 404, text);
+        replyNoMember(req);
         return;
     }
     if (status == ETCFS_PEERURL_EXISTS || status == ETCFS_MEMBER_EXISTS) {
@@ -187,25 +194,15 @@ static void memberChange(struct api_req *req, int op)
             return;
         }
     }
-    memset(&req->member, 0, sizeof req->member);
-    req->member.data = req;
-    req->member.cb = memberDone;
     if (op != SERVER_MEMBER_ADD) {
         errno = 0;
         id = strtoull(req->route, &end, 16);
         if (req->route[0] == '\0' || errno != 0 || *end != '\0' || id == 0) {
-            memberDone(&req->member, ETCFS_MEMBER_NOTFOUND);
+            replyNoMember(req);
             return;
         }
     }
-    req->member.op = op;
-    req->member.id = id;
-    req->member.forwarded = req->forwarded;
-    if (url != NULL) {
-        snprintf(req->member.peer_url, sizeof req->member.peer_url, "%s",
-                 url);
-    }
-    rv = serverMember(req->api->deps.server, &req->member);
+    rv = apiMember(req, op, id, url, false, memberDone);
     if (rv != 0) {
         memberDone(&req->member, rv);
     }
