@@ -4,8 +4,6 @@
  * the commit rules), attr.c (setattr), link.c (symlinks, statfs), xattr.c;
  * resolve.c has what they share. Each handler is timed by operation
  * (etcfs_mount_operation_seconds). */
-#include <time.h>
-
 #include "mount_internal.h"
 #include "../src/core/metrics.h"
 
@@ -22,17 +20,10 @@ static void fsInit(void *userdata, struct fuse_conn_info *conn)
 /* ---- timing: every request from its arrival to its reply (the
  * handlers reply before they return) ---- */
 
-static uint64_t fsNow(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void fsTimed(struct metrics *metrics, int op, uint64_t start)
 {
     if (metrics != NULL) {
-        metricsObserveFrom(&metrics->mount_op[op], fsNow() - start,
+        metricsObserveFrom(&metrics->mount_op[op], metricsNowNs() - start,
                            METRICS_MOUNT_BASE_NS);
     }
 }
@@ -43,7 +34,7 @@ static void fsTimed(struct metrics *metrics, int op, uint64_t start)
     static void t_##op params                                                 \
     {                                                                         \
         struct metrics *metrics = fsMount(req)->deps.metrics;                 \
-        uint64_t start = fsNow();                                             \
+        uint64_t start = metricsNowNs();                                             \
         fn args;                                                              \
         fsTimed(metrics, METRICS_MOUNT_##op, start);                          \
     }

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -223,10 +222,7 @@ void replayPush(struct mount *m, struct replay_item *it)
     m->rq_tail = it;
     m->rq_len++;
     if (m->deps.metrics != NULL) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        it->queued_ns = (uint64_t)ts.tv_sec * 1000000000u +
-                        (uint64_t)ts.tv_nsec;
+        it->queued_ns = metricsNowNs();
         METRICS_ADD(m->deps.metrics, replay_queue, 1);
         if (m->rq_head == it) {
             atomic_store(&m->deps.metrics->replay_oldest_ns, it->queued_ns);

@@ -55,19 +55,20 @@ char *metricsFormat(struct metrics *m)
             (int64_t)atomic_load(&m->client_sent_bytes_total));
     metricsFormatPeers(f, m);
     metricsFormatRpc(f, m);
-    {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts); /* uv_hrtime's clock */
-        metricsFormatMount(f, m,
-                           (uint64_t)ts.tv_sec * 1000000000u +
-                               (uint64_t)ts.tv_nsec);
-    }
+    metricsFormatMount(f, m);
     metricsFormatProcess(f);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;
     }
     return buf;
+}
+
+uint64_t metricsNowNs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* uv_hrtime's clock */
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void metricsObserve(struct metrics_histogram *h, uint64_t ns)

@@ -42,6 +42,9 @@ struct metrics_histogram
     _Atomic uint64_t count;
     _Atomic uint64_t sum_ns;
 };
+/* Monotonic nanoseconds (CLOCK_MONOTONIC, uv_hrtime's clock), for
+ * durations and ages; any thread. */
+uint64_t metricsNowNs(void);
 void metricsObserve(struct metrics_histogram *h, uint64_t ns);
 /* The same with buckets from base_ns doubling (etcd's peer round trip:
  * 0.1 ms). */
@@ -137,9 +140,8 @@ void metricsFormatBuckets(FILE *f, const char *name, const char *labels,
 /* grpc_server_* and etcd_network_peer_* (metrics_rpc.c). */
 void metricsFormatRpc(FILE *f, struct metrics *m);
 void metricsFormatPeers(FILE *f, struct metrics *m);
-/* etcfs_mount_* (metrics_rpc.c); now_ns: uv_hrtime's clock, for the
- * replay's lag. */
-void metricsFormatMount(FILE *f, struct metrics *m, uint64_t now_ns);
+/* etcfs_mount_* (metrics_rpc.c). */
+void metricsFormatMount(FILE *f, struct metrics *m);
 #define METRICS_MOUNT_BASE_NS 25000u
 /* Writes Prometheus's process_* metrics of this process (from /proc) to
  * f: CPU seconds, resident and virtual memory, open and max fds, start

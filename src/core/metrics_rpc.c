@@ -197,8 +197,9 @@ void metricsFormatPeers(FILE *f, struct metrics *m)
     }
 }
 
-void metricsFormatMount(FILE *f, struct metrics *m, uint64_t now_ns)
+void metricsFormatMount(FILE *f, struct metrics *m)
 {
+    uint64_t now_ns = metricsNowNs();
     static const char *const ops[METRICS_MOUNT_N] = {
 #define METRICS__MOUNT_NAME(name) #name,
         METRICS_MOUNT_OPS(METRICS__MOUNT_NAME)
