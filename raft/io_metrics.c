@@ -9,40 +9,43 @@
 
 static struct io_metrics *ioMetricsSelf;
 
-/* A pending request: 0, or -1 without memory (then it is not timed). */
-static int pendingPush(struct io_metrics_pending **a, size_t *n, size_t *cap,
-                       void *req, void *cb)
+int ioPendingPush(struct io_pending_table *t, void *req, void *cb)
 {
-    if (*n == *cap) {
-        size_t c = *cap == 0 ? 16 : *cap * 2;
-        struct io_metrics_pending *p = realloc(*a, c * sizeof *p);
+    if (t->n == t->cap) {
+        size_t c = t->cap == 0 ? 16 : t->cap * 2;
+        struct io_pending *p = realloc(t->a, c * sizeof *p);
         if (p == NULL) {
             return -1;
         }
-        *a = p;
-        *cap = c;
+        t->a = p;
+        t->cap = c;
     }
-    (*a)[*n].req = req;
-    (*a)[*n].cb = cb;
-    (*a)[*n].start_ns = uv_hrtime();
-    (*n)++;
+    t->a[t->n].req = req;
+    t->a[t->n].cb = cb;
+    t->a[t->n].start_ns = uv_hrtime();
+    t->n++;
     return 0;
 }
 
-/* Takes req's entry out (in order: the first is the usual match). */
-static int pendingTake(struct io_metrics_pending *a, size_t *n, void *req,
-                       struct io_metrics_pending *out)
+int ioPendingTake(struct io_pending_table *t, void *req,
+                  struct io_pending *out)
 {
     size_t i;
-    for (i = 0; i < *n; i++) {
-        if (a[i].req == req) {
-            *out = a[i];
-            memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof *a);
-            (*n)--;
+    for (i = 0; i < t->n; i++) {
+        if (t->a[i].req == req) {
+            *out = t->a[i];
+            memmove(&t->a[i], &t->a[i + 1], (t->n - i - 1) * sizeof *t->a);
+            t->n--;
             return 0;
         }
     }
     return -1;
+}
+
+void ioPendingFree(struct io_pending_table *t)
+{
+    free(t->a);
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- append: the log's durable write ---- */
@@ -50,8 +53,8 @@ static int pendingTake(struct io_metrics_pending *a, size_t *n, void *req,
 static void appendCb(struct raft_io_append *req, int status)
 {
     struct io_metrics *w = ioMetricsSelf;
-    struct io_metrics_pending p;
-    if (pendingTake(w->appends, &w->n_appends, req, &p) != 0) {
+    struct io_pending p;
+    if (ioPendingTake(&w->appends, req, &p) != 0) {
         return; /* cannot happen: every wrapped append is listed */
     }
     if (status == 0) {
@@ -66,14 +69,13 @@ static int appendWrap(struct raft_io *io, struct raft_io_append *req,
 {
     struct io_metrics *w = ioMetricsSelf;
     int rv;
-    if (pendingPush(&w->appends, &w->n_appends, &w->cap_appends, req,
-                    (void *)cb) != 0) {
+    if (ioPendingPush(&w->appends, req, (void *)cb) != 0) {
         return w->append(io, req, entries, n, cb);
     }
     rv = w->append(io, req, entries, n, appendCb);
     if (rv != 0) {
-        struct io_metrics_pending p;
-        (void)pendingTake(w->appends, &w->n_appends, req, &p);
+        struct io_pending p;
+        (void)ioPendingTake(&w->appends, req, &p);
     }
     return rv;
 }
@@ -105,8 +107,8 @@ static int peerSlot(struct io_metrics *w, uint64_t id)
 static void beatCb(struct raft_io_send *req, int status)
 {
     struct io_metrics *w = ioMetricsSelf;
-    struct io_metrics_pending p;
-    if (pendingTake(w->beats, &w->n_beats, req, &p) != 0) {
+    struct io_pending p;
+    if (ioPendingTake(&w->beats, req, &p) != 0) {
         return;
     }
     if (status != 0) {
@@ -129,14 +131,13 @@ static int sendWrap(struct raft_io *io, struct raft_io_send *req,
             w->probe_ns[slot] = uv_hrtime();
         }
     }
-    if (!beat || pendingPush(&w->beats, &w->n_beats, &w->cap_beats, req,
-                             (void *)cb) != 0) {
+    if (!beat || ioPendingPush(&w->beats, req, (void *)cb) != 0) {
         return w->send(io, req, msg, cb);
     }
     rv = w->send(io, req, msg, beatCb);
     if (rv != 0) {
-        struct io_metrics_pending p;
-        (void)pendingTake(w->beats, &w->n_beats, req, &p);
+        struct io_pending p;
+        (void)ioPendingTake(&w->beats, req, &p);
         METRICS_INC(w->m, heartbeat_send_failures_total);
     }
     return rv;
@@ -187,11 +188,8 @@ void ioMetricsWrap(struct io_metrics *w, struct raft_io *io,
 
 void ioMetricsClear(struct io_metrics *w)
 {
-    free(w->appends);
-    free(w->beats);
-    w->appends = w->beats = NULL;
-    w->n_appends = w->n_beats = 0;
-    w->cap_appends = w->cap_beats = 0;
+    ioPendingFree(&w->appends);
+    ioPendingFree(&w->beats);
     if (ioMetricsSelf == w) {
         ioMetricsSelf = NULL;
     }

@@ -14,12 +14,27 @@
 
 #include "../src/core/metrics.h"
 
-struct io_metrics_pending
+/* Requests a wrapper handed to raft_uv with a callback of its own: each
+ * one's original callback and start, found again by the request (the
+ * first entry is the usual match: raft_uv answers in order). Shared by
+ * this file's wrappers and snapshot.c's. */
+struct io_pending
 {
     void *req;
     void *cb;
     uint64_t start_ns;
 };
+struct io_pending_table
+{
+    struct io_pending *a;
+    size_t n, cap;
+};
+/* 0, or -1 without memory (the request is then not wrapped). */
+int ioPendingPush(struct io_pending_table *t, void *req, void *cb);
+/* Takes req's entry out into *out: 0, or -1 when it is not there. */
+int ioPendingTake(struct io_pending_table *t, void *req,
+                  struct io_pending *out);
+void ioPendingFree(struct io_pending_table *t);
 
 struct io_metrics
 {
@@ -34,10 +49,8 @@ struct io_metrics
                  raft_io_recv_cb recv);
     raft_io_recv_cb recv;
     /* appends and heartbeat sends in flight (their own callbacks) */
-    struct io_metrics_pending *appends;
-    size_t n_appends, cap_appends;
-    struct io_metrics_pending *beats;
-    size_t n_beats, cap_beats;
+    struct io_pending_table appends;
+    struct io_pending_table beats;
     /* a heartbeat sent to peers[i] not answered yet: when (0 none) */
     uint64_t probe_ns[METRICS_MAX_PEERS];
 };

@@ -129,20 +129,14 @@ static void snapshotGotCb(struct raft_io_snapshot_get *req,
 {
     struct snapshot_lazy *l = snapshotSelf;
     struct snapshot_encode *e;
-    raft_io_snapshot_get_cb cb = NULL;
+    struct io_pending p;
+    raft_io_snapshot_get_cb cb;
     uint64_t index;
-    size_t i;
     int rv;
-    for (i = 0; i < l->n_pending; i++) {
-        if (l->pending[i].req == req) {
-            cb = l->pending[i].cb;
-            l->pending[i] = l->pending[--l->n_pending];
-            break;
-        }
-    }
-    if (cb == NULL) {
+    if (ioPendingTake(&l->pending, req, &p) != 0) {
         return; /* cannot happen: every wrapped request is listed */
     }
+    cb = (raft_io_snapshot_get_cb)p.cb;
     if (status != 0 || snapshot == NULL || snapshot->n_bufs < 1 ||
         !snapshotStubDecode(snapshot->bufs[0].base, snapshot->bufs[0].len,
                             &index)) {
@@ -179,22 +173,14 @@ static int snapshotGetWrap(struct raft_io *io,
                            raft_io_snapshot_get_cb cb)
 {
     struct snapshot_lazy *l = snapshotSelf;
+    struct io_pending p;
     int rv;
-    if (l->n_pending == l->cap_pending) {
-        size_t cap = l->cap_pending == 0 ? 4 : 2 * l->cap_pending;
-        struct snapshot_pending *p = realloc(l->pending, cap * sizeof *p);
-        if (p == NULL) {
-            return RAFT_NOMEM;
-        }
-        l->pending = p;
-        l->cap_pending = cap;
+    if (ioPendingPush(&l->pending, req, (void *)cb) != 0) {
+        return RAFT_NOMEM;
     }
-    l->pending[l->n_pending].req = req;
-    l->pending[l->n_pending].cb = cb;
-    l->n_pending++;
     rv = l->get(io, req, snapshotGotCb);
     if (rv != 0) {
-        l->n_pending--;
+        (void)ioPendingTake(&l->pending, req, &p);
     }
     return rv;
 }
@@ -210,9 +196,7 @@ void snapshotLazyWrap(struct snapshot_lazy *l, struct node *n)
 
 void snapshotLazyClear(struct snapshot_lazy *l)
 {
-    free(l->pending);
-    l->pending = NULL;
-    l->n_pending = l->cap_pending = 0;
+    ioPendingFree(&l->pending);
     if (snapshotSelf == l) {
         snapshotSelf = NULL;
     }

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io_metrics.h"
+
 #define SNAPSHOT_STUB_SIZE 24
 
 struct node;
@@ -31,26 +33,19 @@ void snapshotStubEncode(void *buf, uint64_t index, uint64_t term);
 /* Whether buf[0..len) is a stub, and its index. */
 bool snapshotStubDecode(const void *buf, size_t len, uint64_t *index);
 
-struct snapshot_pending
-{
-    struct raft_io_snapshot_get *req;
-    raft_io_snapshot_get_cb cb;
-};
-
 struct snapshot_lazy
 {
     struct node *n;
     int (*get)(struct raft_io *io, struct raft_io_snapshot_get *req,
                raft_io_snapshot_get_cb cb);
-    struct snapshot_pending *pending; /* raft_uv reading the file */
-    size_t n_pending, cap_pending;
+    struct io_pending_table pending; /* raft_uv reading the file */
     unsigned encoding; /* full encodings on the pool */
 };
 
 /* Wraps n's io snapshot_get (before raft_start). */
 void snapshotLazyWrap(struct snapshot_lazy *l, struct node *n);
-/* An encoding on the pool ended while n closes: n's close waits for
- * every one (nodeClose counts them). */
+/* Frees what the wrapper holds, once raft has closed (nodeClose waits
+ * for every encoding still on the pool: it counts them in). */
 void snapshotLazyClear(struct snapshot_lazy *l);
 
 #endif /* ETCFS_RAFT_SNAPSHOT_H */
