@@ -363,6 +363,22 @@ static bool routeAllowed(struct api_req *req, enum authn_needs needs)
     return true;
 }
 
+/* The metrics index of route j's etcd method (-1 none), looked up once
+ * (loop thread only). */
+static int routeRpc(size_t j)
+{
+    static int index[sizeof apiV3Routes / sizeof apiV3Routes[0]];
+    static bool known;
+    size_t i;
+    if (!known) {
+        for (i = 0; i < sizeof apiV3Routes / sizeof apiV3Routes[0]; i++) {
+            index[i] = metricsRpcIndex(apiV3Routes[i].rpc);
+        }
+        known = true;
+    }
+    return index[j];
+}
+
 static const char *const apiV3Roots[] = {"/v3/", "/v3beta/", "/v3alpha/"};
 
 /* The client streams, under any root: their body is a sequence of
@@ -453,9 +469,9 @@ static void routeRequest(struct api_req *req, int method)
                     return;
                 }
                 req->route_entry = &apiV3Routes[j];
-                if (apiV3Routes[j].rpc != NULL) {
+                req->rpc = routeRpc(j) + 1;
+                if (req->rpc != 0) {
                     /* counted as the gRPC call etcd's gateway makes */
-                    req->rpc = metricsRpcIndex(apiV3Routes[j].rpc) + 1;
                     req->rpc_start = uv_hrtime();
                     metricsRpcStarted(req->api->deps.metrics, req->rpc - 1);
                 }

@@ -85,6 +85,22 @@ static const struct grpc_method grpcMethods[] = {
           grpcRoleRevokePermission, AUTHN_USER),
 };
 
+/* The metrics index of m's method (-1 none), looked up once (loop thread
+ * only). */
+static int methodRpc(const struct grpc_method *m)
+{
+    static int index[sizeof grpcMethods / sizeof grpcMethods[0]];
+    static bool known;
+    size_t i;
+    if (!known) {
+        for (i = 0; i < sizeof grpcMethods / sizeof grpcMethods[0]; i++) {
+            index[i] = metricsRpcIndex(grpcMethods[i].path);
+        }
+        known = true;
+    }
+    return index[m - grpcMethods];
+}
+
 static const struct grpc_method *methodFind(const char *path, size_t len)
 {
     size_t i;
@@ -339,7 +355,7 @@ static int headerCb(nghttp2_session *h2, const nghttp2_frame *frame,
         call->hflags |= CALL_HAS_PATH;
         call->method = methodFind((const char *)value, valuelen);
         if (call->method != NULL && call->rpc == 0) {
-            call->rpc = metricsRpcIndex(call->method->path) + 1;
+            call->rpc = methodRpc(call->method) + 1;
             call->rpc_start = uv_hrtime();
             metricsRpcStarted(call->g->deps.metrics, call->rpc - 1);
         }
