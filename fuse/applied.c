@@ -232,7 +232,9 @@ void mountApplied(struct mount *m, const struct command *cmd,
                   const struct command_result *res,
                   const struct store_events *events)
 {
-    struct notes *ns;
+    struct notes notes; /* 17 KiB on the loop's stack: a heap block that
+                         * size per command cost malloc's consolidation */
+    struct notes *ns = &notes;
     struct dir_memo dm;
     struct mount_rename r;
     bool rename;
@@ -265,10 +267,6 @@ void mountApplied(struct mount *m, const struct command *cmd,
                             ev->type != STORE_EVENT_DELETE);
         }
     }
-    ns = malloc(sizeof *ns);
-    if (ns == NULL) {
-        return;
-    }
     ns->n = 0;
     ns->overflow = false;
     own = cmd->origin == m->origin;
@@ -294,7 +292,6 @@ void mountApplied(struct mount *m, const struct command *cmd,
                         ns->v[i].name_len);
         }
     }
-    free(ns);
     if (!own && m->replay_started) {
         eventsEnqueue(m, &dm, cmd, events, res->revision, rename ? &r : NULL);
     }
