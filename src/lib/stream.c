@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define STREAM__READ_SIZE 65536
+#define STREAM__ONE_RECORD 16384 /* TLS's largest record */
 
 struct stream_write
 {
@@ -117,40 +118,44 @@ static int rawWrite(struct stream *s, char *head, size_t head_len, char *body,
     return 0;
 }
 
-/* Sends what the TLS engine has to say. */
+/* Sends what the TLS engine has to say: taken into a buffer of its own,
+ * which the write then owns. */
 static int flushTls(struct stream *s)
 {
-    char *copy;
-    s->cipher.len = 0;
-    if (tlsConnTake(s->tls, &s->cipher) != 0) {
+    struct buf out = {0};
+    if (tlsConnTake(s->tls, &out) != 0) {
+        bufFree(&out);
         snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
         return -1;
     }
-    if (s->cipher.len == 0) {
+    if (out.len == 0) {
+        bufFree(&out);
         return 0;
     }
-    copy = malloc(s->cipher.len);
-    if (copy == NULL) {
-        snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
-        return -1;
-    }
-    memcpy(copy, s->cipher.data, s->cipher.len);
-    return rawWrite(s, copy, s->cipher.len, NULL, 0);
+    return rawWrite(s, out.data, out.len, NULL, 0);
 }
 
 int streamWrite(struct stream *s, char *head, size_t head_len, char *body,
                 size_t body_len)
 {
+    char one[STREAM__ONE_RECORD];
     int rv;
     if (s->tls == NULL) {
         return rawWrite(s, head, head_len, body, body_len);
     }
     rv = 0;
-    if (s->closing ||
-        (head_len > 0 &&
-         tlsConnWrite(s->tls, head, head_len, s->errmsg) != 0) ||
-        (body_len > 0 &&
-         tlsConnWrite(s->tls, body, body_len, s->errmsg) != 0)) {
+    if (head_len > 0 && body_len > 0 && head_len + body_len <= sizeof one) {
+        /* a small reply is one record, not a header record and a body one */
+        memcpy(one, head, head_len);
+        memcpy(one + head_len, body, body_len);
+        rv = s->closing ? -1
+                        : tlsConnWrite(s->tls, one, head_len + body_len,
+                                       s->errmsg);
+    } else if (s->closing ||
+               (head_len > 0 &&
+                tlsConnWrite(s->tls, head, head_len, s->errmsg) != 0) ||
+               (body_len > 0 &&
+                tlsConnWrite(s->tls, body, body_len, s->errmsg) != 0)) {
         rv = -1;
     }
     free(head);
