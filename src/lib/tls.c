@@ -369,7 +369,7 @@ int tlsConnFeed(struct tls_conn *t, const void *data, size_t len,
 static int failure(struct tls_conn *t, int rv, char *errmsg)
 {
     int err = SSL_get_error(t->ssl, rv);
-    long verify = SSL_get_verify_result(t->ssl);
+    long verify;
     switch (err) {
         case SSL_ERROR_WANT_READ:
         case SSL_ERROR_WANT_WRITE:
@@ -377,6 +377,7 @@ static int failure(struct tls_conn *t, int rv, char *errmsg)
         case SSL_ERROR_ZERO_RETURN:
             return 1;
         default:
+            verify = SSL_get_verify_result(t->ssl);
             if (verify != X509_V_OK) {
                 snprintf(errmsg, TLS_ERRMSG_SIZE, "certificate: %s",
                          X509_verify_cert_error_string(verify));
@@ -401,6 +402,12 @@ int tlsConnRead(struct tls_conn *t, struct buf *plain, char *errmsg)
 {
     for (;;) {
         int rv;
+        if (plain->len > 0 && BIO_ctrl_pending(t->in) == 0 &&
+            SSL_pending(t->ssl) == 0) {
+            /* all fed ciphertext consumed: another SSL_read could only
+             * say "want read" (a partial record stays inside the engine) */
+            return 0;
+        }
         if (bufReserve(plain, 16384) != 0) {
             snprintf(errmsg, TLS_ERRMSG_SIZE, "out of memory");
             return -1;
