@@ -194,7 +194,6 @@ static void localAllocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void localReadCb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 {
     struct tconn *c = h->data;
-    char *copy;
     if (n < 0) {
         connEnd(c, 0); /* raft_uv closed its end */
         return;
@@ -202,13 +201,7 @@ static void localReadCb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
     if (n == 0 || c->s == NULL) {
         return;
     }
-    copy = malloc((size_t)n);
-    if (copy == NULL) {
-        connEnd(c, 0);
-        return;
-    }
-    memcpy(copy, buf->base, (size_t)n);
-    if (streamWrite(c->s, copy, (size_t)n, NULL, 0) != 0) {
+    if (streamWriteCopy(c->s, buf->base, (size_t)n) != 0) {
         connEnd(c, 0);
     }
 }
@@ -232,8 +225,21 @@ static void pumpNetRead(struct stream *s, const char *data, size_t len)
 {
     struct tconn *c = s->data;
     struct pump_write *pw;
-    uv_buf_t b;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    int sent;
     if (c->local == NULL) {
+        return;
+    }
+    /* usually the socket pair takes it all at once: no copy to queue */
+    sent = uv_try_write((uv_stream_t *)c->local, &b, 1);
+    if (sent == (int)len) {
+        return;
+    }
+    if (sent > 0) {
+        data += sent;
+        len -= (size_t)sent;
+    } else if (sent != UV_EAGAIN) {
+        connEnd(c, 0);
         return;
     }
     pw = malloc(sizeof *pw);

@@ -163,6 +163,24 @@ int streamWrite(struct stream *s, char *head, size_t head_len, char *body,
     return rv == 0 ? flushTls(s) : -1;
 }
 
+int streamWriteCopy(struct stream *s, const char *data, size_t len)
+{
+    char *copy;
+    if (s->tls != NULL) {
+        if (s->closing || tlsConnWrite(s->tls, data, len, s->errmsg) != 0) {
+            return -1;
+        }
+        return flushTls(s);
+    }
+    copy = malloc(len > 0 ? len : 1);
+    if (copy == NULL) {
+        snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
+        return -1;
+    }
+    memcpy(copy, data, len);
+    return rawWrite(s, copy, len, NULL, 0);
+}
+
 size_t streamQueued(const struct stream *s)
 {
     if (s->tcp == NULL || s->closing) {

@@ -86,6 +86,9 @@ void streamPause(struct stream *s);
  * whatever the result). 0 or -1 (the stream is ending). */
 int streamWrite(struct stream *s, char *head, size_t head_len, char *body,
                 size_t body_len);
+/* The same for bytes the caller keeps (copied only where they must wait in
+ * plain text; under TLS they are encrypted at once). */
+int streamWriteCopy(struct stream *s, const char *data, size_t len);
 /* Bytes queued for the peer and not yet written. */
 size_t streamQueued(const struct stream *s);
 /* The verified peer certificate's common name, -1 when none. */

@@ -151,7 +151,13 @@ static SSL_CTX *build(struct tls_ctx *c, char *errmsg)
     if (cfg->max_version != 0) {
         SSL_CTX_set_max_proto_version(ssl, cfg->max_version);
     }
-    SSL_CTX_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* TLS 1.3 in Go's order (etcd's): AES-128-GCM first where the CPU has
+     * AES instructions; OpenSSL's default puts AES-256-GCM first */
+    (void)SSL_CTX_set_ciphersuites(ssl, "TLS_AES_128_GCM_SHA256:"
+                                        "TLS_AES_256_GCM_SHA384:"
+                                        "TLS_CHACHA20_POLY1305_SHA256");
     /* No SSL_MODE_RELEASE_BUFFERS: it frees a connection's 17 KiB record
      * buffers whenever they drain and allocates them again for the next
      * record, twice per request; under a put load that was a tenth of the
