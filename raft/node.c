@@ -206,6 +206,7 @@ static int nodeRaftInit(struct node *n, const struct node_config *cfg,
     if (n->io.version < 2 && n->io.async_work != NULL) {
         n->io.version = 2;
     }
+    transportWrapSend(&n->transport, &n->io);
     ioMetricsWrap(&n->iom, &n->io, cfg->metrics);
     snapshotLazyWrap(&n->snapshots, n);
     /* The snapshot is the whole store, and raft_uv keeps two and reads the

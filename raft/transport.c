@@ -51,6 +51,8 @@ struct tconn
     /* pump: our end of the socket pair raft_uv has the other of */
     uv_pipe_t *local;
     char *local_buf;
+    bool outbound; /* raft_uv sends on it (a pump of an outgoing conn) */
+    raft_id peer_id; /* outgoing: the member it goes to */
     bool closing;
 };
 
@@ -296,11 +298,64 @@ static int pumpStart(struct tconn *c, uv_stream_t **out)
         c->local = NULL;
         return -1;
     }
+    c->outbound = c->kind == CONN_OUT;
     c->kind = CONN_PUMP;
     c->s->on_read = pumpNetRead;
     c->s->on_event = pumpNetEvent;
     *out = (uv_stream_t *)theirs;
     return 0;
+}
+
+/* raft_uv's send writes the socket pair at once; the pump would take it
+ * only on the loop's next poll, after every other event of this one (under
+ * a put load, a batch of client requests). So right after a send the
+ * outgoing pumps take what raft_uv wrote and encrypt it onto the wire, as
+ * raft_uv's own write goes straight out in plain text. A read here that
+ * libuv's watcher would otherwise have made; it then finds nothing. */
+static struct transport *transportSelf;
+
+static void flushSends(struct transport *t, raft_id to)
+{
+    queue *q;
+    QUEUE_FOREACH(q, &t->conns)
+    {
+        struct tconn *c = QUEUE_DATA(q, struct tconn, link);
+        uv_os_fd_t fd;
+        ssize_t n;
+        if (c->kind != CONN_PUMP || !c->outbound || c->peer_id != to ||
+            c->closing ||
+            c->local == NULL || c->s == NULL ||
+            uv_fileno((uv_handle_t *)c->local, &fd) != 0) {
+            continue;
+        }
+        if (c->local_buf == NULL && (c->local_buf = malloc(65536)) == NULL) {
+            continue;
+        }
+        do {
+            n = read(fd, c->local_buf, 65536);
+            if (n > 0 && streamWriteCopy(c->s, c->local_buf, (size_t)n) != 0) {
+                break; /* the stream is ending: its read side says so */
+            }
+        } while (n == 65536);
+    }
+}
+
+static int sendFlushing(struct raft_io *io, struct raft_io_send *req,
+                        const struct raft_message *msg, raft_io_send_cb cb)
+{
+    struct transport *t = transportSelf;
+    int rv = t->io_send(io, req, msg, cb);
+    if (t->tls_client != NULL) {
+        flushSends(t, msg->server_id);
+    }
+    return rv;
+}
+
+void transportWrapSend(struct transport *t, struct raft_io *io)
+{
+    t->io_send = io->send;
+    io->send = sendFlushing;
+    transportSelf = t;
 }
 
 /* The connection set up, give raft_uv its stream: the TCP handle itself in
@@ -524,7 +579,6 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
     int port;
     struct transport_backoff *peer;
     struct tconn *c;
-    (void)id;
     if (t->closing) {
         return RAFT_CANCELED;
     }
@@ -546,6 +600,7 @@ static int tConnect(struct raft_uv_transport *uv, struct raft_uv_connect *req,
         return RAFT_NOMEM;
     }
     c->peer = peer;
+    c->peer_id = id;
     c->req = req;
     c->cb = cb;
     if (streamConnectAddress(t->loop, address, t->tls_client, outEvent, c,

@@ -61,7 +61,14 @@ struct transport
     uint64_t n_refused; /* attempts refused by the back-off */
     unsigned n_handles; /* open uv handles of ours */
     bool closing;
+    /* raft_io's own send, wrapped by transportWrapSend */
+    int (*io_send)(struct raft_io *io, struct raft_io_send *req,
+                   const struct raft_message *message, raft_io_send_cb cb);
 };
+
+/* Wraps io's send (one transport per process): under TLS, what raft_uv
+ * sends is encrypted and written before the send returns. */
+void transportWrapSend(struct transport *t, struct raft_io *io);
 
 /* Initializes t (caller-owned, must not move until transportClose) on loop.
  * address (borrowed for the call) is the advertised peer "host:port";
