@@ -156,18 +156,22 @@ static bool watchable(struct mount *m, const char *rel, size_t len)
     return seen;
 }
 
-/* Whether the kernel holds directory rel's inode: then it existed before
- * this command (a deleted one is orphaned, out of the by-path index), and
- * the replay would skip its mkdir anyway. */
-static bool kernelHolds(struct mount *m, const char *rel, size_t len)
+/* Whether a replayed mkdir of directory rel could raise an event: a
+ * watcher can be in its parent, and the kernel does not hold rel's inode
+ * (if it does, rel existed before this command: a deleted one is orphaned,
+ * out of the by-path index; the replay would skip the mkdir anyway). */
+static bool mkdirWatchable(struct mount *m, const char *rel, size_t len)
 {
     struct inode *e;
-    bool held;
+    bool yes;
     pthread_mutex_lock(&m->mu);
-    e = inodeFindRel(&m->inodes, rel, len, true);
-    held = e != NULL && e->nlookup > 0;
+    yes = inodeDirSeen(&m->inodes, rel, pathParentLen(rel, len));
+    if (yes) {
+        e = inodeFindRel(&m->inodes, rel, len, true);
+        yes = e == NULL || e->nlookup == 0;
+    }
     pthread_mutex_unlock(&m->mu);
-    return held;
+    return yes;
 }
 
 static void push(struct mount *m, int kind, const char *rel, size_t len,
@@ -193,7 +197,7 @@ static void queueParents(struct mount *m, struct dir_memo *dm,
     for (i = 0; i < len; i++) {
         /* the in-memory questions first: a store read per parent of every
          * new key cost a mounted member a fifth of its put rate */
-        if (rel[i] == '/' && watchable(m, rel, i) && !kernelHolds(m, rel, i) &&
+        if (rel[i] == '/' && mkdirWatchable(m, rel, i) &&
             !dirMemoExists(m, dm, rel, i, rev - 1) &&
             dirMemoFirst(dm, DIRMEMO_MKDIR, rel, i)) {
             push(m, REPLAY_MKDIR, rel, i, true, 0755, NULL);

@@ -34,7 +34,7 @@ static void fsTimed(struct metrics *metrics, int op, uint64_t start)
     static void t_##op params                                                 \
     {                                                                         \
         struct metrics *metrics = fsMount(req)->deps.metrics;                 \
-        uint64_t start = metricsNowNs();                                             \
+        uint64_t start = metricsNowNs();                                      \
         fn args;                                                              \
         fsTimed(metrics, METRICS_MOUNT_##op, start);                          \
     }

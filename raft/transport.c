@@ -33,6 +33,7 @@
 #define TRANSPORT__ACK 'K'
 #define TRANSPORT__SETUP_MS 10000 /* handshake + preamble deadline */
 #define TRANSPORT__MAX_ADDRESS 299
+#define TRANSPORT__PUMP_BUF 65536 /* bytes of raft_uv's taken at once */
 
 enum { CONN_IN = 1, CONN_OUT, CONN_PUMP };
 
@@ -181,15 +182,21 @@ static struct tconn *connNew(struct transport *t, int kind)
 
 /* ---- the TLS pump ---- */
 
+/* The pump's buffer for what raft_uv writes (allocated once), or NULL. */
+static char *localBuf(struct tconn *c)
+{
+    if (c->local_buf == NULL) {
+        c->local_buf = malloc(TRANSPORT__PUMP_BUF);
+    }
+    return c->local_buf;
+}
+
 static void localAllocCb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct tconn *c = h->data;
     (void)suggested;
-    if (c->local_buf == NULL) {
-        c->local_buf = malloc(65536);
-    }
-    buf->base = c->local_buf;
-    buf->len = c->local_buf != NULL ? 65536 : 0;
+    buf->base = localBuf(c);
+    buf->len = buf->base != NULL ? TRANSPORT__PUMP_BUF : 0;
 }
 
 /* raft_uv wrote: encrypt it for the peer. */
@@ -321,22 +328,20 @@ static void flushSends(struct transport *t, raft_id to)
     {
         struct tconn *c = QUEUE_DATA(q, struct tconn, link);
         uv_os_fd_t fd;
+        char *b;
         ssize_t n;
         if (c->kind != CONN_PUMP || !c->outbound || c->peer_id != to ||
-            c->closing ||
-            c->local == NULL || c->s == NULL ||
-            uv_fileno((uv_handle_t *)c->local, &fd) != 0) {
-            continue;
-        }
-        if (c->local_buf == NULL && (c->local_buf = malloc(65536)) == NULL) {
+            c->closing || c->local == NULL || c->s == NULL ||
+            uv_fileno((uv_handle_t *)c->local, &fd) != 0 ||
+            (b = localBuf(c)) == NULL) {
             continue;
         }
         do {
-            n = read(fd, c->local_buf, 65536);
-            if (n > 0 && streamWriteCopy(c->s, c->local_buf, (size_t)n) != 0) {
+            n = read(fd, b, TRANSPORT__PUMP_BUF);
+            if (n > 0 && streamWriteCopy(c->s, b, (size_t)n) != 0) {
                 break; /* the stream is ending: its read side says so */
             }
-        } while (n == 65536);
+        } while (n == TRANSPORT__PUMP_BUF);
     }
 }
 

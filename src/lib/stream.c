@@ -144,15 +144,15 @@ int streamWrite(struct stream *s, char *head, size_t head_len, char *body,
         return rawWrite(s, head, head_len, body, body_len);
     }
     rv = 0;
-    if (head_len > 0 && body_len > 0 && head_len + body_len <= sizeof one) {
+    if (s->closing) {
+        rv = -1;
+    } else if (head_len > 0 && body_len > 0 &&
+               head_len + body_len <= sizeof one) {
         /* a small reply is one record, not a header record and a body one */
         memcpy(one, head, head_len);
         memcpy(one + head_len, body, body_len);
-        rv = s->closing ? -1
-                        : tlsConnWrite(s->tls, one, head_len + body_len,
-                                       s->errmsg);
-    } else if (s->closing ||
-               (head_len > 0 &&
+        rv = tlsConnWrite(s->tls, one, head_len + body_len, s->errmsg);
+    } else if ((head_len > 0 &&
                 tlsConnWrite(s->tls, head, head_len, s->errmsg) != 0) ||
                (body_len > 0 &&
                 tlsConnWrite(s->tls, body, body_len, s->errmsg) != 0)) {
