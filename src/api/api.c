@@ -234,11 +234,20 @@ void apiWrite(struct api_req *req, struct command *cmd,
     }
 }
 
+static void readFail(struct api_req *req, int code)
+{
+    if (req->read_fail != NULL) {
+        req->read_fail(req, code);
+    } else {
+        apiReplyError(req, code, NULL);
+    }
+}
+
 static void serverReadCb(struct server_read *r, int status)
 {
     struct api_req *req = r->data;
     if (status != 0) {
-        apiReplyError(req, status, NULL);
+        readFail(req, status);
         return;
     }
     if (req->conn == NULL) {
@@ -248,17 +257,24 @@ static void serverReadCb(struct server_read *r, int status)
     req->read_fn(req);
 }
 
-void apiRead(struct api_req *req, bool serializable, api_read_fn fn)
+void apiReadOr(struct api_req *req, bool serializable, api_read_fn fn,
+               api_fail_fn fail)
 {
     int rv;
     memset(&req->read, 0, sizeof req->read);
     req->read.data = req;
     req->read.cb = serverReadCb;
     req->read_fn = fn;
+    req->read_fail = fail;
     rv = serverRead(req->api->deps.server, &req->read, serializable);
     if (rv != 0) {
-        apiReplyError(req, rv, NULL);
+        readFail(req, rv);
     }
+}
+
+void apiRead(struct api_req *req, bool serializable, api_read_fn fn)
+{
+    apiReadOr(req, serializable, fn, NULL);
 }
 
 /* ---- routing ---- */

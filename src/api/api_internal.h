@@ -50,6 +50,8 @@ typedef void (*api_applied_fn)(struct api_req *req,
                                const struct command_result *res);
 /* A read may now be served (linearizable gate passed). */
 typedef void (*api_read_fn)(struct api_req *req);
+/* Replies a request-path error code in a front end's own form. */
+typedef void (*api_fail_fn)(struct api_req *req, int code);
 /* A stream ends: the client went away or the server closes. The handler
  * releases what it holds; the api frees req afterwards. */
 typedef void (*api_stream_end_fn)(struct api_req *req);
@@ -96,6 +98,7 @@ struct api_req
     };
     api_applied_fn applied;
     api_read_fn read_fn;
+    api_fail_fn read_fail; /* NULL: apiReplyError */
     /* streams */
     bool streaming;
     bool stream_head_sent; /* http.c: the head went out */
@@ -183,6 +186,10 @@ void apiWrite(struct api_req *req, struct command *cmd,
               api_applied_fn applied);
 /* Runs fn now (serializable) or after a linearizable read gate. */
 void apiRead(struct api_req *req, bool serializable, api_read_fn fn);
+/* The same, with the gate's failure replied by fail (the v2 API's error
+ * form); nothing runs or is replied when the client left meanwhile. */
+void apiReadOr(struct api_req *req, bool serializable, api_read_fn fn,
+               api_fail_fn fail);
 
 /* Starts membership op on member id through the request path (peer_url
  * for add and update; req->member set up, cb(&req->member, status) once

@@ -603,31 +603,9 @@ int v2Scratch(struct api_req *req, const char *key, size_t key_len,
     return 0;
 }
 
-static void gateCb(struct server_read *r, int status)
-{
-    struct api_req *req = r->data;
-    if (status != 0) {
-        v2ReplyServerError(req, status);
-        return;
-    }
-    if (req->conn == NULL) {
-        apiFinish(req);
-        return;
-    }
-    req->read_fn(req);
-}
-
 void v2Gate(struct api_req *req, api_read_fn fn)
 {
-    int rv;
-    memset(&req->read, 0, sizeof req->read);
-    req->read.data = req;
-    req->read.cb = gateCb;
-    req->read_fn = fn;
-    rv = serverRead(req->api->deps.server, &req->read, false);
-    if (rv != 0) {
-        v2ReplyServerError(req, rv);
-    }
+    apiReadOr(req, false, fn, v2ReplyServerError);
 }
 
 /* ---- routing ---- */
